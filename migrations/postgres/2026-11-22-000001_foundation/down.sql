@@ -1,0 +1,10 @@
+DROP TABLE jobs;
+DROP TABLE events;
+DROP TABLE audit_log;
+DROP TABLE login_failures;
+DROP TABLE password_resets;
+DROP TABLE invitations;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE organisations;
+DROP FUNCTION audit_log_append_only();

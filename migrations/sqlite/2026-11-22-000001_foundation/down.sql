@@ -1,0 +1,9 @@
+DROP TABLE jobs;
+DROP TABLE events;
+DROP TABLE audit_log;
+DROP TABLE login_failures;
+DROP TABLE password_resets;
+DROP TABLE invitations;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE organisations;

@@ -1,0 +1,144 @@
+//! API sign-in: bearer tokens, and who am I.
+
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::login::{self, Attempt};
+use super::sessions::{self, SessionKind};
+use super::ApiCaller;
+use crate::audit::{self, Entry};
+use crate::error::{AppError, AppResult};
+use crate::organisations::{self, Organisation};
+use crate::state::AppState;
+use crate::web::FieldErrors;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// RFC 3339, UTC.
+    pub expires_at: String,
+}
+
+pub fn rfc3339(at: NaiveDateTime) -> String {
+    Utc.from_utc_datetime(&at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Exchange an email address and password for a bearer token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/token",
+    tag = "auth",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "Wrong email address or password", body = crate::error::Problem),
+        (status = 422, description = "Missing fields", body = crate::error::Problem),
+        (status = 429, description = "Too many failed attempts", body = crate::error::Problem),
+    )
+)]
+#[post("/api/v1/auth/token")]
+pub async fn issue_token(state: web::Data<AppState>, req: HttpRequest, body: web::Json<TokenRequest>) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    if body.email.trim().is_empty() {
+        errors.add("email", "Enter your email address");
+    }
+    if body.password.is_empty() {
+        errors.add("password", "Enter your password");
+    }
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors.into_map()));
+    }
+    let attempt = Attempt {
+        email: body.email,
+        password: body.password,
+        ip: state.client_ip(&req),
+        user_agent: AppState::user_agent(&req),
+        kind: SessionKind::Api,
+    };
+    let signed_in = login::sign_in(&state, attempt).await?;
+    Ok(HttpResponse::Ok().json(TokenResponse {
+        token: signed_in.token,
+        expires_at: rfc3339(signed_in.expires_at),
+    }))
+}
+
+/// Revoke the token this request carries.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/auth/token",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid token", body = crate::error::Problem),
+    )
+)]
+#[delete("/api/v1/auth/token")]
+pub async fn revoke_token(state: web::Data<AppState>, req: HttpRequest, caller: ApiCaller) -> AppResult<HttpResponse> {
+    let caller = caller.0;
+    let ip = state.client_ip(&req);
+    state
+        .db
+        .write(move |conn| {
+            sessions::revoke(conn, &caller.session_id)?;
+            audit::record(
+                conn,
+                Entry::new("api_token.revoked")
+                    .actor(caller.user_id, caller.organisation_id)
+                    .target("user", caller.user_id)
+                    .ip(&ip),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    /// platform_admin | org_admin | leader | staff | partner
+    pub role: String,
+    pub organisation: Organisation,
+}
+
+/// The signed-in caller and their organisation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 401, description = "No valid token", body = crate::error::Problem),
+    )
+)]
+#[get("/api/v1/me")]
+pub async fn me(state: web::Data<AppState>, caller: ApiCaller) -> AppResult<HttpResponse> {
+    let caller = caller.0;
+    let organisation = state
+        .db
+        .run(move |conn| Ok(organisations::queries::find(conn, caller.organisation_id)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(Me {
+        id: caller.user_id,
+        email: caller.email,
+        name: caller.name,
+        role: caller.role,
+        organisation,
+    }))
+}

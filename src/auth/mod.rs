@@ -1,0 +1,137 @@
+//! Who is calling: sessions, passwords, tokens, CSRF, throttling, and the extractors
+//! handlers use (`MaybeUser`, `CurrentUser`, `ApiCaller`).
+
+pub mod api;
+pub mod login;
+pub mod pages;
+pub mod passwords;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use serde::Serialize;
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::users::Role;
+
+/// The signed-in person behind a request.
+#[derive(Clone, Debug, Serialize)]
+pub struct Caller {
+    pub user_id: i64,
+    pub organisation_id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub organisation_name: String,
+    pub organisation_slug: String,
+    #[serde(skip)]
+    pub session_id: String,
+}
+
+impl Caller {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Partner)
+    }
+}
+
+/// The caller as resolved once per request, kept in the request's extensions.
+#[derive(Clone)]
+pub struct Resolved(pub Option<Caller>);
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+fn state(req: &HttpRequest) -> AppResult<web::Data<AppState>> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))
+}
+
+/// The caller from the session cookie (pages) or the bearer token (API), checked
+/// against the sessions table.
+pub async fn resolve(req: &HttpRequest) -> AppResult<Option<Caller>> {
+    if let Some(resolved) = req.extensions().get::<Resolved>() {
+        return Ok(resolved.0.clone());
+    }
+    let state = state(req)?;
+    let is_api = req.path().starts_with("/api/");
+    let presented = if is_api {
+        bearer_token(req).map(|t| (t, tokens::API_AUDIENCE, sessions::SessionKind::Api))
+    } else {
+        req.cookie(&state.cookie_name("session"))
+            .map(|c| (c.value().to_string(), tokens::WEB_AUDIENCE, sessions::SessionKind::Web))
+    };
+    let caller = match presented.and_then(|(token, aud, kind)| state.keys.verify(&token, aud).map(|c| (c, kind))) {
+        Some((claims, kind)) => {
+            let user_id: i64 = claims.sub.parse().unwrap_or(-1);
+            state
+                .db
+                .run(move |conn| Ok(sessions::load_caller(conn, &claims.sid, user_id, kind)?))
+                .await?
+        }
+        None => None,
+    };
+    req.extensions_mut().insert(Resolved(caller.clone()));
+    Ok(caller)
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+/// Anyone: signed in or not.
+pub struct MaybeUser(pub Option<Caller>);
+
+/// A signed-in person; signed-out visitors to pages are sent to the sign-in page.
+pub struct CurrentUser(pub Caller);
+
+/// An API caller with a valid bearer token; anyone else gets 401.
+pub struct ApiCaller(pub Caller);
+
+impl FromRequest for MaybeUser {
+    type Error = AppError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(MaybeUser(resolve(&req).await?)) })
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            resolve(&req)
+                .await?
+                .map(CurrentUser)
+                .ok_or(AppError::Unauthorized)
+        })
+    }
+}
+
+impl FromRequest for ApiCaller {
+    type Error = AppError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            resolve(&req)
+                .await?
+                .map(ApiCaller)
+                .ok_or(AppError::Unauthorized)
+        })
+    }
+}

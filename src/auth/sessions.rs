@@ -1,0 +1,96 @@
+//! Sessions: every signed token names a row here, so revoking the row ends the token.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::Caller;
+use crate::db::{now, DbConn};
+use crate::schema::{organisations, sessions, users};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    Web,
+    Api,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+pub struct NewSession {
+    pub id: String,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    user_id: i64,
+    kind: SessionKind,
+    lifetime: Duration,
+    user_agent: &str,
+    ip: &str,
+) -> QueryResult<NewSession> {
+    let id = super::tokens::random_token(32);
+    let created = now();
+    let expires_at = created + lifetime;
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(&id),
+            sessions::user_id.eq(user_id),
+            sessions::kind.eq(kind.as_str()),
+            sessions::created_at.eq(created),
+            sessions::expires_at.eq(expires_at),
+            sessions::user_agent.eq(user_agent.chars().take(200).collect::<String>()),
+            sessions::ip.eq(ip),
+        ))
+        .execute(conn)?;
+    Ok(NewSession { id, expires_at })
+}
+
+/// The caller for a live session of an active user, if there is one.
+pub fn load_caller(conn: &mut DbConn, session_id: &str, user_id: i64, kind: SessionKind) -> QueryResult<Option<Caller>> {
+    let row = sessions::table
+        .inner_join(users::table.inner_join(organisations::table))
+        .filter(sessions::id.eq(session_id))
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::kind.eq(kind.as_str()))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now()))
+        .filter(users::status.eq("active"))
+        .select((
+            users::id,
+            users::organisation_id,
+            users::email,
+            users::name,
+            users::role,
+            organisations::name,
+            organisations::slug,
+        ))
+        .first::<(i64, i64, String, String, String, String, String)>(conn)
+        .optional()?;
+    Ok(row.map(|(user_id, organisation_id, email, name, role, org_name, org_slug)| Caller {
+        user_id,
+        organisation_id,
+        email,
+        name,
+        role,
+        organisation_name: org_name,
+        organisation_slug: org_slug,
+        session_id: session_id.to_string(),
+    }))
+}
+
+pub fn revoke(conn: &mut DbConn, session_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::id.eq(session_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(Some(now())))
+    .execute(conn)
+}

@@ -1,0 +1,148 @@
+//! Typed settings, layered: built-in defaults -> optional file -> environment.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub security: SecuritySettings,
+    pub email: EmailSettings,
+    pub jobs: JobSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub base_url: String,
+    pub trust_forwarded_for: bool,
+    pub templates_dir: PathBuf,
+    pub workers: usize,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct SecuritySettings {
+    pub jwt_secret: String,
+    pub session_hours: i64,
+    pub api_token_hours: i64,
+    pub invitation_days: i64,
+    pub password_reset_minutes: i64,
+    pub max_failures_per_account: i64,
+    pub max_failures_per_client: i64,
+    pub failure_window_minutes: i64,
+    pub max_concurrent_hashes: usize,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct EmailSettings {
+    pub transport: String,
+    pub from: String,
+    pub smtp: SmtpSettings,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: String,
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct JobSettings {
+    pub poll_interval_ms: u64,
+    pub max_attempts: i32,
+}
+
+// Secrets never reach the logs: these Debug impls leave them out.
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_url(&self.url))
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SecuritySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecuritySettings")
+            .field("jwt_secret", &"<redacted>")
+            .field("session_hours", &self.session_hours)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A database URL with any password removed, for printing.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Settings {
+    /// Defaults, then `file` if given, then `METRO__…` and `DATABASE_URL` from the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, config::ConfigError> {
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(path) = file {
+            builder = builder.add_source(config::File::from(path).required(true));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("METRO")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
+        );
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            builder = builder.set_override("database.url", url)?;
+        }
+        builder.build()?.try_deserialize()
+    }
+
+    /// The database URL in force: the configured one or the embedded SQLite file.
+    pub fn database_url(&self) -> String {
+        if self.database.url.trim().is_empty() {
+            self.data_dir.join("metro.db").to_string_lossy().into_owned()
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    pub fn uses_https(&self) -> bool {
+        self.server.base_url.starts_with("https://")
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.server.base_url.trim_end_matches('/')
+    }
+}

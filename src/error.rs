@@ -1,0 +1,164 @@
+//! One error type for handlers; rendered as a JSON problem on the API and as a page elsewhere
+//! (see `web::errors`).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("Page not found")]
+    NotFound,
+    /// A permission check said no. `visible`: the caller may know the thing exists (403);
+    /// otherwise it answers exactly like a missing thing (404). Audited by `web::errors`.
+    #[error("{}", if *visible { "You do not have permission to do that" } else { "Page not found" })]
+    Denied { visible: bool, action: &'static str },
+    #[error("Sign in to continue")]
+    Unauthorized,
+    #[error("Enter a correct email address and password")]
+    InvalidCredentials,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{message}")]
+    Validation {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: i64 },
+    #[error("Your form has expired. Go back, reload the page and try again.")]
+    Csrf,
+    #[error("The service is temporarily unavailable. Try again in a moment.")]
+    Unavailable,
+    #[error("Sorry, there is a problem with the service")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The JSON body of every API error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A stable snake_case code clients can match on.
+    pub error: String,
+    pub message: String,
+    /// Field name → what is wrong with it.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// Left on a response when a permission check refused, so the refusal can be audited
+/// outside the (rolled back) transaction.
+#[derive(Clone, Copy, Debug)]
+pub struct Denial {
+    pub action: &'static str,
+}
+
+/// What the HTML error page needs, left on the response by `error_response`.
+#[derive(Clone, Debug)]
+pub struct ErrorInfo {
+    pub message: String,
+}
+
+impl AppError {
+    pub fn validation(fields: BTreeMap<String, String>) -> AppError {
+        AppError::Validation {
+            message: "Check the highlighted fields".into(),
+            fields,
+        }
+    }
+
+    pub fn field(name: &str, message: &str) -> AppError {
+        let mut fields = BTreeMap::new();
+        fields.insert(name.to_string(), message.to_string());
+        AppError::Validation {
+            message: message.to_string(),
+            fields,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound | AppError::Denied { visible: false, .. } => "not_found",
+            AppError::Denied { visible: true, .. } => "forbidden",
+            AppError::Unauthorized => "unauthorized",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Validation { .. } => "validation_failed",
+            AppError::Conflict(_) => "conflict",
+            AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::Csrf => "csrf_failed",
+            AppError::Unavailable => "service_unavailable",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound | AppError::Denied { visible: false, .. } => StatusCode::NOT_FOUND,
+            AppError::Denied { visible: true, .. } => StatusCode::FORBIDDEN,
+            AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(e) = self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let problem = Problem {
+            error: self.code().to_string(),
+            message: self.to_string(),
+            fields: match self {
+                AppError::Validation { fields, .. } => fields.clone(),
+                _ => BTreeMap::new(),
+            },
+        };
+        let mut builder = HttpResponse::build(self.status_code());
+        match self {
+            AppError::TooManyRequests { retry_after, .. } => {
+                builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            AppError::Unauthorized => {
+                builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
+        }
+        let mut response = builder.json(problem);
+        response.extensions_mut().insert(ErrorInfo {
+            message: self.to_string(),
+        });
+        if let AppError::Denied { action, .. } = self {
+            response.extensions_mut().insert(Denial { action });
+        }
+        response
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> AppError {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => AppError::Unavailable,
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<serde_json::Error> for AppError {
+    fn from(e: serde_json::Error) -> AppError {
+        AppError::Internal(e.into())
+    }
+}

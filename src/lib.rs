@@ -1,0 +1,22 @@
+//! Metro Portal: the Derby–Nottingham Metro collaboration portal.
+
+pub mod audit;
+pub mod auth;
+pub mod authz;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod email;
+pub mod error;
+pub mod events;
+pub mod jobs;
+pub mod openapi;
+pub mod organisations;
+pub mod schema;
+pub mod site;
+pub mod startup;
+pub mod state;
+pub mod users;
+pub mod web;
+
+pub use error::{AppError, AppResult};

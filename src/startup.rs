@@ -1,0 +1,173 @@
+//! Building the application: database, secrets, templates, mail, the job worker, and the
+//! HTTP server bound to its port (port 0 picks a free one, as the tests do).
+
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, DefaultHeaders, ErrorHandlers, Logger};
+use actix_web::{web, App, HttpServer};
+
+use crate::auth::passwords::Hasher;
+use crate::auth::tokens::{load_or_create_secret, Keys};
+use crate::config::Settings;
+use crate::db::Db;
+use crate::email::Mailer;
+use crate::jobs::{JobWaker, Worker};
+use crate::state::AppState;
+use crate::web::errors::{audit_denials, json_config, not_found, path_config, query_config, render_error};
+use crate::web::templates::Templates;
+use crate::{auth, openapi, organisations, site, users, web as pages};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+    settings: Arc<Settings>,
+    worker_stop: Arc<AtomicBool>,
+    worker: std::thread::JoinHandle<()>,
+    waker: JobWaker,
+}
+
+impl Application {
+    /// Connects to the database and applies pending migrations, then builds.
+    pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = Db::connect(&settings.database_url(), settings.database.pool_size)?;
+        db.migrate()?;
+        Application::build_with_db(settings, db)
+    }
+
+    pub fn build_with_db(mut settings: Settings, db: Db) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        if settings.server.base_url.trim().is_empty() {
+            settings.server.base_url = format!("http://{}:{port}", settings.server.host);
+        }
+        let settings = Arc::new(settings);
+        let secret = load_or_create_secret(&settings.security.jwt_secret, &settings.data_dir)?;
+        let templates = Arc::new(Templates::load(&settings.server.templates_dir)?);
+        let mailer = Arc::new(Mailer::from_settings(&settings)?);
+        let waker = JobWaker::default();
+        let worker_stop = Arc::new(AtomicBool::new(false));
+        let worker = Worker {
+            db: db.clone(),
+            mailer,
+            waker: waker.clone(),
+            poll: Duration::from_millis(settings.jobs.poll_interval_ms.max(10)),
+            stop: worker_stop.clone(),
+        }
+        .spawn();
+
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            settings: settings.clone(),
+            keys: Arc::new(Keys::new(&secret)),
+            templates,
+            hasher: Hasher::new(settings.security.max_concurrent_hashes),
+            jobs: waker.clone(),
+        });
+        let https = settings.uses_https();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(json_config())
+                .app_data(query_config())
+                .app_data(path_config())
+                .wrap(from_fn(audit_denials))
+                .wrap(ErrorHandlers::new().default_handler(render_error))
+                .wrap(security_headers(https))
+                .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude_regex("^/(invitations|password-reset)/"))
+                .configure(routes)
+                .default_service(web::to(not_found))
+        })
+        .listen(listener)?;
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+            db,
+            settings,
+            worker_stop,
+            worker,
+            waker,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Serves until the server is stopped (Ctrl-C), then stops the job worker.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.worker_stop.store(true, Ordering::Relaxed);
+        self.waker.wake();
+        let _ = self.worker.join();
+        result
+    }
+}
+
+fn security_headers(https: bool) -> DefaultHeaders {
+    let mut headers = DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"));
+    if https {
+        headers = headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"));
+    }
+    headers
+}
+
+/// Every route of the portal.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(site::home)
+        .service(site::accessibility)
+        .service(site::healthz)
+        .service(pages::assets::asset)
+        .service(auth::pages::login_page)
+        .service(auth::pages::login_submit)
+        .service(auth::pages::logout_page)
+        .service(auth::pages::logout_submit)
+        .service(auth::pages::account_page)
+        .service(auth::pages::sign_out_everywhere)
+        .service(auth::pages::reset_request_page)
+        .service(auth::pages::reset_request_submit)
+        .service(auth::pages::reset_page)
+        .service(auth::pages::reset_submit)
+        .service(auth::pages::invitation_page)
+        .service(auth::pages::invitation_submit)
+        .service(organisations::pages::admin_index)
+        .service(organisations::pages::list)
+        .service(organisations::pages::create)
+        .service(users::pages::list)
+        .service(users::pages::invite)
+        .service(users::pages::disable)
+        .service(users::pages::enable)
+        .service(openapi::openapi_json)
+        .service(auth::api::issue_token)
+        .service(auth::api::revoke_token)
+        .service(auth::api::me)
+        .service(organisations::api::list)
+        .service(organisations::api::create)
+        .service(users::api::list)
+        .service(users::api::invite);
+}

@@ -1,0 +1,67 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::HttpRequest;
+
+use crate::auth::passwords::Hasher;
+use crate::auth::tokens::Keys;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::jobs::JobWaker;
+use crate::web::templates::Templates;
+
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub keys: Arc<Keys>,
+    pub templates: Arc<Templates>,
+    pub hasher: Hasher,
+    pub jobs: JobWaker,
+}
+
+impl AppState {
+    /// Cookie names carry the `__Host-` prefix when served over HTTPS.
+    pub fn cookie_name(&self, base: &str) -> String {
+        if self.settings.uses_https() {
+            format!("__Host-metro_{base}")
+        } else {
+            format!("metro_{base}")
+        }
+    }
+
+    pub fn cookie(&self, base: &str, value: String) -> Cookie<'static> {
+        Cookie::build(self.cookie_name(base), value)
+            .path("/")
+            .http_only(true)
+            .secure(self.settings.uses_https())
+            .same_site(SameSite::Lax)
+            .finish()
+    }
+
+    pub fn removal_cookie(&self, base: &str) -> Cookie<'static> {
+        let mut cookie = self.cookie(base, String::new());
+        cookie.make_removal();
+        cookie
+    }
+
+    /// The client address: the peer, or X-Forwarded-For behind a trusted proxy.
+    pub fn client_ip(&self, req: &HttpRequest) -> String {
+        let info = req.connection_info();
+        let addr = if self.settings.server.trust_forwarded_for {
+            info.realip_remote_addr().map(str::to_string)
+        } else {
+            req.peer_addr().map(|a| a.ip().to_string())
+        };
+        addr.unwrap_or_default()
+    }
+
+    pub fn user_agent(req: &HttpRequest) -> String {
+        req.headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    }
+}

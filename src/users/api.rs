@@ -1,0 +1,146 @@
+//! An organisation's people on the API: its own admins and platform admins only.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::User;
+use super::service::{self, Invite, Mail};
+use crate::auth::api::rfc3339;
+use crate::auth::ApiCaller;
+use crate::authz;
+use crate::error::{AppError, AppResult};
+use crate::organisations;
+use crate::schema::users;
+use crate::state::AppState;
+use crate::web::PageQuery;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserSummary {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    /// platform_admin | org_admin | leader | staff | partner
+    pub role: String,
+    /// active | disabled
+    pub status: String,
+    pub last_sign_in_at: Option<String>,
+}
+
+impl From<User> for UserSummary {
+    fn from(u: User) -> UserSummary {
+        UserSummary {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            role: u.role,
+            status: u.status,
+            last_sign_in_at: u.last_sign_in_at.map(rfc3339),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserList {
+    pub items: Vec<UserSummary>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+/// The people of one organisation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/organisations/{id}/users",
+    tag = "organisations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Organisation id"), PageQuery),
+    responses(
+        (status = 200, description = "People by name", body = UserList),
+        (status = 401, description = "No valid token", body = crate::error::Problem),
+        (status = 404, description = "No such organisation, or not this caller's to see", body = crate::error::Problem),
+    )
+)]
+#[get("/api/v1/organisations/{id}/users")]
+pub async fn list(state: web::Data<AppState>, caller: ApiCaller, path: web::Path<i64>, query: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+    let organisation_id = path.into_inner();
+    authz::view_org_users(&caller.0, organisation_id)?;
+    let paging = query.paging(50);
+    let (items, total) = state
+        .db
+        .run(move |conn| {
+            organisations::queries::find(conn, organisation_id)?;
+            let total: i64 = users::table
+                .filter(users::organisation_id.eq(organisation_id))
+                .count()
+                .get_result(conn)?;
+            let items: Vec<User> = users::table
+                .filter(users::organisation_id.eq(organisation_id))
+                .select(User::as_select())
+                .order((users::name.asc(), users::id.asc()))
+                .limit(paging.per_page)
+                .offset(paging.offset())
+                .load(conn)?;
+            Ok((items, total))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(UserList {
+        items: items.into_iter().map(UserSummary::from).collect(),
+        page: paging.page,
+        per_page: paging.per_page,
+        total,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateInvitation {
+    pub email: String,
+    /// org_admin | leader | staff | partner
+    pub role: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationCreated {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+}
+
+/// Invite someone into an organisation; they are emailed a single-use link.
+#[utoipa::path(
+    post,
+    path = "/api/v1/organisations/{id}/invitations",
+    tag = "organisations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Organisation id")),
+    request_body = CreateInvitation,
+    responses(
+        (status = 201, description = "Invitation sent", body = InvitationCreated),
+        (status = 403, description = "Role not allowed", body = crate::error::Problem),
+        (status = 404, description = "No such organisation, or not this caller's", body = crate::error::Problem),
+        (status = 422, description = "Invalid input", body = crate::error::Problem),
+    )
+)]
+#[post("/api/v1/organisations/{id}/invitations")]
+pub async fn invite(state: web::Data<AppState>, req: HttpRequest, caller: ApiCaller, path: web::Path<i64>, body: web::Json<CreateInvitation>) -> AppResult<HttpResponse> {
+    let caller = caller.0;
+    let organisation_id = path.into_inner();
+    authz::view_org_users(&caller, organisation_id)?;
+    let invite = Invite::parse(&body.email, &body.role).map_err(|e| AppError::validation(e.into_map()))?;
+    let ip = state.client_ip(&req);
+    let (templates, settings) = (state.templates.clone(), state.settings.clone());
+    let (email, role) = (invite.email.clone(), invite.role.as_str().to_string());
+    let id = state
+        .db
+        .run(move |conn| {
+            let mail = Mail {
+                templates: &templates,
+                settings: &settings,
+            };
+            service::invite(conn, &mail, &caller, organisation_id, &invite, &ip)
+        })
+        .await?;
+    state.jobs.wake();
+    Ok(HttpResponse::Created().json(InvitationCreated { id, email, role }))
+}

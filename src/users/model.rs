@@ -1,0 +1,125 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::schema::users;
+
+#[derive(Clone, Debug, Queryable, Selectable, Serialize)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub status: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub created_at: NaiveDateTime,
+    pub last_sign_in_at: Option<NaiveDateTime>,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Partner)
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == UserStatus::Active.as_str()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    PlatformAdmin,
+    OrgAdmin,
+    Leader,
+    Staff,
+    Partner,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::PlatformAdmin,
+        Role::OrgAdmin,
+        Role::Leader,
+        Role::Staff,
+        Role::Partner,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "platform_admin",
+            Role::OrgAdmin => "org_admin",
+            Role::Leader => "leader",
+            Role::Staff => "staff",
+            Role::Partner => "partner",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "Platform administrator",
+            Role::OrgAdmin => "Organisation administrator",
+            Role::Leader => "Leader",
+            Role::Staff => "Staff",
+            Role::Partner => "Partner",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserStatus {
+    Active,
+    Disabled,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Disabled => "disabled",
+        }
+    }
+}
+
+/// A syntactically plausible email address, trimmed and lower-cased.
+pub fn parse_email(value: &str) -> Result<String, &'static str> {
+    let email = value.trim().to_lowercase();
+    if email.is_empty() {
+        return Err("Enter an email address");
+    }
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if valid {
+        Ok(email)
+    } else {
+        Err("Enter an email address in the correct format, like name@example.org")
+    }
+}
+
+/// A person's name as shown to others: 1–100 characters.
+pub fn parse_name(value: &str) -> Result<String, &'static str> {
+    let name = value.trim();
+    if name.is_empty() {
+        Err("Enter your full name")
+    } else if name.chars().count() > 100 {
+        Err("Name must be 100 characters or fewer")
+    } else {
+        Ok(name.to_string())
+    }
+}

@@ -1,0 +1,114 @@
+//! Web plumbing shared by every page: templates, the page context, forms with CSRF,
+//! flash messages, error pages, security headers, static assets and pagination.
+
+pub mod assets;
+pub mod errors;
+pub mod forms;
+pub mod page;
+pub mod pagination;
+pub mod templates;
+
+use actix_web::http::header;
+use actix_web::HttpResponse;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use crate::state::AppState;
+
+pub use forms::Form;
+pub use page::Page;
+pub use pagination::{PageQuery, Paging};
+
+/// A one-time message shown on the next page.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: String,
+    pub message: String,
+}
+
+impl Flash {
+    fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(value: &str) -> Option<Flash> {
+        let bytes = URL_SAFE_NO_PAD.decode(value).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// 303 See Other: the answer to a successful form post.
+pub fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+pub fn redirect_with_flash(state: &AppState, location: &str, message: &str) -> HttpResponse {
+    let mut response = redirect(location);
+    let flash = Flash {
+        kind: "success".into(),
+        message: message.into(),
+    };
+    let _ = response.add_cookie(&state.cookie("flash", flash.encode()));
+    response
+}
+
+/// A local path to return to after signing in; anything else becomes "/".
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// Field errors for a form: shown in the error summary (linked to each field) and
+/// beside the fields themselves.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    /// Records `Err` messages and passes on `Ok` values.
+    pub fn check<T>(&mut self, field: &'static str, result: Result<T, &str>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(message) => {
+                self.add(field, message);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        let list: Vec<_> = self
+            .0
+            .iter()
+            .map(|(f, m)| serde_json::json!({ "href": format!("#{f}"), "message": m }))
+            .collect();
+        let by_field: serde_json::Map<String, serde_json::Value> = self
+            .0
+            .iter()
+            .map(|(f, m)| (f.to_string(), serde_json::Value::String(m.clone())))
+            .collect();
+        serde_json::json!({ "list": list, "by_field": by_field })
+    }
+
+    pub fn into_map(self) -> std::collections::BTreeMap<String, String> {
+        self.0.into_iter().map(|(f, m)| (f.to_string(), m)).collect()
+    }
+}
+
+/// A form with nothing in it but its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}

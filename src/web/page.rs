@@ -1,0 +1,127 @@
+//! The context every HTML page renders with: who is signed in, the CSRF token for its
+//! forms, the flash message, and the navigation.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::Flash;
+use crate::auth::{self, Caller};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::users::Role;
+
+pub struct Page {
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    pub user: Option<Caller>,
+    csrf_cookie: String,
+    new_csrf: bool,
+    flash: Option<Flash>,
+}
+
+impl FromRequest for Page {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Page, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+            let user = auth::resolve(&req).await?;
+            let (csrf_cookie, new_csrf) = csrf_cookie(&req, &state);
+            let flash = req
+                .cookie(&state.cookie_name("flash"))
+                .and_then(|c| Flash::decode(c.value()));
+            Ok(Page {
+                req,
+                state,
+                user,
+                csrf_cookie,
+                new_csrf,
+                flash,
+            })
+        })
+    }
+}
+
+/// The request's CSRF cookie value, or a new one (and `true`) when it has none.
+pub fn csrf_cookie(req: &HttpRequest, state: &AppState) -> (String, bool) {
+    match req.cookie(&state.cookie_name("csrf")) {
+        Some(c) if c.value().len() >= 20 => (c.value().to_string(), false),
+        _ => (auth::tokens::random_token(24), true),
+    }
+}
+
+impl Page {
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn request(&self) -> &HttpRequest {
+        &self.req
+    }
+
+    pub fn render(&self, template: &str, data: Value) -> AppResult<HttpResponse> {
+        self.render_status(StatusCode::OK, template, data)
+    }
+
+    pub fn render_status(&self, status: StatusCode, template: &str, mut data: Value) -> AppResult<HttpResponse> {
+        let csrf = self.state.keys.csrf_token(&self.csrf_cookie);
+        data["layout"] = layout_context(&self.req, self.user.as_ref(), &csrf, self.flash.as_ref());
+        let body = self.state.templates.html(template, &data).map_err(AppError::Internal)?;
+        let mut response = html_response(status, body);
+        if self.new_csrf {
+            let _ = response.add_cookie(&self.state.cookie("csrf", self.csrf_cookie.clone()));
+        }
+        if self.flash.is_some() {
+            let _ = response.add_cookie(&self.state.removal_cookie("flash"));
+        }
+        Ok(response)
+    }
+}
+
+pub fn html_response(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// What the layout template needs.
+pub fn layout_context(req: &HttpRequest, user: Option<&Caller>, csrf: &str, flash: Option<&Flash>) -> Value {
+    let path = req.path();
+    let is_admin = user.is_some_and(|u| matches!(u.role(), Role::PlatformAdmin | Role::OrgAdmin));
+    let mut items = vec![("/", "Home")];
+    if user.is_some() {
+        items.push(("/account", "Your account"));
+    }
+    if is_admin {
+        items.push(("/admin", "Admin"));
+    }
+    let nav: Vec<Value> = items
+        .into_iter()
+        .map(|(href, label)| {
+            let current = path == href || (href != "/" && path.starts_with(href));
+            json!({ "href": href, "label": label, "current": current })
+        })
+        .collect();
+    json!({
+        "user": user.map(|u| json!({
+            "name": u.name,
+            "organisation": u.organisation_name,
+            "role": u.role().label(),
+        })),
+        "csrf": csrf,
+        "flash": flash,
+        "nav": nav,
+        "path": path,
+    })
+}

@@ -1,0 +1,48 @@
+//! Page-number pagination for lists, on pages and on the API.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Items per page (at most 100).
+    pub per_page: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl PageQuery {
+    pub fn paging(&self, default_per_page: i64) -> Paging {
+        Paging {
+            page: self.page.unwrap_or(1).max(1),
+            per_page: self.per_page.unwrap_or(default_per_page).clamp(1, 100),
+        }
+    }
+}
+
+impl Paging {
+    pub fn offset(&self) -> i64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+
+    /// For the pagination partial: links are `base` with `page=N` added.
+    pub fn context(&self, total: i64, base: &str) -> Value {
+        let pages = ((total + self.per_page - 1) / self.per_page).max(1);
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let link = |n: i64| format!("{base}{sep}page={n}");
+        json!({
+            "page": self.page,
+            "pages": pages,
+            "total": total,
+            "show": pages > 1,
+            "prev": (self.page > 1).then(|| link(self.page - 1)),
+            "next": (self.page < pages).then(|| link(self.page + 1)),
+        })
+    }
+}

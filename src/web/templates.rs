@@ -1,0 +1,77 @@
+//! Handlebars templates: built into the binary, each overridable by a file of the same
+//! name under the configured templates folder.
+
+use std::path::Path;
+
+use handlebars::Handlebars;
+use serde::Serialize;
+
+macro_rules! builtin {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name, ".hbs")))),*]
+    };
+}
+
+/// Page templates and partials (HTML-escaped).
+const PAGES: &[(&str, &str)] = builtin!(
+    "layout",
+    "partials/error_summary",
+    "partials/pagination",
+    "partials/new_password",
+    "home",
+    "error",
+    "accessibility",
+    "auth/login",
+    "auth/logout",
+    "auth/account",
+    "auth/password_reset_request",
+    "auth/password_reset_sent",
+    "auth/password_reset",
+    "auth/invitation",
+    "admin/index",
+    "admin/organisations",
+    "admin/users",
+    "email/invitation.html",
+    "email/password_reset.html",
+);
+
+/// Email subjects and plain-text bodies (not escaped).
+const TEXTS: &[(&str, &str)] = builtin!(
+    "email/invitation.subject",
+    "email/invitation.txt",
+    "email/password_reset.subject",
+    "email/password_reset.txt",
+);
+
+pub struct Templates {
+    html: Handlebars<'static>,
+    text: Handlebars<'static>,
+}
+
+impl Templates {
+    pub fn load(override_dir: &Path) -> anyhow::Result<Templates> {
+        let mut html = Handlebars::new();
+        let mut text = Handlebars::new();
+        text.register_escape_fn(handlebars::no_escape);
+        for (registry, list) in [(&mut html, PAGES), (&mut text, TEXTS)] {
+            registry.set_strict_mode(false);
+            for (name, builtin) in list {
+                let path = override_dir.join(format!("{name}.hbs"));
+                let source = std::fs::read_to_string(&path).unwrap_or_else(|_| builtin.to_string());
+                let key = name.strip_prefix("partials/").unwrap_or(name);
+                registry
+                    .register_template_string(key, source)
+                    .map_err(|e| anyhow::anyhow!("template {name}: {e}"))?;
+            }
+        }
+        Ok(Templates { html, text })
+    }
+
+    pub fn html<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
+        Ok(self.html.render(name, data)?)
+    }
+
+    pub fn text<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
+        Ok(self.text.render(name, data)?)
+    }
+}
