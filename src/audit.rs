@@ -87,7 +87,9 @@ fn chain_hash(
         prev.to_string(),
         at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
         actor_user_id.map(|v| v.to_string()).unwrap_or_default(),
-        actor_organisation_id.map(|v| v.to_string()).unwrap_or_default(),
+        actor_organisation_id
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
         action.to_string(),
         target_kind.to_string(),
         target_id.to_string(),

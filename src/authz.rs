@@ -25,7 +25,8 @@ fn is_platform_admin(caller: &Caller) -> bool {
 }
 
 fn is_admin_of(caller: &Caller, organisation_id: i64) -> bool {
-    is_platform_admin(caller) || (caller.role() == Role::OrgAdmin && caller.organisation_id == organisation_id)
+    is_platform_admin(caller)
+        || (caller.role() == Role::OrgAdmin && caller.organisation_id == organisation_id)
 }
 
 /// The admin area exists only for organisation and platform admins.

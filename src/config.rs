@@ -132,7 +132,10 @@ impl Settings {
     /// The database URL in force: the configured one or the embedded SQLite file.
     pub fn database_url(&self) -> String {
         if self.database.url.trim().is_empty() {
-            self.data_dir.join("metro.db").to_string_lossy().into_owned()
+            self.data_dir
+                .join("metro.db")
+                .to_string_lossy()
+                .into_owned()
         } else {
             self.database.url.clone()
         }

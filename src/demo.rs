@@ -10,18 +10,50 @@ use crate::users::{self, queries::NewUser, Role};
 /// The partners of the Derby–Nottingham Metro and the East Midlands alliance.
 pub const ORGANISATIONS: &[(&str, &str, OrgKind)] = &[
     ("derby", "Derby City Council", OrgKind::CityCouncil),
-    ("nottingham", "Nottingham City Council", OrgKind::CityCouncil),
-    ("derbyshire", "Derbyshire County Council", OrgKind::CountyCouncil),
-    ("nottinghamshire", "Nottinghamshire County Council", OrgKind::CountyCouncil),
+    (
+        "nottingham",
+        "Nottingham City Council",
+        OrgKind::CityCouncil,
+    ),
+    (
+        "derbyshire",
+        "Derbyshire County Council",
+        OrgKind::CountyCouncil,
+    ),
+    (
+        "nottinghamshire",
+        "Nottinghamshire County Council",
+        OrgKind::CountyCouncil,
+    ),
     ("leicester", "Leicester City Council", OrgKind::CityCouncil),
-    ("leicestershire", "Leicestershire County Council", OrgKind::CountyCouncil),
-    ("lincolnshire", "Lincolnshire County Council", OrgKind::CountyCouncil),
-    ("d2n2", "D2N2 Local Enterprise Partnership", OrgKind::Business),
+    (
+        "leicestershire",
+        "Leicestershire County Council",
+        OrgKind::CountyCouncil,
+    ),
+    (
+        "lincolnshire",
+        "Lincolnshire County Council",
+        OrgKind::CountyCouncil,
+    ),
+    (
+        "d2n2",
+        "D2N2 Local Enterprise Partnership",
+        OrgKind::Business,
+    ),
     ("uni-derby", "University of Derby", OrgKind::Education),
-    ("uni-nottingham", "University of Nottingham", OrgKind::Education),
+    (
+        "uni-nottingham",
+        "University of Nottingham",
+        OrgKind::Education,
+    ),
     ("nhs-derbyshire", "Joined Up Care Derbyshire", OrgKind::Nhs),
     ("cad", "Community Action Derby", OrgKind::Voluntary),
-    ("metro", "Derby Nottingham Metro Programme Office", OrgKind::Other),
+    (
+        "metro",
+        "Derby Nottingham Metro Programme Office",
+        OrgKind::Other,
+    ),
 ];
 
 pub enum Seeded {
@@ -76,7 +108,10 @@ pub fn seed(db: &Db, password: &str) -> anyhow::Result<Seeded> {
             let org_id = organisations::queries::insert(conn, name, slug, *kind)?;
             let mut people = accounts_for(slug, *kind);
             if *slug == "metro" {
-                people.insert(0, ("platform@metro.example".to_string(), Role::PlatformAdmin));
+                people.insert(
+                    0,
+                    ("platform@metro.example".to_string(), Role::PlatformAdmin),
+                );
             }
             for (email, role) in people {
                 users::queries::insert(

@@ -58,7 +58,11 @@ pub fn emit(conn: &mut DbConn, event: NewEvent) -> QueryResult<i64> {
 }
 
 /// Kinds of the newest events about a target, newest first.
-pub fn kinds_for_target(conn: &mut DbConn, target_kind: &str, target_id: &str) -> QueryResult<Vec<String>> {
+pub fn kinds_for_target(
+    conn: &mut DbConn,
+    target_kind: &str,
+    target_id: &str,
+) -> QueryResult<Vec<String>> {
     events::table
         .filter(events::target_kind.eq(target_kind))
         .filter(events::target_id.eq(target_id))

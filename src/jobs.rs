@@ -34,7 +34,12 @@ pub struct Job {
     pub finished_at: Option<NaiveDateTime>,
 }
 
-pub fn enqueue(conn: &mut DbConn, kind: &str, payload: &Value, max_attempts: i32) -> QueryResult<i64> {
+pub fn enqueue(
+    conn: &mut DbConn,
+    kind: &str,
+    payload: &Value,
+    max_attempts: i32,
+) -> QueryResult<i64> {
     let at = now();
     diesel::insert_into(jobs::table)
         .values((
@@ -71,7 +76,9 @@ pub fn claim(conn: &mut DbConn) -> AppResult<Option<Job>> {
                 jobs::attempts.eq(jobs::attempts + 1),
             ))
             .execute(conn)?;
-        Ok(Some(jobs::table.find(id).select(Job::as_select()).first(conn)?))
+        Ok(Some(
+            jobs::table.find(id).select(Job::as_select()).first(conn)?,
+        ))
     })
 }
 
@@ -98,7 +105,9 @@ pub fn fail(conn: &mut DbConn, job: &Job, error: &str) -> QueryResult<usize> {
             ))
             .execute(conn)
     } else {
-        let delay = 10i64.saturating_mul(1 << job.attempts.clamp(0, 12)).min(3600);
+        let delay = 10i64
+            .saturating_mul(1 << job.attempts.clamp(0, 12))
+            .min(3600);
         diesel::update(jobs::table.find(job.id))
             .set((
                 jobs::run_at.eq(now() + Duration::seconds(delay)),

@@ -68,10 +68,19 @@ fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             let db = connect(&settings)?;
             let applied = db.migrate()?;
-            println!("{} migration(s) applied to the {} database", applied.len(), db.backend().name());
+            println!(
+                "{} migration(s) applied to the {} database",
+                applied.len(),
+                db.backend().name()
+            );
             Ok(())
         }
-        Command::CreateAdmin { email, org, name, org_name } => create_admin(&settings, &email, &org, &name, org_name),
+        Command::CreateAdmin {
+            email,
+            org,
+            name,
+            org_name,
+        } => create_admin(&settings, &email, &org, &name, org_name),
     }
 }
 
@@ -122,7 +131,13 @@ fn serve(settings: Settings, demo_data: bool) -> anyhow::Result<()> {
     })
 }
 
-fn create_admin(settings: &Settings, email: &str, org: &str, name: &str, org_name: Option<String>) -> anyhow::Result<()> {
+fn create_admin(
+    settings: &Settings,
+    email: &str,
+    org: &str,
+    name: &str,
+    org_name: Option<String>,
+) -> anyhow::Result<()> {
     let email = parse_email(email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
     let slug = organisations::model::parse_slug(org).map_err(|m| anyhow::anyhow!("--org: {m}"))?;
     let name = users::model::parse_name(name).map_err(|m| anyhow::anyhow!("--name: {m}"))?;
@@ -133,13 +148,18 @@ fn create_admin(settings: &Settings, email: &str, org: &str, name: &str, org_nam
     let mut conn = db.get()?;
     let created_org = write_tx(&mut conn, |conn| {
         if users::queries::email_taken(conn, &email)? {
-            return Err(AppError::Conflict(format!("{email} already has an account")));
+            return Err(AppError::Conflict(format!(
+                "{email} already has an account"
+            )));
         }
         let (org_id, created) = match organisations::queries::find_by_slug(conn, &slug)? {
             Some(o) => (o.id, false),
             None => {
                 let display = org_name.clone().unwrap_or_else(|| slug.clone());
-                (organisations::queries::insert(conn, &display, &slug, OrgKind::Other)?, true)
+                (
+                    organisations::queries::insert(conn, &display, &slug, OrgKind::Other)?,
+                    true,
+                )
             }
         };
         users::queries::insert(

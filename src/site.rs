@@ -18,7 +18,10 @@ pub async fn home(page: Page) -> AppResult<HttpResponse> {
 
 #[get("/accessibility")]
 pub async fn accessibility(page: Page) -> AppResult<HttpResponse> {
-    page.render("accessibility", json!({ "title": "Accessibility statement" }))
+    page.render(
+        "accessibility",
+        json!({ "title": "Accessibility statement" }),
+    )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -38,7 +41,10 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         .await
         .is_ok();
     if ok {
-        HttpResponse::Ok().json(Health { status: "ok", database })
+        HttpResponse::Ok().json(Health {
+            status: "ok",
+            database,
+        })
     } else {
         HttpResponse::ServiceUnavailable().json(Health {
             status: "unavailable",

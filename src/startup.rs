@@ -17,7 +17,9 @@ use crate::db::Db;
 use crate::email::Mailer;
 use crate::jobs::{JobWaker, Worker};
 use crate::state::AppState;
-use crate::web::errors::{audit_denials, json_config, not_found, path_config, query_config, render_error};
+use crate::web::errors::{
+    audit_denials, json_config, not_found, path_config, query_config, render_error,
+};
 use crate::web::templates::Templates;
 use crate::{auth, openapi, organisations, site, users, web as pages};
 
@@ -78,7 +80,10 @@ impl Application {
                 .wrap(from_fn(audit_denials))
                 .wrap(ErrorHandlers::new().default_handler(render_error))
                 .wrap(security_headers(https))
-                .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude_regex("^/(invitations|password-reset)/"))
+                .wrap(
+                    Logger::new("%a \"%r\" %s %b %Dms")
+                        .exclude_regex("^/(invitations|password-reset)/"),
+                )
                 .configure(routes)
                 .default_service(web::to(not_found))
         })
@@ -95,6 +100,15 @@ impl Application {
             worker,
             waker,
         })
+    }
+
+    /// Stops the server and the job worker from elsewhere (tests, signal handlers).
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle {
+            server: self.server.handle(),
+            worker_stop: self.worker_stop.clone(),
+            waker: self.waker.clone(),
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -119,6 +133,21 @@ impl Application {
     }
 }
 
+pub struct StopHandle {
+    server: actix_web::dev::ServerHandle,
+    worker_stop: Arc<AtomicBool>,
+    waker: JobWaker,
+}
+
+impl StopHandle {
+    pub fn stop(&self) {
+        self.worker_stop.store(true, Ordering::Relaxed);
+        self.waker.wake();
+        // The stop command is sent at once; waiting for it to finish is not needed.
+        drop(self.server.stop(false));
+    }
+}
+
 fn security_headers(https: bool) -> DefaultHeaders {
     let mut headers = DefaultHeaders::new()
         .add((
@@ -129,10 +158,16 @@ fn security_headers(https: bool) -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
-        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
         .add(("Cross-Origin-Opener-Policy", "same-origin"));
     if https {
-        headers = headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"));
+        headers = headers.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ));
     }
     headers
 }

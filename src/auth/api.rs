@@ -31,7 +31,8 @@ pub struct TokenResponse {
 }
 
 pub fn rfc3339(at: NaiveDateTime) -> String {
-    Utc.from_utc_datetime(&at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    Utc.from_utc_datetime(&at)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Exchange an email address and password for a bearer token.
@@ -48,7 +49,11 @@ pub fn rfc3339(at: NaiveDateTime) -> String {
     )
 )]
 #[post("/api/v1/auth/token")]
-pub async fn issue_token(state: web::Data<AppState>, req: HttpRequest, body: web::Json<TokenRequest>) -> AppResult<HttpResponse> {
+pub async fn issue_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<TokenRequest>,
+) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
     if body.email.trim().is_empty() {
@@ -86,7 +91,11 @@ pub async fn issue_token(state: web::Data<AppState>, req: HttpRequest, body: web
     )
 )]
 #[delete("/api/v1/auth/token")]
-pub async fn revoke_token(state: web::Data<AppState>, req: HttpRequest, caller: ApiCaller) -> AppResult<HttpResponse> {
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+) -> AppResult<HttpResponse> {
     let caller = caller.0;
     let ip = state.client_ip(&req);
     state

@@ -29,7 +29,10 @@ pub struct Attempt {
 pub async fn sign_in(state: &AppState, attempt: Attempt) -> AppResult<SignedIn> {
     let security = &state.settings.security;
     let window = Duration::minutes(security.failure_window_minutes);
-    let (max_account, max_client) = (security.max_failures_per_account, security.max_failures_per_client);
+    let (max_account, max_client) = (
+        security.max_failures_per_account,
+        security.max_failures_per_client,
+    );
     let email = attempt.email.trim().to_lowercase();
     let ip = attempt.ip.clone();
 
@@ -49,12 +52,22 @@ pub async fn sign_in(state: &AppState, attempt: Attempt) -> AppResult<SignedIn> 
     };
 
     if account_failures >= max_account || client_failures >= max_client {
-        let scope = if account_failures >= max_account { "account" } else { "client" };
+        let scope = if account_failures >= max_account {
+            "account"
+        } else {
+            "client"
+        };
         let entry = Entry::new("sign_in.throttled")
-            .target("user", user.as_ref().map(|u| u.id.to_string()).unwrap_or_default())
+            .target(
+                "user",
+                user.as_ref().map(|u| u.id.to_string()).unwrap_or_default(),
+            )
             .ip(&ip)
             .details(json!({ "email": email, "scope": scope }));
-        state.db.write(move |conn| Ok(audit::record(conn, entry)?)).await?;
+        state
+            .db
+            .write(move |conn| Ok(audit::record(conn, entry)?))
+            .await?;
         return Err(AppError::TooManyRequests {
             message: format!(
                 "There have been too many failed attempts to sign in. Wait {} minutes, then try again.",
@@ -66,7 +79,10 @@ pub async fn sign_in(state: &AppState, attempt: Attempt) -> AppResult<SignedIn> 
 
     let matches = state
         .hasher
-        .verify(attempt.password, user.as_ref().map(|u| u.password_hash.clone()))
+        .verify(
+            attempt.password,
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
         .await?;
 
     match user {
@@ -82,7 +98,8 @@ pub async fn sign_in(state: &AppState, attempt: Attempt) -> AppResult<SignedIn> 
                 .run(move |conn| {
                     write_tx(conn, |conn| {
                         throttle::clear(conn, Scope::Account, &user.email)?;
-                        let session = sessions::create(conn, user.id, kind, lifetime, &user_agent, &ip)?;
+                        let session =
+                            sessions::create(conn, user.id, kind, lifetime, &user_agent, &ip)?;
                         users::queries::touch_sign_in(conn, user.id)?;
                         let action = match kind {
                             SessionKind::Web => "sign_in.succeeded",

@@ -64,10 +64,17 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<Caller>> {
     let presented = if is_api {
         bearer_token(req).map(|t| (t, tokens::API_AUDIENCE, sessions::SessionKind::Api))
     } else {
-        req.cookie(&state.cookie_name("session"))
-            .map(|c| (c.value().to_string(), tokens::WEB_AUDIENCE, sessions::SessionKind::Web))
+        req.cookie(&state.cookie_name("session")).map(|c| {
+            (
+                c.value().to_string(),
+                tokens::WEB_AUDIENCE,
+                sessions::SessionKind::Web,
+            )
+        })
     };
-    let caller = match presented.and_then(|(token, aud, kind)| state.keys.verify(&token, aud).map(|c| (c, kind))) {
+    let caller = match presented
+        .and_then(|(token, aud, kind)| state.keys.verify(&token, aud).map(|c| (c, kind)))
+    {
         Some((claims, kind)) => {
             let user_id: i64 = claims.sub.parse().unwrap_or(-1);
             state
@@ -84,7 +91,9 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<Caller>> {
 fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 /// Anyone: signed in or not.

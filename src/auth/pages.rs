@@ -140,7 +140,11 @@ pub async fn account_page(page: Page, user: CurrentUser) -> AppResult<HttpRespon
 }
 
 #[post("/account/sign-out-everywhere")]
-pub async fn sign_out_everywhere(page: Page, user: CurrentUser, _form: Form<NoFields>) -> AppResult<HttpResponse> {
+pub async fn sign_out_everywhere(
+    page: Page,
+    user: CurrentUser,
+    _form: Form<NoFields>,
+) -> AppResult<HttpResponse> {
     let state = page.state();
     let user = user.0;
     let ip = state.client_ip(page.request());
@@ -159,7 +163,8 @@ pub async fn sign_out_everywhere(page: Page, user: CurrentUser, _form: Form<NoFi
             Ok(())
         })
         .await?;
-    let mut response = redirect_with_flash(state, "/login", "You have been signed out on every device");
+    let mut response =
+        redirect_with_flash(state, "/login", "You have been signed out on every device");
     let _ = response.add_cookie(&state.removal_cookie("session"));
     Ok(response)
 }
@@ -172,11 +177,17 @@ pub struct ResetRequestForm {
 
 #[get("/password-reset")]
 pub async fn reset_request_page(page: Page) -> AppResult<HttpResponse> {
-    page.render("auth/password_reset_request", json!({ "title": "Reset your password" }))
+    page.render(
+        "auth/password_reset_request",
+        json!({ "title": "Reset your password" }),
+    )
 }
 
 #[post("/password-reset")]
-pub async fn reset_request_submit(page: Page, form: Form<ResetRequestForm>) -> AppResult<HttpResponse> {
+pub async fn reset_request_submit(
+    page: Page,
+    form: Form<ResetRequestForm>,
+) -> AppResult<HttpResponse> {
     let mut errors = FieldErrors::default();
     let Some(email) = errors.check("email", users::model::parse_email(&form.0.email)) else {
         return page.render_status(
@@ -224,7 +235,10 @@ pub async fn reset_request_submit(page: Page, form: Form<ResetRequestForm>) -> A
         state.jobs.wake();
     }
     // The same answer whether or not the account exists.
-    page.render("auth/password_reset_sent", json!({ "title": "Check your email" }))
+    page.render(
+        "auth/password_reset_sent",
+        json!({ "title": "Check your email" }),
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -253,22 +267,35 @@ fn usable_reset(conn: &mut crate::db::DbConn, token: &str) -> QueryResult<Option
 }
 
 fn link_expired() -> AppError {
-    AppError::BadRequest("This link has expired or has already been used. Ask for a new one.".into())
+    AppError::BadRequest(
+        "This link has expired or has already been used. Ask for a new one.".into(),
+    )
 }
 
 #[get("/password-reset/{token}")]
 pub async fn reset_page(page: Page, token: web::Path<String>) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     let probe = token.clone();
-    let usable = page.state().db.run(move |conn| Ok(usable_reset(conn, &probe)?)).await?;
+    let usable = page
+        .state()
+        .db
+        .run(move |conn| Ok(usable_reset(conn, &probe)?))
+        .await?;
     if usable.is_none() {
         return Err(link_expired());
     }
-    page.render("auth/password_reset", json!({ "title": "Choose a new password", "token": token }))
+    page.render(
+        "auth/password_reset",
+        json!({ "title": "Choose a new password", "token": token }),
+    )
 }
 
 #[post("/password-reset/{token}")]
-pub async fn reset_submit(page: Page, token: web::Path<String>, form: Form<NewPasswordForm>) -> AppResult<HttpResponse> {
+pub async fn reset_submit(
+    page: Page,
+    token: web::Path<String>,
+    form: Form<NewPasswordForm>,
+) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     let mut errors = FieldErrors::default();
     check_password_pair(&mut errors, &form.0);
@@ -293,11 +320,20 @@ pub async fn reset_submit(page: Page, token: web::Path<String>, form: Form<NewPa
                 .execute(conn)?;
             users::queries::set_password_hash(conn, user_id, &hash)?;
             users::queries::revoke_all_sessions(conn, user_id)?;
-            audit::record(conn, Entry::new("password_reset.completed").target("user", user_id).ip(&ip))?;
+            audit::record(
+                conn,
+                Entry::new("password_reset.completed")
+                    .target("user", user_id)
+                    .ip(&ip),
+            )?;
             Ok(())
         })
         .await?;
-    Ok(redirect_with_flash(state, "/login", "Your password has been changed. Sign in with your new password."))
+    Ok(redirect_with_flash(
+        state,
+        "/login",
+        "Your password has been changed. Sign in with your new password.",
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -308,12 +344,16 @@ pub struct AcceptForm {
     confirm: String,
 }
 
-async fn load_invitation(state: &AppState, token: &str) -> AppResult<(invitations::Invitation, String)> {
+async fn load_invitation(
+    state: &AppState,
+    token: &str,
+) -> AppResult<(invitations::Invitation, String)> {
     let token_hash = hash_token(token);
     state
         .db
         .run(move |conn| {
-            let invitation = invitations::find_usable(conn, &token_hash)?.ok_or_else(link_expired)?;
+            let invitation =
+                invitations::find_usable(conn, &token_hash)?.ok_or_else(link_expired)?;
             let org = crate::organisations::queries::find(conn, invitation.organisation_id)?;
             Ok((invitation, org.name))
         })
@@ -337,7 +377,11 @@ pub async fn invitation_page(page: Page, token: web::Path<String>) -> AppResult<
 }
 
 #[post("/invitations/{token}")]
-pub async fn invitation_submit(page: Page, token: web::Path<String>, form: Form<AcceptForm>) -> AppResult<HttpResponse> {
+pub async fn invitation_submit(
+    page: Page,
+    token: web::Path<String>,
+    form: Form<AcceptForm>,
+) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     let state = page.state();
     let (invitation, org_name) = load_invitation(state, &token).await?;
@@ -377,7 +421,8 @@ pub async fn invitation_submit(page: Page, token: web::Path<String>, form: Form<
                 }
                 if users::queries::email_taken(conn, &invitation.email)? {
                     return Err(AppError::Conflict(
-                        "An account with this email address already exists. Sign in instead.".into(),
+                        "An account with this email address already exists. Sign in instead."
+                            .into(),
                     ));
                 }
                 let role = Role::parse(&invitation.role).ok_or_else(link_expired)?;
@@ -415,5 +460,9 @@ pub async fn invitation_submit(page: Page, token: web::Path<String>, form: Form<
             })
         })
         .await?;
-    Ok(redirect_with_flash(state, "/login", "Your account is ready. Sign in to continue."))
+    Ok(redirect_with_flash(
+        state,
+        "/login",
+        "Your account is ready. Sign in to continue.",
+    ))
 }

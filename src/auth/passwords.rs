@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 use actix_web::web;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
@@ -31,7 +33,9 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -82,7 +86,11 @@ impl Hasher {
     }
 
     pub async fn hash(&self, password: String) -> AppResult<String> {
-        let _permit = self.permits.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
         web::block(move || hash_password(&password))
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?
@@ -91,7 +99,11 @@ impl Hasher {
 
     /// Verifies against `phc`, or against a dummy hash when there is no account.
     pub async fn verify(&self, password: String, phc: Option<String>) -> AppResult<bool> {
-        let _permit = self.permits.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
         web::block(move || match phc {
             Some(phc) => verify_password(&password, &phc),
             None => {

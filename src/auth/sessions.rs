@@ -53,7 +53,12 @@ pub fn create(
 }
 
 /// The caller for a live session of an active user, if there is one.
-pub fn load_caller(conn: &mut DbConn, session_id: &str, user_id: i64, kind: SessionKind) -> QueryResult<Option<Caller>> {
+pub fn load_caller(
+    conn: &mut DbConn,
+    session_id: &str,
+    user_id: i64,
+    kind: SessionKind,
+) -> QueryResult<Option<Caller>> {
     let row = sessions::table
         .inner_join(users::table.inner_join(organisations::table))
         .filter(sessions::id.eq(session_id))
@@ -73,16 +78,18 @@ pub fn load_caller(conn: &mut DbConn, session_id: &str, user_id: i64, kind: Sess
         ))
         .first::<(i64, i64, String, String, String, String, String)>(conn)
         .optional()?;
-    Ok(row.map(|(user_id, organisation_id, email, name, role, org_name, org_slug)| Caller {
-        user_id,
-        organisation_id,
-        email,
-        name,
-        role,
-        organisation_name: org_name,
-        organisation_slug: org_slug,
-        session_id: session_id.to_string(),
-    }))
+    Ok(row.map(
+        |(user_id, organisation_id, email, name, role, org_name, org_slug)| Caller {
+            user_id,
+            organisation_id,
+            email,
+            name,
+            role,
+            organisation_name: org_name,
+            organisation_slug: org_slug,
+            session_id: session_id.to_string(),
+        },
+    ))
 }
 
 pub fn revoke(conn: &mut DbConn, session_id: &str) -> QueryResult<usize> {

@@ -21,7 +21,12 @@ impl Scope {
     }
 }
 
-pub fn failures_since(conn: &mut DbConn, scope: Scope, key: &str, since: NaiveDateTime) -> QueryResult<i64> {
+pub fn failures_since(
+    conn: &mut DbConn,
+    scope: Scope,
+    key: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
     login_failures::table
         .filter(login_failures::scope.eq(scope.as_str()))
         .filter(login_failures::key.eq(key))
@@ -31,7 +36,12 @@ pub fn failures_since(conn: &mut DbConn, scope: Scope, key: &str, since: NaiveDa
 }
 
 /// Records a failure and forgets this key's failures older than `forget_before`.
-pub fn record_failure(conn: &mut DbConn, scope: Scope, key: &str, forget_before: NaiveDateTime) -> QueryResult<()> {
+pub fn record_failure(
+    conn: &mut DbConn,
+    scope: Scope,
+    key: &str,
+    forget_before: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::delete(
         login_failures::table
             .filter(login_failures::scope.eq(scope.as_str()))

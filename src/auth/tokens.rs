@@ -43,7 +43,14 @@ impl Keys {
         }
     }
 
-    pub fn issue(&self, user_id: i64, session_id: &str, audience: &str, issued: NaiveDateTime, expires: NaiveDateTime) -> anyhow::Result<String> {
+    pub fn issue(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        audience: &str,
+        issued: NaiveDateTime,
+        expires: NaiveDateTime,
+    ) -> anyhow::Result<String> {
         let claims = Claims {
             sub: user_id.to_string(),
             sid: session_id.to_string(),
@@ -51,7 +58,11 @@ impl Keys {
             iat: issued.and_utc().timestamp(),
             exp: expires.and_utc().timestamp(),
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// The claims of a token signed with our key, for `audience`, not expired.
@@ -126,7 +137,10 @@ pub fn load_or_create_secret(configured: &str, data_dir: &Path) -> anyhow::Resul
         if secret.len() >= 32 {
             return Ok(secret.as_bytes().to_vec());
         }
-        anyhow::bail!("{} is too short; delete it to make a new one", path.display());
+        anyhow::bail!(
+            "{} is too short; delete it to make a new one",
+            path.display()
+        );
     }
     std::fs::create_dir_all(data_dir)?;
     let secret = random_token(48);

@@ -56,11 +56,18 @@ impl Mailer {
                     "none" => SmtpTransport::builder_dangerous(&smtp.host),
                     "starttls" => SmtpTransport::starttls_relay(&smtp.host)?,
                     "tls" => SmtpTransport::relay(&smtp.host)?,
-                    other => anyhow::bail!("email.smtp.tls must be starttls, tls or none, not {other}"),
+                    other => {
+                        anyhow::bail!("email.smtp.tls must be starttls, tls or none, not {other}")
+                    }
                 };
-                builder = builder.port(smtp.port).timeout(Some(Duration::from_secs(20)));
+                builder = builder
+                    .port(smtp.port)
+                    .timeout(Some(Duration::from_secs(20)));
                 if !smtp.username.is_empty() {
-                    builder = builder.credentials(Credentials::new(smtp.username.clone(), smtp.password.clone()));
+                    builder = builder.credentials(Credentials::new(
+                        smtp.username.clone(),
+                        smtp.password.clone(),
+                    ));
                 }
                 Delivery::Smtp(Box::new(builder.build()))
             }
@@ -77,8 +84,16 @@ impl Mailer {
             .subject(&email.subject)
             .multipart(
                 MultiPart::alternative()
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone()))
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(email.html.clone())),
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(email.text.clone()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(email.html.clone()),
+                    ),
             )?;
         match &self.transport {
             Delivery::Smtp(t) => {
@@ -94,7 +109,14 @@ impl Mailer {
 
 /// Renders `email/<template>` with `data` and queues it; call inside the transaction of
 /// the change that causes it, then wake the worker after commit.
-pub fn enqueue(conn: &mut DbConn, templates: &Templates, settings: &Settings, to: &str, template: &str, data: &Value) -> AppResult<()> {
+pub fn enqueue(
+    conn: &mut DbConn,
+    templates: &Templates,
+    settings: &Settings,
+    to: &str,
+    template: &str,
+    data: &Value,
+) -> AppResult<()> {
     let render = |suffix: &str, html: bool| -> AppResult<String> {
         let name = format!("email/{template}.{suffix}");
         let out = if html {
@@ -110,6 +132,11 @@ pub fn enqueue(conn: &mut DbConn, templates: &Templates, settings: &Settings, to
         text: render("txt", false)?,
         html: render("html", true)?,
     };
-    jobs::enqueue(conn, JOB_KIND, &serde_json::to_value(&email)?, settings.jobs.max_attempts)?;
+    jobs::enqueue(
+        conn,
+        JOB_KIND,
+        &serde_json::to_value(&email)?,
+        settings.jobs.max_attempts,
+    )?;
     Ok(())
 }

@@ -35,7 +35,11 @@ pub struct OrganisationList {
     )
 )]
 #[get("/api/v1/organisations")]
-pub async fn list(state: web::Data<AppState>, _caller: ApiCaller, query: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    _caller: ApiCaller,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
     let paging = query.paging(50);
     let (items, total) = state
         .db
@@ -82,10 +86,16 @@ pub struct CreateOrganisation {
     )
 )]
 #[post("/api/v1/organisations")]
-pub async fn create(state: web::Data<AppState>, req: HttpRequest, caller: ApiCaller, body: web::Json<CreateOrganisation>) -> AppResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    body: web::Json<CreateOrganisation>,
+) -> AppResult<HttpResponse> {
     let caller = caller.0;
     authz::manage_organisations(&caller)?;
-    let new = NewOrganisation::parse(&body.name, &body.slug, &body.kind).map_err(|e| AppError::validation(e.into_map()))?;
+    let new = NewOrganisation::parse(&body.name, &body.slug, &body.kind)
+        .map_err(|e| AppError::validation(e.into_map()))?;
     let ip = state.client_ip(&req);
     let organisation = state
         .db

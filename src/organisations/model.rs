@@ -95,5 +95,8 @@ pub fn slug_from_name(name: &str) -> String {
             slug.push('-');
         }
     }
-    slug.trim_end_matches('-').chars().take(40).collect::<String>()
+    slug.trim_end_matches('-')
+        .chars()
+        .take(40)
+        .collect::<String>()
 }

@@ -20,7 +20,10 @@ pub async fn admin_index(page: Page, user: CurrentUser) -> AppResult<HttpRespons
     let user = user.0;
     authz::use_admin_area(&user)?;
     if user.role() == Role::OrgAdmin {
-        return Ok(redirect(&format!("/admin/organisations/{}/users", user.organisation_id)));
+        return Ok(redirect(&format!(
+            "/admin/organisations/{}/users",
+            user.organisation_id
+        )));
     }
     page.render(
         "admin/index",
@@ -35,7 +38,12 @@ fn kind_options(selected: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-async fn render_list(page: &Page, query: &PageQuery, form: serde_json::Value, errors: Option<FieldErrors>) -> AppResult<HttpResponse> {
+async fn render_list(
+    page: &Page,
+    query: &PageQuery,
+    form: serde_json::Value,
+    errors: Option<FieldErrors>,
+) -> AppResult<HttpResponse> {
     let paging = query.paging(25);
     let (rows, total) = page
         .state()
@@ -43,7 +51,12 @@ async fn render_list(page: &Page, query: &PageQuery, form: serde_json::Value, er
         .run(move |conn| {
             let total: i64 = organisations::table.count().get_result(conn)?;
             let rows: Vec<(i64, String, String, String)> = organisations::table
-                .select((organisations::id, organisations::name, organisations::slug, organisations::kind))
+                .select((
+                    organisations::id,
+                    organisations::name,
+                    organisations::slug,
+                    organisations::kind,
+                ))
                 .order(organisations::name.asc())
                 .limit(paging.per_page)
                 .offset(paging.offset())
@@ -65,7 +78,11 @@ async fn render_list(page: &Page, query: &PageQuery, form: serde_json::Value, er
             Ok((rows, total))
         })
         .await?;
-    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if errors.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let selected = form["kind"].as_str().unwrap_or("").to_string();
     page.render_status(
         status,
@@ -82,7 +99,11 @@ async fn render_list(page: &Page, query: &PageQuery, form: serde_json::Value, er
 }
 
 #[get("/admin/organisations")]
-pub async fn list(page: Page, user: CurrentUser, query: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+pub async fn list(
+    page: Page,
+    user: CurrentUser,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
     authz::manage_organisations(&user.0)?;
     render_list(&page, &query, json!({}), None).await
 }
@@ -96,7 +117,11 @@ pub struct OrganisationForm {
 }
 
 #[post("/admin/organisations")]
-pub async fn create(page: Page, user: CurrentUser, form: Form<OrganisationForm>) -> AppResult<HttpResponse> {
+pub async fn create(
+    page: Page,
+    user: CurrentUser,
+    form: Form<OrganisationForm>,
+) -> AppResult<HttpResponse> {
     let user = user.0;
     authz::manage_organisations(&user)?;
     let form = form.0;
@@ -108,9 +133,16 @@ pub async fn create(page: Page, user: CurrentUser, form: Form<OrganisationForm>)
     let state = page.state();
     let ip = state.client_ip(page.request());
     let name = new.name.clone();
-    let outcome = state.db.run(move |conn| service::create(conn, &user, &new, &ip)).await;
+    let outcome = state
+        .db
+        .run(move |conn| service::create(conn, &user, &new, &ip))
+        .await;
     match outcome {
-        Ok(_) => Ok(redirect_with_flash(state, "/admin/organisations", &format!("{name} has been added"))),
+        Ok(_) => Ok(redirect_with_flash(
+            state,
+            "/admin/organisations",
+            &format!("{name} has been added"),
+        )),
         Err(AppError::Validation { fields, .. }) => {
             let mut errors = FieldErrors::default();
             for (_, message) in fields {

@@ -27,20 +27,37 @@ impl NewOrganisation {
         } else if name.chars().count() > 120 {
             errors.add("name", "Name must be 120 characters or fewer");
         }
-        let slug_input = if slug.trim().is_empty() { slug_from_name(&name) } else { slug.to_string() };
+        let slug_input = if slug.trim().is_empty() {
+            slug_from_name(&name)
+        } else {
+            slug.to_string()
+        };
         let slug = errors.check("slug", parse_slug(&slug_input));
-        let kind = errors.check("kind", OrgKind::parse(kind).ok_or("Select the kind of organisation"));
+        let kind = errors.check(
+            "kind",
+            OrgKind::parse(kind).ok_or("Select the kind of organisation"),
+        );
         match (slug, kind) {
-            (Some(slug), Some(kind)) if errors.is_empty() => Ok(NewOrganisation { name, slug, kind }),
+            (Some(slug), Some(kind)) if errors.is_empty() => {
+                Ok(NewOrganisation { name, slug, kind })
+            }
             _ => Err(errors),
         }
     }
 }
 
-pub fn create(conn: &mut DbConn, actor: &Caller, new: &NewOrganisation, ip: &str) -> AppResult<i64> {
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Caller,
+    new: &NewOrganisation,
+    ip: &str,
+) -> AppResult<i64> {
     write_tx(conn, |conn| {
         if queries::find_by_slug(conn, &new.slug)?.is_some() {
-            return Err(AppError::field("slug", "An organisation with this short name already exists"));
+            return Err(AppError::field(
+                "slug",
+                "An organisation with this short name already exists",
+            ));
         }
         let id = queries::insert(conn, &new.name, &new.slug, new.kind)?;
         audit::record(

@@ -63,7 +63,12 @@ pub struct UserList {
     )
 )]
 #[get("/api/v1/organisations/{id}/users")]
-pub async fn list(state: web::Data<AppState>, caller: ApiCaller, path: web::Path<i64>, query: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<i64>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
     let organisation_id = path.into_inner();
     authz::view_org_users(&caller.0, organisation_id)?;
     let paging = query.paging(50);
@@ -123,11 +128,18 @@ pub struct InvitationCreated {
     )
 )]
 #[post("/api/v1/organisations/{id}/invitations")]
-pub async fn invite(state: web::Data<AppState>, req: HttpRequest, caller: ApiCaller, path: web::Path<i64>, body: web::Json<CreateInvitation>) -> AppResult<HttpResponse> {
+pub async fn invite(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    path: web::Path<i64>,
+    body: web::Json<CreateInvitation>,
+) -> AppResult<HttpResponse> {
     let caller = caller.0;
     let organisation_id = path.into_inner();
     authz::view_org_users(&caller, organisation_id)?;
-    let invite = Invite::parse(&body.email, &body.role).map_err(|e| AppError::validation(e.into_map()))?;
+    let invite =
+        Invite::parse(&body.email, &body.role).map_err(|e| AppError::validation(e.into_map()))?;
     let ip = state.client_ip(&req);
     let (templates, settings) = (state.templates.clone(), state.settings.clone());
     let (email, role) = (invite.email.clone(), invite.role.as_str().to_string());

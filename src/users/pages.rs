@@ -6,9 +6,9 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::invitations;
 use super::model::{Role, User, UserStatus};
 use super::service::{self, Invite, Mail};
-use super::invitations;
 use crate::auth::{Caller, CurrentUser};
 use crate::authz;
 use crate::error::{AppError, AppResult};
@@ -28,7 +28,14 @@ fn user_row(u: &User, caller: &Caller) -> serde_json::Value {
     })
 }
 
-async fn render_users(page: &Page, caller: Caller, organisation_id: i64, query: &PageQuery, form: serde_json::Value, errors: Option<FieldErrors>) -> AppResult<HttpResponse> {
+async fn render_users(
+    page: &Page,
+    caller: Caller,
+    organisation_id: i64,
+    query: &PageQuery,
+    form: serde_json::Value,
+    errors: Option<FieldErrors>,
+) -> AppResult<HttpResponse> {
     authz::view_org_users(&caller, organisation_id)?;
     let paging = query.paging(25);
     let viewer = caller.clone();
@@ -59,14 +66,20 @@ async fn render_users(page: &Page, caller: Caller, organisation_id: i64, query: 
         .collect();
     let pending: Vec<_> = pending
         .iter()
-        .map(|i| json!({
-            "email": i.email,
-            "role": Role::parse(&i.role).map(Role::label),
-            "expires": i.expires_at.format("%-d %B %Y").to_string(),
-        }))
+        .map(|i| {
+            json!({
+                "email": i.email,
+                "role": Role::parse(&i.role).map(Role::label),
+                "expires": i.expires_at.format("%-d %B %Y").to_string(),
+            })
+        })
         .collect();
     let base = format!("/admin/organisations/{organisation_id}/users");
-    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if errors.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     page.render_status(
         status,
         "admin/users",
@@ -85,7 +98,12 @@ async fn render_users(page: &Page, caller: Caller, organisation_id: i64, query: 
 }
 
 #[get("/admin/organisations/{id}/users")]
-pub async fn list(page: Page, user: CurrentUser, path: web::Path<i64>, query: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+pub async fn list(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
     render_users(&page, user.0, path.into_inner(), &query, json!({}), None).await
 }
 
@@ -97,7 +115,12 @@ pub struct InviteForm {
 }
 
 #[post("/admin/organisations/{id}/invitations")]
-pub async fn invite(page: Page, user: CurrentUser, path: web::Path<i64>, form: Form<InviteForm>) -> AppResult<HttpResponse> {
+pub async fn invite(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: Form<InviteForm>,
+) -> AppResult<HttpResponse> {
     let caller = user.0;
     let organisation_id = path.into_inner();
     authz::view_org_users(&caller, organisation_id)?;
@@ -105,7 +128,17 @@ pub async fn invite(page: Page, user: CurrentUser, path: web::Path<i64>, form: F
     let echo = json!({ "email": form.email, "role": form.role });
     let invite = match Invite::parse(&form.email, &form.role) {
         Ok(invite) => invite,
-        Err(errors) => return render_users(&page, caller, organisation_id, &PageQuery::default(), echo, Some(errors)).await,
+        Err(errors) => {
+            return render_users(
+                &page,
+                caller,
+                organisation_id,
+                &PageQuery::default(),
+                echo,
+                Some(errors),
+            )
+            .await
+        }
     };
     let state = page.state();
     let ip = state.client_ip(page.request());
@@ -126,20 +159,37 @@ pub async fn invite(page: Page, user: CurrentUser, path: web::Path<i64>, form: F
         Ok(_) => {
             state.jobs.wake();
             let back = format!("/admin/organisations/{organisation_id}/users");
-            Ok(redirect_with_flash(state, &back, &format!("An invitation has been sent to {email}")))
+            Ok(redirect_with_flash(
+                state,
+                &back,
+                &format!("An invitation has been sent to {email}"),
+            ))
         }
         Err(AppError::Validation { fields, .. }) => {
             let mut errors = FieldErrors::default();
             for (field, message) in fields {
                 errors.add(if field == "role" { "role" } else { "email" }, message);
             }
-            render_users(&page, caller, organisation_id, &PageQuery::default(), echo, Some(errors)).await
+            render_users(
+                &page,
+                caller,
+                organisation_id,
+                &PageQuery::default(),
+                echo,
+                Some(errors),
+            )
+            .await
         }
         Err(e) => Err(e),
     }
 }
 
-async fn change_status(page: Page, caller: Caller, user_id: i64, status: UserStatus) -> AppResult<HttpResponse> {
+async fn change_status(
+    page: Page,
+    caller: Caller,
+    user_id: i64,
+    status: UserStatus,
+) -> AppResult<HttpResponse> {
     let state = page.state();
     let ip = state.client_ip(page.request());
     let target = state
@@ -155,11 +205,21 @@ async fn change_status(page: Page, caller: Caller, user_id: i64, status: UserSta
 }
 
 #[post("/admin/users/{id}/disable")]
-pub async fn disable(page: Page, user: CurrentUser, path: web::Path<i64>, _form: Form<NoFields>) -> AppResult<HttpResponse> {
+pub async fn disable(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    _form: Form<NoFields>,
+) -> AppResult<HttpResponse> {
     change_status(page, user.0, path.into_inner(), UserStatus::Disabled).await
 }
 
 #[post("/admin/users/{id}/enable")]
-pub async fn enable(page: Page, user: CurrentUser, path: web::Path<i64>, _form: Form<NoFields>) -> AppResult<HttpResponse> {
+pub async fn enable(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    _form: Form<NoFields>,
+) -> AppResult<HttpResponse> {
     change_status(page, user.0, path.into_inner(), UserStatus::Active).await
 }

@@ -41,12 +41,22 @@ pub struct Mail<'a> {
 }
 
 /// Checks, records and emails an invitation. Returns its id.
-pub fn invite(conn: &mut DbConn, mail: &Mail, actor: &Caller, organisation_id: i64, invite: &Invite, ip: &str) -> AppResult<i64> {
+pub fn invite(
+    conn: &mut DbConn,
+    mail: &Mail,
+    actor: &Caller,
+    organisation_id: i64,
+    invite: &Invite,
+    ip: &str,
+) -> AppResult<i64> {
     write_tx(conn, |conn| {
         let organisation = organisations::queries::find(conn, organisation_id)?;
         authz::invite(actor, organisation_id, invite.role)?;
         if queries::email_taken(conn, &invite.email)? {
-            return Err(AppError::field("email", "Someone with this email address already has an account"));
+            return Err(AppError::field(
+                "email",
+                "Someone with this email address already has an account",
+            ));
         }
         let (token, token_hash) = new_secret_token();
         let expires_at = now() + Duration::days(mail.settings.security.invitation_days);
@@ -102,7 +112,13 @@ pub fn invite(conn: &mut DbConn, mail: &Mail, actor: &Caller, organisation_id: i
 }
 
 /// Disables (ending every session) or re-enables a user. Returns the user as it was.
-pub fn set_status(conn: &mut DbConn, actor: &Caller, user_id: i64, status: UserStatus, ip: &str) -> AppResult<User> {
+pub fn set_status(
+    conn: &mut DbConn,
+    actor: &Caller,
+    user_id: i64,
+    status: UserStatus,
+    ip: &str,
+) -> AppResult<User> {
     write_tx(conn, |conn| {
         let target = queries::find(conn, user_id)?;
         authz::manage_user(actor, &target)?;

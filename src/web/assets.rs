@@ -6,10 +6,26 @@ use actix_web::{get, web, HttpResponse};
 use crate::error::AppError;
 
 const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("metro.css", "text/css; charset=utf-8", include_bytes!("../../assets/css/metro.css")),
-    ("print.css", "text/css; charset=utf-8", include_bytes!("../../assets/css/print.css")),
-    ("metro.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/js/metro.js")),
-    ("favicon.svg", "image/svg+xml", include_bytes!("../../assets/img/favicon.svg")),
+    (
+        "metro.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/css/metro.css"),
+    ),
+    (
+        "print.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/css/print.css"),
+    ),
+    (
+        "metro.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/js/metro.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../assets/img/favicon.svg"),
+    ),
 ];
 
 #[get("/assets/{name}")]

@@ -19,7 +19,9 @@ fn is_api(req: &HttpRequest) -> bool {
 }
 
 /// For `ErrorHandlers::default_handler`: every 4xx/5xx response passes through here.
-pub fn render_error<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+pub fn render_error<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let status = res.status();
     let is_json = res
         .headers()
@@ -31,7 +33,11 @@ pub fn render_error<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    let message = res.response().extensions().get::<ErrorInfo>().map(|e| e.message.clone());
+    let message = res
+        .response()
+        .extensions()
+        .get::<ErrorInfo>()
+        .map(|e| e.message.clone());
 
     if is_api(res.request()) || res.request().path() == "/healthz" {
         if is_json {
@@ -46,7 +52,9 @@ pub fn render_error<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_
         let (req, old) = res.into_parts();
         let mut new = HttpResponse::build(status).json(problem);
         copy_headers(&old, &mut new);
-        return Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, new).map_into_right_body()));
+        return Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, new).map_into_right_body(),
+        ));
     }
 
     if is_html {
@@ -56,15 +64,23 @@ pub fn render_error<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_
 
     let (req, old) = res.into_parts();
     let new = if status == StatusCode::UNAUTHORIZED {
-        let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let next = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
         let target = format!("/login?next={}", urlencode(next));
-        HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish()
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, target))
+            .finish()
     } else {
         let mut page = error_page(&req, status, message);
         copy_headers(&old, &mut page);
         page
     };
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, new).map_into_right_body()))
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body(),
+    ))
 }
 
 fn copy_headers<B>(from: &actix_web::HttpResponse<B>, to: &mut HttpResponse) {
@@ -145,7 +161,10 @@ pub async fn audit_denials(
     if let Some(denial) = denial {
         let request = res.request().clone();
         if let Some(state) = request.app_data::<web::Data<AppState>>() {
-            let user = request.extensions().get::<Resolved>().and_then(|r| r.0.clone());
+            let user = request
+                .extensions()
+                .get::<Resolved>()
+                .and_then(|r| r.0.clone());
             let mut entry = Entry::new("permission.denied")
                 .target("path", request.path())
                 .ip(&state.client_ip(&request))
@@ -153,7 +172,11 @@ pub async fn audit_denials(
             if let Some(u) = user {
                 entry = entry.actor(u.user_id, u.organisation_id);
             }
-            if let Err(e) = state.db.write(move |conn| Ok(audit::record(conn, entry)?)).await {
+            if let Err(e) = state
+                .db
+                .write(move |conn| Ok(audit::record(conn, entry)?))
+                .await
+            {
                 tracing::error!(error = %e, "could not audit a permission denial");
             }
         }
@@ -170,12 +193,15 @@ pub async fn not_found(_user: MaybeUser) -> Result<HttpResponse, AppError> {
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(256 * 1024)
-        .error_handler(|err, _| AppError::BadRequest(format!("The request body is not valid JSON: {err}")).into())
+        .error_handler(|err, _| {
+            AppError::BadRequest(format!("The request body is not valid JSON: {err}")).into()
+        })
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|err, _| AppError::BadRequest(format!("The query string is not valid: {err}")).into())
+    web::QueryConfig::default().error_handler(|err, _| {
+        AppError::BadRequest(format!("The query string is not valid: {err}")).into()
+    })
 }
 
 pub fn path_config() -> web::PathConfig {

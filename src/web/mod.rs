@@ -105,7 +105,10 @@ impl FieldErrors {
     }
 
     pub fn into_map(self) -> std::collections::BTreeMap<String, String> {
-        self.0.into_iter().map(|(f, m)| (f.to_string(), m)).collect()
+        self.0
+            .into_iter()
+            .map(|(f, m)| (f.to_string(), m))
+            .collect()
     }
 }
 

@@ -73,10 +73,19 @@ impl Page {
         self.render_status(StatusCode::OK, template, data)
     }
 
-    pub fn render_status(&self, status: StatusCode, template: &str, mut data: Value) -> AppResult<HttpResponse> {
+    pub fn render_status(
+        &self,
+        status: StatusCode,
+        template: &str,
+        mut data: Value,
+    ) -> AppResult<HttpResponse> {
         let csrf = self.state.keys.csrf_token(&self.csrf_cookie);
         data["layout"] = layout_context(&self.req, self.user.as_ref(), &csrf, self.flash.as_ref());
-        let body = self.state.templates.html(template, &data).map_err(AppError::Internal)?;
+        let body = self
+            .state
+            .templates
+            .html(template, &data)
+            .map_err(AppError::Internal)?;
         let mut response = html_response(status, body);
         if self.new_csrf {
             let _ = response.add_cookie(&self.state.cookie("csrf", self.csrf_cookie.clone()));
@@ -96,7 +105,12 @@ pub fn html_response(status: StatusCode, body: String) -> HttpResponse {
 }
 
 /// What the layout template needs.
-pub fn layout_context(req: &HttpRequest, user: Option<&Caller>, csrf: &str, flash: Option<&Flash>) -> Value {
+pub fn layout_context(
+    req: &HttpRequest,
+    user: Option<&Caller>,
+    csrf: &str,
+    flash: Option<&Flash>,
+) -> Value {
     let path = req.path();
     let is_admin = user.is_some_and(|u| matches!(u.role(), Role::PlatformAdmin | Role::OrgAdmin));
     let mut items = vec![("/", "Home")];

@@ -1,0 +1,358 @@
+//! The test harness: `spawn_app()` starts the real portal on a free port with a fresh
+//! database (a temporary SQLite file, or a new PostgreSQL database when TEST_DATABASE_URL
+//! is set) and an SMTP sink it sends to over SMTP.
+
+#![allow(dead_code)]
+
+pub mod smtp;
+
+use std::sync::OnceLock;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use metro_portal::auth::passwords::hash_password;
+use metro_portal::config::Settings;
+use metro_portal::db::{Backend, Db};
+use metro_portal::organisations::{self, OrgKind};
+use metro_portal::startup::Application;
+use metro_portal::users::{self, queries::NewUser, Role};
+use reqwest::redirect::Policy;
+use serde_json::Value;
+
+pub use smtp::SmtpSink;
+
+/// The password of every fixture user.
+pub const PASSWORD: &str = "Derby-Nottingham metro 2030 test";
+
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password(PASSWORD).unwrap())
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    db_url: String,
+    pub data_dir: std::path::PathBuf,
+    pub smtp: SmtpSink,
+    stop: metro_portal::startup::StopHandle,
+    pg: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Backend::from_url(&url),
+        _ => Backend::Sqlite,
+    }
+}
+
+fn fresh_postgres(server_url: &str) -> (String, String) {
+    let name = format!(
+        "metro_test_{}",
+        metro_portal::auth::tokens::random_token(9)
+            .to_lowercase()
+            .replace(['-', '_'], "x")
+    );
+    let mut admin =
+        diesel::PgConnection::establish(server_url).expect("connect to TEST_DATABASE_URL");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create a test database");
+    let mut url = url::Url::parse(server_url).expect("TEST_DATABASE_URL is a URL");
+    url.set_path(&name);
+    (url.to_string(), name)
+}
+
+/// Settings as the tests run them, with any overrides applied by `tweak`.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let smtp = SmtpSink::start();
+    let mut settings = Settings::load(None).expect("default settings");
+    settings.data_dir = dir.path().to_path_buf();
+    settings.server.host = "127.0.0.1".into();
+    settings.server.port = 0;
+    settings.server.base_url = String::new();
+    settings.server.workers = 1;
+    settings.database.pool_size = 4;
+    settings.email.transport = "smtp".into();
+    settings.email.smtp.host = "127.0.0.1".into();
+    settings.email.smtp.port = smtp.port;
+    settings.email.smtp.tls = "none".into();
+    settings.jobs.poll_interval_ms = 50;
+    let pg = match std::env::var("TEST_DATABASE_URL") {
+        Ok(server) if !server.is_empty() => {
+            let (url, name) = fresh_postgres(&server);
+            settings.database.url = url;
+            Some((server, name))
+        }
+        _ => {
+            settings.database.url = dir.path().join("metro.db").to_string_lossy().into_owned();
+            None
+        }
+    };
+    tweak(&mut settings);
+    let url = settings.database_url();
+    let app = Application::build(settings).expect("build the application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let stop = app.stop_handle();
+    tokio::spawn(app.run_until_stopped());
+    let db = Db::connect(&url, 2).expect("test connection");
+    TestApp {
+        address,
+        db,
+        db_url: url,
+        data_dir: dir.path().to_path_buf(),
+        smtp,
+        stop,
+        pg,
+        _dir: dir,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop.stop();
+        if let Some((server, name)) = &self.pg {
+            if let Ok(mut admin) = diesel::PgConnection::establish(server) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+impl TestApp {
+    pub fn db_url(&self) -> String {
+        self.db_url.clone()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn create_org(&self, slug: &str, kind: OrgKind) -> i64 {
+        let mut conn = self.db.get().unwrap();
+        organisations::queries::insert(&mut conn, &format!("Org {slug}"), slug, kind).unwrap()
+    }
+
+    pub fn create_user(&self, organisation_id: i64, role: Role) -> TestUser {
+        let mut conn = self.db.get().unwrap();
+        let n: i64 = metro_portal::schema::users::table
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        let email = format!(
+            "{}-{}@org{organisation_id}.test",
+            role.as_str().replace('_', "-"),
+            n + 1
+        );
+        let id = users::queries::insert(
+            &mut conn,
+            &NewUser {
+                organisation_id,
+                email: &email,
+                name: &format!("Test {} {}", role.label(), n + 1),
+                role,
+                password_hash: password_hash(),
+            },
+        )
+        .unwrap();
+        TestUser {
+            id,
+            organisation_id,
+            email,
+            password: PASSWORD.into(),
+            role,
+        }
+    }
+
+    /// Two organisations, each with one user of every role but platform admin, and a
+    /// platform admin in a third.
+    pub fn two_tenants(&self) -> Tenants {
+        let own = self.create_org("own-council", OrgKind::CityCouncil);
+        let other = self.create_org("other-council", OrgKind::CityCouncil);
+        let home = self.create_org("programme", OrgKind::Other);
+        let platform = self.create_user(home, Role::PlatformAdmin);
+        let roles = [Role::OrgAdmin, Role::Leader, Role::Staff, Role::Partner];
+        Tenants {
+            own,
+            other,
+            platform,
+            own_users: roles.iter().map(|r| self.create_user(own, *r)).collect(),
+            other_users: roles.iter().map(|r| self.create_user(other, *r)).collect(),
+        }
+    }
+
+    pub fn audit_actions(&self) -> Vec<String> {
+        use metro_portal::schema::audit_log;
+        let mut conn = self.db.get().unwrap();
+        audit_log::table
+            .order(audit_log::id.asc())
+            .select(audit_log::action)
+            .load(&mut conn)
+            .unwrap()
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.db.get().unwrap();
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n
+    }
+
+    /// A browser: its own cookie jar, redirects not followed.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.address.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    pub async fn signed_in(&self, user: &TestUser) -> Browser {
+        let browser = self.browser();
+        let res = browser.login(&user.email, &user.password).await;
+        assert_eq!(res.status(), 303, "sign-in of {} failed", user.email);
+        browser
+    }
+
+    pub fn api(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    pub async fn token_response(&self, email: &str, password: &str) -> reqwest::Response {
+        self.api()
+            .post(self.url("/api/v1/auth/token"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn token(&self, user: &TestUser) -> String {
+        let res = self.token_response(&user.email, &user.password).await;
+        assert_eq!(res.status(), 200);
+        res.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub async fn api_get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.api()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+pub struct Tenants {
+    pub own: i64,
+    pub other: i64,
+    pub platform: TestUser,
+    /// org_admin, leader, staff, partner
+    pub own_users: Vec<TestUser>,
+    pub other_users: Vec<TestUser>,
+}
+
+impl Tenants {
+    pub fn own(&self, role: Role) -> &TestUser {
+        self.own_users.iter().find(|u| u.role == role).unwrap()
+    }
+    pub fn other(&self, role: Role) -> &TestUser {
+        self.other_users.iter().find(|u| u.role == role).unwrap()
+    }
+}
+
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+/// The value of the first hidden `_csrf` field in a page.
+pub fn csrf_from(html: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_html(&self, path: &str) -> (u16, String) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
+    }
+
+    /// A CSRF token for this browser's cookie, read from a page with a form.
+    pub async fn csrf(&self) -> String {
+        let (_, html) = self.get_html("/password-reset").await;
+        csrf_from(&html).expect("the page has a CSRF field")
+    }
+
+    /// Posts a form with this browser's CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        self.post_raw(path, &form).await
+    }
+
+    /// Posts exactly these fields (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post(
+            "/login",
+            &[("email", email), ("password", password), ("next", "/")],
+        )
+        .await
+    }
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,12 @@
+//! The portal through its real HTTP stack, on SQLite or (with TEST_DATABASE_URL) PostgreSQL.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod admin;
+mod audit;
+mod auth;
+mod authz_matrix;
+mod csrf;
+mod platform;
+mod sessions;

@@ -1,0 +1,278 @@
+//! Health, headers, error shapes, static assets, the API description and the CLI.
+
+use crate::common::{backend, spawn_app};
+use metro_portal::db::Backend;
+use serde_json::Value;
+
+#[tokio::test]
+async fn healthz_names_the_database_in_use() {
+    let app = spawn_app().await;
+    let res = app.api().get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let expected = match backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(
+        body,
+        serde_json::json!({ "status": "ok", "database": expected })
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/login",
+        "/no-such-page",
+        "/api/v1/me",
+        "/assets/metro.css",
+    ] {
+        let res = app.api().get(app.url(path)).send().await.unwrap();
+        let h = res.headers();
+        let csp = h
+            .get("content-security-policy")
+            .unwrap_or_else(|| panic!("CSP on {path}"))
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(
+            h.get("x-content-type-options").unwrap(),
+            "nosniff",
+            "{path}"
+        );
+        assert!(h.get("referrer-policy").is_some(), "{path}");
+        // Served over plain HTTP here, so no HSTS.
+        assert!(h.get("strict-transport-security").is_none(), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn https_deployments_get_hsts_and_host_prefixed_secure_cookies() {
+    let app =
+        crate::common::spawn_app_with(|s| s.server.base_url = "https://metro.example".into()).await;
+    let res = app.api().get(app.url("/login")).send().await.unwrap();
+    assert!(res
+        .headers()
+        .get("strict-transport-security")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("max-age="));
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("__Host-metro_csrf="), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_pages_answer_404_in_the_layout_and_unknown_api_paths_in_json() {
+    let app = spawn_app().await;
+    let res = app
+        .api()
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Page not found") && html.contains("Skip to main content"));
+
+    let res = app
+        .api()
+        .get(app.url("/api/v1/no-such-thing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "not_found");
+    assert!(body["message"].is_string() && body["fields"].is_object());
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_clear_400_not_a_500() {
+    let app = spawn_app().await;
+    let res = app
+        .api()
+        .post(app.url("/api/v1/auth/token"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request");
+}
+
+#[tokio::test]
+async fn openapi_describes_the_api_that_is_served() {
+    let app = spawn_app().await;
+    let res = app
+        .api()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let doc: Value = res.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/organisations",
+        "/api/v1/organisations/{id}/users",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the document"
+        );
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
+#[tokio::test]
+async fn pages_and_assets_are_served() {
+    let app = spawn_app().await;
+    for (path, needle) in [
+        ("/", "Metro Portal"),
+        ("/accessibility", "Accessibility statement"),
+        ("/login", "Sign in"),
+        ("/assets/metro.css", ".skip-link"),
+        ("/assets/metro.js", "error-summary"),
+    ] {
+        let res = app.api().get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.text().await.unwrap().contains(needle), "{path}");
+    }
+    let res = app
+        .api()
+        .get(app.url("/assets/nothing.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+fn cli(data_dir: &std::path::Path, db_url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_metro-portal"))
+        .args(args)
+        .env("METRO__DATA_DIR", data_dir)
+        .env("DATABASE_URL", db_url)
+        .env("METRO_ADMIN_PASSWORD", "a long admin password for tests")
+        .output()
+        .expect("run the binary")
+}
+
+#[tokio::test]
+async fn cli_migrates_and_creates_a_platform_admin_who_can_sign_in() {
+    let app = spawn_app().await;
+    let url = app.db_url();
+    let dir = tempfile::tempdir().unwrap();
+
+    let out = cli(dir.path(), &url, &["migrate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 migration(s) applied"));
+
+    let out = cli(
+        dir.path(),
+        &url,
+        &[
+            "create-admin",
+            "--email",
+            "Chief@Metro.Example",
+            "--org",
+            "metro-office",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let res = app
+        .token_response("chief@metro.example", "a long admin password for tests")
+        .await;
+    assert_eq!(res.status(), 200);
+    let token = res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let me: Value = app
+        .api_get(&token, "/api/v1/me")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "platform_admin");
+    assert_eq!(me["organisation"]["slug"], "metro-office");
+
+    // The same address twice is refused and changes nothing.
+    let users_before = app.count("users");
+    let out = cli(
+        dir.path(),
+        &url,
+        &[
+            "create-admin",
+            "--email",
+            "chief@metro.example",
+            "--org",
+            "metro-office",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already has an account"));
+    assert_eq!(app.count("users"), users_before);
+
+    let out = cli(
+        dir.path(),
+        &url,
+        &[
+            "create-admin",
+            "--email",
+            "not-an-email",
+            "--org",
+            "metro-office",
+        ],
+    );
+    assert!(!out.status.success());
+}
+
+#[test]
+fn cli_help_explains_each_command() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_metro-portal"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in ["serve", "migrate", "create-admin", "--config"] {
+        assert!(text.contains(word), "--help lacks {word}: {text}");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_metro-portal"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--demo"));
+}
