@@ -61,15 +61,22 @@ pub enum Seeded {
     Skipped,
 }
 
-fn person_name(role: Role, organisation: &str) -> String {
-    let who = match role {
-        Role::PlatformAdmin => "Platform administrator",
-        Role::OrgAdmin => "Administrator",
-        Role::Leader => "Leader",
-        Role::Staff => "Officer",
-        Role::Partner => "Partner lead",
-    };
-    format!("{who}, {organisation}")
+const FIRST_NAMES: &[&str] = &[
+    "Amira", "Ben", "Chloe", "Dev", "Eleanor", "Faisal", "Grace", "Harjit", "Isla", "Jonah",
+    "Kiran", "Lauren", "Marcus", "Niamh", "Oliver", "Priya", "Rhys",
+];
+const SURNAMES: &[&str] = &[
+    "Ahmed", "Bennett", "Clarke", "Dhillon", "Evans", "Fletcher", "Gill", "Hughes", "Iqbal",
+    "Jones", "Kaur", "Lewis", "Mistry", "Nowak", "Okafor", "Patel", "Quinn", "Robinson", "Shaw",
+];
+
+/// A made-up person's name, different for each demo account.
+fn person_name(n: usize) -> String {
+    format!(
+        "{} {}",
+        FIRST_NAMES[n % FIRST_NAMES.len()],
+        SURNAMES[(n * 7) % SURNAMES.len()]
+    )
 }
 
 /// The accounts an organisation gets: admin for all; leader and staff for councils;
@@ -119,7 +126,7 @@ pub fn seed(db: &Db, password: &str) -> anyhow::Result<Seeded> {
                     &NewUser {
                         organisation_id: org_id,
                         email: &email,
-                        name: &person_name(role, name),
+                        name: &person_name(accounts.len()),
                         role,
                         password_hash: &hash,
                     },

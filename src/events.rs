@@ -56,17 +56,3 @@ pub fn emit(conn: &mut DbConn, event: NewEvent) -> QueryResult<i64> {
         .returning(events::id)
         .get_result(conn)
 }
-
-/// Kinds of the newest events about a target, newest first.
-pub fn kinds_for_target(
-    conn: &mut DbConn,
-    target_kind: &str,
-    target_id: &str,
-) -> QueryResult<Vec<String>> {
-    events::table
-        .filter(events::target_kind.eq(target_kind))
-        .filter(events::target_id.eq(target_id))
-        .order(events::id.desc())
-        .select(events::kind)
-        .load(conn)
-}

@@ -1,7 +1,6 @@
 //! API sign-in: bearer tokens, and who am I.
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
-use chrono::{NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -9,6 +8,7 @@ use super::login::{self, Attempt};
 use super::sessions::{self, SessionKind};
 use super::ApiCaller;
 use crate::audit::{self, Entry};
+use crate::db::rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::organisations::{self, Organisation};
 use crate::state::AppState;
@@ -28,11 +28,6 @@ pub struct TokenResponse {
     pub token: String,
     /// RFC 3339, UTC.
     pub expires_at: String,
-}
-
-pub fn rfc3339(at: NaiveDateTime) -> String {
-    Utc.from_utc_datetime(&at)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Exchange an email address and password for a bearer token.

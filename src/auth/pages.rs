@@ -169,6 +169,9 @@ pub async fn sign_out_everywhere(
     Ok(response)
 }
 
+/// Reset emails one account may be sent in an hour.
+const MAX_RESETS_PER_HOUR: i64 = 3;
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ResetRequestForm {
@@ -205,6 +208,15 @@ pub async fn reset_request_submit(
             let Some(user) = users::queries::find_by_email(conn, &email)?.filter(|u| u.is_active()) else {
                 return Ok(false);
             };
+            let recent: i64 = password_resets::table
+                .filter(password_resets::user_id.eq(user.id))
+                .filter(password_resets::created_at.gt(now() - Duration::hours(1)))
+                .count()
+                .get_result(conn)?;
+            if recent >= MAX_RESETS_PER_HOUR {
+                // Silently: the answer must not tell whether the account exists.
+                return Ok(false);
+            }
             let (token, token_hash) = new_secret_token();
             let expires_at = now() + Duration::minutes(settings.security.password_reset_minutes);
             diesel::insert_into(password_resets::table)

@@ -30,7 +30,6 @@ pub struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     csrf: Vec<u8>,
-    links: Vec<u8>,
 }
 
 impl Keys {
@@ -39,7 +38,6 @@ impl Keys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             csrf: derive(secret, b"csrf"),
-            links: derive(secret, b"links"),
         }
     }
 
@@ -88,11 +86,6 @@ impl Keys {
         let mut m = Hmac::<Sha256>::new_from_slice(&self.csrf).expect("any key length");
         m.update(cookie_value.as_bytes());
         m.verify_slice(&given).is_ok()
-    }
-
-    /// A signature for links that must work signed out (e.g. unsubscribe).
-    pub fn sign_link(&self, payload: &str) -> String {
-        URL_SAFE_NO_PAD.encode(mac(&self.links, payload.as_bytes()))
     }
 }
 
@@ -151,7 +144,14 @@ pub fn load_or_create_secret(configured: &str, data_dir: &Path) -> anyhow::Resul
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&path)?;
+    let mut file = match options.open(&path) {
+        Ok(file) => file,
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Ok(std::fs::read_to_string(&path)?.trim().as_bytes().to_vec());
+        }
+        Err(e) => return Err(e.into()),
+    };
     file.write_all(secret.as_bytes())?;
     tracing::info!(path = %path.display(), "generated a new signing secret");
     Ok(secret.into_bytes())

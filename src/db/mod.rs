@@ -207,6 +207,20 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
 
+/// Serialises a stored (UTC) timestamp as RFC 3339 with a `Z`.
+pub fn serialize_utc<S: serde::Serializer>(
+    at: &NaiveDateTime,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&rfc3339(*at))
+}
+
+/// A stored (UTC) timestamp as RFC 3339, e.g. `2026-11-22T09:30:00Z`.
+pub fn rfc3339(at: NaiveDateTime) -> String {
+    at.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// Serialises writers of a hash chain or counter on PostgreSQL for the rest of the transaction.
 /// SQLite needs nothing: its write transactions are already exclusive.
 pub fn lock_for_append(conn: &mut DbConn, key: i64) -> QueryResult<()> {

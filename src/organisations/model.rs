@@ -12,6 +12,8 @@ pub struct Organisation {
     pub slug: String,
     /// city_council | county_council | nhs | education | business | voluntary | other
     pub kind: String,
+    #[serde(serialize_with = "crate::db::serialize_utc")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
 }
 

@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 
 use super::model::User;
 use super::service::{self, Invite, Mail};
-use crate::auth::api::rfc3339;
 use crate::auth::ApiCaller;
 use crate::authz;
+use crate::db::rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::organisations;
 use crate::schema::users;

@@ -46,14 +46,6 @@ pub fn email_taken(conn: &mut DbConn, email: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-pub fn list_for_org(conn: &mut DbConn, organisation_id: i64) -> QueryResult<Vec<User>> {
-    users::table
-        .filter(users::organisation_id.eq(organisation_id))
-        .select(User::as_select())
-        .order((users::name.asc(), users::id.asc()))
-        .load(conn)
-}
-
 pub fn set_status(conn: &mut DbConn, id: i64, status: UserStatus) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set(users::status.eq(status.as_str()))

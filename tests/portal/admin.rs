@@ -412,3 +412,19 @@ async fn a_password_reset_link_works_once_and_ends_old_sessions() {
         0
     );
 }
+
+#[tokio::test]
+async fn password_reset_emails_are_limited_per_account() {
+    let app = spawn_app().await;
+    let org = app.create_org("derby", OrgKind::CityCouncil);
+    let user = app.create_user(org, Role::Staff);
+    let browser = app.browser();
+    for _ in 0..5 {
+        let res = browser
+            .post("/password-reset", &[("email", &user.email)])
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    assert_eq!(app.count("password_resets"), 3);
+    assert_eq!(app.count("jobs"), 3);
+}

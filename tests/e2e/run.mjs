@@ -1,0 +1,253 @@
+// Metro Portal browser suite: real headless Chromium (Debian's), keyboard-only journeys,
+// and axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on every page the portal has.
+//
+// Expects a portal started with `serve --demo` at BASE_URL, its data directory at
+// METRO_DATA_DIR (emails are read from the file transport) and METRO_DEMO_PASSWORD.
+
+import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const BASE = (process.env.BASE_URL || "http://127.0.0.1:8099").replace(/\/$/, "");
+const PASSWORD = process.env.METRO_DEMO_PASSWORD;
+const DATA_DIR = process.env.METRO_DATA_DIR;
+const SHOTS = process.env.E2E_SCREENSHOTS; // optional folder for screenshots
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+if (!PASSWORD || !DATA_DIR) {
+  console.error("Set METRO_DEMO_PASSWORD and METRO_DATA_DIR");
+  process.exit(2);
+}
+
+let passed = 0;
+let failed = 0;
+
+async function check(name, fn) {
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok   ${name}`);
+  } catch (error) {
+    failed += 1;
+    console.log(`FAIL ${name}\n     ${String(error.message || error).split("\n").join("\n     ")}`);
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** Runs axe on the page as it is now; throws listing every violation. */
+async function axe(page, label) {
+  if (SHOTS) {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, `${label.replace(/[^a-z0-9]+/gi, "_")}.png`), fullPage: true });
+  }
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
+    WCAG_TAGS,
+  );
+  const problems = result.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+  );
+  assert(problems.length === 0, `${label}: ${problems.length} axe violation(s)\n${problems.join("\n")}`);
+}
+
+async function page_axe(page, url, label, expectStatus = 200) {
+  const response = await page.goto(BASE + url);
+  assert(response.status() === expectStatus, `${url} answered ${response.status()}, expected ${expectStatus}`);
+  await axe(page, label);
+}
+
+/** Presses Tab until the focused element matches `selector` (at most 40 times). */
+async function tabTo(page, selector) {
+  for (let i = 0; i < 40; i += 1) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate((s) => document.activeElement && document.activeElement.matches(s), selector)) return;
+  }
+  throw new Error(`could not reach ${selector} with the Tab key`);
+}
+
+async function focusIsVisible(page) {
+  return page.evaluate(() => {
+    const style = getComputedStyle(document.activeElement);
+    return style.outlineStyle !== "none" || style.boxShadow !== "none";
+  });
+}
+
+/** Signs in with the keyboard alone, starting from the start page. */
+async function keyboardSignIn(page, email) {
+  await page.goto(BASE + "/");
+  await page.keyboard.press("Tab");
+  const first = await page.evaluate(() => document.activeElement.textContent.trim());
+  assert(first === "Skip to main content", `first Tab stop is "${first}", not the skip link`);
+  assert(await focusIsVisible(page), "the skip link has no visible focus");
+  await tabTo(page, 'a[href="/login"]');
+  await Promise.all([page.waitForURL(/\/login/), page.keyboard.press("Enter")]);
+  await tabTo(page, "#email");
+  assert(await focusIsVisible(page), "the email field has no visible focus");
+  await page.keyboard.type(email);
+  await page.keyboard.press("Tab");
+  assert(await page.evaluate(() => document.activeElement.id === "password"), "Tab from email does not reach password");
+  await page.keyboard.type(PASSWORD);
+  await Promise.all([page.waitForURL(BASE + "/"), page.keyboard.press("Enter")]);
+  const header = await page.textContent(".site-header");
+  assert(header.includes("Sign out"), "not signed in after the keyboard journey");
+}
+
+/** The newest link under `route` in an email to `to`, from the file transport's .eml files. */
+async function emailedLink(to, route) {
+  const dir = path.join(DATA_DIR, "mail");
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".eml")) : [];
+    const found = files
+      .map((f) => ({ f, mtime: fs.statSync(path.join(dir, f)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime)
+      .map(({ f }) => fs.readFileSync(path.join(dir, f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "="))
+      .find((text) => text.toLowerCase().includes(`to: ${to}`) || text.includes(`<${to}>`));
+    if (found) {
+      const match = found.match(new RegExp(`https?://[^\\s"<]+${route}/[A-Za-z0-9_-]+`));
+      if (match) return match[0];
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no email to ${to} with a ${route} link`);
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+async function newPage() {
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1100, height: 900 } });
+  return context.newPage();
+}
+
+try {
+  const anon = await newPage();
+  await check("start page passes axe", () => page_axe(anon, "/", "start"));
+  await check("sign-in page passes axe", () => page_axe(anon, "/login", "login"));
+  await check("accessibility statement passes axe", () => page_axe(anon, "/accessibility", "accessibility"));
+  await check("password reset request passes axe", () => page_axe(anon, "/password-reset", "reset_request"));
+  await check("not-found page passes axe", () => page_axe(anon, "/no-such-page", "not_found", 404));
+  await check("sign-in errors are summarised, focused and pass axe", async () => {
+    await anon.goto(BASE + "/login");
+    await Promise.all([anon.waitForLoadState("load"), anon.click("button[type=submit]")]);
+    await anon.waitForSelector("[data-error-summary]");
+    const focused = await anon.evaluate(() => document.activeElement.hasAttribute("data-error-summary"));
+    assert(focused, "the error summary does not take focus");
+    await axe(anon, "login_errors");
+  });
+  await check("password reset errors pass axe", async () => {
+    await anon.goto(BASE + "/password-reset");
+    await anon.fill("#email", "not an email");
+    await Promise.all([anon.waitForLoadState("load"), anon.click("main button[type=submit]")]);
+    await anon.waitForSelector("[data-error-summary]");
+    await axe(anon, "reset_request_errors");
+  });
+  await check("check-your-email page passes axe", async () => {
+    await anon.goto(BASE + "/password-reset");
+    await anon.fill("#email", "staff@derby.example");
+    await Promise.all([anon.waitForURL(/password-reset/), anon.click("main button[type=submit]")]);
+    assert((await anon.textContent("h1")).includes("Check your email"), "no confirmation page");
+    await axe(anon, "reset_sent");
+  });
+  await check("password reset link page passes axe, with and without errors", async () => {
+    const link = await emailedLink("staff@derby.example", "/password-reset");
+    await anon.goto(link);
+    await axe(anon, "reset_form");
+    await anon.fill("#password", "short");
+    await anon.fill("#confirm", "short");
+    await Promise.all([anon.waitForLoadState("load"), anon.click("main button[type=submit]")]);
+    await anon.waitForSelector("[data-error-summary]");
+    await axe(anon, "reset_form_errors");
+  });
+
+  const platform = await newPage();
+  await check("a platform admin signs in with the keyboard alone", () => keyboardSignIn(platform, "platform@metro.example"));
+  await check("signed-in start page passes axe", () => page_axe(platform, "/", "home_signed_in"));
+  await check("account page passes axe", () => page_axe(platform, "/account", "account"));
+  await check("admin page passes axe", () => page_axe(platform, "/admin", "admin"));
+  await check("organisations page passes axe", () => page_axe(platform, "/admin/organisations", "organisations"));
+  await check("organisation form errors pass axe", async () => {
+    await platform.goto(BASE + "/admin/organisations");
+    await Promise.all([platform.waitForLoadState("load"), platform.click("main form button[type=submit]")]);
+    await platform.waitForSelector("[data-error-summary]");
+    await axe(platform, "organisations_errors");
+  });
+  await check("a platform admin adds an organisation with the keyboard", async () => {
+    await platform.goto(BASE + "/admin/organisations");
+    await platform.focus("#name");
+    await platform.keyboard.type("East Midlands Councils");
+    await platform.keyboard.press("Tab");
+    await platform.keyboard.press("Tab");
+    await platform.keyboard.press("ArrowDown");
+    await platform.focus("#kind");
+    await platform.selectOption("#kind", "other");
+    await platform.focus("main form button[type=submit]");
+    await Promise.all([platform.waitForLoadState("load"), platform.keyboard.press("Enter")]);
+    assert((await platform.textContent("main")).includes("East Midlands Councils has been added"), "no confirmation");
+    await axe(platform, "organisations_added");
+  });
+  await check("sign-out page passes axe", () => page_axe(platform, "/logout", "logout"));
+
+  const admin = await newPage();
+  await check("an org admin signs in with the keyboard alone", () => keyboardSignIn(admin, "admin@derby.example"));
+  await check("people page passes axe", async () => {
+    await admin.goto(BASE + "/admin");
+    assert(/\/admin\/organisations\/\d+\/users$/.test(admin.url()), `admin went to ${admin.url()}`);
+    await axe(admin, "people");
+  });
+  await check("invitation form errors pass axe", async () => {
+    await admin.fill("#email", "nope");
+    await Promise.all([admin.waitForLoadState("load"), admin.click('form[action$="/invitations"] button[type=submit]')]);
+    await admin.waitForSelector("[data-error-summary]");
+    await axe(admin, "invite_errors");
+  });
+  await check("an invitation is sent, accepted and its pages pass axe", async () => {
+    await admin.goto(BASE + "/admin");
+    await admin.fill("#email", "new.officer@derby.example");
+    await admin.selectOption("#role", "staff");
+    await Promise.all([admin.waitForLoadState("load"), admin.click('form[action$="/invitations"] button[type=submit]')]);
+    assert((await admin.textContent("main")).includes("An invitation has been sent"), "no confirmation");
+    const link = await emailedLink("new.officer@derby.example", "/invitations");
+    const newcomer = await newPage();
+    await newcomer.goto(link);
+    await axe(newcomer, "invitation");
+    await newcomer.fill("#name", "Nia Officer");
+    await newcomer.fill("#password", "password1234");
+    await newcomer.fill("#confirm", "password1234");
+    await Promise.all([newcomer.waitForLoadState("load"), newcomer.click("main button[type=submit]")]);
+    await newcomer.waitForSelector("[data-error-summary]");
+    await axe(newcomer, "invitation_errors");
+    await newcomer.fill("#password", "three random words here");
+    await newcomer.fill("#confirm", "three random words here");
+    await Promise.all([newcomer.waitForURL(/\/login$/), newcomer.click("main button[type=submit]")]);
+    assert((await newcomer.textContent("main")).includes("Your account is ready"), "no confirmation after accepting");
+    await axe(newcomer, "login_with_flash");
+    const used = await newcomer.goto(link);
+    assert(used.status() === 400, `a used invitation answered ${used.status()}`);
+    await axe(newcomer, "invitation_used");
+  });
+} finally {
+  await browser.close();
+}
+
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
