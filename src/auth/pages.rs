@@ -378,14 +378,22 @@ pub async fn invitation_page(page: Page, token: web::Path<String>) -> AppResult<
     let (invitation, org_name) = load_invitation(page.state(), &token).await?;
     page.render(
         "auth/invitation",
-        json!({
-            "title": "Join Metro Portal",
-            "token": token,
-            "email": invitation.email,
-            "organisation": org_name,
-            "role": Role::parse(&invitation.role).map(Role::label),
-        }),
+        invitation_context(&token, &invitation, &org_name),
     )
+}
+
+fn invitation_context(
+    token: &str,
+    invitation: &invitations::Invitation,
+    org_name: &str,
+) -> serde_json::Value {
+    json!({
+        "title": "Join Metro Portal",
+        "token": token,
+        "email": invitation.email,
+        "organisation": org_name,
+        "role": Role::parse(&invitation.role).map(Role::label),
+    })
 }
 
 #[post("/invitations/{token}")]
@@ -408,19 +416,10 @@ pub async fn invitation_submit(
         },
     );
     let Some(name) = name.filter(|_| errors.is_empty()) else {
-        return page.render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "auth/invitation",
-            json!({
-                "title": "Join Metro Portal",
-                "token": token,
-                "email": invitation.email,
-                "organisation": org_name,
-                "role": Role::parse(&invitation.role).map(Role::label),
-                "name": form.name,
-                "errors": errors.to_json(),
-            }),
-        );
+        let mut context = invitation_context(&token, &invitation, &org_name);
+        context["name"] = json!(form.name);
+        context["errors"] = errors.to_json();
+        return page.render_status(StatusCode::UNPROCESSABLE_ENTITY, "auth/invitation", context);
     };
     let hash = state.hasher.hash(form.password).await?;
     let ip = state.client_ip(page.request());

@@ -126,30 +126,25 @@ pub async fn create(
     authz::manage_organisations(&user)?;
     let form = form.0;
     let echo = json!({ "name": form.name, "slug": form.slug, "kind": form.kind });
-    let new = match NewOrganisation::parse(&form.name, &form.slug, &form.kind) {
-        Ok(new) => new,
-        Err(errors) => return render_list(&page, &PageQuery::default(), echo, Some(errors)).await,
-    };
-    let state = page.state();
-    let ip = state.client_ip(page.request());
-    let name = new.name.clone();
-    let outcome = state
-        .db
-        .run(move |conn| service::create(conn, &user, &new, &ip))
-        .await;
-    match outcome {
-        Ok(_) => Ok(redirect_with_flash(
-            state,
-            "/admin/organisations",
-            &format!("{name} has been added"),
-        )),
-        Err(AppError::Validation { fields, .. }) => {
-            let mut errors = FieldErrors::default();
-            for (_, message) in fields {
-                errors.add("slug", message);
+    let errors = match NewOrganisation::parse(&form.name, &form.slug, &form.kind) {
+        Ok(new) => {
+            let state = page.state();
+            let ip = state.client_ip(page.request());
+            let name = new.name.clone();
+            match state
+                .db
+                .run(move |conn| service::create(conn, &user, &new, &ip))
+                .await
+            {
+                Ok(_) => {
+                    let message = format!("{name} has been added");
+                    return Ok(redirect_with_flash(state, "/admin/organisations", &message));
+                }
+                Err(AppError::Validation { fields, .. }) => FieldErrors::from_map(fields),
+                Err(e) => return Err(e),
             }
-            render_list(&page, &PageQuery::default(), echo, Some(errors)).await
         }
-        Err(e) => Err(e),
-    }
+        Err(errors) => errors,
+    };
+    render_list(&page, &PageQuery::default(), echo, Some(errors)).await
 }

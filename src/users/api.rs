@@ -1,19 +1,18 @@
 //! An organisation's people on the API: its own admins and platform admins only.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::User;
-use super::service::{self, Invite, Mail};
+use super::service::{self, Invite};
 use crate::auth::ApiCaller;
 use crate::authz;
 use crate::db::rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::organisations;
-use crate::schema::users;
 use crate::state::AppState;
+use crate::users;
 use crate::web::PageQuery;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,18 +75,7 @@ pub async fn list(
         .db
         .run(move |conn| {
             organisations::queries::find(conn, organisation_id)?;
-            let total: i64 = users::table
-                .filter(users::organisation_id.eq(organisation_id))
-                .count()
-                .get_result(conn)?;
-            let items: Vec<User> = users::table
-                .filter(users::organisation_id.eq(organisation_id))
-                .select(User::as_select())
-                .order((users::name.asc(), users::id.asc()))
-                .limit(paging.per_page)
-                .offset(paging.offset())
-                .load(conn)?;
-            Ok((items, total))
+            Ok(users::queries::page_for_org(conn, organisation_id, paging)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(UserList {
@@ -140,19 +128,14 @@ pub async fn invite(
     authz::view_org_users(&caller, organisation_id)?;
     let invite =
         Invite::parse(&body.email, &body.role).map_err(|e| AppError::validation(e.into_map()))?;
-    let ip = state.client_ip(&req);
-    let (templates, settings) = (state.templates.clone(), state.settings.clone());
     let (email, role) = (invite.email.clone(), invite.role.as_str().to_string());
-    let id = state
-        .db
-        .run(move |conn| {
-            let mail = Mail {
-                templates: &templates,
-                settings: &settings,
-            };
-            service::invite(conn, &mail, &caller, organisation_id, &invite, &ip)
-        })
-        .await?;
-    state.jobs.wake();
+    let id = service::send_invitation(
+        &state,
+        caller,
+        organisation_id,
+        invite,
+        state.client_ip(&req),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(InvitationCreated { id, email, role }))
 }

@@ -2,18 +2,16 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::invitations;
 use super::model::{Role, User, UserStatus};
-use super::service::{self, Invite, Mail};
+use super::service::{self, Invite};
+use super::{invitations, queries};
 use crate::auth::{Caller, CurrentUser};
 use crate::authz;
 use crate::error::{AppError, AppResult};
 use crate::organisations;
-use crate::schema::users;
 use crate::web::{redirect_with_flash, FieldErrors, Form, NoFields, Page, PageQuery};
 
 fn user_row(u: &User, caller: &Caller) -> serde_json::Value {
@@ -39,24 +37,14 @@ async fn render_users(
     authz::view_org_users(&caller, organisation_id)?;
     let paging = query.paging(25);
     let viewer = caller.clone();
-    let (organisation, people, total, pending) = page
+    let (organisation, (people, total), pending) = page
         .state()
         .db
         .run(move |conn| {
             let organisation = organisations::queries::find(conn, organisation_id)?;
-            let total: i64 = users::table
-                .filter(users::organisation_id.eq(organisation_id))
-                .count()
-                .get_result(conn)?;
-            let people: Vec<User> = users::table
-                .filter(users::organisation_id.eq(organisation_id))
-                .select(User::as_select())
-                .order((users::name.asc(), users::id.asc()))
-                .limit(paging.per_page)
-                .offset(paging.offset())
-                .load(conn)?;
+            let people = queries::page_for_org(conn, organisation_id, paging)?;
             let pending = invitations::pending_for_org(conn, organisation_id)?;
-            Ok((organisation, people, total, pending))
+            Ok((organisation, people, pending))
         })
         .await?;
     let selected = form["role"].as_str().unwrap_or("").to_string();
@@ -126,62 +114,33 @@ pub async fn invite(
     authz::view_org_users(&caller, organisation_id)?;
     let form = form.0;
     let echo = json!({ "email": form.email, "role": form.role });
-    let invite = match Invite::parse(&form.email, &form.role) {
-        Ok(invite) => invite,
-        Err(errors) => {
-            return render_users(
-                &page,
-                caller,
-                organisation_id,
-                &PageQuery::default(),
-                echo,
-                Some(errors),
-            )
-            .await
-        }
-    };
-    let state = page.state();
-    let ip = state.client_ip(page.request());
-    let (templates, settings) = (state.templates.clone(), state.settings.clone());
-    let actor = caller.clone();
-    let email = invite.email.clone();
-    let outcome = state
-        .db
-        .run(move |conn| {
-            let mail = Mail {
-                templates: &templates,
-                settings: &settings,
-            };
-            service::invite(conn, &mail, &actor, organisation_id, &invite, &ip)
-        })
-        .await;
-    match outcome {
-        Ok(_) => {
-            state.jobs.wake();
-            let back = format!("/admin/organisations/{organisation_id}/users");
-            Ok(redirect_with_flash(
-                state,
-                &back,
-                &format!("An invitation has been sent to {email}"),
-            ))
-        }
-        Err(AppError::Validation { fields, .. }) => {
-            let mut errors = FieldErrors::default();
-            for (field, message) in fields {
-                errors.add(if field == "role" { "role" } else { "email" }, message);
+    let errors = match Invite::parse(&form.email, &form.role) {
+        Ok(invite) => {
+            let state = page.state();
+            let email = invite.email.clone();
+            let ip = state.client_ip(page.request());
+            match service::send_invitation(state, caller.clone(), organisation_id, invite, ip).await
+            {
+                Ok(_) => {
+                    let back = format!("/admin/organisations/{organisation_id}/users");
+                    let message = format!("An invitation has been sent to {email}");
+                    return Ok(redirect_with_flash(state, &back, &message));
+                }
+                Err(AppError::Validation { fields, .. }) => FieldErrors::from_map(fields),
+                Err(e) => return Err(e),
             }
-            render_users(
-                &page,
-                caller,
-                organisation_id,
-                &PageQuery::default(),
-                echo,
-                Some(errors),
-            )
-            .await
         }
-        Err(e) => Err(e),
-    }
+        Err(errors) => errors,
+    };
+    render_users(
+        &page,
+        caller,
+        organisation_id,
+        &PageQuery::default(),
+        echo,
+        Some(errors),
+    )
+    .await
 }
 
 async fn change_status(

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use super::model::{Role, User, UserStatus};
 use crate::db::{now, DbConn};
 use crate::schema::{sessions, users};
+use crate::web::Paging;
 
 pub struct NewUser<'a> {
     pub organisation_id: i64,
@@ -44,6 +45,26 @@ pub fn email_taken(conn: &mut DbConn, email: &str) -> QueryResult<bool> {
         users::table.filter(users::email.eq(email)),
     ))
     .get_result(conn)
+}
+
+/// One page of an organisation's people by name, and how many there are in all.
+pub fn page_for_org(
+    conn: &mut DbConn,
+    organisation_id: i64,
+    paging: Paging,
+) -> QueryResult<(Vec<User>, i64)> {
+    let total: i64 = users::table
+        .filter(users::organisation_id.eq(organisation_id))
+        .count()
+        .get_result(conn)?;
+    let people = users::table
+        .filter(users::organisation_id.eq(organisation_id))
+        .select(User::as_select())
+        .order((users::name.asc(), users::id.asc()))
+        .limit(paging.per_page)
+        .offset(paging.offset())
+        .load(conn)?;
+    Ok((people, total))
 }
 
 pub fn set_status(conn: &mut DbConn, id: i64, status: UserStatus) -> QueryResult<usize> {

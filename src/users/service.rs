@@ -15,6 +15,7 @@ use crate::email;
 use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, Visibility};
 use crate::organisations;
+use crate::state::AppState;
 use crate::web::templates::Templates;
 use crate::web::FieldErrors;
 
@@ -109,6 +110,30 @@ pub fn invite(
         )?;
         Ok(id)
     })
+}
+
+/// Sends an invitation from a handler: the work on the blocking pool, then a nudge to
+/// the mail worker once it is committed.
+pub async fn send_invitation(
+    state: &AppState,
+    actor: Caller,
+    organisation_id: i64,
+    new: Invite,
+    ip: String,
+) -> AppResult<i64> {
+    let (templates, settings) = (state.templates.clone(), state.settings.clone());
+    let id = state
+        .db
+        .run(move |conn| {
+            let mail = Mail {
+                templates: &templates,
+                settings: &settings,
+            };
+            invite(conn, &mail, &actor, organisation_id, &new, &ip)
+        })
+        .await?;
+    state.jobs.wake();
+    Ok(id)
 }
 
 /// Disables (ending every session) or re-enables a user. Returns the user as it was.

@@ -68,15 +68,20 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// Field errors for a form: shown in the error summary (linked to each field) and
 /// beside the fields themselves.
 #[derive(Debug, Default)]
-pub struct FieldErrors(Vec<(&'static str, String)>);
+pub struct FieldErrors(Vec<(String, String)>);
 
 impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push((field, message.into()));
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push((field.to_string(), message.into()));
+    }
+
+    /// The fields of a validation error from a service, to show on its form.
+    pub fn from_map(fields: std::collections::BTreeMap<String, String>) -> FieldErrors {
+        FieldErrors(fields.into_iter().collect())
     }
 
     /// Records `Err` messages and passes on `Ok` values.
-    pub fn check<T>(&mut self, field: &'static str, result: Result<T, &str>) -> Option<T> {
+    pub fn check<T>(&mut self, field: &str, result: Result<T, &str>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(message) => {
@@ -99,7 +104,7 @@ impl FieldErrors {
         let by_field: serde_json::Map<String, serde_json::Value> = self
             .0
             .iter()
-            .map(|(f, m)| (f.to_string(), serde_json::Value::String(m.clone())))
+            .map(|(f, m)| (f.clone(), serde_json::Value::String(m.clone())))
             .collect();
         serde_json::json!({ "list": list, "by_field": by_field })
     }
