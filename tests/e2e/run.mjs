@@ -193,15 +193,19 @@ try {
   });
   await check("a platform admin adds an organisation with the keyboard", async () => {
     await platform.goto(BASE + "/admin/organisations");
-    await platform.focus("#name");
+    await tabTo(platform, "#name");
     await platform.keyboard.type("East Midlands Councils");
     await platform.keyboard.press("Tab");
+    assert(await platform.evaluate(() => document.activeElement.id === "slug"), "Tab from name does not reach short name");
     await platform.keyboard.press("Tab");
-    await platform.keyboard.press("ArrowDown");
-    await platform.focus("#kind");
-    await platform.selectOption("#kind", "other");
-    await platform.focus("main form button[type=submit]");
-    await Promise.all([platform.waitForLoadState("load"), platform.keyboard.press("Enter")]);
+    assert(await platform.evaluate(() => document.activeElement.id === "kind"), "Tab from short name does not reach kind");
+    await platform.keyboard.type("Other");
+    const kind = await platform.evaluate(() => document.getElementById("kind").value);
+    assert(kind === "other", `typing chose "${kind}"`);
+    await platform.keyboard.press("Tab");
+    assert(await platform.evaluate(() => document.activeElement.matches("button[type=submit]")), "Tab from kind does not reach the button");
+    await Promise.all([platform.waitForURL(/\/admin\/organisations$/), platform.keyboard.press("Enter")]);
+    await platform.waitForSelector(".notification-banner");
     assert((await platform.textContent("main")).includes("East Midlands Councils has been added"), "no confirmation");
     await axe(platform, "organisations_added");
   });
@@ -224,7 +228,8 @@ try {
     await admin.goto(BASE + "/admin");
     await admin.fill("#email", "new.officer@derby.example");
     await admin.selectOption("#role", "staff");
-    await Promise.all([admin.waitForLoadState("load"), admin.click('form[action$="/invitations"] button[type=submit]')]);
+    await admin.click('form[action$="/invitations"] button[type=submit]');
+    await admin.waitForSelector(".notification-banner");
     assert((await admin.textContent("main")).includes("An invitation has been sent"), "no confirmation");
     const link = await emailedLink("new.officer@derby.example", "/invitations");
     const newcomer = await newPage();
