@@ -5,6 +5,7 @@
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::users::{Role, User};
+use crate::workspaces::model::{MemberRole, Workspace};
 
 fn deny(action: &'static str) -> AppError {
     AppError::Denied {
@@ -82,4 +83,119 @@ pub fn invitable_roles(_caller: &Caller) -> Vec<Role> {
         .into_iter()
         .filter(|r| *r != Role::PlatformAdmin)
         .collect()
+}
+
+/// What the caller's organisation is in a workspace, if anything.
+pub type Membership = Option<crate::workspaces::model::MemberRole>;
+
+/// Seeing a workspace and everything in it. Invisible workspaces answer 404.
+pub fn view_workspace(
+    caller: Option<&Caller>,
+    ws: &Workspace,
+    membership: Membership,
+) -> AppResult<()> {
+    let visible = match ws.visibility.as_str() {
+        "public" => true,
+        "partners" => caller.is_some(),
+        _ => caller.is_some_and(is_platform_admin) || membership.is_some(),
+    };
+    if visible {
+        Ok(())
+    } else {
+        Err(deny("workspace.view"))
+    }
+}
+
+/// Adding workspaces, editing their summaries, archiving them.
+pub fn manage_workspaces(caller: &Caller) -> AppResult<()> {
+    if is_platform_admin(caller) {
+        Ok(())
+    } else {
+        Err(refuse("workspace.manage"))
+    }
+}
+
+/// A workspace's own pages for adding workspaces: invisible to anyone else.
+pub fn create_workspace(caller: &Caller) -> AppResult<()> {
+    if is_platform_admin(caller) {
+        Ok(())
+    } else {
+        Err(deny("workspace.create"))
+    }
+}
+
+fn writable(ws: &Workspace, action: &'static str) -> AppResult<()> {
+    if ws.is_archived() {
+        Err(refuse(action))
+    } else {
+        Ok(())
+    }
+}
+
+/// Leads (their staff, leaders and admins) manage who is a member.
+pub fn manage_members(caller: &Caller, ws: &Workspace, membership: Membership) -> AppResult<()> {
+    writable(ws, "workspace.members.archived")?;
+    let lead = membership == Some(MemberRole::Lead) && caller.role() != Role::Partner;
+    if is_platform_admin(caller) || lead {
+        Ok(())
+    } else {
+        Err(refuse("workspace.members.manage"))
+    }
+}
+
+/// Posting updates and adding actions, outcomes, measures and readings: lead and member
+/// organisations.
+pub fn contribute(caller: &Caller, ws: &Workspace, membership: Membership) -> AppResult<()> {
+    writable(ws, "workspace.archived")?;
+    if is_platform_admin(caller)
+        || matches!(membership, Some(MemberRole::Lead | MemberRole::Member))
+    {
+        Ok(())
+    } else {
+        Err(refuse("workspace.contribute"))
+    }
+}
+
+/// Commenting: any organisation in the workspace, observers too.
+pub fn comment(caller: &Caller, ws: &Workspace, membership: Membership) -> AppResult<()> {
+    writable(ws, "workspace.archived")?;
+    if is_platform_admin(caller) || membership.is_some() {
+        Ok(())
+    } else {
+        Err(refuse("workspace.comment"))
+    }
+}
+
+/// Editing an update: its author or a lead.
+pub fn edit_post(
+    caller: &Caller,
+    ws: &Workspace,
+    membership: Membership,
+    author_user_id: i64,
+) -> AppResult<()> {
+    writable(ws, "workspace.archived")?;
+    if is_platform_admin(caller)
+        || membership == Some(MemberRole::Lead)
+        || caller.user_id == author_user_id
+    {
+        Ok(())
+    } else {
+        Err(refuse("post.edit"))
+    }
+}
+
+/// Changing an action (status, RAG, milestones): a lead, or the owning organisation.
+pub fn edit_action(
+    caller: &Caller,
+    ws: &Workspace,
+    membership: Membership,
+    owner_organisation_id: i64,
+) -> AppResult<()> {
+    writable(ws, "workspace.archived")?;
+    let owner = caller.organisation_id == owner_organisation_id && membership.is_some();
+    if is_platform_admin(caller) || membership == Some(MemberRole::Lead) || owner {
+        Ok(())
+    } else {
+        Err(refuse("action.edit"))
+    }
 }

@@ -136,5 +136,6 @@ pub fn seed(db: &Db, password: &str) -> anyhow::Result<Seeded> {
         }
         Ok::<_, AppError>(accounts)
     })?;
+    crate::demo_workspaces::seed(&mut conn).map_err(|e| anyhow::anyhow!("demo workspaces: {e}"))?;
     Ok(Seeded::Created { accounts })
 }

@@ -6,6 +6,7 @@ pub mod authz;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_workspaces;
 pub mod email;
 pub mod error;
 pub mod events;
@@ -18,5 +19,6 @@ pub mod startup;
 pub mod state;
 pub mod users;
 pub mod web;
+pub mod workspaces;
 
 pub use error::{AppError, AppResult};

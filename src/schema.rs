@@ -119,10 +119,138 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    workspaces (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        summary -> Text,
+        kind -> Text,
+        visibility -> Text,
+        archived_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workspace_members (id) {
+        id -> BigInt,
+        workspace_id -> BigInt,
+        organisation_id -> BigInt,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        workspace_id -> BigInt,
+        author_user_id -> BigInt,
+        organisation_id -> BigInt,
+        title -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        author_user_id -> BigInt,
+        organisation_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    actions (id) {
+        id -> BigInt,
+        workspace_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        owner_organisation_id -> BigInt,
+        owner_user_id -> Nullable<BigInt>,
+        start_date -> Nullable<Date>,
+        due_date -> Nullable<Date>,
+        status -> Text,
+        progress -> Integer,
+        rag -> Text,
+        rag_reason -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    milestones (id) {
+        id -> BigInt,
+        action_id -> BigInt,
+        title -> Text,
+        due_date -> Date,
+        done_date -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outcomes (id) {
+        id -> BigInt,
+        workspace_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    measures (id) {
+        id -> BigInt,
+        outcome_id -> BigInt,
+        workspace_id -> BigInt,
+        name -> Text,
+        unit -> Text,
+        direction -> Text,
+        baseline -> Double,
+        target -> Double,
+        target_date -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    readings (id) {
+        id -> BigInt,
+        measure_id -> BigInt,
+        year -> Integer,
+        quarter -> Integer,
+        value -> Double,
+        note -> Text,
+        recorded_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(invitations -> organisations (organisation_id));
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(workspace_members -> workspaces (workspace_id));
+diesel::joinable!(workspace_members -> organisations (organisation_id));
+diesel::joinable!(posts -> workspaces (workspace_id));
+diesel::joinable!(posts -> users (author_user_id));
+diesel::joinable!(comments -> posts (post_id));
+diesel::joinable!(comments -> users (author_user_id));
+diesel::joinable!(actions -> workspaces (workspace_id));
+diesel::joinable!(actions -> organisations (owner_organisation_id));
+diesel::joinable!(milestones -> actions (action_id));
+diesel::joinable!(outcomes -> workspaces (workspace_id));
+diesel::joinable!(measures -> outcomes (outcome_id));
+diesel::joinable!(readings -> measures (measure_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -134,4 +262,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     events,
     jobs,
+    workspaces,
+    workspace_members,
+    posts,
+    comments,
+    actions,
+    milestones,
+    outcomes,
+    measures,
+    readings,
 );

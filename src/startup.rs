@@ -21,7 +21,7 @@ use crate::web::errors::{
     audit_denials, json_config, not_found, path_config, query_config, render_error,
 };
 use crate::web::templates::Templates;
-use crate::{auth, openapi, organisations, site, users, web as pages};
+use crate::{auth, openapi, organisations, site, users, web as pages, workspaces};
 
 pub struct Application {
     port: u16,
@@ -204,5 +204,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(organisations::api::list)
         .service(organisations::api::create)
         .service(users::api::list)
-        .service(users::api::invite);
+        .service(users::api::invite)
+        .configure(workspaces::pages::routes);
 }

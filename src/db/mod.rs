@@ -215,6 +215,16 @@ pub fn serialize_utc<S: serde::Serializer>(
     serializer.serialize_str(&rfc3339(*at))
 }
 
+pub fn serialize_utc_opt<S: serde::Serializer>(
+    at: &Option<NaiveDateTime>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => serializer.serialize_str(&rfc3339(*at)),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// A stored (UTC) timestamp as RFC 3339, e.g. `2026-11-22T09:30:00Z`.
 pub fn rfc3339(at: NaiveDateTime) -> String {
     at.and_utc()

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod errors;
 pub mod forms;
+pub mod markdown;
 pub mod page;
 pub mod pagination;
 pub mod templates;

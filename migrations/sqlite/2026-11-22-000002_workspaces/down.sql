@@ -1,0 +1,9 @@
+DROP TABLE readings;
+DROP TABLE measures;
+DROP TABLE outcomes;
+DROP TABLE milestones;
+DROP TABLE actions;
+DROP TABLE comments;
+DROP TABLE posts;
+DROP TABLE workspace_members;
+DROP TABLE workspaces;
