@@ -152,6 +152,10 @@ impl From<diesel::result::Error> for AppError {
         match e {
             Error::NotFound => AppError::NotFound,
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => AppError::Unavailable,
+            // Two requests racing past the same check: the database keeps the rule.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::Conflict("That already exists. Reload the page and try again.".into())
+            }
             other => AppError::Internal(other.into()),
         }
     }

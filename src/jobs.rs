@@ -86,6 +86,8 @@ pub fn complete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::update(jobs::table.find(id))
         .set((
             jobs::status.eq("done"),
+            // The payload may hold single-use links; nothing needs it once sent.
+            jobs::payload.eq("{}"),
             jobs::finished_at.eq(Some(now())),
             jobs::locked_until.eq(None::<NaiveDateTime>),
         ))
@@ -99,6 +101,7 @@ pub fn fail(conn: &mut DbConn, job: &Job, error: &str) -> QueryResult<usize> {
         diesel::update(jobs::table.find(job.id))
             .set((
                 jobs::status.eq("failed"),
+                jobs::payload.eq("{}"),
                 jobs::last_error.eq(Some(error)),
                 jobs::finished_at.eq(Some(now())),
                 jobs::locked_until.eq(None::<NaiveDateTime>),

@@ -119,13 +119,15 @@ fn serve(settings: Settings, demo_data: bool) -> anyhow::Result<()> {
                 Seeded::Skipped => println!("Demo data not loaded: the database already has organisations"),
             }
         }
+        let host = settings.server.host.clone();
         let app = Application::build_with_db(settings, db)?;
         println!(
-            "Metro Portal listening on {} (database: {} {})",
-            app.settings().base_url(),
+            "Metro Portal listening on http://{host}:{} (database: {} {})",
+            app.port(),
             app.db().backend().name(),
             redact_url(&url)
         );
+        println!("  Links in emails use {}", app.settings().base_url());
         app.run_until_stopped().await?;
         Ok(())
     })

@@ -48,13 +48,19 @@ impl AppState {
 
     /// The client address: the peer, or X-Forwarded-For behind a trusted proxy.
     pub fn client_ip(&self, req: &HttpRequest) -> String {
-        let info = req.connection_info();
-        let addr = if self.settings.server.trust_forwarded_for {
-            info.realip_remote_addr().map(str::to_string)
-        } else {
-            req.peer_addr().map(|a| a.ip().to_string())
-        };
-        addr.unwrap_or_default()
+        let forwarded = self
+            .settings
+            .server
+            .trust_forwarded_for
+            .then(|| req.headers().get("x-forwarded-for")?.to_str().ok())
+            .flatten()
+            // The last entry is the one our own proxy added; earlier ones are the client's word.
+            .and_then(|v| v.rsplit(',').next())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        forwarded
+            .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
+            .unwrap_or_default()
     }
 
     pub fn user_agent(req: &HttpRequest) -> String {

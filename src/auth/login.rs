@@ -7,7 +7,10 @@ use super::sessions::{self, SessionKind};
 use super::throttle::{self, Scope};
 use super::tokens;
 use crate::audit::{self, Entry};
-use crate::db::{now, write_tx};
+use crate::db::{lock_for_append, now, write_tx};
+
+/// Serialises the count-and-record step of sign-in on PostgreSQL.
+const THROTTLE_LOCK: i64 = 7_301_003;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::users::{self, User};
@@ -36,22 +39,32 @@ pub async fn sign_in(state: &AppState, attempt: Attempt) -> AppResult<SignedIn> 
     let email = attempt.email.trim().to_lowercase();
     let ip = attempt.ip.clone();
 
-    let (account_failures, client_failures, user) = {
+    // Each attempt is counted as a failure before the password is checked (and taken
+    // back if it succeeds), so a burst of parallel guesses cannot slip past the limit.
+    let (account_failures, client_failures, user, provisional) = {
         let (email, ip) = (email.clone(), ip.clone());
         state
             .db
-            .run(move |conn| {
+            .write(move |conn| {
+                lock_for_append(conn, THROTTLE_LOCK)?;
                 let since = now() - window;
-                Ok((
-                    throttle::failures_since(conn, Scope::Account, &email, since)?,
-                    throttle::failures_since(conn, Scope::Client, &ip, since)?,
-                    users::queries::find_by_email(conn, &email)?,
-                ))
+                let account = throttle::failures_since(conn, Scope::Account, &email, since)?;
+                let client = throttle::failures_since(conn, Scope::Client, &ip, since)?;
+                let user = users::queries::find_by_email(conn, &email)?;
+                let provisional = if account >= max_account || client >= max_client {
+                    None
+                } else {
+                    Some([
+                        throttle::record_failure(conn, Scope::Account, &email, since)?,
+                        throttle::record_failure(conn, Scope::Client, &ip, since)?,
+                    ])
+                };
+                Ok((account, client, user, provisional))
             })
             .await?
     };
 
-    if account_failures >= max_account || client_failures >= max_client {
+    let Some(provisional) = provisional else {
         let scope = if account_failures >= max_account {
             "account"
         } else {
@@ -75,7 +88,7 @@ pub async fn sign_in(state: &AppState, attempt: Attempt) -> AppResult<SignedIn> 
             ),
             retry_after: window.num_seconds(),
         });
-    }
+    };
 
     let matches = state
         .hasher
@@ -97,6 +110,7 @@ pub async fn sign_in(state: &AppState, attempt: Attempt) -> AppResult<SignedIn> 
                 .db
                 .run(move |conn| {
                     write_tx(conn, |conn| {
+                        throttle::remove(conn, &provisional)?;
                         throttle::clear(conn, Scope::Account, &user.email)?;
                         let session =
                             sessions::create(conn, user.id, kind, lifetime, &user_agent, &ip)?;
@@ -142,9 +156,6 @@ pub async fn sign_in(state: &AppState, attempt: Attempt) -> AppResult<SignedIn> 
             state
                 .db
                 .write(move |conn| {
-                    let forget_before = now() - window;
-                    throttle::record_failure(conn, Scope::Account, &email, forget_before)?;
-                    throttle::record_failure(conn, Scope::Client, &ip, forget_before)?;
                     audit::record(
                         conn,
                         Entry::new("sign_in.failed")

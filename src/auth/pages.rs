@@ -319,6 +319,16 @@ pub async fn reset_submit(
         );
     }
     let state = page.state();
+    // A dead link costs no password hash.
+    let probe = token.clone();
+    if state
+        .db
+        .run(move |conn| Ok(usable_reset(conn, &probe)?))
+        .await?
+        .is_none()
+    {
+        return Err(link_expired());
+    }
     let hash = state.hasher.hash(form.0.password.clone()).await?;
     let ip = state.client_ip(page.request());
     state
@@ -327,9 +337,26 @@ pub async fn reset_submit(
             let Some((reset_id, user_id)) = usable_reset(conn, &token)? else {
                 return Err(link_expired());
             };
-            diesel::update(password_resets::table.find(reset_id))
-                .set(password_resets::used_at.eq(Some(now())))
-                .execute(conn)?;
+            // Claimed only if still unused: two submits at once cannot both win.
+            let claimed = diesel::update(
+                password_resets::table
+                    .find(reset_id)
+                    .filter(password_resets::used_at.is_null())
+                    .filter(password_resets::expires_at.gt(now())),
+            )
+            .set(password_resets::used_at.eq(Some(now())))
+            .execute(conn)?;
+            if claimed != 1 {
+                return Err(link_expired());
+            }
+            // Any other reset links the person was sent stop working too.
+            diesel::update(
+                password_resets::table
+                    .filter(password_resets::user_id.eq(user_id))
+                    .filter(password_resets::used_at.is_null()),
+            )
+            .set(password_resets::used_at.eq(Some(now())))
+            .execute(conn)?;
             users::queries::set_password_hash(conn, user_id, &hash)?;
             users::queries::revoke_all_sessions(conn, user_id)?;
             audit::record(

@@ -9,7 +9,7 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{AppError, AppResult};
 
@@ -85,30 +85,38 @@ impl Hasher {
         }
     }
 
+    /// The permit travels into the blocking task, so it is held until the hash is done
+    /// even if the request that asked for it has gone.
+    async fn permit(&self) -> AppResult<OwnedSemaphorePermit> {
+        self.permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))
+    }
+
     pub async fn hash(&self, password: String) -> AppResult<String> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
-        web::block(move || hash_password(&password))
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?
-            .map_err(AppError::Internal)
+        let permit = self.permit().await?;
+        web::block(move || {
+            let _held = permit;
+            hash_password(&password)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?
+        .map_err(AppError::Internal)
     }
 
     /// Verifies against `phc`, or against a dummy hash when there is no account.
     pub async fn verify(&self, password: String, phc: Option<String>) -> AppResult<bool> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
-        web::block(move || match phc {
-            Some(phc) => verify_password(&password, &phc),
-            None => {
-                verify_password(&password, dummy_hash());
-                false
+        let permit = self.permit().await?;
+        web::block(move || {
+            let _held = permit;
+            match phc {
+                Some(phc) => verify_password(&password, &phc),
+                None => {
+                    verify_password(&password, dummy_hash());
+                    false
+                }
             }
         })
         .await

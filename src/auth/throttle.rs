@@ -36,12 +36,13 @@ pub fn failures_since(
 }
 
 /// Records a failure and forgets this key's failures older than `forget_before`.
+/// Returns the new row's id.
 pub fn record_failure(
     conn: &mut DbConn,
     scope: Scope,
     key: &str,
     forget_before: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<i64> {
     diesel::delete(
         login_failures::table
             .filter(login_failures::scope.eq(scope.as_str()))
@@ -55,8 +56,13 @@ pub fn record_failure(
             login_failures::key.eq(key),
             login_failures::at.eq(now()),
         ))
-        .execute(conn)?;
-    Ok(())
+        .returning(login_failures::id)
+        .get_result(conn)
+}
+
+/// Takes back failures recorded ahead of a check that then succeeded.
+pub fn remove(conn: &mut DbConn, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(login_failures::table.filter(login_failures::id.eq_any(ids))).execute(conn)
 }
 
 pub fn clear(conn: &mut DbConn, scope: Scope, key: &str) -> QueryResult<usize> {

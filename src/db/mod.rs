@@ -167,10 +167,13 @@ where
             conn.batch_execute("BEGIN IMMEDIATE")?;
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
             match outcome {
-                Ok(Ok(value)) => {
-                    conn.batch_execute("COMMIT")?;
-                    Ok(value)
-                }
+                Ok(Ok(value)) => match conn.batch_execute("COMMIT") {
+                    Ok(()) => Ok(value),
+                    Err(e) => {
+                        let _ = conn.batch_execute("ROLLBACK");
+                        Err(e.into())
+                    }
+                },
                 Ok(Err(e)) => {
                     conn.batch_execute("ROLLBACK")?;
                     Err(e)

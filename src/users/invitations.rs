@@ -74,7 +74,9 @@ pub fn mark_accepted(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::update(
         invitations::table
             .find(id)
-            .filter(invitations::accepted_at.is_null()),
+            .filter(invitations::accepted_at.is_null())
+            .filter(invitations::revoked_at.is_null())
+            .filter(invitations::expires_at.gt(now())),
     )
     .set(invitations::accepted_at.eq(Some(now())))
     .execute(conn)

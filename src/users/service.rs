@@ -53,10 +53,13 @@ pub fn invite(
     write_tx(conn, |conn| {
         let organisation = organisations::queries::find(conn, organisation_id)?;
         authz::invite(actor, organisation_id, invite.role)?;
-        if queries::email_taken(conn, &invite.email)? {
+        // Whether the address has an account in another organisation is not this
+        // organisation's business: that clash is explained to the invitee on acceptance.
+        let existing = queries::find_by_email(conn, &invite.email)?;
+        if existing.is_some_and(|u| u.organisation_id == organisation_id) {
             return Err(AppError::field(
                 "email",
-                "Someone with this email address already has an account",
+                "Someone with this email address is already in this organisation",
             ));
         }
         let (token, token_hash) = new_secret_token();

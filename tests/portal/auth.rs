@@ -43,14 +43,25 @@ async fn sign_in_page_starts_a_session_and_shows_who_is_signed_in() {
 }
 
 #[tokio::test]
-async fn a_wrong_password_and_an_unknown_account_get_the_same_generic_answer() {
+async fn a_wrong_password_an_unknown_account_and_a_disabled_one_get_the_same_answer() {
     let app = spawn_app().await;
     let org = app.create_org("derby", OrgKind::CityCouncil);
     let user = app.create_user(org, Role::Staff);
-    let mut bodies = Vec::new();
+    let disabled = app.create_user(org, Role::Leader);
+    {
+        let mut conn = app.db.get().unwrap();
+        metro_portal::users::queries::set_status(
+            &mut conn,
+            disabled.id,
+            metro_portal::users::UserStatus::Disabled,
+        )
+        .unwrap();
+    }
+    let mut summaries = Vec::new();
     for (email, password) in [
         (user.email.as_str(), "not the right password"),
         ("nobody@nowhere.test", PASSWORD),
+        (disabled.email.as_str(), PASSWORD),
     ] {
         let browser = app.browser();
         let res = browser.login(email, password).await;
@@ -61,15 +72,20 @@ async fn a_wrong_password_and_an_unknown_account_get_the_same_generic_answer() {
             .map(|c| !c.to_str().unwrap().contains("metro_session"))
             .unwrap_or(true));
         let html = res.text().await.unwrap();
-        assert!(html.contains("Enter a correct email address and password"));
-        assert!(html.contains("There is a problem"));
-        bodies.push(html);
+        let start = html.find("There is a problem").expect("an error summary");
+        let end = start + html[start..].find("</ul>").unwrap();
+        summaries.push(html[start..end].to_string());
 
         let res = app.token_response(email, password).await;
         assert_eq!(res.status(), 401);
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["error"], "invalid_credentials");
     }
+    assert!(summaries[0].contains("Enter a correct email address and password"));
+    assert!(
+        summaries.windows(2).all(|w| w[0] == w[1]),
+        "the answers differ: {summaries:?}"
+    );
     assert_eq!(app.count("sessions"), 0);
 }
 
@@ -91,6 +107,20 @@ async fn the_open_redirect_after_sign_in_is_closed() {
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/");
+    // Signed in now, /login sends straight on: each of these must stay on the portal.
+    for next in [
+        "//evil.example",
+        "/%09/evil.example",
+        "/%5C/evil.example",
+        "https://evil.example",
+        "/%20/evil.example",
+    ] {
+        let res = browser.get(&format!("/login?next={next}")).await;
+        assert_eq!(res.status(), 303, "{next}");
+        assert_eq!(location(&res), "/", "{next}");
+    }
+    let res = browser.get("/login?next=%2Fworkspaces%3Fpage%3D2").await;
+    assert_eq!(location(&res), "/workspaces?page=2");
 }
 
 #[tokio::test]
@@ -206,7 +236,55 @@ async fn a_success_clears_the_account_failures() {
 #[tokio::test]
 async fn signed_out_visitors_are_sent_to_sign_in_and_back() {
     let app = spawn_app().await;
-    let res = app.browser().get("/account").await;
+    let org = app.create_org("derby", OrgKind::CityCouncil);
+    let user = app.create_user(org, Role::Staff);
+    let browser = app.browser();
+    let res = browser.get("/account").await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/login?next=%2Faccount");
+    let (_, html) = browser.get_html(&location(&res)).await;
+    assert!(html.contains("name=\"next\" value=\"/account\""));
+    let res = browser
+        .post(
+            "/login",
+            &[
+                ("email", &user.email),
+                ("password", PASSWORD),
+                ("next", "/account"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/account");
+    assert_eq!(browser.get("/account").await.status(), 200);
+}
+
+#[tokio::test]
+async fn parallel_guesses_cannot_slip_past_the_account_limit() {
+    let app = spawn_app().await;
+    let org = app.create_org("derby", OrgKind::CityCouncil);
+    let user = app.create_user(org, Role::Staff);
+    let guesses = (0..12).map(|n| {
+        app.token_response(
+            &user.email,
+            if n == 11 {
+                PASSWORD
+            } else {
+                "a wrong guess at it"
+            },
+        )
+    });
+    let answers: Vec<u16> = futures_util::future::join_all(guesses)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    let let_through = answers.iter().filter(|s| **s != 429).count();
+    assert!(
+        let_through <= 5,
+        "{let_through} attempts were checked: {answers:?}"
+    );
+    assert_eq!(
+        app.count("sessions"),
+        answers.iter().filter(|s| **s == 200).count() as i64
+    );
 }

@@ -267,7 +267,9 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
     let own_target = app.create_user(t.own, Role::Staff);
     let other_target = app.create_user(t.other, Role::Staff);
     let callers = callers(&app, &t).await;
-    let secrets: Vec<String> = t.other_users.iter().map(|u| u.email.clone()).collect();
+    // Nothing of the other organisation's people may show.
+    let mut secrets: Vec<String> = t.other_users.iter().map(|u| u.email.clone()).collect();
+    secrets.push(other_target.email.clone());
     let mut n = 0;
     let mut failures = Vec::new();
 
@@ -291,6 +293,7 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
+            let events_before = app.count("events");
             let res = match row.kind {
                 Kind::Page => callers.browsers[&who].get(&path).await,
                 Kind::Form => callers.browsers[&who].post(&path, &field_refs).await,
@@ -313,6 +316,21 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
             let expected = (row.expect)(who);
             if status != expected {
                 failures.push(format!("{who:?} {path}: expected {expected}, got {status}"));
+            }
+            let goes_to = crate::common::location(&res);
+            let mutation = matches!(row.kind, Kind::Form | Kind::ApiPost);
+            if who == Who::Anonymous && status == 303 && mutation && !goes_to.starts_with("/login")
+            {
+                failures.push(format!(
+                    "Anonymous {path}: sent to {goes_to}, not to sign in"
+                ));
+            }
+            // Every change writes an event; a refused one must write none.
+            let refused = status >= 400 || (who == Who::Anonymous && mutation);
+            if mutation && refused && app.count("events") != events_before {
+                failures.push(format!(
+                    "{who:?} {path}: refused ({status}) but something changed"
+                ));
             }
             let body = res.text().await.unwrap();
             let may_see_other = who == Who::Platform;
