@@ -205,5 +205,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(organisations::api::create)
         .service(users::api::list)
         .service(users::api::invite)
+        .configure(workspaces::api::routes)
         .configure(workspaces::pages::routes);
 }

@@ -72,6 +72,7 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<Caller>> {
             )
         })
     };
+    let had_bearer = is_api && presented.is_some();
     let caller = match presented
         .and_then(|(token, aud, kind)| state.keys.verify(&token, aud).map(|c| (c, kind)))
     {
@@ -84,6 +85,10 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<Caller>> {
         }
         None => None,
     };
+    // A bearer token that does not work is an error, not a quiet fall back to anonymous.
+    if had_bearer && caller.is_none() {
+        return Err(AppError::Unauthorized);
+    }
     req.extensions_mut().insert(Resolved(caller.clone()));
     Ok(caller)
 }

@@ -356,3 +356,218 @@ pub fn location(res: &reqwest::Response) -> String {
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default()
 }
+
+/// Workspace fixtures for a `Tenants` setup. `own` is lead of `pub-ws` (public), member of
+/// `mem-ws` (members only), observer of `obs-ws` (partners); `other` alone is in `other-ws`
+/// (members only); `arch-ws` (public, own lead) is archived.
+pub struct Workspaces {
+    pub post: i64,
+    pub mem_post: i64,
+    pub action: i64,
+    pub other_owned_action: i64,
+    pub milestone: i64,
+    pub outcome: i64,
+    pub measure: i64,
+    pub obs_post: i64,
+    pub secret_title: String,
+}
+
+impl TestApp {
+    /// The library's view of a signed-in user, for calling services directly.
+    pub fn caller(&self, user: &TestUser) -> metro_portal::auth::Caller {
+        use metro_portal::schema::{organisations, users};
+        let mut conn = self.db.get().unwrap();
+        let (name, role, org_name, org_slug): (String, String, String, String) = users::table
+            .inner_join(organisations::table)
+            .filter(users::id.eq(user.id))
+            .select((
+                users::name,
+                users::role,
+                organisations::name,
+                organisations::slug,
+            ))
+            .first(&mut conn)
+            .unwrap();
+        metro_portal::auth::Caller {
+            user_id: user.id,
+            organisation_id: user.organisation_id,
+            email: user.email.clone(),
+            name,
+            role,
+            organisation_name: org_name,
+            organisation_slug: org_slug,
+            session_id: String::new(),
+        }
+    }
+
+    pub fn workspaces(&self, t: &Tenants) -> Workspaces {
+        use metro_portal::workspaces::queries;
+        use metro_portal::workspaces::service::*;
+        let mut conn = self.db.get().unwrap();
+        let platform = self.caller(&t.platform);
+        let staff = self.caller(t.own(Role::Staff));
+        let other_staff = self.caller(t.other(Role::Staff));
+        let p = Actor {
+            caller: &platform,
+            ip: "",
+        };
+        let make = |conn: &mut metro_portal::db::DbConn,
+                    slug: &str,
+                    visibility: &str,
+                    members: &[(i64, &str)]| {
+            let input = WorkspaceInput {
+                name: format!("Workspace {slug}"),
+                slug: slug.into(),
+                summary: format!("About {slug}"),
+                kind: "programme".into(),
+                visibility: visibility.into(),
+            };
+            create_workspace(conn, &p, &input).unwrap();
+            let access = queries::load(conn, slug, Some(&platform)).unwrap();
+            for (org, role) in members {
+                set_member(
+                    conn,
+                    &p,
+                    &access,
+                    &MemberInput {
+                        organisation_id: org.to_string(),
+                        role: role.to_string(),
+                    },
+                )
+                .unwrap();
+            }
+        };
+        make(&mut conn, "pub-ws", "public", &[(t.own, "lead")]);
+        make(
+            &mut conn,
+            "mem-ws",
+            "members",
+            &[(t.own, "member"), (t.other, "lead")],
+        );
+        make(
+            &mut conn,
+            "obs-ws",
+            "partners",
+            &[(t.own, "observer"), (t.other, "lead")],
+        );
+        make(&mut conn, "other-ws", "members", &[(t.other, "lead")]);
+        make(&mut conn, "arch-ws", "public", &[(t.own, "lead")]);
+
+        let s = Actor {
+            caller: &staff,
+            ip: "",
+        };
+        let o = Actor {
+            caller: &other_staff,
+            ip: "",
+        };
+        let pub_ws = queries::load(&mut conn, "pub-ws", Some(&staff)).unwrap();
+        let post = create_post(
+            &mut conn,
+            &s,
+            &pub_ws,
+            &PostInput {
+                title: "Toton update".into(),
+                body: "Study **started**".into(),
+            },
+        )
+        .unwrap();
+        let action_input = |owner: i64| ActionInput {
+            title: "Smart ticketing".into(),
+            owner_organisation_id: owner.to_string(),
+            due_date: "2020-01-31".into(),
+            status: "in_progress".into(),
+            progress: "40".into(),
+            rag: "red".into(),
+            rag_reason: "Operators disagree".into(),
+            ..ActionInput::default()
+        };
+        let action = create_action(&mut conn, &s, &pub_ws, &action_input(t.own)).unwrap();
+        let milestone = create_milestone(
+            &mut conn,
+            &s,
+            &pub_ws,
+            action,
+            &MilestoneInput {
+                title: "Operator deal".into(),
+                due_date: "2020-01-10".into(),
+            },
+        )
+        .unwrap();
+        let outcome = create_outcome(
+            &mut conn,
+            &s,
+            &pub_ws,
+            &OutcomeInput {
+                title: "Faster travel".into(),
+                description: String::new(),
+            },
+        )
+        .unwrap();
+        let measure = create_measure(
+            &mut conn,
+            &s,
+            &pub_ws,
+            &MeasureInput {
+                outcome_id: outcome.to_string(),
+                name: "Public transport share".into(),
+                unit: "%".into(),
+                direction: "higher".into(),
+                baseline: "18".into(),
+                target: "25".into(),
+                target_date: "2028-03-31".into(),
+            },
+        )
+        .unwrap();
+        let mem_ws = queries::load(&mut conn, "mem-ws", Some(&staff)).unwrap();
+        let mem_post = create_post(
+            &mut conn,
+            &s,
+            &mem_ws,
+            &PostInput {
+                title: "Member note".into(),
+                body: "Hello".into(),
+            },
+        )
+        .unwrap();
+        let mem_ws_other = queries::load(&mut conn, "mem-ws", Some(&other_staff)).unwrap();
+        let other_owned_action =
+            create_action(&mut conn, &o, &mem_ws_other, &action_input(t.other)).unwrap();
+        let obs_ws = queries::load(&mut conn, "obs-ws", Some(&other_staff)).unwrap();
+        let obs_post = create_post(
+            &mut conn,
+            &o,
+            &obs_ws,
+            &PostInput {
+                title: "Observed".into(),
+                body: "Read me".into(),
+            },
+        )
+        .unwrap();
+        let secret_title = "Confidential highways tender".to_string();
+        let other_ws = queries::load(&mut conn, "other-ws", Some(&other_staff)).unwrap();
+        create_post(
+            &mut conn,
+            &o,
+            &other_ws,
+            &PostInput {
+                title: secret_title.clone(),
+                body: "Only for us".into(),
+            },
+        )
+        .unwrap();
+        let arch = queries::load(&mut conn, "arch-ws", Some(&platform)).unwrap();
+        set_archived(&mut conn, &p, &arch, true).unwrap();
+        Workspaces {
+            post,
+            mem_post,
+            action,
+            other_owned_action,
+            milestone,
+            outcome,
+            measure,
+            obs_post,
+            secret_title,
+        }
+    }
+}

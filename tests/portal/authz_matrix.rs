@@ -1,10 +1,10 @@
 //! The authorisation matrix: every route × every role × own and other organisation.
-//! Later features add rows. Each row says what each caller gets; for reads it also checks
-//! that nothing of the other organisation's people leaks into the answer.
+//! Later features add rows. Each row says what each caller gets; a refused change must
+//! change nothing, and no answer may carry the other organisation's private data.
 
 use std::collections::HashMap;
 
-use crate::common::{spawn_app, Browser, Tenants, TestApp};
+use crate::common::{location, spawn_app, Browser, Tenants, TestApp};
 use metro_portal::users::Role;
 use serde_json::json;
 
@@ -17,223 +17,576 @@ enum Who {
     Staff,
     Partner,
 }
+use Who::*;
 
-const EVERYONE: [Who; 6] = [
-    Who::Anonymous,
-    Who::Platform,
-    Who::OrgAdmin,
-    Who::Leader,
-    Who::Staff,
-    Who::Partner,
-];
+const EVERYONE: [Who; 6] = [Anonymous, Platform, OrgAdmin, Leader, Staff, Partner];
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Page,
     Form,
-    ApiGet,
-    ApiPost,
+    Get,
+    Post,
+    Patch,
+    Delete,
 }
+
+type Expect = fn(Who) -> u16;
 
 struct Row {
     kind: Kind,
-    /// `{own}`, `{other}`, `{own_target}`, `{other_target}` and `{n}` are filled in.
+    /// Placeholders such as `{own}`, `{post}` and `{n}` are filled in per request.
     path: &'static str,
-    /// Form fields or a JSON body, with the same placeholders.
     body: &'static [(&'static str, &'static str)],
-    expect: fn(Who) -> u16,
+    expect: Expect,
+    /// Make the other organisation an observer of pub-ws first (for removals).
+    prepare: bool,
 }
+
+fn row(
+    kind: Kind,
+    path: &'static str,
+    body: &'static [(&'static str, &'static str)],
+    expect: Expect,
+) -> Row {
+    Row {
+        kind,
+        path,
+        body,
+        expect,
+        prepare: false,
+    }
+}
+fn page(path: &'static str, expect: Expect) -> Row {
+    row(Kind::Page, path, &[], expect)
+}
+fn form(path: &'static str, body: &'static [(&'static str, &'static str)], expect: Expect) -> Row {
+    row(Kind::Form, path, body, expect)
+}
+fn get(path: &'static str, expect: Expect) -> Row {
+    row(Kind::Get, path, &[], expect)
+}
+
+// Common answers.
+fn ok_all(_: Who) -> u16 {
+    200
+}
+fn signed_in_page(w: Who) -> u16 {
+    if w == Anonymous {
+        303
+    } else {
+        200
+    }
+}
+fn form_anyone_signed_in(_: Who) -> u16 {
+    303
+}
+fn platform_only_page(w: Who) -> u16 {
+    match w {
+        Anonymous => 303,
+        Platform => 200,
+        _ => 404,
+    }
+}
+fn platform_only_form(w: Who) -> u16 {
+    match w {
+        Anonymous | Platform => 303,
+        _ => 404,
+    }
+}
+fn platform_edits_visible(w: Who) -> u16 {
+    match w {
+        Anonymous | Platform => 303,
+        _ => 403,
+    }
+}
+fn only_platform_sees(w: Who) -> u16 {
+    if w == Platform {
+        200
+    } else {
+        404
+    }
+}
+
+const ACTION: &[(&str, &str)] = &[
+    ("title", "Action {n}"),
+    ("owner_organisation_id", "{own}"),
+    ("status", "in_progress"),
+    ("progress", "50"),
+    ("rag", "amber"),
+    ("rag_reason", "Waiting on a decision"),
+    ("due_date", "2027-03-31"),
+];
+const OTHER_ACTION: &[(&str, &str)] = &[
+    ("title", "Theirs {n}"),
+    ("owner_organisation_id", "{other}"),
+    ("status", "in_progress"),
+    ("progress", "50"),
+    ("rag", "green"),
+];
+const MEASURE: &[(&str, &str)] = &[
+    ("outcome_id", "{outcome}"),
+    ("name", "Measure {n}"),
+    ("unit", "%"),
+    ("direction", "higher"),
+    ("baseline", "10"),
+    ("target", "20"),
+    ("target_date", "2028-03-31"),
+];
+const WORKSPACE: &[(&str, &str)] = &[
+    ("name", "Workspace {n}"),
+    ("slug", "ws-{n}"),
+    ("summary", "What it is for"),
+    ("kind", "programme"),
+    ("visibility", "partners"),
+];
 
 fn rows() -> Vec<Row> {
     use Kind::*;
-    use Who::*;
-    vec![
-        Row {
-            kind: Page,
-            path: "/",
-            body: &[],
-            expect: |_| 200,
-        },
-        Row {
-            kind: Page,
-            path: "/accessibility",
-            body: &[],
-            expect: |_| 200,
-        },
-        Row {
-            kind: Page,
-            path: "/login",
-            body: &[],
-            expect: |w| if w == Anonymous { 200 } else { 303 },
-        },
-        Row {
-            kind: Page,
-            path: "/account",
-            body: &[],
-            expect: |w| if w == Anonymous { 303 } else { 200 },
-        },
-        Row {
-            kind: Page,
-            path: "/admin",
-            body: &[],
-            expect: |w| match w {
-                Anonymous | OrgAdmin => 303,
-                Platform => 200,
-                _ => 404,
-            },
-        },
-        Row {
-            kind: Page,
-            path: "/admin/organisations",
-            body: &[],
-            expect: |w| match w {
-                Anonymous => 303,
-                Platform => 200,
-                _ => 404,
-            },
-        },
-        Row {
-            kind: Page,
-            path: "/admin/organisations/{own}/users",
-            body: &[],
-            expect: |w| match w {
-                Anonymous => 303,
-                Platform | OrgAdmin => 200,
-                _ => 404,
-            },
-        },
-        Row {
-            kind: Page,
-            path: "/admin/organisations/{other}/users",
-            body: &[],
-            expect: |w| match w {
-                Anonymous => 303,
-                Platform => 200,
-                _ => 404,
-            },
-        },
-        Row {
-            kind: Page,
-            path: "/admin/organisations/999999/users",
-            body: &[],
-            expect: |w| if w == Anonymous { 303 } else { 404 },
-        },
-        Row {
-            kind: Form,
-            path: "/admin/organisations",
-            body: &[
+    let mut rows = vec![
+        // Foundation pages
+        page("/", ok_all),
+        page("/accessibility", ok_all),
+        page("/login", |w| if w == Anonymous { 200 } else { 303 }),
+        page("/account", signed_in_page),
+        page("/logout", |w| if w == Anonymous { 303 } else { 200 }),
+        page("/password-reset", ok_all),
+        page("/password-reset/not-a-real-token", |_| 400),
+        page("/invitations/not-a-real-token", |_| 400),
+        page("/admin", |w| match w {
+            Anonymous | OrgAdmin => 303,
+            Platform => 200,
+            _ => 404,
+        }),
+        page("/admin/organisations", platform_only_page),
+        page("/admin/organisations/{own}/users", |w| match w {
+            Anonymous => 303,
+            Platform | OrgAdmin => 200,
+            _ => 404,
+        }),
+        page("/admin/organisations/{other}/users", platform_only_page),
+        page("/admin/organisations/999999/users", |w| {
+            if w == Anonymous {
+                303
+            } else {
+                404
+            }
+        }),
+        form(
+            "/admin/organisations",
+            &[
                 ("name", "New body {n}"),
                 ("slug", "new-body-{n}"),
                 ("kind", "other"),
             ],
-            expect: |w| match w {
-                Anonymous | Platform => 303,
-                _ => 404,
-            },
-        },
-        Row {
-            kind: Form,
-            path: "/admin/organisations/{own}/invitations",
-            body: &[("email", "invitee-{n}@own.test"), ("role", "staff")],
-            expect: |w| match w {
+            platform_only_form,
+        ),
+        form(
+            "/admin/organisations/{own}/invitations",
+            &[("email", "invitee-{n}@own.test"), ("role", "staff")],
+            |w| match w {
                 Anonymous | Platform | OrgAdmin => 303,
                 _ => 404,
             },
-        },
-        Row {
-            kind: Form,
-            path: "/admin/organisations/{other}/invitations",
-            body: &[("email", "invitee-{n}@other.test"), ("role", "staff")],
-            expect: |w| match w {
-                Anonymous | Platform => 303,
-                _ => 404,
-            },
-        },
-        Row {
-            kind: Form,
-            path: "/admin/users/{own_target}/enable",
-            body: &[],
-            expect: |w| match w {
-                Anonymous | Platform | OrgAdmin => 303,
-                _ => 404,
-            },
-        },
-        Row {
-            kind: Form,
-            path: "/admin/users/{other_target}/enable",
-            body: &[],
-            expect: |w| match w {
-                Anonymous | Platform => 303,
-                _ => 404,
-            },
-        },
-        Row {
-            kind: ApiGet,
-            path: "/api/v1/me",
-            body: &[],
-            expect: |w| if w == Anonymous { 401 } else { 200 },
-        },
-        Row {
-            kind: ApiGet,
-            path: "/api/v1/organisations",
-            body: &[],
-            expect: |w| if w == Anonymous { 401 } else { 200 },
-        },
-        Row {
-            kind: ApiGet,
-            path: "/api/v1/organisations/{own}/users",
-            body: &[],
-            expect: |w| match w {
-                Anonymous => 401,
-                Platform | OrgAdmin => 200,
-                _ => 404,
-            },
-        },
-        Row {
-            kind: ApiGet,
-            path: "/api/v1/organisations/{other}/users",
-            body: &[],
-            expect: |w| match w {
-                Anonymous => 401,
-                Platform => 200,
-                _ => 404,
-            },
-        },
-        Row {
-            kind: ApiPost,
-            path: "/api/v1/organisations",
-            body: &[
+        ),
+        form(
+            "/admin/organisations/{other}/invitations",
+            &[("email", "invitee-{n}@other.test"), ("role", "staff")],
+            platform_only_form,
+        ),
+        form("/admin/users/{own_target}/enable", &[], |w| match w {
+            Anonymous | Platform | OrgAdmin => 303,
+            _ => 404,
+        }),
+        form(
+            "/admin/users/{other_target}/enable",
+            &[],
+            platform_only_form,
+        ),
+        form(
+            "/admin/users/{other_target}/disable",
+            &[],
+            platform_only_form,
+        ),
+        get("/api/v1/me", |w| if w == Anonymous { 401 } else { 200 }),
+        get("/api/v1/organisations", |w| {
+            if w == Anonymous {
+                401
+            } else {
+                200
+            }
+        }),
+        get("/api/v1/organisations/{own}/users", |w| match w {
+            Anonymous => 401,
+            Platform | OrgAdmin => 200,
+            _ => 404,
+        }),
+        get("/api/v1/organisations/{other}/users", |w| match w {
+            Anonymous => 401,
+            Platform => 200,
+            _ => 404,
+        }),
+        row(
+            Post,
+            "/api/v1/organisations",
+            &[
                 ("name", "Api body {n}"),
                 ("slug", "api-body-{n}"),
                 ("kind", "nhs"),
             ],
-            expect: |w| match w {
+            |w| match w {
                 Anonymous => 401,
                 Platform => 201,
                 _ => 404,
             },
-        },
-        Row {
-            kind: ApiPost,
-            path: "/api/v1/organisations/{own}/invitations",
-            body: &[("email", "api-{n}@own.test"), ("role", "partner")],
-            expect: |w| match w {
+        ),
+        row(
+            Post,
+            "/api/v1/organisations/{own}/invitations",
+            &[("email", "api-{n}@own.test"), ("role", "partner")],
+            |w| match w {
                 Anonymous => 401,
                 Platform | OrgAdmin => 201,
                 _ => 404,
             },
-        },
-        Row {
-            kind: ApiPost,
-            path: "/api/v1/organisations/{other}/invitations",
-            body: &[("email", "api-{n}@other.test"), ("role", "partner")],
-            expect: |w| match w {
+        ),
+        row(
+            Post,
+            "/api/v1/organisations/{other}/invitations",
+            &[("email", "api-{n}@other.test"), ("role", "partner")],
+            |w| match w {
                 Anonymous => 401,
                 Platform => 201,
                 _ => 404,
             },
+        ),
+    ];
+
+    // Workspace pages: pub-ws is public and led by own; mem-ws has own as member;
+    // obs-ws has own as observer; other-ws is the other organisation's alone.
+    for path in [
+        "/workspaces",
+        "/workspaces/pub-ws",
+        "/workspaces/pub-ws/updates",
+        "/workspaces/pub-ws/updates/{post}",
+        "/workspaces/pub-ws/actions",
+        "/workspaces/pub-ws/actions?rag=red",
+        "/workspaces/pub-ws/actions/{action}",
+        "/workspaces/pub-ws/outcomes",
+        "/workspaces/pub-ws/measures/{measure}",
+        "/workspaces/pub-ws/members",
+        "/workspaces/arch-ws",
+    ] {
+        rows.push(page(path, ok_all));
+    }
+    rows.extend([
+        page("/workspaces/pub-ws/actions?rag=purple", |_| 400),
+        page("/workspaces/pub-ws/updates/{obs_post}", |_| 404),
+        page("/workspaces/new", platform_only_page),
+        page("/workspaces/pub-ws/edit", |w| match w {
+            Anonymous => 303,
+            Platform => 200,
+            _ => 403,
+        }),
+        page("/workspaces/pub-ws/actions/new", signed_in_page),
+        page("/workspaces/pub-ws/measures/new", signed_in_page),
+        page("/workspaces/pub-ws/actions/{action}/edit", signed_in_page),
+        page("/workspaces/pub-ws/updates/{post}/edit", signed_in_page),
+        page(
+            "/workspaces/mem-ws",
+            |w| if w == Anonymous { 404 } else { 200 },
+        ),
+        page("/workspaces/mem-ws/updates/{mem_post}/edit", |w| match w {
+            Anonymous => 303,
+            Platform | Staff => 200,
+            _ => 403,
+        }),
+        page(
+            "/workspaces/mem-ws/actions/{other_action}/edit",
+            |w| match w {
+                Anonymous => 303,
+                Platform => 200,
+                _ => 403,
+            },
+        ),
+        page(
+            "/workspaces/obs-ws",
+            |w| if w == Anonymous { 404 } else { 200 },
+        ),
+        page("/workspaces/other-ws", only_platform_sees),
+        page("/workspaces/other-ws/updates", only_platform_sees),
+        page("/workspaces/other-ws/members", only_platform_sees),
+        form("/workspaces", WORKSPACE, platform_only_form),
+        form(
+            "/workspaces/pub-ws/edit",
+            &[
+                ("name", "Workspace pub-ws"),
+                ("summary", "Edited {n}"),
+                ("visibility", "public"),
+            ],
+            platform_edits_visible,
+        ),
+        form("/workspaces/arch-ws/archive", &[], platform_edits_visible),
+        form(
+            "/workspaces/pub-ws/updates",
+            &[("title", "Update {n}"), ("body", "Text")],
+            form_anyone_signed_in,
+        ),
+        form(
+            "/workspaces/mem-ws/updates",
+            &[("title", "Update {n}"), ("body", "Text")],
+            form_anyone_signed_in,
+        ),
+        form(
+            "/workspaces/obs-ws/updates",
+            &[("title", "Update {n}"), ("body", "Text")],
+            platform_edits_visible,
+        ),
+        form(
+            "/workspaces/obs-ws/updates/{obs_post}/comments",
+            &[("body", "Comment {n}")],
+            form_anyone_signed_in,
+        ),
+        form(
+            "/workspaces/other-ws/updates",
+            &[("title", "Update {n}"), ("body", "Text")],
+            platform_only_form,
+        ),
+        form(
+            "/workspaces/arch-ws/updates",
+            &[("title", "Update {n}"), ("body", "Text")],
+            |w| if w == Anonymous { 303 } else { 403 },
+        ),
+        form(
+            "/workspaces/pub-ws/updates/{post}/edit",
+            &[("title", "Toton update {n}"), ("body", "Text")],
+            form_anyone_signed_in,
+        ),
+        form(
+            "/workspaces/mem-ws/updates/{mem_post}/edit",
+            &[("title", "Member note {n}"), ("body", "Text")],
+            |w| match w {
+                Anonymous | Platform | Staff => 303,
+                _ => 403,
+            },
+        ),
+        form(
+            "/workspaces/pub-ws/members",
+            &[("organisation_id", "{other}"), ("role", "observer")],
+            |w| if w == Partner { 403 } else { 303 },
+        ),
+        Row {
+            prepare: true,
+            ..form("/workspaces/pub-ws/members/{other}/remove", &[], |w| {
+                if w == Partner {
+                    403
+                } else {
+                    303
+                }
+            })
         },
-    ]
+        form("/workspaces/pub-ws/actions", ACTION, form_anyone_signed_in),
+        form(
+            "/workspaces/pub-ws/actions/{action}/edit",
+            ACTION,
+            form_anyone_signed_in,
+        ),
+        form(
+            "/workspaces/mem-ws/actions/{other_action}/edit",
+            OTHER_ACTION,
+            platform_edits_visible,
+        ),
+        form(
+            "/workspaces/pub-ws/actions/{action}/milestones",
+            &[("title", "Milestone {n}"), ("due_date", "2027-01-31")],
+            form_anyone_signed_in,
+        ),
+        form(
+            "/workspaces/pub-ws/milestones/{milestone}/done",
+            &[],
+            form_anyone_signed_in,
+        ),
+        form(
+            "/workspaces/pub-ws/outcomes",
+            &[("title", "Outcome {n}")],
+            form_anyone_signed_in,
+        ),
+        form(
+            "/workspaces/pub-ws/measures",
+            MEASURE,
+            form_anyone_signed_in,
+        ),
+        form(
+            "/workspaces/pub-ws/measures/{measure}/readings",
+            &[("quarter", "2026/27 Q2"), ("value", "{n}")],
+            form_anyone_signed_in,
+        ),
+    ]);
+
+    // Workspace API: public content reads without a token.
+    for path in [
+        "/api/v1/workspaces",
+        "/api/v1/workspaces/pub-ws",
+        "/api/v1/workspaces/pub-ws/members",
+        "/api/v1/workspaces/pub-ws/posts",
+        "/api/v1/workspaces/pub-ws/posts/{post}",
+        "/api/v1/workspaces/pub-ws/posts/{post}/comments",
+        "/api/v1/workspaces/pub-ws/actions",
+        "/api/v1/workspaces/pub-ws/actions/{action}",
+        "/api/v1/workspaces/pub-ws/actions/{action}/milestones",
+        "/api/v1/workspaces/pub-ws/outcomes",
+        "/api/v1/workspaces/pub-ws/measures",
+        "/api/v1/workspaces/pub-ws/measures/{measure}",
+        "/api/v1/workspaces/pub-ws/measures/{measure}/readings",
+    ] {
+        rows.push(get(path, ok_all));
+    }
+    rows.extend([
+        get("/api/v1/workspaces/other-ws", only_platform_sees),
+        get("/api/v1/workspaces/other-ws/posts", only_platform_sees),
+        get("/api/v1/workspaces/mem-ws/actions", |w| {
+            if w == Anonymous {
+                404
+            } else {
+                200
+            }
+        }),
+        row(Post, "/api/v1/workspaces", WORKSPACE, |w| match w {
+            Anonymous => 401,
+            Platform => 201,
+            _ => 404,
+        }),
+        row(
+            Patch,
+            "/api/v1/workspaces/pub-ws",
+            &[("summary", "Edited {n}")],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 200,
+                _ => 403,
+            },
+        ),
+        row(
+            Post,
+            "/api/v1/workspaces/pub-ws/posts",
+            &[("title", "Api update {n}"), ("body", "Text")],
+            |w| if w == Anonymous { 401 } else { 201 },
+        ),
+        row(
+            Post,
+            "/api/v1/workspaces/obs-ws/posts",
+            &[("title", "Api update {n}"), ("body", "Text")],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 201,
+                _ => 403,
+            },
+        ),
+        row(
+            Post,
+            "/api/v1/workspaces/other-ws/posts",
+            &[("title", "Api update {n}"), ("body", "Text")],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 201,
+                _ => 404,
+            },
+        ),
+        row(
+            Patch,
+            "/api/v1/workspaces/mem-ws/posts/{mem_post}",
+            &[("title", "Patched {n}")],
+            |w| match w {
+                Anonymous => 401,
+                Platform | Staff => 200,
+                _ => 403,
+            },
+        ),
+        row(
+            Post,
+            "/api/v1/workspaces/obs-ws/posts/{obs_post}/comments",
+            &[("body", "Api comment {n}")],
+            |w| if w == Anonymous { 401 } else { 201 },
+        ),
+        row(Post, "/api/v1/workspaces/pub-ws/actions", ACTION, |w| {
+            if w == Anonymous {
+                401
+            } else {
+                201
+            }
+        }),
+        row(
+            Patch,
+            "/api/v1/workspaces/pub-ws/actions/{action}",
+            &[("rag", "green")],
+            |w| if w == Anonymous { 401 } else { 200 },
+        ),
+        row(
+            Patch,
+            "/api/v1/workspaces/mem-ws/actions/{other_action}",
+            &[("progress", "60")],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 200,
+                _ => 403,
+            },
+        ),
+        row(
+            Post,
+            "/api/v1/workspaces/pub-ws/actions/{action}/milestones",
+            &[("title", "Api milestone {n}"), ("due_date", "2027-02-28")],
+            |w| if w == Anonymous { 401 } else { 201 },
+        ),
+        row(
+            Patch,
+            "/api/v1/workspaces/pub-ws/milestones/{milestone}",
+            &[],
+            |w| if w == Anonymous { 401 } else { 200 },
+        ),
+        row(
+            Post,
+            "/api/v1/workspaces/pub-ws/outcomes",
+            &[("title", "Api outcome {n}")],
+            |w| if w == Anonymous { 401 } else { 201 },
+        ),
+        row(Post, "/api/v1/workspaces/pub-ws/measures", MEASURE, |w| {
+            if w == Anonymous {
+                401
+            } else {
+                201
+            }
+        }),
+        row(
+            Post,
+            "/api/v1/workspaces/pub-ws/measures/{measure}/readings",
+            &[("quarter", "2026/27 Q1"), ("value", "{n}")],
+            |w| if w == Anonymous { 401 } else { 201 },
+        ),
+        row(
+            Post,
+            "/api/v1/workspaces/pub-ws/members",
+            &[("organisation_id", "{other}"), ("role", "observer")],
+            |w| match w {
+                Anonymous => 401,
+                Partner => 403,
+                _ => 200,
+            },
+        ),
+        Row {
+            prepare: true,
+            ..row(
+                Delete,
+                "/api/v1/workspaces/pub-ws/members/{other}",
+                &[],
+                |w| match w {
+                    Anonymous => 401,
+                    Partner => 403,
+                    _ => 204,
+                },
+            )
+        },
+    ]);
+    rows
 }
 
 struct Callers {
@@ -244,20 +597,36 @@ struct Callers {
 async fn callers(app: &TestApp, t: &Tenants) -> Callers {
     let mut browsers = HashMap::new();
     let mut tokens = HashMap::new();
-    browsers.insert(Who::Anonymous, app.browser());
+    browsers.insert(Anonymous, app.browser());
     for who in &EVERYONE[1..] {
         let user = match who {
-            Who::Platform => &t.platform,
-            Who::OrgAdmin => t.own(Role::OrgAdmin),
-            Who::Leader => t.own(Role::Leader),
-            Who::Staff => t.own(Role::Staff),
-            Who::Partner => t.own(Role::Partner),
-            Who::Anonymous => unreachable!(),
+            Platform => &t.platform,
+            OrgAdmin => t.own(Role::OrgAdmin),
+            Leader => t.own(Role::Leader),
+            Staff => t.own(Role::Staff),
+            Partner => t.own(Role::Partner),
+            Anonymous => unreachable!(),
         };
         browsers.insert(*who, app.signed_in(user).await);
         tokens.insert(*who, app.token(user).await);
     }
     Callers { browsers, tokens }
+}
+
+/// A JSON body from form-like pairs: whole numbers become numbers.
+fn json_body(fields: &[(String, String)]) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> = fields
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.parse::<i64>()
+                    .map(|n| json!(n))
+                    .unwrap_or_else(|_| json!(v)),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(map)
 }
 
 #[tokio::test]
@@ -266,10 +635,12 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
     let t = app.two_tenants();
     let own_target = app.create_user(t.own, Role::Staff);
     let other_target = app.create_user(t.other, Role::Staff);
+    let fx = app.workspaces(&t);
     let callers = callers(&app, &t).await;
-    // Nothing of the other organisation's people may show.
+    // Nothing of the other organisation's people or private workspace may show.
     let mut secrets: Vec<String> = t.other_users.iter().map(|u| u.email.clone()).collect();
     secrets.push(other_target.email.clone());
+    secrets.push(fx.secret_title.clone());
     let mut n = 0;
     let mut failures = Vec::new();
 
@@ -281,8 +652,28 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
                     .replace("{other}", &t.other.to_string())
                     .replace("{own_target}", &own_target.id.to_string())
                     .replace("{other_target}", &other_target.id.to_string())
+                    .replace("{post}", &fx.post.to_string())
+                    .replace("{mem_post}", &fx.mem_post.to_string())
+                    .replace("{obs_post}", &fx.obs_post.to_string())
+                    .replace("{action}", &fx.action.to_string())
+                    .replace("{other_action}", &fx.other_owned_action.to_string())
+                    .replace("{milestone}", &fx.milestone.to_string())
+                    .replace("{outcome}", &fx.outcome.to_string())
+                    .replace("{measure}", &fx.measure.to_string())
                     .replace("{n}", &n.to_string())
             };
+            if row.prepare {
+                let mut conn = app.db.get().unwrap();
+                let ws =
+                    metro_portal::workspaces::queries::find_by_slug(&mut conn, "pub-ws").unwrap();
+                metro_portal::workspaces::queries::set_member(
+                    &mut conn,
+                    ws.id,
+                    t.other,
+                    metro_portal::workspaces::model::MemberRole::Observer,
+                )
+                .unwrap();
+            }
             let path = fill(row.path);
             let fields: Vec<(String, String)> = row
                 .body
@@ -297,14 +688,14 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
             let res = match row.kind {
                 Kind::Page => callers.browsers[&who].get(&path).await,
                 Kind::Form => callers.browsers[&who].post(&path, &field_refs).await,
-                Kind::ApiGet | Kind::ApiPost => {
-                    let mut req = match row.kind {
-                        Kind::ApiGet => app.api().get(app.url(&path)),
-                        _ => {
-                            let body: serde_json::Map<String, serde_json::Value> =
-                                fields.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-                            app.api().post(app.url(&path)).json(&body)
-                        }
+                api => {
+                    let url = app.url(&path);
+                    let client = app.api();
+                    let mut req = match api {
+                        Kind::Get => client.get(url),
+                        Kind::Post => client.post(url).json(&json_body(&fields)),
+                        Kind::Patch => client.patch(url).json(&json_body(&fields)),
+                        _ => client.delete(url),
                     };
                     if let Some(token) = callers.tokens.get(&who) {
                         req = req.bearer_auth(token);
@@ -315,26 +706,27 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
             let status = res.status().as_u16();
             let expected = (row.expect)(who);
             if status != expected {
-                failures.push(format!("{who:?} {path}: expected {expected}, got {status}"));
+                failures.push(format!(
+                    "{who:?} {} {path}: expected {expected}, got {status}",
+                    method(row.kind)
+                ));
             }
-            let goes_to = crate::common::location(&res);
-            let mutation = matches!(row.kind, Kind::Form | Kind::ApiPost);
-            if who == Who::Anonymous && status == 303 && mutation && !goes_to.starts_with("/login")
-            {
+            let goes_to = location(&res);
+            let mutation = !matches!(row.kind, Kind::Page | Kind::Get);
+            if who == Anonymous && status == 303 && mutation && !goes_to.starts_with("/login") {
                 failures.push(format!(
                     "Anonymous {path}: sent to {goes_to}, not to sign in"
                 ));
             }
             // Every change writes an event; a refused one must write none.
-            let refused = status >= 400 || (who == Who::Anonymous && mutation);
+            let refused = status >= 400 || (who == Anonymous && mutation);
             if mutation && refused && app.count("events") != events_before {
                 failures.push(format!(
                     "{who:?} {path}: refused ({status}) but something changed"
                 ));
             }
             let body = res.text().await.unwrap();
-            let may_see_other = who == Who::Platform;
-            if !may_see_other {
+            if who != Platform {
                 for secret in &secrets {
                     if body.contains(secret.as_str()) {
                         failures.push(format!("{who:?} {path}: response contains {secret}"));
@@ -348,4 +740,13 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
         "authorisation matrix failures:\n{}",
         failures.join("\n")
     );
+}
+
+fn method(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Page | Kind::Get => "GET",
+        Kind::Form | Kind::Post => "POST",
+        Kind::Patch => "PATCH",
+        Kind::Delete => "DELETE",
+    }
 }
