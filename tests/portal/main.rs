@@ -10,3 +10,4 @@ mod authz_matrix;
 mod csrf;
 mod platform;
 mod sessions;
+mod workspaces;
