@@ -66,11 +66,11 @@ async function page_axe(page, url, label, expectStatus = 200) {
 
 /** Presses Tab until the focused element matches `selector` (at most 40 times). */
 async function tabTo(page, selector) {
-  for (let i = 0; i < 40; i += 1) {
+  for (let i = 0; i < 80; i += 1) {
     await page.keyboard.press("Tab");
     if (await page.evaluate((s) => document.activeElement && document.activeElement.matches(s), selector)) return;
   }
-  throw new Error(`could not reach ${selector} with the Tab key`);
+  throw new Error(`could not reach ${selector} with the Tab key (80 presses)`);
 }
 
 async function focusIsVisible(page) {
@@ -249,6 +249,95 @@ try {
     const used = await newcomer.goto(link);
     assert(used.status() === 400, `a used invitation answered ${used.status()}`);
     await axe(newcomer, "invitation_used");
+  });
+
+  // Workspaces: every page, as a lead organisation's officer and as a platform admin.
+  const api = async (path) => (await fetch(BASE + "/api/v1" + path)).json();
+  const ws = "/workspaces/transport-connectivity";
+  const firstPost = (await api(`${ws}/posts`)).items[0].id;
+  const redAction = (await api(`${ws}/actions?rag=red`)).items[0].id;
+  const firstMeasure = (await api(`${ws}/measures`)).items[0].id;
+  const officer = await newPage();
+  await check("a lead officer signs in with the keyboard alone", () => keyboardSignIn(officer, "staff@nottingham.example"));
+  for (const [path, label] of [
+    ["/workspaces", "workspaces"],
+    [ws, "ws_overview"],
+    [`${ws}/updates`, "ws_updates"],
+    [`${ws}/updates/${firstPost}`, "ws_post"],
+    [`${ws}/updates/${firstPost}/edit`, "ws_post_edit"],
+    [`${ws}/actions`, "ws_actions"],
+    [`${ws}/actions?rag=red`, "ws_actions_red"],
+    [`${ws}/actions/new`, "ws_action_new"],
+    [`${ws}/actions/${redAction}`, "ws_action"],
+    [`${ws}/actions/${redAction}/edit`, "ws_action_edit"],
+    [`${ws}/outcomes`, "ws_outcomes"],
+    [`${ws}/measures/new`, "ws_measure_new"],
+    [`${ws}/measures/${firstMeasure}`, "ws_measure"],
+    [`${ws}/members`, "ws_members"],
+  ]) {
+    await check(`${path} passes axe`, () => page_axe(officer, path, label));
+  }
+  const formErrors = [
+    ["the update form", `${ws}/updates`, 'form[action$="/updates"] button[type=submit]', async (p) => p.click("summary")],
+    ["the action form", `${ws}/actions/new`, "main form button[type=submit]", async (p) => p.fill("#progress", "150")],
+    ["the outcome form", `${ws}/outcomes`, 'form[action$="/outcomes"] button[type=submit]', async () => {}],
+    ["the measure form", `${ws}/measures/new`, "main form button[type=submit]", async () => {}],
+    ["the reading form", `${ws}/measures/${firstMeasure}`, 'form[action$="/readings"] button[type=submit]', async (p) => p.fill("#quarter", "Q9")],
+    ["the members form", `${ws}/members`, 'form[action$="/members"] button[type=submit]', async () => {}],
+    ["the milestone form", `${ws}/actions/${redAction}`, 'form[action$="/milestones"] button[type=submit]', async () => {}],
+  ];
+  for (const [name, path, button, prepare] of formErrors) {
+    await check(`${name} shows its errors accessibly`, async () => {
+      await officer.goto(BASE + path);
+      await prepare(officer);
+      await officer.click(button);
+      await officer.waitForSelector("[data-error-summary]");
+      await axe(officer, `errors_${name.replace(/ /g, "_")}`);
+    });
+  }
+  await check("an update is posted with the keyboard alone", async () => {
+    await officer.goto(BASE + `${ws}/updates`);
+    await tabTo(officer, "summary");
+    await officer.keyboard.press("Enter");
+    await officer.keyboard.press("Tab");
+    assert(await officer.evaluate(() => document.activeElement.id === "title"), "Tab from the summary does not reach the title");
+    await officer.keyboard.type("Keyboard update on Toton");
+    await officer.keyboard.press("Tab");
+    await officer.keyboard.type("Typed without a mouse. **Bold** works.");
+    await officer.keyboard.press("Tab");
+    assert(await officer.evaluate(() => document.activeElement.matches("button[type=submit]")), "Tab from the update does not reach the button");
+    await officer.keyboard.press("Enter");
+    await officer.waitForSelector(".notification-banner");
+    assert((await officer.textContent("main")).includes("Your update has been posted"), "no confirmation");
+    assert((await officer.innerHTML("main")).includes("<strong>Bold</strong>"), "the Markdown was not rendered");
+  });
+  await check("an action's RAG is changed with the keyboard alone", async () => {
+    await officer.goto(BASE + `${ws}/actions/${redAction}`);
+    await tabTo(officer, `a[href$="/actions/${redAction}/edit"]`);
+    await Promise.all([officer.waitForURL(/\/edit$/), officer.keyboard.press("Enter")]);
+    await tabTo(officer, "input[name=rag]:checked");
+    await officer.keyboard.press("ArrowDown");
+    const rag = await officer.evaluate(() => document.querySelector("input[name=rag]:checked").value);
+    assert(rag === "amber", `the arrow key chose ${rag}`);
+    await officer.keyboard.press("Tab");
+    assert(await officer.evaluate(() => document.activeElement.id === "rag_reason"), "Tab from RAG does not reach the reason");
+    await officer.keyboard.press("Control+A");
+    await officer.keyboard.type("Operators are close to agreeing revenue sharing");
+    await officer.keyboard.press("Tab");
+    await officer.keyboard.press("Enter");
+    await officer.waitForSelector(".notification-banner");
+    const main = await officer.textContent("main");
+    assert(main.includes("The action has been updated") && main.includes("Amber"), "the RAG did not change");
+    await axe(officer, "ws_action_updated");
+  });
+  const platformWs = await newPage();
+  await check("a platform admin signs in again with the keyboard", () => keyboardSignIn(platformWs, "platform@metro.example"));
+  await check("the new workspace page passes axe", () => page_axe(platformWs, "/workspaces/new", "ws_new"));
+  await check("the workspace settings page passes axe", () => page_axe(platformWs, `${ws}/edit`, "ws_edit"));
+  await check("the members-only workspace passes axe for a platform admin", () => page_axe(platformWs, "/workspaces/em-highways-alliance", "ws_members_only"));
+  await check("a signed-out visitor cannot find the members-only workspace", async () => {
+    const res = await anon.goto(BASE + "/workspaces/em-highways-alliance");
+    assert(res.status() === 404, `it answered ${res.status()}`);
   });
 } finally {
   await browser.close();
