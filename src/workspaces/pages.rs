@@ -277,7 +277,7 @@ pub async fn create(
     authz::create_workspace(&caller)?;
     let input = form.0;
     let ip = page.state().client_ip(page.request());
-    let echo = json!({ "name": input.name, "slug": input.slug, "summary": input.summary, "kind": input.kind, "visibility": input.visibility });
+    let echo = json!(&input);
     let outcome = page
         .state()
         .db
@@ -415,8 +415,7 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     let slug = path.into_inner();
     let input = form.0;
-    let echo =
-        json!({ "name": input.name, "summary": input.summary, "visibility": input.visibility });
+    let echo = json!(&input);
     match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
         service::update_workspace(conn, actor, access, &input)
     })
@@ -489,6 +488,7 @@ async fn render_members(
         })
         .await?;
     let selected = form["organisation_id"].as_str().unwrap_or("").to_string();
+    let status = status_for(&errors);
     let data = json!({
         "title": format!("Members of {}", access.ws.name),
         "breadcrumbs": crumbs(&access),
@@ -497,11 +497,8 @@ async fn render_members(
         "organisations": organisations.iter().map(|o| json!({ "value": o.id, "label": o.name, "selected": o.id.to_string() == selected })).collect::<Vec<_>>(),
         "roles": MemberRole::options(form["role"].as_str().unwrap_or("member")),
         "form": form,
-        "status": status_for(&errors).as_u16(),
         "errors": errors.map(|e| e.to_json()),
     });
-    let status = StatusCode::from_u16(data["status"].as_u64().unwrap_or(200) as u16)
-        .unwrap_or(StatusCode::OK);
     page.render_status(status, "workspaces/members", data)
 }
 
@@ -519,7 +516,7 @@ pub async fn set_member(
 ) -> AppResult<HttpResponse> {
     let slug = path.into_inner();
     let input = form.0;
-    let echo = json!({ "organisation_id": input.organisation_id, "role": input.role });
+    let echo = json!(&input);
     match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
         service::set_member(conn, actor, access, &input)
     })
@@ -608,7 +605,7 @@ pub async fn create_post(
 ) -> AppResult<HttpResponse> {
     let slug = path.into_inner();
     let input = form.0;
-    let echo = json!({ "title": input.title, "body": input.body });
+    let echo = json!(&input);
     match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
         service::create_post(conn, actor, access, &input)
     })
@@ -676,7 +673,7 @@ pub async fn create_comment(
 ) -> AppResult<HttpResponse> {
     let (slug, post_id) = path.into_inner();
     let input = form.0;
-    let echo = json!({ "body": input.body });
+    let echo = json!(&input);
     match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
         service::create_comment(conn, actor, access, post_id, &input)
     })
@@ -746,7 +743,7 @@ pub async fn update_post(
 ) -> AppResult<HttpResponse> {
     let (slug, post_id) = path.into_inner();
     let input = form.0;
-    let echo = json!({ "title": input.title, "body": input.body });
+    let echo = json!(&input);
     match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
         service::update_post(conn, actor, access, post_id, &input)
     })
@@ -923,14 +920,6 @@ pub async fn new_action_page(
     render_action_form(&page, path.into_inner(), None, None, None).await
 }
 
-fn action_echo(input: &ActionInput) -> Value {
-    json!({
-        "title": input.title, "description": input.description, "owner_organisation_id": input.owner_organisation_id,
-        "owner_user_id": input.owner_user_id, "start_date": input.start_date, "due_date": input.due_date,
-        "status": input.status, "progress": input.progress, "rag": input.rag, "rag_reason": input.rag_reason,
-    })
-}
-
 #[post("/workspaces/{slug}/actions")]
 pub async fn create_action(
     page: Page,
@@ -940,7 +929,7 @@ pub async fn create_action(
 ) -> AppResult<HttpResponse> {
     let slug = path.into_inner();
     let input = form.0;
-    let echo = action_echo(&input);
+    let echo = json!(&input);
     match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
         service::create_action(conn, actor, access, &input)
     })
@@ -1023,7 +1012,7 @@ pub async fn update_action(
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let input = form.0;
-    let echo = action_echo(&input);
+    let echo = json!(&input);
     match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
         service::update_action(conn, actor, access, id, &input)
     })
@@ -1047,7 +1036,7 @@ pub async fn create_milestone(
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let input = form.0;
-    let echo = json!({ "title": input.title, "due_date": input.due_date });
+    let echo = json!(&input);
     match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
         service::create_milestone(conn, actor, access, id, &input)
     })
@@ -1132,7 +1121,7 @@ pub async fn create_outcome(
 ) -> AppResult<HttpResponse> {
     let slug = path.into_inner();
     let input = form.0;
-    let echo = json!({ "title": input.title, "description": input.description });
+    let echo = json!(&input);
     match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
         service::create_outcome(conn, actor, access, &input)
     })
@@ -1203,10 +1192,7 @@ pub async fn create_measure(
 ) -> AppResult<HttpResponse> {
     let slug = path.into_inner();
     let input = form.0;
-    let echo = json!({
-        "outcome_id": input.outcome_id, "name": input.name, "unit": input.unit, "direction": input.direction,
-        "baseline": input.baseline, "target": input.target, "target_date": input.target_date,
-    });
+    let echo = json!(&input);
     match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
         service::create_measure(conn, actor, access, &input)
     })
@@ -1274,7 +1260,7 @@ pub async fn record_reading(
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let input = form.0;
-    let echo = json!({ "quarter": input.quarter, "value": input.value, "note": input.note });
+    let echo = json!(&input);
     match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
         service::record_reading(conn, actor, access, id, &input)
     })

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::model::*;
@@ -140,7 +140,7 @@ impl Check {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct WorkspaceInput {
     pub name: String,
@@ -280,7 +280,7 @@ pub fn set_archived(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct MemberInput {
     pub organisation_id: String,
@@ -348,7 +348,7 @@ pub fn remove_member(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct PostInput {
     pub title: String,
@@ -431,7 +431,7 @@ pub fn update_post(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct CommentInput {
     pub body: String,
@@ -472,7 +472,7 @@ pub fn create_comment(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ActionInput {
     pub title: String,
@@ -670,7 +670,7 @@ pub fn update_action(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct MilestoneInput {
     pub title: String,
@@ -718,7 +718,7 @@ pub fn create_milestone(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct MilestoneDoneInput {
     /// Empty: today.
@@ -759,7 +759,7 @@ pub fn complete_milestone(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct OutcomeInput {
     pub title: String,
@@ -799,7 +799,7 @@ pub fn create_outcome(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct MeasureInput {
     pub outcome_id: String,
@@ -868,7 +868,7 @@ pub fn create_measure(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ReadingInput {
     /// Like "2026/27 Q3".
