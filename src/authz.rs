@@ -5,6 +5,7 @@
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::users::{Role, User};
+use crate::opportunities::model::Opportunity;
 use crate::workspaces::model::{MemberRole, Workspace};
 
 fn deny(action: &'static str) -> AppError {
@@ -197,5 +198,52 @@ pub fn edit_action(
         Ok(())
     } else {
         Err(refuse("action.edit"))
+    }
+}
+
+/// Seeing an opportunity: drafts only inside the lead organisation (everyone else, platform
+/// admins too, gets 404), partnership ones when signed in, public ones by anyone.
+pub fn view_opportunity(caller: Option<&Caller>, opportunity: &Opportunity) -> AppResult<()> {
+    let visible = match opportunity.visibility.as_str() {
+        "public" => true,
+        "partnership" => caller.is_some(),
+        _ => caller.is_some_and(|c| c.organisation_id == opportunity.lead_organisation_id),
+    };
+    if visible {
+        Ok(())
+    } else {
+        Err(deny("opportunity.view"))
+    }
+}
+
+fn lead_staff(caller: &Caller, opportunity: &Opportunity) -> bool {
+    caller.organisation_id == opportunity.lead_organisation_id
+        && matches!(caller.role(), Role::OrgAdmin | Role::Leader | Role::Staff)
+}
+
+/// Editing, moving through the pipeline, savings and barriers: staff and leaders of the
+/// lead organisation. Others may comment and propose a move.
+pub fn manage_opportunity(caller: &Caller, opportunity: &Opportunity) -> AppResult<()> {
+    if lead_staff(caller, opportunity) {
+        Ok(())
+    } else {
+        Err(refuse("opportunity.manage"))
+    }
+}
+
+/// Logging an idea: anyone signed in, for their own organisation.
+pub fn log_opportunity(caller: &Caller) -> AppResult<()> {
+    match caller.role() {
+        Role::PlatformAdmin => Err(refuse("opportunity.create")),
+        _ => Ok(()),
+    }
+}
+
+/// "We want in": organisations other than the lead.
+pub fn register_interest(caller: &Caller, opportunity: &Opportunity) -> AppResult<()> {
+    if caller.organisation_id != opportunity.lead_organisation_id && caller.role() != Role::PlatformAdmin {
+        Ok(())
+    } else {
+        Err(refuse("opportunity.interest"))
     }
 }

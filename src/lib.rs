@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod jobs;
 pub mod openapi;
+pub mod opportunities;
 pub mod organisations;
 pub mod schema;
 pub mod site;

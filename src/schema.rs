@@ -235,6 +235,99 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    opportunities (id) {
+        id -> BigInt,
+        reference -> Text,
+        title -> Text,
+        summary -> Text,
+        service_area -> Text,
+        kind -> Text,
+        lead_organisation_id -> BigInt,
+        workspace_id -> Nullable<BigInt>,
+        contact_user_id -> Nullable<BigInt>,
+        visibility -> Text,
+        stage -> Text,
+        stage_changed_at -> Timestamp,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opportunity_partners (opportunity_id, organisation_id) {
+        opportunity_id -> BigInt,
+        organisation_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    opportunity_transitions (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        from_stage -> Text,
+        to_stage -> Text,
+        note -> Text,
+        actor_user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    savings (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        financial_year -> Integer,
+        kind -> Text,
+        cashable -> Bool,
+        organisation_id -> BigInt,
+        amount_pence -> BigInt,
+        one_off_cost_pence -> BigInt,
+        note -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    barriers (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        category -> Text,
+        description -> Text,
+        severity -> Text,
+        owner -> Text,
+        status -> Text,
+        mitigation -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    endorsements (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        organisation_id -> BigInt,
+        user_id -> BigInt,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opportunity_comments (id) {
+        id -> BigInt,
+        opportunity_id -> BigInt,
+        author_user_id -> BigInt,
+        organisation_id -> BigInt,
+        body -> Text,
+        proposed_stage -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(invitations -> organisations (organisation_id));
@@ -251,6 +344,15 @@ diesel::joinable!(milestones -> actions (action_id));
 diesel::joinable!(outcomes -> workspaces (workspace_id));
 diesel::joinable!(measures -> outcomes (outcome_id));
 diesel::joinable!(readings -> measures (measure_id));
+diesel::joinable!(opportunities -> organisations (lead_organisation_id));
+diesel::joinable!(opportunity_partners -> opportunities (opportunity_id));
+diesel::joinable!(opportunity_transitions -> opportunities (opportunity_id));
+diesel::joinable!(opportunity_transitions -> users (actor_user_id));
+diesel::joinable!(savings -> opportunities (opportunity_id));
+diesel::joinable!(barriers -> opportunities (opportunity_id));
+diesel::joinable!(endorsements -> opportunities (opportunity_id));
+diesel::joinable!(opportunity_comments -> opportunities (opportunity_id));
+diesel::joinable!(opportunity_comments -> users (author_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -271,4 +373,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     outcomes,
     measures,
     readings,
+    opportunities,
+    opportunity_partners,
+    opportunity_transitions,
+    savings,
+    barriers,
+    endorsements,
+    opportunity_comments,
 );

@@ -33,7 +33,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
             if body.len() > FORM_LIMIT {
                 return Err(AppError::BadRequest("The form is too large".into()));
             }
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+            let pairs: Vec<(String, String)> = serde_html_form::from_bytes(&body)
                 .map_err(|_| AppError::BadRequest("The form could not be read".into()))?;
             let token = pairs
                 .iter()
@@ -47,7 +47,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
             if cookie.is_empty() || !state.keys.csrf_matches(&cookie, token) {
                 return Err(AppError::Csrf);
             }
-            serde_urlencoded::from_bytes(&body)
+            serde_html_form::from_bytes(&body)
                 .map(Form)
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))
         })

@@ -9,6 +9,7 @@ use crate::schema::{
 
 /// Text enums stored as TEXT with a CHECK constraint: one definition gives the stored
 /// value, the label people read, and parsing with a clear error.
+#[macro_export]
 macro_rules! text_enum {
     ($name:ident, $what:literal, { $($variant:ident => ($value:literal, $label:literal)),* $(,)? }) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,7 @@
+//! The shared-services opportunity register: ideas for sharing services, their pipeline,
+//! savings, barriers, interest from other organisations, comments and search.
+
+pub mod model;
+pub mod queries;
+pub mod search;
+pub mod service;
