@@ -4,8 +4,8 @@
 
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
-use crate::users::{Role, User};
 use crate::opportunities::model::Opportunity;
+use crate::users::{Role, User};
 use crate::workspaces::model::{MemberRole, Workspace};
 
 fn deny(action: &'static str) -> AppError {
@@ -241,7 +241,9 @@ pub fn log_opportunity(caller: &Caller) -> AppResult<()> {
 
 /// "We want in": organisations other than the lead.
 pub fn register_interest(caller: &Caller, opportunity: &Opportunity) -> AppResult<()> {
-    if caller.organisation_id != opportunity.lead_organisation_id && caller.role() != Role::PlatformAdmin {
+    if caller.organisation_id != opportunity.lead_organisation_id
+        && caller.role() != Role::PlatformAdmin
+    {
         Ok(())
     } else {
         Err(refuse("opportunity.interest"))

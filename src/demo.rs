@@ -137,5 +137,7 @@ pub fn seed(db: &Db, password: &str) -> anyhow::Result<Seeded> {
         Ok::<_, AppError>(accounts)
     })?;
     crate::demo_workspaces::seed(&mut conn).map_err(|e| anyhow::anyhow!("demo workspaces: {e}"))?;
+    crate::demo_opportunities::seed(&mut conn)
+        .map_err(|e| anyhow::anyhow!("demo opportunities: {e}"))?;
     Ok(Seeded::Created { accounts })
 }

@@ -13,7 +13,7 @@ use crate::workspaces::model::Quarter;
 use crate::workspaces::queries::{self, Access};
 use crate::workspaces::service::{self, *};
 
-fn caller(conn: &mut DbConn, email: &str) -> AppResult<Caller> {
+pub fn caller(conn: &mut DbConn, email: &str) -> AppResult<Caller> {
     let (user_id, organisation_id, name, role, org_name, org_slug) = users::table
         .inner_join(organisations::table)
         .filter(users::email.eq(email))

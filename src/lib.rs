@@ -6,6 +6,7 @@ pub mod authz;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_opportunities;
 pub mod demo_workspaces;
 pub mod email;
 pub mod error;

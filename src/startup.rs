@@ -21,7 +21,7 @@ use crate::web::errors::{
     audit_denials, json_config, not_found, path_config, query_config, render_error,
 };
 use crate::web::templates::Templates;
-use crate::{auth, openapi, organisations, site, users, web as pages, workspaces};
+use crate::{auth, openapi, opportunities, organisations, site, users, web as pages, workspaces};
 
 pub struct Application {
     port: u16,
@@ -206,5 +206,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(users::api::list)
         .service(users::api::invite)
         .configure(workspaces::api::routes)
-        .configure(workspaces::pages::routes);
+        .configure(workspaces::pages::routes)
+        .configure(opportunities::pages::routes);
 }

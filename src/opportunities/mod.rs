@@ -2,6 +2,7 @@
 //! savings, barriers, interest from other organisations, comments and search.
 
 pub mod model;
+pub mod pages;
 pub mod queries;
 pub mod search;
 pub mod service;

@@ -3,7 +3,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::schema::{barriers, endorsements, opportunities, opportunity_comments, opportunity_transitions, savings};
+use crate::schema::{
+    barriers, endorsements, opportunities, opportunity_comments, opportunity_transitions, savings,
+};
 use crate::text_enum;
 
 text_enum!(ServiceArea, "a service area", {
@@ -89,7 +91,14 @@ impl Stage {
             Approved => &[InDelivery, OnHold, Declined],
             InDelivery => &[Realised, OnHold],
             Realised => &[],
-            OnHold => &[Idea, UnderAssessment, BusinessCase, Approved, InDelivery, Declined],
+            OnHold => &[
+                Idea,
+                UnderAssessment,
+                BusinessCase,
+                Approved,
+                InDelivery,
+                Declined,
+            ],
             Declined => &[Idea],
         }
     }
@@ -221,7 +230,12 @@ pub struct OpportunityComment {
 /// Money as people type it ("£1,234.56", "1234", "0.5") into whole pence. Never a float.
 pub fn parse_pence(value: &str) -> Result<i64, &'static str> {
     const MESSAGE: &str = "Enter an amount in pounds, like £1,234.56";
-    let cleaned: String = value.trim().trim_start_matches('£').chars().filter(|c| *c != ',' && *c != ' ').collect();
+    let cleaned: String = value
+        .trim()
+        .trim_start_matches('£')
+        .chars()
+        .filter(|c| *c != ',' && *c != ' ')
+        .collect();
     if cleaned.is_empty() {
         return Err(MESSAGE);
     }
@@ -241,7 +255,11 @@ pub fn parse_pence(value: &str) -> Result<i64, &'static str> {
     if pounds.len() > 12 {
         return Err("That amount is too large");
     }
-    let whole: i64 = if pounds.is_empty() { 0 } else { pounds.parse().map_err(|_| MESSAGE)? };
+    let whole: i64 = if pounds.is_empty() {
+        0
+    } else {
+        pounds.parse().map_err(|_| MESSAGE)?
+    };
     let fraction: i64 = match pence.len() {
         0 => 0,
         1 => pence.parse::<i64>().map_err(|_| MESSAGE)? * 10,
@@ -296,7 +314,10 @@ mod tests {
 
     #[test]
     fn pence_are_exact() {
-        assert_eq!(parse_pence("£0.10").unwrap() + parse_pence("£0.20").unwrap(), 30);
+        assert_eq!(
+            parse_pence("£0.10").unwrap() + parse_pence("£0.20").unwrap(),
+            30
+        );
         assert_eq!(parse_pence("£1,234.56"), Ok(123_456));
         assert_eq!(parse_pence("1234"), Ok(123_400));
         assert_eq!(parse_pence("0.5"), Ok(50));

@@ -14,8 +14,8 @@ use crate::authz;
 use crate::db::{DbConn, MultiBackend};
 use crate::error::AppResult;
 use crate::schema::{
-    barriers, endorsements, opportunities, opportunity_comments, opportunity_partners, opportunity_transitions, organisations, savings,
-    users, workspaces,
+    barriers, endorsements, opportunities, opportunity_comments, opportunity_partners,
+    opportunity_transitions, organisations, savings, users, workspaces,
 };
 use crate::web::Paging;
 
@@ -147,10 +147,19 @@ fn totals_by_opportunity(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<
     for chunk in ids.chunks(5000) {
         let rows: Vec<(i64, String, bool, i64, i64)> = savings::table
             .filter(savings::opportunity_id.eq_any(chunk))
-            .select((savings::opportunity_id, savings::kind, savings::cashable, savings::amount_pence, savings::one_off_cost_pence))
+            .select((
+                savings::opportunity_id,
+                savings::kind,
+                savings::cashable,
+                savings::amount_pence,
+                savings::one_off_cost_pence,
+            ))
             .load(conn)?;
         for (id, kind, cashable, amount, cost) in rows {
-            totals.entry(id).or_default().add(&kind, cashable, amount, cost);
+            totals
+                .entry(id)
+                .or_default()
+                .add(&kind, cashable, amount, cost);
         }
     }
     Ok(totals)
@@ -172,8 +181,16 @@ pub struct Listing {
     pub totals: Totals,
 }
 
-pub fn list(conn: &mut DbConn, caller: Option<&Caller>, filter: &Filter, sort: Sort, paging: Paging) -> QueryResult<Listing> {
-    let ids: Vec<i64> = visible(conn, caller, filter).select(opportunities::id).load(conn)?;
+pub fn list(
+    conn: &mut DbConn,
+    caller: Option<&Caller>,
+    filter: &Filter,
+    sort: Sort,
+    paging: Paging,
+) -> QueryResult<Listing> {
+    let ids: Vec<i64> = visible(conn, caller, filter)
+        .select(opportunities::id)
+        .load(conn)?;
     let total = ids.len() as i64;
     let by_opportunity = totals_by_opportunity(conn, &ids)?;
     let mut totals = Totals::default();
@@ -218,18 +235,28 @@ pub fn list(conn: &mut DbConn, caller: Option<&Caller>, filter: &Filter, sort: S
     let items = page
         .into_iter()
         .map(|o| ListItem {
-            lead: leads.get(&o.lead_organisation_id).cloned().unwrap_or_default(),
+            lead: leads
+                .get(&o.lead_organisation_id)
+                .cloned()
+                .unwrap_or_default(),
             totals: by_opportunity.get(&o.id).cloned().unwrap_or_default(),
             open_high_barriers: high.iter().filter(|id| **id == o.id).count() as i64,
             opportunity: o,
         })
         .collect();
-    Ok(Listing { items, total, totals })
+    Ok(Listing {
+        items,
+        total,
+        totals,
+    })
 }
 
 /// The opportunity if the caller may see it; 404 otherwise.
 pub fn load(conn: &mut DbConn, id: i64, caller: Option<&Caller>) -> AppResult<Opportunity> {
-    let opportunity = opportunities::table.find(id).select(Opportunity::as_select()).first(conn)?;
+    let opportunity = opportunities::table
+        .find(id)
+        .select(Opportunity::as_select())
+        .first(conn)?;
     authz::view_opportunity(caller, &opportunity)?;
     Ok(opportunity)
 }
@@ -258,13 +285,24 @@ pub struct Detail {
 }
 
 pub fn detail(conn: &mut DbConn, o: &Opportunity) -> QueryResult<Detail> {
-    let lead = organisations::table.find(o.lead_organisation_id).select(organisations::name).first(conn)?;
+    let lead = organisations::table
+        .find(o.lead_organisation_id)
+        .select(organisations::name)
+        .first(conn)?;
     let workspace = match o.workspace_id {
-        Some(id) => workspaces::table.find(id).select((workspaces::slug, workspaces::name)).first(conn).optional()?,
+        Some(id) => workspaces::table
+            .find(id)
+            .select((workspaces::slug, workspaces::name))
+            .first(conn)
+            .optional()?,
         None => None,
     };
     let contact = match o.contact_user_id {
-        Some(id) => users::table.find(id).select(users::name).first(conn).optional()?,
+        Some(id) => users::table
+            .find(id)
+            .select(users::name)
+            .first(conn)
+            .optional()?,
         None => None,
     };
     let partners = partners(conn, o.id)?;
@@ -298,17 +336,36 @@ pub fn detail(conn: &mut DbConn, o: &Opportunity) -> QueryResult<Detail> {
         .load(conn)?;
     let comments = opportunity_comments::table
         .inner_join(users::table)
-        .inner_join(organisations::table.on(organisations::id.eq(opportunity_comments::organisation_id)))
+        .inner_join(
+            organisations::table.on(organisations::id.eq(opportunity_comments::organisation_id)),
+        )
         .filter(opportunity_comments::opportunity_id.eq(o.id))
         .order(opportunity_comments::id.asc())
-        .select((OpportunityComment::as_select(), users::name, organisations::name))
+        .select((
+            OpportunityComment::as_select(),
+            users::name,
+            organisations::name,
+        ))
         .load(conn)?;
-    Ok(Detail { lead, workspace, contact, partners, transitions, savings, totals, barriers, endorsements, comments })
+    Ok(Detail {
+        lead,
+        workspace,
+        contact,
+        partners,
+        transitions,
+        savings,
+        totals,
+        barriers,
+        endorsements,
+        comments,
+    })
 }
 
 pub fn partners(conn: &mut DbConn, opportunity_id: i64) -> QueryResult<Vec<(i64, String)>> {
     opportunity_partners::table
-        .inner_join(organisations::table.on(organisations::id.eq(opportunity_partners::organisation_id)))
+        .inner_join(
+            organisations::table.on(organisations::id.eq(opportunity_partners::organisation_id)),
+        )
         .filter(opportunity_partners::opportunity_id.eq(opportunity_id))
         .order(organisations::name.asc())
         .select((organisations::id, organisations::name))

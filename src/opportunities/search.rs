@@ -28,12 +28,20 @@ pub fn terms(query: &str) -> Vec<String> {
 
 /// An FTS5 query: every term as a quoted prefix, all required.
 pub fn sqlite_query(terms: &[String]) -> String {
-    terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" AND ")
+    terms
+        .iter()
+        .map(|t| format!("\"{t}\"*"))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 /// A tsquery: every term as a prefix, all required. Terms hold only letters and digits.
 pub fn postgres_query(terms: &[String]) -> String {
-    terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ")
+    terms
+        .iter()
+        .map(|t| format!("{t}:*"))
+        .collect::<Vec<_>>()
+        .join(" & ")
 }
 
 /// Rebuilds one opportunity's entry from its title, summary and barriers.
@@ -65,10 +73,12 @@ pub fn reindex(conn: &mut DbConn, opportunity_id: i64) -> QueryResult<()> {
                 .execute(c)?;
         }
         DbConn::Pg(c) => {
-            diesel::sql_query("UPDATE opportunities SET search = to_tsvector('simple', $1) WHERE id = $2")
-                .bind::<Text, _>(body)
-                .bind::<BigInt, _>(opportunity_id)
-                .execute(c)?;
+            diesel::sql_query(
+                "UPDATE opportunities SET search = to_tsvector('simple', $1) WHERE id = $2",
+            )
+            .bind::<Text, _>(body)
+            .bind::<BigInt, _>(opportunity_id)
+            .execute(c)?;
         }
     }
     Ok(())
@@ -92,8 +102,17 @@ mod tests {
 
     #[test]
     fn words_are_split_and_lowered_the_same_way_for_both_engines() {
-        assert_eq!(words("HR/TUPE: co-location, Café!"), vec!["hr", "tupe", "co", "location", "café"]);
-        assert_eq!(sqlite_query(&terms("Joint  procurement")), "\"joint\"* AND \"procurement\"*");
-        assert_eq!(postgres_query(&terms("joint \"x\" ; drop")), "joint:* & x:* & drop:*");
+        assert_eq!(
+            words("HR/TUPE: co-location, Café!"),
+            vec!["hr", "tupe", "co", "location", "café"]
+        );
+        assert_eq!(
+            sqlite_query(&terms("Joint  procurement")),
+            "\"joint\"* AND \"procurement\"*"
+        );
+        assert_eq!(
+            postgres_query(&terms("joint \"x\" ; drop")),
+            "joint:* & x:* & drop:*"
+        );
     }
 }

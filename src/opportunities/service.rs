@@ -16,7 +16,10 @@ use crate::authz;
 use crate::db::{lock_for_append, now, write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, Visibility};
-use crate::schema::{barriers, endorsements, opportunities, opportunity_comments, opportunity_partners, opportunity_transitions, organisations, savings, users};
+use crate::schema::{
+    barriers, endorsements, opportunities, opportunity_comments, opportunity_partners,
+    opportunity_transitions, organisations, savings, users,
+};
 
 const REFERENCE_LOCK: i64 = 7_301_004;
 
@@ -33,7 +36,13 @@ fn event_visibility(o: &Opportunity) -> Visibility {
     }
 }
 
-fn record(conn: &mut DbConn, actor: &Actor, o: &Opportunity, kind: &str, details: serde_json::Value) -> QueryResult<()> {
+fn record(
+    conn: &mut DbConn,
+    actor: &Actor,
+    o: &Opportunity,
+    kind: &str,
+    details: serde_json::Value,
+) -> QueryResult<()> {
     let caller = actor.caller;
     events::emit(
         conn,
@@ -69,7 +78,9 @@ struct Check(BTreeMap<String, String>);
 
 impl Check {
     fn fail(&mut self, field: &str, message: &str) {
-        self.0.entry(field.to_string()).or_insert_with(|| message.to_string());
+        self.0
+            .entry(field.to_string())
+            .or_insert_with(|| message.to_string());
     }
 
     fn text(&mut self, field: &str, value: &str, max: usize, missing: &str) -> String {
@@ -135,13 +146,21 @@ struct Fields {
     partners: Vec<i64>,
 }
 
-fn parse(conn: &mut DbConn, caller: &Caller, lead: i64, input: &OpportunityInput) -> AppResult<Fields> {
+fn parse(
+    conn: &mut DbConn,
+    caller: &Caller,
+    lead: i64,
+    input: &OpportunityInput,
+) -> AppResult<Fields> {
     let mut check = Check::default();
     let title = check.text("title", &input.title, 200, "Enter a title");
     let summary = check.text("summary", &input.summary, 5000, "Describe the idea");
     let service_area = check.choice("service_area", ServiceArea::parse(&input.service_area));
     let kind = check.choice("kind", OpportunityKind::parse(&input.kind));
-    let visibility = check.choice("visibility", OpportunityVisibility::parse(&input.visibility));
+    let visibility = check.choice(
+        "visibility",
+        OpportunityVisibility::parse(&input.visibility),
+    );
     let workspace_id = check.optional_id("workspace_id", &input.workspace_id);
     if let Some(id) = workspace_id {
         let slug: Option<String> = crate::schema::workspaces::table
@@ -159,9 +178,16 @@ fn parse(conn: &mut DbConn, caller: &Caller, lead: i64, input: &OpportunityInput
     }
     let contact_user_id = check.optional_id("contact_user_id", &input.contact_user_id);
     if let Some(id) = contact_user_id {
-        let org: Option<i64> = users::table.find(id).select(users::organisation_id).first(conn).optional()?;
+        let org: Option<i64> = users::table
+            .find(id)
+            .select(users::organisation_id)
+            .first(conn)
+            .optional()?;
         if org != Some(lead) {
-            check.fail("contact_user_id", "The contact must work for the lead organisation");
+            check.fail(
+                "contact_user_id",
+                "The contact must work for the lead organisation",
+            );
         }
     }
     let mut partners = Vec::new();
@@ -174,22 +200,40 @@ fn parse(conn: &mut DbConn, caller: &Caller, lead: i64, input: &OpportunityInput
     }
     partners.sort_unstable();
     partners.dedup();
-    let known: i64 = organisations::table.filter(organisations::id.eq_any(&partners)).count().get_result(conn)?;
+    let known: i64 = organisations::table
+        .filter(organisations::id.eq_any(&partners))
+        .count()
+        .get_result(conn)?;
     if known != partners.len() as i64 {
         check.fail("partners", "Choose partner organisations from the list");
     }
     check.done()?;
     match (service_area, kind, visibility) {
-        (Some(service_area), Some(kind), Some(visibility)) => Ok(Fields { title, summary, service_area, kind, visibility, workspace_id, contact_user_id, partners }),
+        (Some(service_area), Some(kind), Some(visibility)) => Ok(Fields {
+            title,
+            summary,
+            service_area,
+            kind,
+            visibility,
+            workspace_id,
+            contact_user_id,
+            partners,
+        }),
         _ => Err(AppError::BadRequest("Check the form".into())),
     }
 }
 
 fn set_partners(conn: &mut DbConn, opportunity_id: i64, partners: &[i64]) -> QueryResult<()> {
-    diesel::delete(opportunity_partners::table.filter(opportunity_partners::opportunity_id.eq(opportunity_id))).execute(conn)?;
+    diesel::delete(
+        opportunity_partners::table.filter(opportunity_partners::opportunity_id.eq(opportunity_id)),
+    )
+    .execute(conn)?;
     for partner in partners {
         diesel::insert_into(opportunity_partners::table)
-            .values((opportunity_partners::opportunity_id.eq(opportunity_id), opportunity_partners::organisation_id.eq(*partner)))
+            .values((
+                opportunity_partners::opportunity_id.eq(opportunity_id),
+                opportunity_partners::organisation_id.eq(*partner),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -208,11 +252,18 @@ fn next_reference(conn: &mut DbConn) -> QueryResult<String> {
 }
 
 fn reload(conn: &mut DbConn, id: i64) -> QueryResult<Opportunity> {
-    opportunities::table.find(id).select(Opportunity::as_select()).first(conn)
+    opportunities::table
+        .find(id)
+        .select(Opportunity::as_select())
+        .first(conn)
 }
 
 /// Logs a new idea, led by the caller's organisation. Returns it.
-pub fn create(conn: &mut DbConn, actor: &Actor, input: &OpportunityInput) -> AppResult<Opportunity> {
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    input: &OpportunityInput,
+) -> AppResult<Opportunity> {
     authz::log_opportunity(actor.caller)?;
     write_tx(conn, |conn| {
         let lead = actor.caller.organisation_id;
@@ -241,12 +292,23 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: &OpportunityInput) -> App
         set_partners(conn, id, &f.partners)?;
         search::reindex(conn, id)?;
         let o = reload(conn, id)?;
-        record(conn, actor, &o, "opportunity.created", json!({ "title": o.title }))?;
+        record(
+            conn,
+            actor,
+            &o,
+            "opportunity.created",
+            json!({ "title": o.title }),
+        )?;
         Ok(o)
     })
 }
 
-pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, input: &OpportunityInput) -> AppResult<Opportunity> {
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    input: &OpportunityInput,
+) -> AppResult<Opportunity> {
     write_tx(conn, |conn| {
         let current = queries::load(conn, id, Some(actor.caller))?;
         authz::manage_opportunity(actor.caller, &current)?;
@@ -266,7 +328,13 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, input: &OpportunityInpu
         set_partners(conn, id, &f.partners)?;
         search::reindex(conn, id)?;
         let o = reload(conn, id)?;
-        record(conn, actor, &o, "opportunity.updated", json!({ "visibility": o.visibility }))?;
+        record(
+            conn,
+            actor,
+            &o,
+            "opportunity.updated",
+            json!({ "visibility": o.visibility }),
+        )?;
         Ok(o)
     })
 }
@@ -279,17 +347,30 @@ pub struct TransitionInput {
 }
 
 /// Moves an opportunity along the pipeline; only the allowed moves are accepted.
-pub fn transition(conn: &mut DbConn, actor: &Actor, id: i64, input: &TransitionInput) -> AppResult<Opportunity> {
+pub fn transition(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    input: &TransitionInput,
+) -> AppResult<Opportunity> {
     write_tx(conn, |conn| {
         let current = queries::load(conn, id, Some(actor.caller))?;
         authz::manage_opportunity(actor.caller, &current)?;
         let mut check = Check::default();
         let to = check.choice("to", Stage::parse(&input.to));
         let note = check.text("note", &input.note, 2000, "");
-        let from = Stage::parse(&current.stage).map_err(|_| AppError::Internal(anyhow::anyhow!("stored stage is invalid")))?;
+        let from = Stage::parse(&current.stage)
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("stored stage is invalid")))?;
         if let Some(to) = to {
             if !from.can_move_to(to) {
-                check.fail("to", &format!("An opportunity cannot move from {} to {}", from.label(), to.label()));
+                check.fail(
+                    "to",
+                    &format!(
+                        "An opportunity cannot move from {} to {}",
+                        from.label(),
+                        to.label()
+                    ),
+                );
             }
             if to == Stage::Declined && note.is_empty() {
                 check.fail("note", "Give the reason it was declined");
@@ -299,7 +380,11 @@ pub fn transition(conn: &mut DbConn, actor: &Actor, id: i64, input: &TransitionI
         let to = to.ok_or_else(|| AppError::BadRequest("Check the form".into()))?;
         let at = now();
         diesel::update(opportunities::table.find(id))
-            .set((opportunities::stage.eq(to.as_str()), opportunities::stage_changed_at.eq(at), opportunities::updated_at.eq(at)))
+            .set((
+                opportunities::stage.eq(to.as_str()),
+                opportunities::stage_changed_at.eq(at),
+                opportunities::updated_at.eq(at),
+            ))
             .execute(conn)?;
         diesel::insert_into(opportunity_transitions::table)
             .values((
@@ -312,7 +397,13 @@ pub fn transition(conn: &mut DbConn, actor: &Actor, id: i64, input: &TransitionI
             ))
             .execute(conn)?;
         let o = reload(conn, id)?;
-        record(conn, actor, &o, "opportunity.moved", json!({ "from": from.as_str(), "to": to.as_str(), "note": note }))?;
+        record(
+            conn,
+            actor,
+            &o,
+            "opportunity.moved",
+            json!({ "from": from.as_str(), "to": to.as_str(), "note": note }),
+        )?;
         Ok(o)
     })
 }
@@ -341,27 +432,47 @@ fn parse_yes_no(value: &str) -> Result<bool, &'static str> {
     }
 }
 
-pub fn add_saving(conn: &mut DbConn, actor: &Actor, id: i64, input: &SavingInput) -> AppResult<i64> {
+pub fn add_saving(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    input: &SavingInput,
+) -> AppResult<i64> {
     write_tx(conn, |conn| {
         let o = queries::load(conn, id, Some(actor.caller))?;
         authz::manage_opportunity(actor.caller, &o)?;
         let mut check = Check::default();
-        let year = check.choice("financial_year", parse_financial_year(&input.financial_year));
+        let year = check.choice(
+            "financial_year",
+            parse_financial_year(&input.financial_year),
+        );
         let kind = check.choice("kind", SavingKind::parse(&input.kind));
         let cashable = check.choice("cashable", parse_yes_no(&input.cashable));
         let organisation_id = check.optional_id("organisation_id", &input.organisation_id);
         let known = match organisation_id {
-            Some(org) => organisations::table.find(org).count().get_result::<i64>(conn)? == 1,
+            Some(org) => {
+                organisations::table
+                    .find(org)
+                    .count()
+                    .get_result::<i64>(conn)?
+                    == 1
+            }
             None => false,
         };
         if !known {
             check.fail("organisation_id", "Choose the organisation that saves");
         }
         let amount = check.choice("amount", parse_pence(&input.amount));
-        let cost = if input.one_off_cost.trim().is_empty() { Some(0) } else { check.choice("one_off_cost", parse_pence(&input.one_off_cost)) };
+        let cost = if input.one_off_cost.trim().is_empty() {
+            Some(0)
+        } else {
+            check.choice("one_off_cost", parse_pence(&input.one_off_cost))
+        };
         let note = check.text("note", &input.note, 1000, "");
         check.done()?;
-        let (Some(year), Some(kind), Some(cashable), Some(org), Some(amount), Some(cost)) = (year, kind, cashable, organisation_id, amount, cost) else {
+        let (Some(year), Some(kind), Some(cashable), Some(org), Some(amount), Some(cost)) =
+            (year, kind, cashable, organisation_id, amount, cost)
+        else {
             return Err(AppError::BadRequest("Check the form".into()));
         };
         let saving_id = diesel::insert_into(savings::table)
@@ -379,7 +490,9 @@ pub fn add_saving(conn: &mut DbConn, actor: &Actor, id: i64, input: &SavingInput
             ))
             .returning(savings::id)
             .get_result(conn)?;
-        diesel::update(opportunities::table.find(id)).set(opportunities::updated_at.eq(now())).execute(conn)?;
+        diesel::update(opportunities::table.find(id))
+            .set(opportunities::updated_at.eq(now()))
+            .execute(conn)?;
         record(
             conn,
             actor,
@@ -414,19 +527,40 @@ struct BarrierFields {
 fn parse_barrier(input: &BarrierInput) -> AppResult<BarrierFields> {
     let mut check = Check::default();
     let category = check.choice("category", BarrierCategory::parse(&input.category));
-    let description = check.text("description", &input.description, 2000, "Describe the barrier");
+    let description = check.text(
+        "description",
+        &input.description,
+        2000,
+        "Describe the barrier",
+    );
     let severity = check.choice("severity", Severity::parse(&input.severity));
     let owner = check.text("owner", &input.owner, 200, "");
-    let status = if input.status.trim().is_empty() { Some(BarrierStatus::Open) } else { check.choice("status", BarrierStatus::parse(&input.status)) };
+    let status = if input.status.trim().is_empty() {
+        Some(BarrierStatus::Open)
+    } else {
+        check.choice("status", BarrierStatus::parse(&input.status))
+    };
     let mitigation = check.text("mitigation", &input.mitigation, 2000, "");
     check.done()?;
     match (category, severity, status) {
-        (Some(category), Some(severity), Some(status)) => Ok(BarrierFields { category, description, severity, owner, status, mitigation }),
+        (Some(category), Some(severity), Some(status)) => Ok(BarrierFields {
+            category,
+            description,
+            severity,
+            owner,
+            status,
+            mitigation,
+        }),
         _ => Err(AppError::BadRequest("Check the form".into())),
     }
 }
 
-pub fn add_barrier(conn: &mut DbConn, actor: &Actor, id: i64, input: &BarrierInput) -> AppResult<i64> {
+pub fn add_barrier(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    input: &BarrierInput,
+) -> AppResult<i64> {
     write_tx(conn, |conn| {
         let o = queries::load(conn, id, Some(actor.caller))?;
         authz::manage_opportunity(actor.caller, &o)?;
@@ -446,34 +580,58 @@ pub fn add_barrier(conn: &mut DbConn, actor: &Actor, id: i64, input: &BarrierInp
             ))
             .returning(barriers::id)
             .get_result(conn)?;
-        diesel::update(opportunities::table.find(id)).set(opportunities::updated_at.eq(at)).execute(conn)?;
+        diesel::update(opportunities::table.find(id))
+            .set(opportunities::updated_at.eq(at))
+            .execute(conn)?;
         search::reindex(conn, id)?;
-        record(conn, actor, &o, "opportunity.barrier_added", json!({ "category": f.category.as_str(), "severity": f.severity.as_str() }))?;
+        record(
+            conn,
+            actor,
+            &o,
+            "opportunity.barrier_added",
+            json!({ "category": f.category.as_str(), "severity": f.severity.as_str() }),
+        )?;
         Ok(barrier_id)
     })
 }
 
-pub fn update_barrier(conn: &mut DbConn, actor: &Actor, id: i64, barrier_id: i64, input: &BarrierInput) -> AppResult<()> {
+pub fn update_barrier(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    barrier_id: i64,
+    input: &BarrierInput,
+) -> AppResult<()> {
     write_tx(conn, |conn| {
         let o = queries::load(conn, id, Some(actor.caller))?;
         authz::manage_opportunity(actor.caller, &o)?;
         let f = parse_barrier(input)?;
-        let changed = diesel::update(barriers::table.find(barrier_id).filter(barriers::opportunity_id.eq(id)))
-            .set((
-                barriers::category.eq(f.category.as_str()),
-                barriers::description.eq(&f.description),
-                barriers::severity.eq(f.severity.as_str()),
-                barriers::owner.eq(&f.owner),
-                barriers::status.eq(f.status.as_str()),
-                barriers::mitigation.eq(&f.mitigation),
-                barriers::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
+        let changed = diesel::update(
+            barriers::table
+                .find(barrier_id)
+                .filter(barriers::opportunity_id.eq(id)),
+        )
+        .set((
+            barriers::category.eq(f.category.as_str()),
+            barriers::description.eq(&f.description),
+            barriers::severity.eq(f.severity.as_str()),
+            barriers::owner.eq(&f.owner),
+            barriers::status.eq(f.status.as_str()),
+            barriers::mitigation.eq(&f.mitigation),
+            barriers::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
         if changed == 0 {
             return Err(AppError::NotFound);
         }
         search::reindex(conn, id)?;
-        Ok(record(conn, actor, &o, "opportunity.barrier_updated", json!({ "barrier": barrier_id, "status": f.status.as_str() }))?)
+        Ok(record(
+            conn,
+            actor,
+            &o,
+            "opportunity.barrier_updated",
+            json!({ "barrier": barrier_id, "status": f.status.as_str() }),
+        )?)
     })
 }
 
@@ -484,7 +642,12 @@ pub struct InterestInput {
 }
 
 /// "We want in": one per organisation; registering again replaces the note.
-pub fn register_interest(conn: &mut DbConn, actor: &Actor, id: i64, input: &InterestInput) -> AppResult<()> {
+pub fn register_interest(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    input: &InterestInput,
+) -> AppResult<()> {
     write_tx(conn, |conn| {
         let o = queries::load(conn, id, Some(actor.caller))?;
         authz::register_interest(actor.caller, &o)?;
@@ -492,9 +655,16 @@ pub fn register_interest(conn: &mut DbConn, actor: &Actor, id: i64, input: &Inte
         let note = check.text("note", &input.note, 1000, "");
         check.done()?;
         let org = actor.caller.organisation_id;
-        let updated = diesel::update(endorsements::table.filter(endorsements::opportunity_id.eq(id)).filter(endorsements::organisation_id.eq(org)))
-            .set((endorsements::note.eq(&note), endorsements::user_id.eq(actor.caller.user_id)))
-            .execute(conn)?;
+        let updated = diesel::update(
+            endorsements::table
+                .filter(endorsements::opportunity_id.eq(id))
+                .filter(endorsements::organisation_id.eq(org)),
+        )
+        .set((
+            endorsements::note.eq(&note),
+            endorsements::user_id.eq(actor.caller.user_id),
+        ))
+        .execute(conn)?;
         if updated == 0 {
             diesel::insert_into(endorsements::table)
                 .values((
@@ -506,7 +676,13 @@ pub fn register_interest(conn: &mut DbConn, actor: &Actor, id: i64, input: &Inte
                 ))
                 .execute(conn)?;
         }
-        Ok(record(conn, actor, &o, "opportunity.interest_registered", json!({ "organisation": actor.caller.organisation_name }))?)
+        Ok(record(
+            conn,
+            actor,
+            &o,
+            "opportunity.interest_registered",
+            json!({ "organisation": actor.caller.organisation_name }),
+        )?)
     })
 }
 
@@ -514,12 +690,22 @@ pub fn withdraw_interest(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult
     write_tx(conn, |conn| {
         let o = queries::load(conn, id, Some(actor.caller))?;
         authz::register_interest(actor.caller, &o)?;
-        let removed = diesel::delete(endorsements::table.filter(endorsements::opportunity_id.eq(id)).filter(endorsements::organisation_id.eq(actor.caller.organisation_id)))
-            .execute(conn)?;
+        let removed = diesel::delete(
+            endorsements::table
+                .filter(endorsements::opportunity_id.eq(id))
+                .filter(endorsements::organisation_id.eq(actor.caller.organisation_id)),
+        )
+        .execute(conn)?;
         if removed == 0 {
             return Err(AppError::NotFound);
         }
-        Ok(record(conn, actor, &o, "opportunity.interest_withdrawn", json!({ "organisation": actor.caller.organisation_name }))?)
+        Ok(record(
+            conn,
+            actor,
+            &o,
+            "opportunity.interest_withdrawn",
+            json!({ "organisation": actor.caller.organisation_name }),
+        )?)
     })
 }
 
@@ -543,7 +729,10 @@ pub fn comment(conn: &mut DbConn, actor: &Actor, id: i64, input: &CommentInput) 
         };
         if let (Some(to), Ok(from)) = (proposed, Stage::parse(&o.stage)) {
             if !from.can_move_to(to) {
-                check.fail("proposed_stage", "That move is not possible from the current stage");
+                check.fail(
+                    "proposed_stage",
+                    "That move is not possible from the current stage",
+                );
             }
         }
         check.done()?;
@@ -558,7 +747,13 @@ pub fn comment(conn: &mut DbConn, actor: &Actor, id: i64, input: &CommentInput) 
             ))
             .returning(opportunity_comments::id)
             .get_result(conn)?;
-        record(conn, actor, &o, "opportunity.commented", json!({ "proposed_stage": proposed.map(|s| s.as_str()) }))?;
+        record(
+            conn,
+            actor,
+            &o,
+            "opportunity.commented",
+            json!({ "proposed_stage": proposed.map(|s| s.as_str()) }),
+        )?;
         Ok(comment_id)
     })
 }

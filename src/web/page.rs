@@ -113,7 +113,11 @@ pub fn layout_context(
 ) -> Value {
     let path = req.path();
     let is_admin = user.is_some_and(|u| matches!(u.role(), Role::PlatformAdmin | Role::OrgAdmin));
-    let mut items = vec![("/", "Home"), ("/workspaces", "Workspaces")];
+    let mut items = vec![
+        ("/", "Home"),
+        ("/workspaces", "Workspaces"),
+        ("/opportunities", "Opportunities"),
+    ];
     if user.is_some() {
         items.push(("/account", "Your account"));
     }

@@ -46,6 +46,9 @@ const PAGES: &[(&str, &str)] = builtin!(
     "workspaces/outcomes",
     "workspaces/measure",
     "workspaces/measure_form",
+    "opportunities/index",
+    "opportunities/form",
+    "opportunities/show",
     "email/invitation.html",
     "email/password_reset.html",
 );

@@ -1,0 +1,729 @@
+//! The register pages: the list with search, filters and totals; logging and editing an
+//! opportunity; and its page with pipeline, savings, barriers, interest and comments.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::model::*;
+use super::queries::{self, Filter, Sort};
+use super::service::{self, *};
+use crate::auth::{Caller, CurrentUser};
+use crate::authz;
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::web::markdown::to_safe_html;
+use crate::web::{redirect_with_flash, FieldErrors, Form, NoFields, Page, PageQuery};
+
+/// The register's query string, as typed: everything optional.
+#[derive(Debug, Default, Deserialize)]
+pub struct RegisterQuery {
+    pub q: Option<String>,
+    pub stage: Option<String>,
+    pub lead: Option<String>,
+    pub partner: Option<String>,
+    pub service_area: Option<String>,
+    pub kind: Option<String>,
+    pub theme: Option<String>,
+    pub barriers: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl RegisterQuery {
+    /// The filter, or a clear 400 naming what is wrong.
+    pub fn filter(&self) -> AppResult<(Filter, Sort)> {
+        let bad = |field: &str, message: &str| AppError::field(field, message);
+        let id = |field: &str, v: &Option<String>| -> AppResult<Option<i64>> {
+            present(v)
+                .map(|s| {
+                    s.parse::<i64>()
+                        .map_err(|_| bad(field, "Choose from the list"))
+                })
+                .transpose()
+        };
+        let filter = Filter {
+            q: self.q.clone().unwrap_or_default(),
+            stage: present(&self.stage)
+                .map(|s| Stage::parse(s).map_err(|m| bad("stage", m)))
+                .transpose()?,
+            lead: id("lead", &self.lead)?,
+            partner: id("partner", &self.partner)?,
+            service_area: present(&self.service_area)
+                .map(|s| ServiceArea::parse(s).map_err(|m| bad("service_area", m)))
+                .transpose()?,
+            kind: present(&self.kind)
+                .map(|s| OpportunityKind::parse(s).map_err(|m| bad("kind", m)))
+                .transpose()?,
+            theme: id("theme", &self.theme)?,
+            open_high_barriers: matches!(present(&self.barriers), Some("open_high")),
+        };
+        let sort = Sort::parse(present(&self.sort).unwrap_or("")).map_err(|m| bad("sort", m))?;
+        Ok((filter, sort))
+    }
+
+    /// The same query again, without the page, for pagination links.
+    fn base_link(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [
+            ("q", &self.q),
+            ("stage", &self.stage),
+            ("lead", &self.lead),
+            ("partner", &self.partner),
+            ("service_area", &self.service_area),
+            ("kind", &self.kind),
+            ("theme", &self.theme),
+            ("barriers", &self.barriers),
+            ("sort", &self.sort),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| present(v).map(|v| (k, v)))
+        .collect();
+        let query = serde_html_form::to_string(pairs).unwrap_or_default();
+        if query.is_empty() {
+            "/opportunities".into()
+        } else {
+            format!("/opportunities?{query}")
+        }
+    }
+}
+
+fn money(pence: i64) -> String {
+    format_pence(pence)
+}
+
+fn totals_json(t: &queries::Totals) -> Value {
+    json!({
+        "estimated": money(t.estimated),
+        "validated": money(t.validated),
+        "realised": money(t.realised),
+        "cashable_realised": money(t.cashable_realised),
+        "one_off_costs": money(t.one_off_costs),
+    })
+}
+
+fn label<T>(parsed: Result<T, &str>, f: fn(T) -> &'static str) -> &'static str {
+    parsed.map(f).unwrap_or("")
+}
+
+fn options(list: Vec<(i64, String)>, selected: &str) -> Vec<Value> {
+    list.into_iter()
+        .map(|(id, name)| json!({ "value": id, "label": name, "selected": id.to_string() == selected }))
+        .collect()
+}
+
+/// Organisations and visible themes, for filters and forms.
+fn choices(
+    conn: &mut DbConn,
+    caller: Option<&Caller>,
+) -> AppResult<(Vec<(i64, String)>, Vec<(i64, String)>)> {
+    let organisations = crate::organisations::queries::list(conn)?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let themes = crate::workspaces::queries::list_visible(conn, caller)?
+        .into_iter()
+        .filter(|a| !a.ws.is_archived())
+        .map(|a| (a.ws.id, a.ws.name))
+        .collect();
+    Ok((organisations, themes))
+}
+
+#[get("/opportunities")]
+pub async fn register(page: Page, query: web::Query<RegisterQuery>) -> AppResult<HttpResponse> {
+    let (filter, sort) = query
+        .filter()
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let paging = PageQuery {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .paging(25);
+    let caller = page.user.clone();
+    let (listing, (organisations, themes)) = page
+        .state()
+        .db
+        .run(move |conn| {
+            let listing = queries::list(conn, caller.as_ref(), &filter, sort, paging)?;
+            Ok((listing, choices(conn, caller.as_ref())?))
+        })
+        .await?;
+    let q = &query;
+    let selected = |v: &Option<String>| present(v).unwrap_or("").to_string();
+    let rows: Vec<Value> = listing
+        .items
+        .iter()
+        .map(|item| {
+            let o = &item.opportunity;
+            json!({
+                "id": o.id,
+                "reference": o.reference,
+                "title": o.title,
+                "lead": item.lead,
+                "stage": label(Stage::parse(&o.stage), Stage::label),
+                "draft": o.visibility == "draft",
+                "area": label(ServiceArea::parse(&o.service_area), ServiceArea::label),
+                "estimated": money(item.totals.estimated),
+                "realised": money(item.totals.realised),
+                "high_barriers": item.open_high_barriers,
+            })
+        })
+        .collect();
+    let can_log = page
+        .user
+        .as_ref()
+        .is_some_and(|c| authz::log_opportunity(c).is_ok());
+    let sorts: Vec<Value> = [
+        ("updated", "Recently updated"),
+        ("reference", "Reference"),
+        ("savings", "Estimated savings"),
+    ]
+    .iter()
+    .map(|(v, l)| json!({ "value": v, "label": l, "selected": selected(&q.sort) == *v }))
+    .collect();
+    page.render(
+        "opportunities/index",
+        json!({
+            "title": "Shared-services opportunities",
+            "rows": rows,
+            "total": listing.total,
+            "totals": totals_json(&listing.totals),
+            "pagination": paging.context(listing.total, &q.base_link()),
+            "can_log": can_log,
+            "q": q.q.clone().unwrap_or_default(),
+            "stages": Stage::options(&selected(&q.stage)),
+            "areas": ServiceArea::options(&selected(&q.service_area)),
+            "kinds": OpportunityKind::options(&selected(&q.kind)),
+            "leads": options(organisations.clone(), &selected(&q.lead)),
+            "partners": options(organisations, &selected(&q.partner)),
+            "themes": options(themes, &selected(&q.theme)),
+            "open_high": present(&q.barriers) == Some("open_high"),
+            "sorts": sorts,
+        }),
+    )
+}
+
+async fn render_form(
+    page: &Page,
+    id: Option<i64>,
+    form: Value,
+    errors: Option<FieldErrors>,
+) -> AppResult<HttpResponse> {
+    let caller = page.user.clone().ok_or(AppError::Unauthorized)?;
+    let (current, organisations, themes, people) = page
+        .state()
+        .db
+        .run(move |conn| {
+            let current = match id {
+                Some(id) => {
+                    let o = queries::load(conn, id, Some(&caller))?;
+                    authz::manage_opportunity(&caller, &o)?;
+                    Some(o)
+                }
+                None => {
+                    authz::log_opportunity(&caller)?;
+                    None
+                }
+            };
+            let lead = current
+                .as_ref()
+                .map(|o| o.lead_organisation_id)
+                .unwrap_or(caller.organisation_id);
+            let (organisations, themes) = choices(conn, Some(&caller))?;
+            let people = crate::users::queries::page_for_org(
+                conn,
+                lead,
+                crate::web::Paging {
+                    page: 1,
+                    per_page: 100,
+                },
+            )?
+            .0
+            .into_iter()
+            .filter(|u| u.is_active())
+            .map(|u| (u.id, u.name))
+            .collect::<Vec<_>>();
+            Ok((current, organisations, themes, people))
+        })
+        .await?;
+    let form = if form.is_null() {
+        match &current {
+            Some(o) => {
+                let partners = page.state().db.run({
+                    let id = o.id;
+                    move |conn| Ok(queries::partners(conn, id)?)
+                });
+                let partners: Vec<String> = partners
+                    .await?
+                    .into_iter()
+                    .map(|(id, _)| id.to_string())
+                    .collect();
+                json!({
+                    "title": o.title, "summary": o.summary, "service_area": o.service_area, "kind": o.kind,
+                    "visibility": o.visibility, "workspace_id": o.workspace_id.map(|v| v.to_string()).unwrap_or_default(),
+                    "contact_user_id": o.contact_user_id.map(|v| v.to_string()).unwrap_or_default(), "partners": partners,
+                })
+            }
+            None => json!({ "visibility": "draft", "partners": [] }),
+        }
+    } else {
+        form
+    };
+    let chosen: Vec<String> = form["partners"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let own = page
+        .user
+        .as_ref()
+        .map(|c| c.organisation_id)
+        .unwrap_or_default();
+    let lead = current
+        .as_ref()
+        .map(|o| o.lead_organisation_id)
+        .unwrap_or(own);
+    let status = if errors.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (title, action) = match &current {
+        Some(o) => (
+            format!("Edit {}", o.reference),
+            format!("/opportunities/{}/edit", o.id),
+        ),
+        None => (
+            "Log a shared-services idea".to_string(),
+            "/opportunities".to_string(),
+        ),
+    };
+    let text = |k: &str| form[k].as_str().unwrap_or("").to_string();
+    page.render_status(
+        status,
+        "opportunities/form",
+        json!({
+            "title": title,
+            "action": action,
+            "breadcrumbs": [{ "href": "/opportunities", "label": "Opportunities" }],
+            "form": form,
+            "areas": ServiceArea::options(&text("service_area")),
+            "kinds": OpportunityKind::options(&text("kind")),
+            "visibilities": OpportunityVisibility::options(&text("visibility")),
+            "themes": options(themes, &text("workspace_id")),
+            "people": options(people, &text("contact_user_id")),
+            "partners": organisations.into_iter().filter(|(id, _)| *id != lead).map(|(id, name)| json!({ "value": id, "label": name, "checked": chosen.contains(&id.to_string()) })).collect::<Vec<_>>(),
+            "errors": errors.map(|e| e.to_json()),
+        }),
+    )
+}
+
+#[get("/opportunities/new")]
+pub async fn new_page(page: Page, _user: CurrentUser) -> AppResult<HttpResponse> {
+    render_form(&page, None, Value::Null, None).await
+}
+
+/// Runs a change as the signed-in caller; field errors come back for the form.
+async fn submit<T, F>(page: &Page, caller: Caller, change: F) -> AppResult<Result<T, FieldErrors>>
+where
+    F: FnOnce(&mut DbConn, &Actor) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let ip = page.state().client_ip(page.request());
+    let outcome = page
+        .state()
+        .db
+        .run(move |conn| {
+            change(
+                conn,
+                &Actor {
+                    caller: &caller,
+                    ip: &ip,
+                },
+            )
+        })
+        .await;
+    match outcome {
+        Ok(v) => Ok(Ok(v)),
+        Err(AppError::Validation { fields, .. }) => Ok(Err(FieldErrors::from_map(fields))),
+        Err(e) => Err(e),
+    }
+}
+
+#[post("/opportunities")]
+pub async fn create(
+    page: Page,
+    user: CurrentUser,
+    form: Form<OpportunityInput>,
+) -> AppResult<HttpResponse> {
+    let input = form.0;
+    let echo = json!(&input);
+    match submit(&page, user.0, move |conn, actor| {
+        service::create(conn, actor, &input)
+    })
+    .await?
+    {
+        Ok(o) => Ok(redirect_with_flash(
+            page.state(),
+            &format!("/opportunities/{}", o.id),
+            &format!("{} has been logged", o.reference),
+        )),
+        Err(errors) => render_form(&page, None, echo, Some(errors)).await,
+    }
+}
+
+#[get("/opportunities/{id}/edit")]
+pub async fn edit_page(
+    page: Page,
+    _user: CurrentUser,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    render_form(&page, Some(path.into_inner()), Value::Null, None).await
+}
+
+#[post("/opportunities/{id}/edit")]
+pub async fn update(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: Form<OpportunityInput>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = form.0;
+    let echo = json!(&input);
+    match submit(&page, user.0, move |conn, actor| {
+        service::update(conn, actor, id, &input)
+    })
+    .await?
+    {
+        Ok(o) => Ok(redirect_with_flash(
+            page.state(),
+            &format!("/opportunities/{id}"),
+            &format!("{} has been updated", o.reference),
+        )),
+        Err(errors) => render_form(&page, Some(id), echo, Some(errors)).await,
+    }
+}
+
+/// Which form on the opportunity page an error belongs to, and what was typed.
+struct Echo {
+    section: &'static str,
+    form: Value,
+    errors: FieldErrors,
+}
+
+async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<HttpResponse> {
+    let caller = page.user.clone();
+    let (o, d, organisations) = page
+        .state()
+        .db
+        .run(move |conn| {
+            let o = queries::load(conn, id, caller.as_ref())?;
+            let d = queries::detail(conn, &o)?;
+            let organisations = crate::organisations::queries::list(conn)?;
+            Ok((o, d, organisations))
+        })
+        .await?;
+    let user = page.user.as_ref();
+    let can_manage = user.is_some_and(|c| authz::manage_opportunity(c, &o).is_ok());
+    let can_interest = user.is_some_and(|c| authz::register_interest(c, &o).is_ok());
+    let interested = user.is_some_and(|c| {
+        d.endorsements
+            .iter()
+            .any(|(e, _, _)| e.organisation_id == c.organisation_id)
+    });
+    let stage = Stage::parse(&o.stage).unwrap_or(Stage::Idea);
+    let next: Vec<Value> = stage
+        .next()
+        .iter()
+        .map(|s| json!({ "value": s.as_str(), "label": s.label() }))
+        .collect();
+    let status = if echo.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (section, form, errors) = match echo {
+        Some(e) => (e.section, e.form, Some(e.errors.to_json())),
+        None => ("", json!({}), None),
+    };
+    let saving_org = form["organisation_id"]
+        .as_str()
+        .map(String::from)
+        .unwrap_or_else(|| o.lead_organisation_id.to_string());
+    page.render_status(
+        status,
+        "opportunities/show",
+        json!({
+            "title": format!("{}: {}", o.reference, o.title),
+            "breadcrumbs": [{ "href": "/opportunities", "label": "Opportunities" }],
+            "o": {
+                "id": o.id, "reference": o.reference, "title": o.title,
+                "summary_html": to_safe_html(&o.summary),
+                "stage": stage.label(),
+                "visibility": label(OpportunityVisibility::parse(&o.visibility), OpportunityVisibility::label),
+                "draft": o.visibility == "draft",
+                "area": label(ServiceArea::parse(&o.service_area), ServiceArea::label),
+                "kind": label(OpportunityKind::parse(&o.kind), OpportunityKind::label),
+                "updated": o.updated_at.format("%-d %B %Y").to_string(),
+            },
+            "lead": d.lead,
+            "workspace": d.workspace.as_ref().map(|(slug, name)| json!({ "slug": slug, "name": name })),
+            "contact": d.contact,
+            "partners": d.partners.iter().map(|(_, n)| n).collect::<Vec<_>>(),
+            "timeline": d.transitions.iter().map(|(t, who)| json!({
+                "from": label(Stage::parse(&t.from_stage), Stage::label), "to": label(Stage::parse(&t.to_stage), Stage::label),
+                "who": who, "when": t.created_at.format("%-d %B %Y, %H:%M").to_string(), "note": t.note,
+            })).collect::<Vec<_>>(),
+            "next": next,
+            "savings": d.savings.iter().map(|(s, org)| json!({
+                "year": financial_year_label(s.financial_year), "kind": label(SavingKind::parse(&s.kind), SavingKind::label),
+                "cashable": s.cashable, "organisation": org, "amount": money(s.amount_pence), "cost": money(s.one_off_cost_pence), "note": s.note,
+            })).collect::<Vec<_>>(),
+            "totals": totals_json(&d.totals),
+            "barriers": d.barriers.iter().map(|b| json!({
+                "id": b.id, "category_value": b.category, "category": label(BarrierCategory::parse(&b.category), BarrierCategory::label),
+                "description": b.description, "severity_value": b.severity, "severity": label(Severity::parse(&b.severity), Severity::label),
+                "owner": b.owner, "status": label(BarrierStatus::parse(&b.status), BarrierStatus::label), "mitigation": b.mitigation,
+                "statuses": BarrierStatus::options(&b.status),
+            })).collect::<Vec<_>>(),
+            "interest": d.endorsements.iter().map(|(e, org, who)| json!({ "organisation": org, "who": who, "note": e.note })).collect::<Vec<_>>(),
+            "comments": d.comments.iter().map(|(c, who, org)| json!({
+                "who": who, "organisation": org, "when": c.created_at.format("%-d %B %Y, %H:%M").to_string(),
+                "body_html": to_safe_html(&c.body),
+                "proposed": c.proposed_stage.as_deref().map(|s| label(Stage::parse(s), Stage::label)),
+            })).collect::<Vec<_>>(),
+            "can_manage": can_manage,
+            "can_interest": can_interest,
+            "interested": interested,
+            "signed_in": user.is_some(),
+            "section": section,
+            "form": form,
+            "errors": errors,
+            "years": (2024..=2030).map(|y| json!({ "value": financial_year_label(y), "label": financial_year_label(y), "selected": form["financial_year"].as_str() == Some(financial_year_label(y).as_str()) || (form["financial_year"].is_null() && y == 2026) })).collect::<Vec<_>>(),
+            "saving_kinds": SavingKind::options(form["kind"].as_str().unwrap_or("estimated")),
+            "organisations": options(organisations.into_iter().map(|o| (o.id, o.name)).collect(), &saving_org),
+            "categories": BarrierCategory::options(form["category"].as_str().unwrap_or("")),
+            "severities": Severity::options(form["severity"].as_str().unwrap_or("medium")),
+            "proposals": stage.next().iter().map(|s| json!({ "value": s.as_str(), "label": s.label() })).collect::<Vec<_>>(),
+        }),
+    )
+}
+
+#[get("/opportunities/{id}")]
+pub async fn show(page: Page, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    render_show(&page, path.into_inner(), None).await
+}
+
+/// Handles a form on the opportunity page: redirect on success, the page with the form's
+/// errors otherwise.
+async fn page_change<T, F>(
+    page: Page,
+    caller: Caller,
+    id: i64,
+    section: &'static str,
+    form: Value,
+    message: &str,
+    change: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut DbConn, &Actor) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    match submit(&page, caller, change).await? {
+        Ok(_) => Ok(redirect_with_flash(
+            page.state(),
+            &format!("/opportunities/{id}#{section}"),
+            message,
+        )),
+        Err(errors) => {
+            render_show(
+                &page,
+                id,
+                Some(Echo {
+                    section,
+                    form,
+                    errors,
+                }),
+            )
+            .await
+        }
+    }
+}
+
+#[post("/opportunities/{id}/transitions")]
+pub async fn move_stage(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: Form<TransitionInput>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = form.0;
+    let echo = json!(&input);
+    let message = format!("Moved to {}", label(Stage::parse(&input.to), Stage::label));
+    page_change(
+        page,
+        user.0,
+        id,
+        "pipeline",
+        echo,
+        &message,
+        move |conn, actor| service::transition(conn, actor, id, &input),
+    )
+    .await
+}
+
+#[post("/opportunities/{id}/savings")]
+pub async fn add_saving(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: Form<SavingInput>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = form.0;
+    let echo = json!(&input);
+    page_change(
+        page,
+        user.0,
+        id,
+        "savings",
+        echo,
+        "The saving has been added",
+        move |conn, actor| service::add_saving(conn, actor, id, &input),
+    )
+    .await
+}
+
+#[post("/opportunities/{id}/barriers")]
+pub async fn add_barrier(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: Form<BarrierInput>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = form.0;
+    let echo = json!(&input);
+    page_change(
+        page,
+        user.0,
+        id,
+        "barriers",
+        echo,
+        "The barrier has been recorded",
+        move |conn, actor| service::add_barrier(conn, actor, id, &input),
+    )
+    .await
+}
+
+#[post("/opportunities/{id}/barriers/{barrier}")]
+pub async fn update_barrier(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    form: Form<BarrierInput>,
+) -> AppResult<HttpResponse> {
+    let (id, barrier) = path.into_inner();
+    let input = form.0;
+    let echo = json!(&input);
+    page_change(
+        page,
+        user.0,
+        id,
+        "barriers",
+        echo,
+        "The barrier has been updated",
+        move |conn, actor| service::update_barrier(conn, actor, id, barrier, &input),
+    )
+    .await
+}
+
+#[post("/opportunities/{id}/interest")]
+pub async fn register_interest(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: Form<InterestInput>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = form.0;
+    let echo = json!(&input);
+    page_change(
+        page,
+        user.0,
+        id,
+        "interest",
+        echo,
+        "Your organisation's interest has been recorded",
+        move |conn, actor| service::register_interest(conn, actor, id, &input),
+    )
+    .await
+}
+
+#[post("/opportunities/{id}/interest/withdraw")]
+pub async fn withdraw_interest(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    _form: Form<NoFields>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    page_change(
+        page,
+        user.0,
+        id,
+        "interest",
+        json!({}),
+        "Your organisation's interest has been withdrawn",
+        move |conn, actor| service::withdraw_interest(conn, actor, id),
+    )
+    .await
+}
+
+#[post("/opportunities/{id}/comments")]
+pub async fn comment(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: Form<CommentInput>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = form.0;
+    let echo = json!(&input);
+    page_change(
+        page,
+        user.0,
+        id,
+        "comments",
+        echo,
+        "Your comment has been added",
+        move |conn, actor| service::comment(conn, actor, id, &input),
+    )
+    .await
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(register)
+        .service(new_page)
+        .service(create)
+        .service(show)
+        .service(edit_page)
+        .service(update)
+        .service(move_stage)
+        .service(add_saving)
+        .service(add_barrier)
+        .service(update_barrier)
+        .service(register_interest)
+        .service(withdraw_interest)
+        .service(comment);
+}
