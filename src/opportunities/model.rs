@@ -272,15 +272,11 @@ pub fn parse_pence(value: &str) -> Result<i64, &'static str> {
 pub fn format_pence(pence: i64) -> String {
     let sign = if pence < 0 { "-" } else { "" };
     let pence = pence.unsigned_abs();
-    let pounds = (pence / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in pounds.chars().enumerate() {
-        if i > 0 && (pounds.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}£{grouped}.{:02}", pence % 100)
+    format!(
+        "{sign}£{}.{:02}",
+        crate::web::group_thousands(pence / 100),
+        pence % 100
+    )
 }
 
 /// "2026/27" (or 2026) into its first calendar year.

@@ -117,11 +117,11 @@ fn options(list: Vec<(i64, String)>, selected: &str) -> Vec<Value> {
         .collect()
 }
 
+/// (id, name) pairs for a <select>.
+type Choices = Vec<(i64, String)>;
+
 /// Organisations and visible themes, for filters and forms.
-fn choices(
-    conn: &mut DbConn,
-    caller: Option<&Caller>,
-) -> AppResult<(Vec<(i64, String)>, Vec<(i64, String)>)> {
+fn choices(conn: &mut DbConn, caller: Option<&Caller>) -> AppResult<(Choices, Choices)> {
     let organisations = crate::organisations::queries::list(conn)?
         .into_iter()
         .map(|o| (o.id, o.name))

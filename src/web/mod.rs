@@ -127,3 +127,16 @@ impl FieldErrors {
 /// A form with nothing in it but its CSRF token.
 #[derive(Debug, Deserialize)]
 pub struct NoFields {}
+
+/// Digits grouped in thousands: 1234567 → "1,234,567".
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    grouped
+}

@@ -23,14 +23,7 @@ fn escape(text: &str) -> String {
 /// A number as people write it: 40,000 or 12.5.
 pub fn format_number(value: f64) -> String {
     if value.fract().abs() < 1e-9 && value.abs() < 1e15 {
-        let digits = format!("{}", value.abs() as i64);
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
+        let grouped = crate::web::group_thousands(value.abs() as u64);
         if value < 0.0 {
             format!("-{grouped}")
         } else {
