@@ -207,5 +207,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(users::api::invite)
         .configure(workspaces::api::routes)
         .configure(workspaces::pages::routes)
+        .configure(opportunities::api::routes)
         .configure(opportunities::pages::routes);
 }

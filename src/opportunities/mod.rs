@@ -1,6 +1,7 @@
 //! The shared-services opportunity register: ideas for sharing services, their pipeline,
 //! savings, barriers, interest from other organisations, comments and search.
 
+pub mod api;
 pub mod model;
 pub mod pages;
 pub mod queries;

@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 pub use forms::Form;
 pub use page::Page;
-pub use pagination::{PageQuery, Paging};
+pub use pagination::{PageQuery, Paged, Paging};
 
 /// A one-time message shown on the next page.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -1,7 +1,8 @@
 //! Page-number pagination for lists, on pages and on the API.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
@@ -44,5 +45,36 @@ impl Paging {
             "prev": (self.page > 1).then(|| link(self.page - 1)),
             "next": (self.page < pages).then(|| link(self.page + 1)),
         })
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+impl<T> Paged<T> {
+    pub fn of(items: Vec<T>, paging: Paging, total: i64) -> Paged<T> {
+        Paged {
+            items,
+            page: paging.page,
+            per_page: paging.per_page,
+            total,
+        }
+    }
+
+    /// Pages a short list held in memory.
+    pub fn slice(all: Vec<T>, paging: Paging) -> Paged<T> {
+        let total = all.len() as i64;
+        let items = all
+            .into_iter()
+            .skip(paging.offset() as usize)
+            .take(paging.per_page as usize)
+            .collect();
+        Paged::of(items, paging, total)
     }
 }

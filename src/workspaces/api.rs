@@ -12,38 +12,7 @@ use crate::auth::{ApiCaller, Caller, MaybeUser};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
-use crate::web::{PageQuery, Paging};
-
-/// One page of a list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Paged<T> {
-    pub items: Vec<T>,
-    pub page: i64,
-    pub per_page: i64,
-    pub total: i64,
-}
-
-impl<T> Paged<T> {
-    fn of(items: Vec<T>, paging: Paging, total: i64) -> Paged<T> {
-        Paged {
-            items,
-            page: paging.page,
-            per_page: paging.per_page,
-            total,
-        }
-    }
-
-    /// Pages a short list held in memory.
-    fn slice(all: Vec<T>, paging: Paging) -> Paged<T> {
-        let total = all.len() as i64;
-        let items = all
-            .into_iter()
-            .skip(paging.offset() as usize)
-            .take(paging.per_page as usize)
-            .collect();
-        Paged::of(items, paging, total)
-    }
-}
+use crate::web::{PageQuery, Paged};
 
 async fn read<T, F>(state: &AppState, caller: Option<Caller>, slug: String, f: F) -> AppResult<T>
 where

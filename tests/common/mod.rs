@@ -571,3 +571,76 @@ impl TestApp {
         }
     }
 }
+
+/// Register fixtures: `own` has a draft and a partnership opportunity (with a barrier);
+/// `other` has a draft and a partnership opportunity.
+pub struct Opportunities {
+    pub own_draft: i64,
+    pub own_opp: i64,
+    pub own_barrier: i64,
+    pub other_draft: i64,
+    pub other_opp: i64,
+    pub other_draft_title: String,
+}
+
+impl TestApp {
+    pub fn opportunities(&self, t: &Tenants) -> Opportunities {
+        use metro_portal::opportunities::service::*;
+        let mut conn = self.db.get().unwrap();
+        let own = self.caller(t.own(Role::Staff));
+        let other = self.caller(t.other(Role::Staff));
+        let mine = Actor {
+            caller: &own,
+            ip: "",
+        };
+        let theirs = Actor {
+            caller: &other,
+            ip: "",
+        };
+        let input = |title: &str, visibility: &str| OpportunityInput {
+            title: title.into(),
+            summary: "Share it".into(),
+            service_area: "legal".into(),
+            kind: "shared_service".into(),
+            visibility: visibility.into(),
+            ..OpportunityInput::default()
+        };
+        let own_draft = create(&mut conn, &mine, &input("Our draft idea", "draft"))
+            .unwrap()
+            .id;
+        let own_opp = create(&mut conn, &mine, &input("Joint legal team", "partnership"))
+            .unwrap()
+            .id;
+        let own_barrier = add_barrier(
+            &mut conn,
+            &mine,
+            own_opp,
+            &BarrierInput {
+                category: "hr_tupe".into(),
+                description: "TUPE transfer".into(),
+                severity: "high".into(),
+                ..BarrierInput::default()
+            },
+        )
+        .unwrap();
+        let other_draft_title = "Confidential draft of the other council".to_string();
+        let other_draft = create(&mut conn, &theirs, &input(&other_draft_title, "draft"))
+            .unwrap()
+            .id;
+        let other_opp = create(
+            &mut conn,
+            &theirs,
+            &input("Their shared payroll", "partnership"),
+        )
+        .unwrap()
+        .id;
+        Opportunities {
+            own_draft,
+            own_opp,
+            own_barrier,
+            other_draft,
+            other_opp,
+            other_draft_title,
+        }
+    }
+}

@@ -39,8 +39,19 @@ struct Row {
     path: &'static str,
     body: &'static [(&'static str, &'static str)],
     expect: Expect,
-    /// Make the other organisation an observer of pub-ws first (for removals).
-    prepare: bool,
+    prepare: Prepare,
+}
+
+/// Something to put back before each request, so every caller meets the same state.
+#[derive(Clone, Copy, PartialEq)]
+enum Prepare {
+    Nothing,
+    /// The other organisation is an observer of pub-ws (for removals).
+    OtherObservesPubWs,
+    /// own_opp is back at "idea" (for moves).
+    OwnOpportunityIsAnIdea,
+    /// own has registered interest in other_opp (for withdrawals).
+    OwnInterestInOtherOpp,
 }
 
 fn row(
@@ -54,7 +65,7 @@ fn row(
         path,
         body,
         expect,
-        prepare: false,
+        prepare: Prepare::Nothing,
     }
 }
 fn page(path: &'static str, expect: Expect) -> Row {
@@ -376,7 +387,7 @@ fn rows() -> Vec<Row> {
             |w| if w == Partner { 403 } else { 303 },
         ),
         Row {
-            prepare: true,
+            prepare: Prepare::OtherObservesPubWs,
             ..form("/workspaces/pub-ws/members/{other}/remove", &[], |w| {
                 if w == Partner {
                     403
@@ -573,7 +584,7 @@ fn rows() -> Vec<Row> {
             },
         ),
         Row {
-            prepare: true,
+            prepare: Prepare::OtherObservesPubWs,
             ..row(
                 Delete,
                 "/api/v1/workspaces/pub-ws/members/{other}",
@@ -586,6 +597,269 @@ fn rows() -> Vec<Row> {
             )
         },
     ]);
+
+    // The opportunity register. Drafts are the lead organisation's alone: 404 for
+    // everyone else, platform admins included.
+    let lead_staff = |w: Who| match w {
+        OrgAdmin | Leader | Staff => 200,
+        Anonymous => 303,
+        _ => 403,
+    };
+    let lead_staff_form = |w: Who| match w {
+        Anonymous | OrgAdmin | Leader | Staff => 303,
+        _ => 403,
+    };
+    rows.extend([
+        page("/opportunities", ok_all),
+        page("/opportunities?q=legal&stage=idea&sort=savings", ok_all),
+        page("/opportunities?stage=nonsense", |_| 400),
+        page("/opportunities/new", |w| match w {
+            Anonymous => 303,
+            Platform => 403,
+            _ => 200,
+        }),
+        page("/opportunities/{own_draft}", |w| match w {
+            Anonymous | Platform => 404,
+            _ => 200,
+        }),
+        page("/opportunities/{other_draft}", |_| 404),
+        page("/opportunities/{other_opp}", |w| {
+            if w == Anonymous {
+                404
+            } else {
+                200
+            }
+        }),
+        page("/opportunities/{own_opp}/edit", lead_staff),
+        page("/opportunities/{other_draft}/edit", |w| {
+            if w == Anonymous {
+                303
+            } else {
+                404
+            }
+        }),
+        form(
+            "/opportunities",
+            &[
+                ("title", "Idea {n}"),
+                ("summary", "S"),
+                ("service_area", "legal"),
+                ("kind", "other"),
+                ("visibility", "draft"),
+            ],
+            |w| match w {
+                Platform => 403,
+                _ => 303,
+            },
+        ),
+        form(
+            "/opportunities/{own_opp}/edit",
+            &[
+                ("title", "Joint legal team"),
+                ("summary", "Edited {n}"),
+                ("service_area", "legal"),
+                ("kind", "shared_service"),
+                ("visibility", "partnership"),
+            ],
+            lead_staff_form,
+        ),
+        Row {
+            prepare: Prepare::OwnOpportunityIsAnIdea,
+            ..form(
+                "/opportunities/{own_opp}/transitions",
+                &[("to", "under_assessment")],
+                lead_staff_form,
+            )
+        },
+        form(
+            "/opportunities/{other_opp}/transitions",
+            &[("to", "under_assessment")],
+            |w| if w == Anonymous { 303 } else { 403 },
+        ),
+        form(
+            "/opportunities/{own_opp}/savings",
+            &[
+                ("financial_year", "2026/27"),
+                ("kind", "estimated"),
+                ("cashable", "yes"),
+                ("organisation_id", "{own}"),
+                ("amount", "£1,000"),
+            ],
+            lead_staff_form,
+        ),
+        form(
+            "/opportunities/{own_opp}/barriers",
+            &[
+                ("category", "legal"),
+                ("description", "Barrier {n}"),
+                ("severity", "low"),
+            ],
+            lead_staff_form,
+        ),
+        form(
+            "/opportunities/{own_opp}/barriers/{own_barrier}",
+            &[
+                ("category", "hr_tupe"),
+                ("description", "TUPE transfer"),
+                ("severity", "high"),
+                ("status", "mitigated"),
+            ],
+            lead_staff_form,
+        ),
+        form(
+            "/opportunities/{other_opp}/interest",
+            &[("note", "We want in {n}")],
+            |w| if w == Platform { 403 } else { 303 },
+        ),
+        form(
+            "/opportunities/{own_opp}/interest",
+            &[("note", "Ours already")],
+            |w| if w == Anonymous { 303 } else { 403 },
+        ),
+        form(
+            "/opportunities/{other_opp}/comments",
+            &[("body", "Comment {n}")],
+            form_anyone_signed_in,
+        ),
+        form(
+            "/opportunities/{other_draft}/comments",
+            &[("body", "Comment {n}")],
+            |w| if w == Anonymous { 303 } else { 404 },
+        ),
+        get("/api/v1/opportunities", ok_all),
+        get("/api/v1/opportunities?q=legal&per_page=5", ok_all),
+        get("/api/v1/opportunities?sort=sideways", |_| 422),
+        get("/api/v1/opportunities/{own_draft}", |w| match w {
+            Anonymous | Platform => 404,
+            _ => 200,
+        }),
+        get("/api/v1/opportunities/{other_draft}", |_| 404),
+        get("/api/v1/opportunities/{other_draft}/savings", |_| 404),
+        row(
+            Post,
+            "/api/v1/opportunities",
+            &[
+                ("title", "Api idea {n}"),
+                ("summary", "S"),
+                ("service_area", "waste"),
+                ("kind", "other"),
+            ],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 403,
+                _ => 201,
+            },
+        ),
+        row(
+            Patch,
+            "/api/v1/opportunities/{own_opp}",
+            &[("summary", "Patched {n}")],
+            |w| match w {
+                Anonymous => 401,
+                OrgAdmin | Leader | Staff => 200,
+                _ => 403,
+            },
+        ),
+        row(
+            Patch,
+            "/api/v1/opportunities/{other_draft}",
+            &[("summary", "Patched {n}")],
+            |w| if w == Anonymous { 401 } else { 404 },
+        ),
+        Row {
+            prepare: Prepare::OwnOpportunityIsAnIdea,
+            ..row(
+                Post,
+                "/api/v1/opportunities/{own_opp}/transitions",
+                &[("to", "under_assessment")],
+                |w| match w {
+                    Anonymous => 401,
+                    OrgAdmin | Leader | Staff => 200,
+                    _ => 403,
+                },
+            )
+        },
+        row(
+            Post,
+            "/api/v1/opportunities/{own_opp}/savings",
+            &[
+                ("financial_year", "2026/27"),
+                ("kind", "validated"),
+                ("cashable", "true"),
+                ("organisation_id", "{own}"),
+                ("amount", "£250.50"),
+            ],
+            |w| match w {
+                Anonymous => 401,
+                OrgAdmin | Leader | Staff => 201,
+                _ => 403,
+            },
+        ),
+        row(
+            Post,
+            "/api/v1/opportunities/{own_opp}/barriers",
+            &[
+                ("category", "it_data"),
+                ("description", "Api barrier {n}"),
+                ("severity", "medium"),
+            ],
+            |w| match w {
+                Anonymous => 401,
+                OrgAdmin | Leader | Staff => 201,
+                _ => 403,
+            },
+        ),
+        row(
+            Patch,
+            "/api/v1/opportunities/{own_opp}/barriers/{own_barrier}",
+            &[("status", "closed")],
+            |w| match w {
+                Anonymous => 401,
+                OrgAdmin | Leader | Staff => 200,
+                _ => 403,
+            },
+        ),
+        row(
+            Post,
+            "/api/v1/opportunities/{other_opp}/endorsements",
+            &[("note", "Api interest {n}")],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 403,
+                _ => 200,
+            },
+        ),
+        Row {
+            prepare: Prepare::OwnInterestInOtherOpp,
+            ..row(
+                Delete,
+                "/api/v1/opportunities/{other_opp}/endorsements",
+                &[],
+                |w| match w {
+                    Anonymous => 401,
+                    Platform => 403,
+                    _ => 204,
+                },
+            )
+        },
+        row(
+            Post,
+            "/api/v1/opportunities/{other_opp}/comments",
+            &[("body", "Api comment {n}")],
+            |w| if w == Anonymous { 401 } else { 201 },
+        ),
+    ]);
+    for path in [
+        "transitions",
+        "savings",
+        "barriers",
+        "endorsements",
+        "comments",
+    ] {
+        let path: &'static str =
+            Box::leak(format!("/api/v1/opportunities/{{other_opp}}/{path}").into_boxed_str());
+        rows.push(get(path, |w| if w == Anonymous { 404 } else { 200 }));
+    }
     rows
 }
 
@@ -613,17 +887,20 @@ async fn callers(app: &TestApp, t: &Tenants) -> Callers {
     Callers { browsers, tokens }
 }
 
-/// A JSON body from form-like pairs: whole numbers become numbers.
+/// A JSON body from form-like pairs: whole numbers become numbers, true/false booleans.
 fn json_body(fields: &[(String, String)]) -> serde_json::Value {
     let map: serde_json::Map<String, serde_json::Value> = fields
         .iter()
         .map(|(k, v)| {
-            (
-                k.clone(),
-                v.parse::<i64>()
+            let value = match v.as_str() {
+                "true" => json!(true),
+                "false" => json!(false),
+                _ => v
+                    .parse::<i64>()
                     .map(|n| json!(n))
                     .unwrap_or_else(|_| json!(v)),
-            )
+            };
+            (k.clone(), value)
         })
         .collect();
     serde_json::Value::Object(map)
@@ -636,11 +913,13 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
     let own_target = app.create_user(t.own, Role::Staff);
     let other_target = app.create_user(t.other, Role::Staff);
     let fx = app.workspaces(&t);
+    let ox = app.opportunities(&t);
     let callers = callers(&app, &t).await;
     // Nothing of the other organisation's people or private workspace may show.
     let mut secrets: Vec<String> = t.other_users.iter().map(|u| u.email.clone()).collect();
     secrets.push(other_target.email.clone());
     secrets.push(fx.secret_title.clone());
+    secrets.push(ox.other_draft_title.clone());
     let mut n = 0;
     let mut failures = Vec::new();
 
@@ -660,20 +939,14 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
                     .replace("{milestone}", &fx.milestone.to_string())
                     .replace("{outcome}", &fx.outcome.to_string())
                     .replace("{measure}", &fx.measure.to_string())
+                    .replace("{own_draft}", &ox.own_draft.to_string())
+                    .replace("{own_opp}", &ox.own_opp.to_string())
+                    .replace("{own_barrier}", &ox.own_barrier.to_string())
+                    .replace("{other_draft}", &ox.other_draft.to_string())
+                    .replace("{other_opp}", &ox.other_opp.to_string())
                     .replace("{n}", &n.to_string())
             };
-            if row.prepare {
-                let mut conn = app.db.get().unwrap();
-                let ws =
-                    metro_portal::workspaces::queries::find_by_slug(&mut conn, "pub-ws").unwrap();
-                metro_portal::workspaces::queries::set_member(
-                    &mut conn,
-                    ws.id,
-                    t.other,
-                    metro_portal::workspaces::model::MemberRole::Observer,
-                )
-                .unwrap();
-            }
+            prepare(&app, &t, &ox, row.prepare);
             let path = fill(row.path);
             let fields: Vec<(String, String)> = row
                 .body
@@ -740,6 +1013,51 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
         "authorisation matrix failures:\n{}",
         failures.join("\n")
     );
+}
+
+fn prepare(app: &TestApp, t: &Tenants, ox: &crate::common::Opportunities, what: Prepare) {
+    use diesel::prelude::*;
+    use metro_portal::schema::{endorsements, opportunities};
+    let mut conn = app.db.get().unwrap();
+    match what {
+        Prepare::Nothing => {}
+        Prepare::OtherObservesPubWs => {
+            let ws = metro_portal::workspaces::queries::find_by_slug(&mut conn, "pub-ws").unwrap();
+            metro_portal::workspaces::queries::set_member(
+                &mut conn,
+                ws.id,
+                t.other,
+                metro_portal::workspaces::model::MemberRole::Observer,
+            )
+            .unwrap();
+        }
+        Prepare::OwnOpportunityIsAnIdea => {
+            diesel::update(opportunities::table.find(ox.own_opp))
+                .set(opportunities::stage.eq("idea"))
+                .execute(&mut conn)
+                .unwrap();
+        }
+        Prepare::OwnInterestInOtherOpp => {
+            let exists: i64 = endorsements::table
+                .filter(endorsements::opportunity_id.eq(ox.other_opp))
+                .filter(endorsements::organisation_id.eq(t.own))
+                .count()
+                .get_result(&mut conn)
+                .unwrap();
+            if exists == 0 {
+                diesel::insert_into(endorsements::table)
+                    .values((
+                        endorsements::opportunity_id.eq(ox.other_opp),
+                        endorsements::organisation_id.eq(t.own),
+                        endorsements::user_id.eq(t.own(Role::Staff).id),
+                        endorsements::note.eq(""),
+                        endorsements::created_at.eq(metro_portal::db::now()),
+                    ))
+                    .execute(&mut conn)
+                    .unwrap();
+            }
+        }
+    }
 }
 
 fn method(kind: Kind) -> &'static str {
