@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod authz_matrix;
 mod csrf;
+mod opportunities;
 mod platform;
 mod sessions;
 mod workspaces;

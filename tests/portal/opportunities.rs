@@ -1,0 +1,539 @@
+//! The register through the real stack: the pipeline's moves, exact pence, drafts hidden
+//! everywhere, search that answers the same on both engines, filters with totals, interest.
+
+use crate::common::{spawn_app, TestApp, TestUser};
+use diesel::prelude::*;
+use metro_portal::opportunities::model::Stage;
+use metro_portal::organisations::OrgKind;
+use metro_portal::schema::{audit_log, events, opportunities, savings};
+use metro_portal::users::Role;
+use serde_json::{json, Value};
+
+struct Setup {
+    app: TestApp,
+    lead: TestUser,
+    lead_token: String,
+    other_token: String,
+    own: i64,
+    other: i64,
+}
+
+async fn setup() -> Setup {
+    let app = spawn_app().await;
+    let own = app.create_org("derby", OrgKind::CityCouncil);
+    let other = app.create_org("nottingham", OrgKind::CityCouncil);
+    let lead = app.create_user(own, Role::Staff);
+    let other_user = app.create_user(other, Role::Staff);
+    let lead_token = app.token(&lead).await;
+    let other_token = app.token(&other_user).await;
+    Setup {
+        app,
+        lead,
+        lead_token,
+        other_token,
+        own,
+        other,
+    }
+}
+
+impl Setup {
+    async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let res = self
+            .app
+            .api()
+            .post(self.app.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        let res = self.app.api_get(token, path).await;
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn log(&self, title: &str, summary: &str, visibility: &str) -> i64 {
+        let body = json!({ "title": title, "summary": summary, "service_area": "procurement", "kind": "joint_procurement", "visibility": visibility });
+        let (status, o) = self
+            .post(&self.lead_token, "/api/v1/opportunities", body)
+            .await;
+        assert_eq!(status, 201, "{o}");
+        o["id"].as_i64().unwrap()
+    }
+
+    fn set_stage(&self, id: i64, stage: Stage) {
+        let mut conn = self.app.db.get().unwrap();
+        diesel::update(opportunities::table.find(id))
+            .set(opportunities::stage.eq(stage.as_str()))
+            .execute(&mut conn)
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn references_are_unique_and_stable() {
+    let s = setup().await;
+    let a = s.log("First", "One", "partnership").await;
+    let b = s.log("Second", "Two", "partnership").await;
+    let (_, first) = s
+        .get(&s.lead_token, &format!("/api/v1/opportunities/{a}"))
+        .await;
+    let (_, second) = s
+        .get(&s.lead_token, &format!("/api/v1/opportunities/{b}"))
+        .await;
+    assert_eq!(first["reference"], "OPP-0001");
+    assert_eq!(second["reference"], "OPP-0002");
+    assert_eq!(first["stage"], "idea");
+    let res = s
+        .app
+        .api()
+        .patch(s.app.url(&format!("/api/v1/opportunities/{a}")))
+        .bearer_auth(&s.lead_token)
+        .json(&json!({ "title": "First, renamed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (_, again) = s
+        .get(&s.lead_token, &format!("/api/v1/opportunities/{a}"))
+        .await;
+    assert_eq!(again["reference"], "OPP-0001");
+}
+
+#[tokio::test]
+async fn every_pipeline_move_is_allowed_or_refused_as_the_rules_say() {
+    let s = setup().await;
+    let id = s.log("Shared legal team", "Lawyers", "partnership").await;
+    let path = format!("/api/v1/opportunities/{id}/transitions");
+    for from in Stage::ALL {
+        for to in Stage::ALL {
+            s.set_stage(id, *from);
+            let (status, body) = s
+                .post(
+                    &s.lead_token,
+                    &path,
+                    json!({ "to": to.as_str(), "note": "Agreed at the programme board" }),
+                )
+                .await;
+            if from.can_move_to(*to) {
+                assert_eq!(status, 200, "{from:?} → {to:?}: {body}");
+                assert_eq!(body["stage"], to.as_str());
+            } else {
+                assert_eq!(status, 422, "{from:?} → {to:?} should be refused");
+                assert!(body["fields"]["to"]
+                    .as_str()
+                    .unwrap()
+                    .contains("cannot move"));
+            }
+        }
+    }
+    // Declining needs a reason.
+    s.set_stage(id, Stage::Idea);
+    let (status, body) = s
+        .post(&s.lead_token, &path, json!({ "to": "declined" }))
+        .await;
+    assert_eq!(status, 422);
+    assert!(body["fields"]["note"].is_string());
+    // Each accepted move is on the timeline with who and the note.
+    let (_, timeline) = s.get(&s.lead_token, &path).await;
+    let moves = timeline["items"].as_array().unwrap().len()
+        + (timeline["total"].as_i64().unwrap() as usize
+            - timeline["items"].as_array().unwrap().len());
+    let allowed: usize = Stage::ALL.iter().map(|s| s.next().len()).sum();
+    assert_eq!(moves, allowed);
+    assert_eq!(
+        timeline["items"][0]["note"],
+        "Agreed at the programme board"
+    );
+    assert_eq!(timeline["items"][0]["actor_user_id"], s.lead.id);
+    // Only the lead organisation moves it; others may propose in a comment.
+    let (status, _) = s
+        .post(&s.other_token, &path, json!({ "to": "under_assessment" }))
+        .await;
+    assert_eq!(status, 403);
+    let (status, comment) = s
+        .post(
+            &s.other_token,
+            &format!("/api/v1/opportunities/{id}/comments"),
+            json!({ "body": "Ready for assessment?", "proposed_stage": "under_assessment" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{comment}");
+    assert_eq!(comment["proposed_stage"], "under_assessment");
+}
+
+#[tokio::test]
+async fn money_is_exact_pence_and_never_a_float() {
+    let s = setup().await;
+    let id = s
+        .log("Joint energy", "Gas and electricity", "partnership")
+        .await;
+    let path = format!("/api/v1/opportunities/{id}/savings");
+    for amount in ["£0.10", "£0.20"] {
+        let (status, body) = s.post(&s.lead_token, &path, json!({ "financial_year": "2026/27", "kind": "estimated", "cashable": true, "organisation_id": s.own, "amount": amount })).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = s.post(&s.lead_token, &path, json!({ "financial_year": "2026/27", "kind": "realised", "cashable": false, "organisation_id": s.other, "amount": "£1,234.56", "one_off_cost": "£99.99" })).await;
+    assert_eq!(status, 201);
+    assert_eq!(body["amount_pence"], 123456);
+    assert_eq!(body["one_off_cost_pence"], 9999);
+    let before = s.app.count("savings");
+    for bad in ["12.345", "£1.2.3", "-5", "ten pounds", "1e3", ""] {
+        let (status, body) = s.post(&s.lead_token, &path, json!({ "financial_year": "2026/27", "kind": "estimated", "cashable": true, "organisation_id": s.own, "amount": bad })).await;
+        assert_eq!(status, 422, "{bad}");
+        assert!(body["fields"]["amount"].is_string(), "{bad}");
+    }
+    let (status, body) = s.post(&s.lead_token, &path, json!({ "financial_year": "2026/28", "kind": "guessed", "organisation_id": 999999, "amount": "1" })).await;
+    assert_eq!(status, 422);
+    for field in ["financial_year", "kind", "cashable", "organisation_id"] {
+        assert!(body["fields"][field].is_string(), "{field}: {body}");
+    }
+    assert_eq!(s.app.count("savings"), before);
+    let (_, detail) = s
+        .get(&s.lead_token, &format!("/api/v1/opportunities/{id}"))
+        .await;
+    assert_eq!(detail["totals"]["estimated"], 30);
+    assert_eq!(detail["totals"]["realised"], 123456);
+    assert_eq!(detail["totals"]["cashable_realised"], 0);
+    let mut conn = s.app.db.get().unwrap();
+    let stored: Vec<i64> = savings::table
+        .filter(savings::opportunity_id.eq(id))
+        .order(savings::id)
+        .select(savings::amount_pence)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(stored, vec![10, 20, 123456]);
+    // The page shows pounds and pence.
+    let browser = s.app.signed_in(&s.lead).await;
+    let (_, html) = browser.get_html(&format!("/opportunities/{id}")).await;
+    assert!(html.contains("£1,234.56") && html.contains("£0.30"));
+}
+
+#[tokio::test]
+async fn drafts_stay_inside_the_lead_organisation_everywhere() {
+    let s = setup().await;
+    let draft = s
+        .log("Secret archive merger", "Draft thinking", "draft")
+        .await;
+    let shared = s
+        .log("Shared archive service", "Archive for both", "partnership")
+        .await;
+    // The lead organisation sees both, in the list, in search and by id.
+    let (_, list) = s
+        .get(&s.lead_token, "/api/v1/opportunities?q=archive")
+        .await;
+    assert_eq!(list["total"], 2);
+    // Everyone else: not in the list, not in search, not by id, not its sub-resources.
+    let (_, list) = s
+        .get(&s.other_token, "/api/v1/opportunities?q=archive")
+        .await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["id"], shared);
+    let (_, list) = s
+        .get(&s.other_token, "/api/v1/opportunities?q=secret")
+        .await;
+    assert_eq!(list["total"], 0);
+    for path in [
+        "",
+        "/savings",
+        "/barriers",
+        "/comments",
+        "/transitions",
+        "/endorsements",
+    ] {
+        let (status, _) = s
+            .get(
+                &s.other_token,
+                &format!("/api/v1/opportunities/{draft}{path}"),
+            )
+            .await;
+        assert_eq!(status, 404, "{path}");
+    }
+    let anon = s
+        .app
+        .api()
+        .get(s.app.url("/api/v1/opportunities?q=archive"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(anon["total"], 0, "partnership and drafts are not public");
+    let browser = s.app.browser();
+    let (_, html) = browser.get_html("/opportunities?q=secret").await;
+    assert!(!html.contains("Secret archive merger"));
+    // Published, it appears.
+    let res = s
+        .app
+        .api()
+        .patch(s.app.url(&format!("/api/v1/opportunities/{draft}")))
+        .bearer_auth(&s.lead_token)
+        .json(&json!({ "visibility": "public" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let anon = s
+        .app
+        .api()
+        .get(s.app.url("/api/v1/opportunities?q=secret"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(anon["total"], 1);
+}
+
+#[tokio::test]
+async fn search_matches_words_and_prefixes_in_titles_summaries_and_barriers_alike_on_both_engines()
+{
+    let s = setup().await;
+    let legal = s
+        .log(
+            "Joint legal services",
+            "One legal team for both cities",
+            "partnership",
+        )
+        .await;
+    let procure = s
+        .log(
+            "Highways procurement framework",
+            "Resurfacing across the alliance",
+            "partnership",
+        )
+        .await;
+    let colo = s
+        .log(
+            "Co-location of customer services",
+            "One front desk",
+            "partnership",
+        )
+        .await;
+    let (status, _) = s.post(&s.lead_token, &format!("/api/v1/opportunities/{legal}/barriers"), json!({ "category": "hr_tupe", "description": "HR/TUPE transfer of 14 lawyers", "severity": "high" })).await;
+    assert_eq!(status, 201);
+    let ids = |v: &Value| -> Vec<i64> {
+        let mut ids: Vec<i64> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect();
+        ids.sort();
+        ids
+    };
+    for (query, expected) in [
+        ("legal", vec![legal]),
+        ("procure", vec![procure]),
+        ("tupe", vec![legal]),
+        ("hr/tupe lawyers", vec![legal]),
+        ("co-location", vec![colo]),
+        ("LOCATION", vec![colo]),
+        ("one", vec![legal, colo]),
+        ("cure", vec![]),
+        ("legal resurfacing", vec![]),
+        ("'; DROP TABLE opportunities; --", vec![]),
+        ("\"unbalanced", vec![]),
+    ] {
+        let (status, list) = s
+            .get(
+                &s.lead_token,
+                &format!("/api/v1/opportunities?q={}", urlencode(query)),
+            )
+            .await;
+        assert_eq!(status, 200, "{query}");
+        assert_eq!(ids(&list), expected, "{query}");
+    }
+}
+
+fn urlencode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn filters_sorting_and_totals_of_the_view() {
+    let s = setup().await;
+    let small = s.log("Small saving", "A", "partnership").await;
+    let big = s.log("Big saving", "B", "partnership").await;
+    let blocked = s.log("Blocked idea", "C", "partnership").await;
+    for (id, amount) in [(small, "£1,000"), (big, "£50,000"), (blocked, "£5,000")] {
+        s.post(&s.lead_token, &format!("/api/v1/opportunities/{id}/savings"), json!({ "financial_year": "2026/27", "kind": "estimated", "cashable": true, "organisation_id": s.own, "amount": amount })).await;
+    }
+    s.post(
+        &s.lead_token,
+        &format!("/api/v1/opportunities/{blocked}/barriers"),
+        json!({ "category": "governance", "description": "No sign-off", "severity": "high" }),
+    )
+    .await;
+    s.post(
+        &s.lead_token,
+        &format!("/api/v1/opportunities/{big}/transitions"),
+        json!({ "to": "under_assessment" }),
+    )
+    .await;
+
+    let (_, sorted) = s
+        .get(&s.lead_token, "/api/v1/opportunities?sort=savings")
+        .await;
+    let order: Vec<i64> = sorted["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, vec![big, blocked, small]);
+    assert_eq!(sorted["totals"]["estimated"], 5_600_000);
+
+    let (_, high) = s
+        .get(&s.lead_token, "/api/v1/opportunities?barriers=open_high")
+        .await;
+    assert_eq!(high["total"], 1);
+    assert_eq!(high["items"][0]["id"], blocked);
+    assert_eq!(high["totals"]["estimated"], 500_000);
+
+    let (_, staged) = s
+        .get(
+            &s.lead_token,
+            "/api/v1/opportunities?stage=under_assessment",
+        )
+        .await;
+    assert_eq!(staged["total"], 1);
+    let (_, led) = s
+        .get(
+            &s.lead_token,
+            &format!("/api/v1/opportunities?lead={}", s.other),
+        )
+        .await;
+    assert_eq!(led["total"], 0);
+    let (_, paged) = s
+        .get(
+            &s.lead_token,
+            "/api/v1/opportunities?per_page=2&page=2&sort=reference",
+        )
+        .await;
+    assert_eq!(paged["items"].as_array().unwrap().len(), 1);
+    assert_eq!(paged["items"][0]["id"], blocked);
+    assert_eq!(paged["total"], 3);
+    for bad in [
+        "stage=someday",
+        "sort=sideways",
+        "lead=derby",
+        "service_area=space",
+    ] {
+        let (status, body) = s
+            .get(&s.lead_token, &format!("/api/v1/opportunities?{bad}"))
+            .await;
+        assert_eq!(status, 422, "{bad}");
+        assert_eq!(body["error"], "validation_failed");
+    }
+    // The page shows the same totals.
+    let (_, html) = s
+        .app
+        .signed_in(&s.lead)
+        .await
+        .get_html("/opportunities?barriers=open_high")
+        .await;
+    assert!(html.contains("£5,000.00") && html.contains("1 opportunity<"));
+}
+
+#[tokio::test]
+async fn other_organisations_register_interest_once_and_may_withdraw() {
+    let s = setup().await;
+    let id = s.log("Shared payroll", "One payroll", "partnership").await;
+    let path = format!("/api/v1/opportunities/{id}/endorsements");
+    let (status, _) = s
+        .post(&s.lead_token, &path, json!({ "note": "Our own" }))
+        .await;
+    assert_eq!(status, 403);
+    let (status, list) = s
+        .post(&s.other_token, &path, json!({ "note": "We want in" }))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (_, list) = s
+        .post(
+            &s.other_token,
+            &path,
+            json!({ "note": "We really want in" }),
+        )
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["note"], "We really want in");
+    let (_, html) = s
+        .app
+        .signed_in(&s.lead)
+        .await
+        .get_html(&format!("/opportunities/{id}"))
+        .await;
+    assert!(html.contains("We really want in") && html.contains("Org nottingham"));
+    let res = s
+        .app
+        .api()
+        .delete(s.app.url(&path))
+        .bearer_auth(&s.other_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let res = s
+        .app
+        .api()
+        .delete(s.app.url(&path))
+        .bearer_auth(&s.other_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn each_change_writes_an_event_and_an_audit_row_and_bad_input_writes_nothing() {
+    let s = setup().await;
+    let id = s.log("Shared audit", "Internal audit", "partnership").await;
+    s.post(
+        &s.lead_token,
+        &format!("/api/v1/opportunities/{id}/transitions"),
+        json!({ "to": "under_assessment", "note": "Go" }),
+    )
+    .await;
+    let mut conn = s.app.db.get().unwrap();
+    let kinds: Vec<String> = events::table
+        .filter(events::target_kind.eq("opportunity"))
+        .order(events::id)
+        .select(events::kind)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(kinds, vec!["opportunity.created", "opportunity.moved"]);
+    let audited: Vec<String> = audit_log::table
+        .filter(audit_log::target_kind.eq("opportunity"))
+        .order(audit_log::id)
+        .select(audit_log::action)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(audited, kinds);
+    let (events_before, opportunities_before) =
+        (s.app.count("events"), s.app.count("opportunities"));
+    let (status, body) = s.post(&s.lead_token, "/api/v1/opportunities", json!({ "title": "", "service_area": "space", "kind": "vibes", "visibility": "secret", "partners": [999999] })).await;
+    assert_eq!(status, 422);
+    for field in [
+        "title",
+        "summary",
+        "service_area",
+        "kind",
+        "visibility",
+        "partners",
+    ] {
+        assert!(body["fields"][field].is_string(), "{field}: {body}");
+    }
+    assert_eq!(
+        (s.app.count("events"), s.app.count("opportunities")),
+        (events_before, opportunities_before)
+    );
+}
