@@ -339,6 +339,82 @@ try {
     const res = await anon.goto(BASE + "/workspaces/em-highways-alliance");
     assert(res.status() === 404, `it answered ${res.status()}`);
   });
+
+  // The opportunity register, as a Derby officer (lead of drafts and partnership ideas).
+  const derby = await newPage();
+  await check("a council officer signs in with the keyboard alone", () => keyboardSignIn(derby, "staff@derby.example"));
+  const apiAs = async (path) => (await derby.request.get(BASE + "/api/v1" + path)).json();
+  const ownOpp = (await apiAs("/opportunities?lead=1&sort=reference")).items[0].id;
+  for (const [path, label] of [
+    ["/opportunities", "register"],
+    ["/opportunities?q=tupe&barriers=open_high&sort=savings", "register_filtered"],
+    ["/opportunities/new", "opportunity_new"],
+    [`/opportunities/${ownOpp}`, "opportunity"],
+    [`/opportunities/${ownOpp}/edit`, "opportunity_edit"],
+  ]) {
+    await check(`${path} passes axe`, () => page_axe(derby, path, label));
+  }
+  await check("the idea form shows its errors accessibly", async () => {
+    await derby.goto(BASE + "/opportunities/new");
+    await derby.click("main form button[type=submit]");
+    await derby.waitForSelector("[data-error-summary]");
+    await axe(derby, "opportunity_new_errors");
+  });
+  await check("an idea is logged, moved to under assessment and given a saving with the keyboard alone", async () => {
+    await derby.goto(BASE + "/opportunities");
+    await tabTo(derby, 'a[href="/opportunities/new"]');
+    await Promise.all([derby.waitForURL(/\/opportunities\/new$/), derby.keyboard.press("Enter")]);
+    await tabTo(derby, "#title");
+    await derby.keyboard.type("Shared pest control service");
+    await derby.keyboard.press("Tab");
+    await derby.keyboard.type("One pest control team for both cities.");
+    await derby.keyboard.press("Tab");
+    await derby.keyboard.type("Other");
+    await derby.keyboard.press("Tab");
+    await derby.keyboard.type("Shared service");
+    const chosen = await derby.evaluate(() => [document.getElementById("service_area").value, document.getElementById("kind").value]);
+    assert(chosen[0] === "other" && chosen[1] === "shared_service", `typing chose ${chosen}`);
+    await tabTo(derby, "#partner-2");
+    await derby.keyboard.press("Space");
+    await tabTo(derby, "#visibility");
+    await derby.keyboard.type("Partnership");
+    await tabTo(derby, "main form button[type=submit]");
+    await derby.keyboard.press("Enter");
+    await derby.waitForSelector(".notification-banner");
+    assert((await derby.textContent("main")).includes("has been logged"), "no confirmation");
+    assert((await derby.textContent("main")).includes("Nottingham City Council"), "the partner was not ticked");
+    await tabTo(derby, "#to");
+    await derby.keyboard.type("Under assessment");
+    await tabTo(derby, 'form[action$="/transitions"] button[type=submit]');
+    await derby.keyboard.press("Enter");
+    await derby.waitForSelector(".notification-banner");
+    assert((await derby.textContent(".timeline")).includes("Idea → Under assessment"), "the move is not on the timeline");
+    await tabTo(derby, "#savings ~ details summary");
+    await derby.keyboard.press("Enter");
+    await tabTo(derby, "#amount");
+    await derby.keyboard.type("£12,500.50");
+    await tabTo(derby, "#cashable-yes");
+    await derby.keyboard.press("Space");
+    await tabTo(derby, 'form[action$="/savings"] button[type=submit]');
+    await derby.keyboard.press("Enter");
+    await derby.waitForSelector(".notification-banner");
+    assert((await derby.textContent("#savings ~ table")).includes("£12,500.50"), "the saving is not shown");
+    await axe(derby, "opportunity_after_keyboard");
+  });
+  await check("a form error on the opportunity page is shown accessibly", async () => {
+    await derby.goto(BASE + `/opportunities/${ownOpp}`);
+    await derby.click("#savings ~ details summary");
+    await derby.fill("#amount", "12.345");
+    await derby.click('form[action$="/savings"] button[type=submit]');
+    await derby.waitForSelector("[data-error-summary]");
+    assert((await derby.textContent("[data-error-summary]")).includes("two decimal places"), "no pence error");
+    await axe(derby, "opportunity_saving_error");
+  });
+  const partner = await newPage();
+  await check("a partner organisation's page passes axe", async () => {
+    await keyboardSignIn(partner, "staff@nottingham.example");
+    await page_axe(partner, `/opportunities/${ownOpp}`, "opportunity_as_partner");
+  });
 } finally {
   await browser.close();
 }
