@@ -43,6 +43,7 @@ use utoipa::{Modify, OpenApi};
         crate::workspaces::api::list_readings,
         crate::workspaces::api::create_reading,
         crate::opportunities::api::list,
+        crate::opportunities::export::api_export,
         crate::opportunities::api::create,
         crate::opportunities::api::show,
         crate::opportunities::api::update,

@@ -92,7 +92,15 @@ pub async fn list(
     let caller = user.0;
     let listing = state
         .db
-        .run(move |conn| Ok(queries::list(conn, caller.as_ref(), &filter, sort, paging)?))
+        .run(move |conn| {
+            Ok(queries::list(
+                conn,
+                caller.as_ref(),
+                &filter,
+                sort,
+                Some(paging),
+            )?)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(OpportunityList {
         items: listing
@@ -638,6 +646,7 @@ pub async fn create_comment(
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
+        .service(super::export::api_export)
         .service(create)
         .service(show)
         .service(update)

@@ -2,6 +2,7 @@
 //! savings, barriers, interest from other organisations, comments and search.
 
 pub mod api;
+pub mod export;
 pub mod model;
 pub mod pages;
 pub mod queries;

@@ -69,7 +69,7 @@ impl RegisterQuery {
     }
 
     /// The same query again, without the page, for pagination links.
-    fn base_link(&self) -> String {
+    pub fn base_link(&self) -> String {
         let pairs: Vec<(&str, &str)> = [
             ("q", &self.q),
             ("stage", &self.stage),
@@ -149,7 +149,7 @@ pub async fn register(page: Page, query: web::Query<RegisterQuery>) -> AppResult
         .state()
         .db
         .run(move |conn| {
-            let listing = queries::list(conn, caller.as_ref(), &filter, sort, paging)?;
+            let listing = queries::list(conn, caller.as_ref(), &filter, sort, Some(paging))?;
             Ok((listing, choices(conn, caller.as_ref())?))
         })
         .await?;
@@ -204,6 +204,7 @@ pub async fn register(page: Page, query: web::Query<RegisterQuery>) -> AppResult
             "themes": options(themes, &selected(&q.theme)),
             "open_high": present(&q.barriers) == Some("open_high"),
             "sorts": sorts,
+            "export_query": q.base_link().split_once('?').map(|(_, query)| format!("?{query}")).unwrap_or_default(),
         }),
     )
 }
@@ -714,6 +715,7 @@ pub async fn comment(
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(register)
+        .service(super::export::page_export)
         .service(new_page)
         .service(create)
         .service(show)

@@ -186,7 +186,7 @@ pub fn list(
     caller: Option<&Caller>,
     filter: &Filter,
     sort: Sort,
-    paging: Paging,
+    paging: Option<Paging>,
 ) -> QueryResult<Listing> {
     let ids: Vec<i64> = visible(conn, caller, filter)
         .select(opportunities::id)
@@ -213,11 +213,12 @@ pub fn list(
             opportunities::id.asc(),
         )),
     };
-    let page: Vec<Opportunity> = query
-        .limit(paging.per_page)
-        .offset(paging.offset())
-        .select(Opportunity::as_select())
-        .load(conn)?;
+    // Without paging: the whole view (exports).
+    let query = match paging {
+        Some(p) => query.limit(p.per_page).offset(p.offset()),
+        None => query,
+    };
+    let page: Vec<Opportunity> = query.select(Opportunity::as_select()).load(conn)?;
     let page_ids: Vec<i64> = page.iter().map(|o| o.id).collect();
     let lead_ids: Vec<i64> = page.iter().map(|o| o.lead_organisation_id).collect();
     let leads: HashMap<i64, String> = organisations::table

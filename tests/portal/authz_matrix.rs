@@ -727,6 +727,10 @@ fn rows() -> Vec<Row> {
             |w| if w == Anonymous { 303 } else { 404 },
         ),
         get("/api/v1/opportunities", ok_all),
+        get("/api/v1/opportunities/export.csv", ok_all),
+        get("/api/v1/opportunities/export.xlsx?q=legal", ok_all),
+        get("/api/v1/opportunities/export.json?stage=idea", ok_all),
+        page("/opportunities/export.csv?sort=reference", ok_all),
         get("/api/v1/opportunities?q=legal&per_page=5", ok_all),
         get("/api/v1/opportunities?sort=sideways", |_| 422),
         get("/api/v1/opportunities/{own_draft}", |w| match w {

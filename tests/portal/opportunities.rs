@@ -537,3 +537,96 @@ async fn each_change_writes_an_event_and_an_audit_row_and_bad_input_writes_nothi
         (events_before, opportunities_before)
     );
 }
+
+#[tokio::test]
+async fn exports_follow_the_filters_hide_drafts_and_cannot_run_formulas() {
+    let s = setup().await;
+    s.log(
+        "=HYPERLINK(\"http://evil.example\",\"Click\")",
+        "Shared grounds maintenance",
+        "partnership",
+    )
+    .await;
+    let draft = s.log("Private draft idea", "Secret", "draft").await;
+    let shared = s.log("Shared grounds team", "Grounds", "partnership").await;
+    s.post(&s.lead_token, &format!("/api/v1/opportunities/{shared}/savings"), json!({ "financial_year": "2026/27", "kind": "estimated", "cashable": true, "organisation_id": s.own, "amount": "£1,234.56" })).await;
+
+    // The other organisation's export: no draft, formulas defused, exact pounds.
+    let res = s
+        .app
+        .api_get(
+            &s.other_token,
+            "/api/v1/opportunities/export.csv?q=grounds&sort=reference",
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF], "a UTF-8 byte-order mark");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "reference");
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(records.len(), 2);
+    assert!(
+        records[0][1].starts_with("'="),
+        "formula defused: {:?}",
+        &records[0][1]
+    );
+    assert_eq!(&records[1][1], "Shared grounds team");
+    assert_eq!(&records[1][10], "1234.56");
+    assert!(!text.contains("Private draft idea"));
+
+    let json: Value = s
+        .app
+        .api_get(&s.other_token, "/api/v1/opportunities/export.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(json
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["reference"] != format!("OPP-{draft:04}")));
+    let json: Value = s
+        .app
+        .api_get(
+            &s.lead_token,
+            "/api/v1/opportunities/export.json?sort=reference",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 3);
+    assert_eq!(json[2]["estimated_savings_pence"], 123456);
+
+    let res = s
+        .app
+        .api_get(&s.lead_token, "/api/v1/opportunities/export.xlsx")
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(&res.bytes().await.unwrap()[..2], b"PK");
+    assert_eq!(
+        s.app
+            .api_get(&s.lead_token, "/api/v1/opportunities/export.exe")
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        s.app
+            .api_get(
+                &s.lead_token,
+                "/api/v1/opportunities/export.csv?stage=later"
+            )
+            .await
+            .status(),
+        422
+    );
+}

@@ -1,0 +1,292 @@
+//! Export of the register's current filtered view as CSV, XLSX or JSON. The columns are
+//! the import template's, with stored codes, so an export can be edited and imported back.
+//! Cells are safe to open in spreadsheet software: nothing is written as a formula.
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{get, web, HttpResponse};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::pages::RegisterQuery;
+use super::queries::{self, ListItem};
+use crate::auth::{Caller, MaybeUser};
+use crate::db::{now, rfc3339, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::schema::{opportunity_partners, organisations, workspaces};
+use crate::state::AppState;
+
+/// The columns, in order: also the import template's headers.
+pub const COLUMNS: &[&str] = &[
+    "reference",
+    "title",
+    "summary",
+    "service_area",
+    "type",
+    "stage",
+    "visibility",
+    "lead_organisation",
+    "partners",
+    "theme",
+    "estimated_savings",
+    "validated_savings",
+    "realised_savings",
+    "open_high_barriers",
+    "updated_at",
+];
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub reference: String,
+    pub title: String,
+    pub summary: String,
+    pub service_area: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub stage: String,
+    pub visibility: String,
+    pub lead_organisation: String,
+    /// Organisation short names, separated by ";".
+    pub partners: String,
+    /// Workspace short name.
+    pub theme: String,
+    pub estimated_savings_pence: i64,
+    pub validated_savings_pence: i64,
+    pub realised_savings_pence: i64,
+    pub open_high_barriers: i64,
+    pub updated_at: String,
+}
+
+/// Pence as an exact decimal in pounds: 123456 → "1234.56".
+pub fn pounds(pence: i64) -> String {
+    format!(
+        "{}{}.{:02}",
+        if pence < 0 { "-" } else { "" },
+        pence.unsigned_abs() / 100,
+        pence.unsigned_abs() % 100
+    )
+}
+
+impl Row {
+    fn cells(&self) -> [String; 15] {
+        [
+            self.reference.clone(),
+            self.title.clone(),
+            self.summary.clone(),
+            self.service_area.clone(),
+            self.kind.clone(),
+            self.stage.clone(),
+            self.visibility.clone(),
+            self.lead_organisation.clone(),
+            self.partners.clone(),
+            self.theme.clone(),
+            pounds(self.estimated_savings_pence),
+            pounds(self.validated_savings_pence),
+            pounds(self.realised_savings_pence),
+            self.open_high_barriers.to_string(),
+            self.updated_at.clone(),
+        ]
+    }
+}
+
+pub fn rows(
+    conn: &mut DbConn,
+    caller: Option<&Caller>,
+    query: &RegisterQuery,
+) -> AppResult<Vec<Row>> {
+    let (filter, sort) = query.filter()?;
+    let listing = queries::list(conn, caller, &filter, sort, None)?;
+    let ids: Vec<i64> = listing.items.iter().map(|i| i.opportunity.id).collect();
+    let slugs: HashMap<i64, String> = organisations::table
+        .select((organisations::id, organisations::slug))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut partners: HashMap<i64, Vec<String>> = HashMap::new();
+    for chunk in ids.chunks(5000) {
+        let pairs: Vec<(i64, i64)> = opportunity_partners::table
+            .filter(opportunity_partners::opportunity_id.eq_any(chunk))
+            .select((
+                opportunity_partners::opportunity_id,
+                opportunity_partners::organisation_id,
+            ))
+            .load(conn)?;
+        for (opportunity, organisation) in pairs {
+            partners
+                .entry(opportunity)
+                .or_default()
+                .push(slugs.get(&organisation).cloned().unwrap_or_default());
+        }
+    }
+    let themes: HashMap<i64, String> = workspaces::table
+        .select((workspaces::id, workspaces::slug))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(listing
+        .items
+        .into_iter()
+        .map(
+            |ListItem {
+                 opportunity: o,
+                 totals,
+                 open_high_barriers,
+                 ..
+             }| {
+                let mut names = partners.remove(&o.id).unwrap_or_default();
+                names.sort();
+                Row {
+                    reference: o.reference,
+                    title: o.title,
+                    summary: o.summary,
+                    service_area: o.service_area,
+                    kind: o.kind,
+                    stage: o.stage,
+                    visibility: o.visibility,
+                    lead_organisation: slugs
+                        .get(&o.lead_organisation_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    partners: names.join(";"),
+                    theme: o
+                        .workspace_id
+                        .and_then(|id| themes.get(&id).cloned())
+                        .unwrap_or_default(),
+                    estimated_savings_pence: totals.estimated,
+                    validated_savings_pence: totals.validated,
+                    realised_savings_pence: totals.realised,
+                    open_high_barriers,
+                    updated_at: rfc3339(o.updated_at),
+                }
+            },
+        )
+        .collect())
+}
+
+/// A cell that spreadsheet software would run as a formula gets a leading apostrophe.
+fn defuse(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+pub fn to_csv(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
+    // A byte-order mark, so spreadsheet software reads the file as UTF-8.
+    let mut out = vec![0xEF, 0xBB, 0xBF];
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        writer.write_record(COLUMNS)?;
+        for row in rows {
+            writer.write_record(row.cells().iter().map(|c| defuse(c)))?;
+        }
+        writer.flush()?;
+    }
+    Ok(out)
+}
+
+pub fn to_xlsx(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Opportunities")?;
+    let bold = Format::new().set_bold();
+    for (c, name) in COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *name, &bold)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.cells().iter().enumerate() {
+            // Always text: a cell is never read as a formula or reformatted.
+            sheet.write_string(r as u32 + 1, c as u16, cell)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(workbook.save_to_buffer()?)
+}
+
+fn download(format: &str, rows: &[Row]) -> AppResult<HttpResponse> {
+    let stamp = now().format("%Y-%m-%d");
+    let (content_type, body) = match format {
+        "csv" => (
+            "text/csv; charset=utf-8",
+            to_csv(rows).map_err(AppError::Internal)?,
+        ),
+        "xlsx" => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            to_xlsx(rows).map_err(AppError::Internal)?,
+        ),
+        "json" => ("application/json", serde_json::to_vec_pretty(rows)?),
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"opportunities-{stamp}.{format}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+async fn export(
+    state: &AppState,
+    caller: Option<Caller>,
+    format: String,
+    query: RegisterQuery,
+) -> AppResult<HttpResponse> {
+    if !matches!(format.as_str(), "csv" | "xlsx" | "json") {
+        return Err(AppError::NotFound);
+    }
+    let rows = state
+        .db
+        .run(move |conn| rows(conn, caller.as_ref(), &query))
+        .await?;
+    download(&format, &rows)
+}
+
+/// The current view of the register, from the register page's links.
+#[get("/opportunities/export.{format}")]
+pub async fn page_export(
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    format: web::Path<String>,
+    query: web::Query<RegisterQuery>,
+) -> AppResult<HttpResponse> {
+    export(&state, user.0, format.into_inner(), query.into_inner()).await
+}
+
+/// The register as CSV, XLSX or JSON, with the list's filters.
+#[utoipa::path(get, path = "/api/v1/opportunities/export.{format}", tag = "opportunities",
+    params(("format" = String, Path, description = "csv | xlsx | json"), super::api::ListParams),
+    responses((status = 200, description = "The file"), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+#[get("/api/v1/opportunities/export.{format}")]
+pub async fn api_export(
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    format: web::Path<String>,
+    params: web::Query<super::api::ListParams>,
+) -> AppResult<HttpResponse> {
+    export(
+        &state,
+        user.0,
+        format.into_inner(),
+        params.into_inner().into(),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused_and_pounds_are_exact() {
+        assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(defuse("-2+3"), "'-2+3");
+        assert_eq!(defuse("Plain"), "Plain");
+        assert_eq!(pounds(123456), "1234.56");
+        assert_eq!(pounds(5), "0.05");
+    }
+}
