@@ -36,6 +36,22 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Import opportunities from a CSV or XLSX file, led by an organisation. Every row is
+    /// checked first; then all are written, or none. Rows whose reference exists are updated.
+    Import {
+        /// The CSV (UTF-8) or XLSX file.
+        file: PathBuf,
+        /// Short name of the lead organisation.
+        #[arg(long)]
+        org: String,
+        /// Whose name the import goes in (staff, leader or admin of that organisation);
+        /// by default its first administrator.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_user: Option<String>,
+        /// Check the file and report, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Create a platform administrator. The password is METRO_ADMIN_PASSWORD, or one
     /// generated and printed once.
     CreateAdmin {
@@ -81,6 +97,12 @@ fn main() -> anyhow::Result<()> {
             name,
             org_name,
         } => create_admin(&settings, &email, &org, &name, org_name),
+        Command::Import {
+            file,
+            org,
+            as_user,
+            dry_run,
+        } => import(&settings, &file, &org, as_user.as_deref(), dry_run),
     }
 }
 
@@ -189,4 +211,96 @@ fn create_admin(
         println!("Password (shown once): {password}");
     }
     Ok(())
+}
+
+fn import(
+    settings: &Settings,
+    file: &std::path::Path,
+    org: &str,
+    as_user: Option<&str>,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use diesel::prelude::*;
+    use metro_portal::opportunities::import;
+    use metro_portal::opportunities::service::Actor;
+    use metro_portal::schema::{organisations, users};
+
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sheet = import::read(&bytes, &name).map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
+    let db = connect(settings)?;
+    db.migrate()?;
+    let mut conn = db.get()?;
+    let org_id: i64 = organisations::table
+        .filter(organisations::slug.eq(org))
+        .select(organisations::id)
+        .first(&mut conn)
+        .optional()?
+        .ok_or_else(|| anyhow::anyhow!("--org: no organisation has the short name {org}"))?;
+    let mut people = users::table
+        .filter(users::organisation_id.eq(org_id))
+        .filter(users::status.eq("active"))
+        .filter(users::role.eq_any(["org_admin", "leader", "staff"]))
+        .order((users::role.asc(), users::id.asc()))
+        .select(users::email)
+        .into_boxed();
+    if let Some(email) = as_user {
+        people = people.filter(users::email.eq(email.to_lowercase()));
+    }
+    let email: String = people.first(&mut conn).optional()?.ok_or_else(|| {
+        anyhow::anyhow!("no active staff, leader or administrator of {org} to import as")
+    })?;
+    let caller = metro_portal::demo_workspaces::caller(&mut conn, &email)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bar = indicatif::ProgressBar::new(sheet.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("Importing");
+    let report = import::import(
+        &mut conn,
+        &Actor {
+            caller: &caller,
+            ip: "cli",
+        },
+        &sheet,
+        dry_run,
+        &|done| {
+            bar.set_position(done as u64);
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
+    bar.finish_and_clear();
+    if !report.problems.is_empty() {
+        eprintln!(
+            "Nothing was imported: {} problem(s) in {} rows",
+            report.problems.len(),
+            report.rows
+        );
+        for p in &report.problems {
+            eprintln!("  row {}, {}: {}", p.row, p.column, p.message);
+        }
+        std::process::exit(1);
+    }
+    let verb = if report.dry_run { "would be" } else { "were" };
+    println!(
+        "{} rows checked: {} {verb} created and {} {verb} updated, as {email}",
+        report.rows, report.created, report.updated
+    );
+    Ok(())
+}
+
+/// An error as one line for the terminal, with its field messages.
+fn problem_text(e: &AppError) -> String {
+    match e {
+        AppError::Validation { fields, .. } => {
+            fields.values().cloned().collect::<Vec<_>>().join("; ")
+        }
+        other => other.to_string(),
+    }
 }

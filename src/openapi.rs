@@ -44,6 +44,7 @@ use utoipa::{Modify, OpenApi};
         crate::workspaces::api::create_reading,
         crate::opportunities::api::list,
         crate::opportunities::export::api_export,
+        crate::opportunities::upload::api_import,
         crate::opportunities::api::create,
         crate::opportunities::api::show,
         crate::opportunities::api::update,

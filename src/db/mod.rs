@@ -155,17 +155,27 @@ impl Db {
     }
 }
 
+thread_local! {
+    /// How deep this thread is in SQLite write transactions (a connection is used by one
+    /// thread at a time), so that a change made of smaller changes is still one transaction.
+    static SQLITE_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// A write transaction: `BEGIN IMMEDIATE` on SQLite so writers queue on the busy timeout
 /// instead of failing when a read lock must be upgraded; an ordinary one on PostgreSQL.
+/// Nested calls join the outer transaction (savepoints on PostgreSQL).
 pub fn write_tx<T, F>(conn: &mut DbConn, f: F) -> AppResult<T>
 where
     F: FnOnce(&mut DbConn) -> AppResult<T>,
 {
     match conn {
         DbConn::Pg(_) => conn.transaction(f),
+        DbConn::Sqlite(_) if SQLITE_DEPTH.get() > 0 => f(conn),
         DbConn::Sqlite(_) => {
             conn.batch_execute("BEGIN IMMEDIATE")?;
+            SQLITE_DEPTH.set(1);
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+            SQLITE_DEPTH.set(0);
             match outcome {
                 Ok(Ok(value)) => match conn.batch_execute("COMMIT") {
                     Ok(()) => Ok(value),

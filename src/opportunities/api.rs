@@ -647,6 +647,7 @@ pub async fn create_comment(
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
         .service(super::export::api_export)
+        .service(super::upload::api_import)
         .service(create)
         .service(show)
         .service(update)

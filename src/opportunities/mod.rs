@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod export;
+pub mod import;
 pub mod model;
 pub mod pages;
 pub mod queries;
 pub mod search;
 pub mod service;
+pub mod upload;

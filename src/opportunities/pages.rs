@@ -716,6 +716,9 @@ pub async fn comment(
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(register)
         .service(super::export::page_export)
+        .service(super::upload::import_form)
+        .service(super::upload::page_upload)
+        .service(super::upload::template)
         .service(new_page)
         .service(create)
         .service(show)

@@ -49,6 +49,7 @@ const PAGES: &[(&str, &str)] = builtin!(
     "opportunities/index",
     "opportunities/form",
     "opportunities/show",
+    "opportunities/import",
     "email/invitation.html",
     "email/password_reset.html",
 );

@@ -29,6 +29,8 @@ enum Kind {
     Post,
     Patch,
     Delete,
+    /// A multipart upload to the API; the body's first pair is the file name and contents.
+    Upload,
 }
 
 type Expect = fn(Who) -> u16;
@@ -731,6 +733,12 @@ fn rows() -> Vec<Row> {
         get("/api/v1/opportunities/export.xlsx?q=legal", ok_all),
         get("/api/v1/opportunities/export.json?stage=idea", ok_all),
         page("/opportunities/export.csv?sort=reference", ok_all),
+        page("/opportunities/import", |w| match w {
+            Anonymous => 303,
+            Platform => 403,
+            _ => 200,
+        }),
+        page("/opportunities/import/template.csv", ok_all),
         get("/api/v1/opportunities?q=legal&per_page=5", ok_all),
         get("/api/v1/opportunities?sort=sideways", |_| 422),
         get("/api/v1/opportunities/{own_draft}", |w| match w {
@@ -846,6 +854,19 @@ fn rows() -> Vec<Row> {
                 },
             )
         },
+        row(
+            Upload,
+            "/api/v1/opportunities/import",
+            &[(
+                "r.csv",
+                "reference,title,summary,service_area,type\\nIMP-{n},Imported {n},S,legal,other\\n",
+            )],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 403,
+                _ => 200,
+            },
+        ),
         row(
             Post,
             "/api/v1/opportunities/{other_opp}/comments",
@@ -972,6 +993,16 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
                         Kind::Get => client.get(url),
                         Kind::Post => client.post(url).json(&json_body(&fields)),
                         Kind::Patch => client.patch(url).json(&json_body(&fields)),
+                        Kind::Upload => {
+                            let (name, contents) = fields[0].clone();
+                            let part = reqwest::multipart::Part::bytes(
+                                contents.replace("\\n", "\n").into_bytes(),
+                            )
+                            .file_name(name);
+                            client
+                                .post(url)
+                                .multipart(reqwest::multipart::Form::new().part("file", part))
+                        }
                         _ => client.delete(url),
                     };
                     if let Some(token) = callers.tokens.get(&who) {
@@ -1067,7 +1098,7 @@ fn prepare(app: &TestApp, t: &Tenants, ox: &crate::common::Opportunities, what: 
 fn method(kind: Kind) -> &'static str {
     match kind {
         Kind::Page | Kind::Get => "GET",
-        Kind::Form | Kind::Post => "POST",
+        Kind::Form | Kind::Post | Kind::Upload => "POST",
         Kind::Patch => "PATCH",
         Kind::Delete => "DELETE",
     }

@@ -630,3 +630,230 @@ async fn exports_follow_the_filters_hide_drafts_and_cannot_run_formulas() {
         422
     );
 }
+
+async fn upload(s: &Setup, token: &str, name: &str, bytes: Vec<u8>, dry_run: bool) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    );
+    let path = if dry_run {
+        "/api/v1/opportunities/import?dry_run=true"
+    } else {
+        "/api/v1/opportunities/import"
+    };
+    let res = s
+        .app
+        .api()
+        .post(s.app.url(path))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+const GOOD: &str = "reference,title,summary,service_area,type,stage,visibility,partners,financial_year,estimated_savings,cashable\n\
+DCC-101,Shared pest control,One team,waste,shared_service,under_assessment,partnership,nottingham,2026/27,\"£12,500.50\",yes\n\
+DCC-102,Joint fleet garage,One garage,highways_transport,shared_service,,draft,,,,\n";
+
+#[tokio::test]
+async fn an_import_with_bad_rows_writes_nothing_and_says_where_each_problem_is() {
+    let s = setup().await;
+    let file =
+        "reference,title,summary,service_area,type,estimated_savings,financial_year,partners\n\
+OK-1,Good row,Fine,legal,other,,,\n\
+,Bad row,,space,vibes,12.345,2026/28,atlantis\n";
+    let before = (s.app.count("opportunities"), s.app.count("events"));
+    let (status, report) = upload(
+        &s,
+        &s.lead_token,
+        "register.csv",
+        file.as_bytes().to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(status, 422);
+    let problems: Vec<(u64, String)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["row"].as_u64().unwrap(),
+                p["column"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for column in [
+        "summary",
+        "service_area",
+        "type",
+        "estimated_savings",
+        "financial_year",
+        "partners",
+    ] {
+        assert!(
+            problems.contains(&(3, column.to_string())),
+            "row 3, {column} missing from {problems:?}"
+        );
+    }
+    assert!(
+        problems.iter().all(|(row, _)| *row == 3),
+        "the good row has no problems: {problems:?}"
+    );
+    assert_eq!(
+        (s.app.count("opportunities"), s.app.count("events")),
+        before,
+        "all or nothing"
+    );
+    // A file without the required columns is refused as a whole.
+    let (status, body) = upload(
+        &s,
+        &s.lead_token,
+        "x.csv",
+        b"name,notes\nA,B\n".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body["fields"]["file"].as_str().unwrap().contains("title"));
+}
+
+#[tokio::test]
+async fn importing_the_same_file_again_updates_instead_of_duplicating() {
+    let s = setup().await;
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(GOOD.as_bytes());
+    let (status, report) = upload(&s, &s.lead_token, "register.csv", bom.clone(), true).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (report["created"].as_u64(), report["dry_run"].as_bool()),
+        (Some(2), Some(true))
+    );
+    assert_eq!(s.app.count("opportunities"), 0, "a dry run writes nothing");
+    let (status, report) = upload(&s, &s.lead_token, "register.csv", bom.clone(), false).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (report["created"].as_u64(), report["updated"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let (status, report) = upload(&s, &s.lead_token, "register.csv", bom, false).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (report["created"].as_u64(), report["updated"].as_u64()),
+        (Some(0), Some(2))
+    );
+    assert_eq!(s.app.count("opportunities"), 2);
+    let (_, list) = s.get(&s.lead_token, "/api/v1/opportunities?q=pest").await;
+    let item = &list["items"][0];
+    assert_eq!(item["reference"], "DCC-101");
+    assert_eq!(item["stage"], "under_assessment");
+    assert_eq!(item["totals"]["estimated"], 1_250_050, "not doubled");
+    // Another organisation cannot update these by reference.
+    let (status, report) = upload(
+        &s,
+        &s.other_token,
+        "theirs.csv",
+        GOOD.as_bytes().to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(report["problems"][0]["column"], "reference");
+}
+
+#[tokio::test]
+async fn an_xlsx_register_imports_like_a_csv_one() {
+    let s = setup().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, line) in GOOD.lines().enumerate() {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        for (c, cell) in record.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let (status, report) = upload(&s, &s.lead_token, "register.xlsx", bytes, false).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["created"], 2);
+    let (_, list) = s.get(&s.lead_token, "/api/v1/opportunities?q=garage").await;
+    assert_eq!(list["items"][0]["reference"], "DCC-102");
+}
+
+#[tokio::test]
+async fn oversized_and_overlong_files_are_refused_with_a_clear_message() {
+    let s = setup().await;
+    let mut long = String::from("title,summary,service_area,type\n");
+    for n in 0..=metro_portal::opportunities::import::MAX_ROWS {
+        long.push_str(&format!("Idea {n},S,legal,other\n"));
+    }
+    let (status, body) = upload(&s, &s.lead_token, "long.csv", long.into_bytes(), false).await;
+    assert_eq!(status, 422);
+    assert!(body["fields"]["file"]
+        .as_str()
+        .unwrap()
+        .contains("at most 5000"));
+    let big = vec![b'a'; metro_portal::opportunities::import::MAX_BYTES + 10];
+    let (status, body) = upload(&s, &s.lead_token, "big.csv", big, false).await;
+    assert_eq!(status, 422);
+    assert!(body["fields"]["file"]
+        .as_str()
+        .unwrap()
+        .contains("larger than"));
+    let (status, _) = upload(
+        &s,
+        &s.lead_token,
+        "bad.csv",
+        vec![0xff, 0xfe, 0x00, 0x41],
+        false,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(s.app.count("opportunities"), 0);
+}
+
+#[tokio::test]
+async fn the_upload_page_needs_its_csrf_token_and_offers_the_template() {
+    let s = setup().await;
+    let browser = s.app.signed_in(&s.lead).await;
+    let (status, html) = browser.get_html("/opportunities/import").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("estimated_savings"));
+    let res = browser.get("/opportunities/import/template.csv").await;
+    let template = res.text().await.unwrap();
+    assert!(template.contains("reference,title,summary,service_area,type"));
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(GOOD.as_bytes().to_vec()).file_name("r.csv"),
+    );
+    let res = browser
+        .client
+        .post(s.app.url("/opportunities/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(s.app.count("opportunities"), 0);
+    let token = browser.csrf().await;
+    let form = reqwest::multipart::Form::new().text("_csrf", token).part(
+        "file",
+        reqwest::multipart::Part::bytes(GOOD.as_bytes().to_vec()).file_name("r.csv"),
+    );
+    let res = browser
+        .client
+        .post(s.app.url("/opportunities/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("2 created"));
+    assert_eq!(s.app.count("opportunities"), 2);
+}
