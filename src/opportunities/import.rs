@@ -158,12 +158,11 @@ struct Planned {
     savings: Vec<(i32, SavingKind, bool, i64)>,
 }
 
+/// References keep their one form: OPP- and at least four digits.
 fn valid_reference(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= 30
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
+    value
+        .strip_prefix("OPP-")
+        .is_some_and(|n| n.len() >= 4 && n.len() <= 9 && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Checks every row; returns the plan, or every problem found.
@@ -211,10 +210,7 @@ fn plan(
         let mut existing = None;
         if let Some(r) = &reference {
             if !valid_reference(r) {
-                fail(
-                    "reference",
-                    "A reference is letters, digits and hyphens, up to 30 characters",
-                );
+                fail("reference", "A reference looks like OPP-0042");
             } else if let Some(first) = seen.insert(r.clone(), row) {
                 fail(
                     "reference",
@@ -229,6 +225,23 @@ fn plan(
                         "This reference is not one of your organisation's opportunities",
                     );
                 }
+            }
+        }
+        if reference.is_none() && !get("title").is_empty() {
+            // Without a reference, a row with the title of one of your opportunities
+            // updates it, so importing the same file twice does not duplicate it.
+            let same: Vec<Opportunity> = opportunities::table
+                .filter(opportunities::lead_organisation_id.eq(lead))
+                .filter(opportunities::title.eq(get("title")))
+                .select(Opportunity::as_select())
+                .load(conn)?;
+            match same.len() {
+                0 => {}
+                1 => existing = same.into_iter().next(),
+                _ => fail(
+                    "reference",
+                    "Several of your opportunities have this title: add the reference",
+                ),
             }
         }
         let lead_value = get("lead_organisation");
@@ -515,7 +528,7 @@ pub fn template_csv() -> Vec<u8> {
         let mut writer = csv::Writer::from_writer(&mut out);
         let _ = writer.write_record(TEMPLATE_COLUMNS);
         let _ = writer.write_record([
-            "DCC-001",
+            "",
             "Shared legal services",
             "One legal team for both cities",
             "legal",

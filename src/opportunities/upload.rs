@@ -133,7 +133,7 @@ pub async fn api_import(
 fn columns() -> Vec<serde_json::Value> {
     let about = |c: &str| {
         match c {
-        "reference" => "Your reference, up to 30 letters, digits and hyphens. A row whose reference already exists updates that opportunity; leave it empty to have one made.",
+        "reference" => "Like OPP-0042. A row whose reference (or, without one, whose title) matches one of your opportunities updates it; otherwise a new opportunity is made, with this reference or the next free one.",
         "title" => "Required.",
         "summary" => "Required. Markdown allowed.",
         "service_area" => "Required: legal, procurement, ict_digital, hr_payroll, finance, highways_transport, waste, property_facilities, customer_services, social_care, public_health, regeneration or other.",

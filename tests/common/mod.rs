@@ -56,6 +56,16 @@ pub fn backend() -> Backend {
     }
 }
 
+/// Loopback needs no TLS; without it no TLS library is at work while the test process
+/// exits with servers still running.
+fn without_tls(server_url: &str) -> String {
+    let mut url = url::Url::parse(server_url).expect("TEST_DATABASE_URL is a URL");
+    if !url.query_pairs().any(|(k, _)| k == "sslmode") {
+        url.query_pairs_mut().append_pair("sslmode", "disable");
+    }
+    url.to_string()
+}
+
 fn fresh_postgres(server_url: &str) -> (String, String) {
     let name = format!(
         "metro_test_{}",
@@ -91,6 +101,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.jobs.poll_interval_ms = 50;
     let pg = match std::env::var("TEST_DATABASE_URL") {
         Ok(server) if !server.is_empty() => {
+            let server = without_tls(&server);
             let (url, name) = fresh_postgres(&server);
             settings.database.url = url;
             Some((server, name))

@@ -859,7 +859,7 @@ fn rows() -> Vec<Row> {
             "/api/v1/opportunities/import",
             &[(
                 "r.csv",
-                "reference,title,summary,service_area,type\\nIMP-{n},Imported {n},S,legal,other\\n",
+                "reference,title,summary,service_area,type\\nOPP-90{n},Imported {n},S,legal,other\\n",
             )],
             |w| match w {
                 Anonymous => 401,

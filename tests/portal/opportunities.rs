@@ -655,15 +655,15 @@ async fn upload(s: &Setup, token: &str, name: &str, bytes: Vec<u8>, dry_run: boo
 }
 
 const GOOD: &str = "reference,title,summary,service_area,type,stage,visibility,partners,financial_year,estimated_savings,cashable\n\
-DCC-101,Shared pest control,One team,waste,shared_service,under_assessment,partnership,nottingham,2026/27,\"£12,500.50\",yes\n\
-DCC-102,Joint fleet garage,One garage,highways_transport,shared_service,,draft,,,,\n";
+OPP-0101,Shared pest control,One team,waste,shared_service,under_assessment,partnership,nottingham,2026/27,\"£12,500.50\",yes\n\
+OPP-0102,Joint fleet garage,One garage,highways_transport,shared_service,,draft,,,,\n";
 
 #[tokio::test]
 async fn an_import_with_bad_rows_writes_nothing_and_says_where_each_problem_is() {
     let s = setup().await;
     let file =
         "reference,title,summary,service_area,type,estimated_savings,financial_year,partners\n\
-OK-1,Good row,Fine,legal,other,,,\n\
+OPP-0201,Good row,Fine,legal,other,,,\n\
 ,Bad row,,space,vibes,12.345,2026/28,atlantis\n";
     let before = (s.app.count("opportunities"), s.app.count("events"));
     let (status, report) = upload(
@@ -748,7 +748,7 @@ async fn importing_the_same_file_again_updates_instead_of_duplicating() {
     assert_eq!(s.app.count("opportunities"), 2);
     let (_, list) = s.get(&s.lead_token, "/api/v1/opportunities?q=pest").await;
     let item = &list["items"][0];
-    assert_eq!(item["reference"], "DCC-101");
+    assert_eq!(item["reference"], "OPP-0101");
     assert_eq!(item["stage"], "under_assessment");
     assert_eq!(item["totals"]["estimated"], 1_250_050, "not doubled");
     // Another organisation cannot update these by reference.
@@ -783,7 +783,7 @@ async fn an_xlsx_register_imports_like_a_csv_one() {
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["created"], 2);
     let (_, list) = s.get(&s.lead_token, "/api/v1/opportunities?q=garage").await;
-    assert_eq!(list["items"][0]["reference"], "DCC-102");
+    assert_eq!(list["items"][0]["reference"], "OPP-0102");
 }
 
 #[tokio::test]
@@ -855,5 +855,66 @@ async fn the_upload_page_needs_its_csrf_token_and_offers_the_template() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("2 created"));
+    assert_eq!(s.app.count("opportunities"), 2);
+}
+
+#[tokio::test]
+async fn without_references_rows_match_by_title_and_bad_references_are_named() {
+    let s = setup().await;
+    let file =
+        "title,summary,service_area,type\nShared grounds team,Grounds,other,shared_service\n";
+    for expected_created in [1, 0] {
+        let (status, report) =
+            upload(&s, &s.lead_token, "r.csv", file.as_bytes().to_vec(), false).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["created"], expected_created);
+    }
+    assert_eq!(s.app.count("opportunities"), 1);
+    let (status, report) = upload(
+        &s,
+        &s.lead_token,
+        "r.csv",
+        b"reference,title,summary,service_area,type\nDCC-1,T,S,legal,other\n".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(report["problems"][0]["column"], "reference");
+}
+
+#[tokio::test]
+async fn the_command_line_imports_checks_and_reports_by_row() {
+    let s = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("register.csv");
+    std::fs::write(&good, GOOD).unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "title,summary,service_area,type\nNo type,S,legal,\n").unwrap();
+    let run = |file: &std::path::Path, extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_metro-portal"))
+            .arg("import")
+            .arg(file)
+            .args(["--org", "derby", "--as", &s.lead.email])
+            .args(extra)
+            .env("METRO__DATA_DIR", dir.path())
+            .env("DATABASE_URL", s.app.db_url())
+            .output()
+            .unwrap()
+    };
+    let out = run(&good, &["--dry-run"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 would be created"));
+    assert_eq!(s.app.count("opportunities"), 0);
+    let out = run(&good, &[]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 were created"));
+    let out = run(&good, &[]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 were created and 2 were updated"));
+    let out = run(&bad, &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("row 2, type"));
     assert_eq!(s.app.count("opportunities"), 2);
 }
