@@ -410,6 +410,23 @@ try {
     assert((await derby.textContent("[data-error-summary]")).includes("two decimal places"), "no pence error");
     await axe(derby, "opportunity_saving_error");
   });
+  await check("the import page passes axe, with a report of problems and of success", async () => {
+    await page_axe(derby, "/opportunities/import", "import");
+    const bad = path.join(DATA_DIR, "bad-import.csv");
+    fs.writeFileSync(bad, "title,summary,service_area,type\nNo type,S,legal,\n");
+    await derby.setInputFiles("#file", bad);
+    await derby.click("main form button[type=submit]");
+    await derby.waitForSelector("[data-error-summary]");
+    assert((await derby.textContent("main table")).includes("type"), "no problem by column");
+    await axe(derby, "import_problems");
+    const good = path.join(DATA_DIR, "good-import.csv");
+    fs.writeFileSync(good, "title,summary,service_area,type,visibility\nShared dog wardens,One team,other,shared_service,partnership\n");
+    await derby.setInputFiles("#file", good);
+    await derby.click("main form button[type=submit]");
+    await derby.waitForSelector(".notification-banner");
+    assert((await derby.textContent(".notification-banner")).includes("1 created"), "not imported");
+    await axe(derby, "import_done");
+  });
   const partner = await newPage();
   await check("a partner organisation's page passes axe", async () => {
     await keyboardSignIn(partner, "staff@nottingham.example");

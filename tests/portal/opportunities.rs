@@ -856,6 +856,28 @@ async fn the_upload_page_needs_its_csrf_token_and_offers_the_template() {
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("2 created"));
     assert_eq!(s.app.count("opportunities"), 2);
+    // A file with problems: the page lists them by row and column.
+    let token = browser.csrf().await;
+    let form = reqwest::multipart::Form::new().text("_csrf", token).part(
+        "file",
+        reqwest::multipart::Part::bytes(
+            b"title,summary,service_area,type\nX,,legal,other\nY,S,moon,other\n".to_vec(),
+        )
+        .file_name("r.csv"),
+    );
+    let res = browser
+        .client
+        .post(s.app.url("/opportunities/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("2 problems in 2 rows") && html.contains("service_area"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
