@@ -175,9 +175,11 @@ pub fn edit_post(
     author_user_id: i64,
 ) -> AppResult<()> {
     writable(ws, "workspace.archived")?;
+    // An author whose organisation has left (or only observes) no longer edits.
+    let contributor = matches!(membership, Some(MemberRole::Lead | MemberRole::Member));
     if is_platform_admin(caller)
         || membership == Some(MemberRole::Lead)
-        || caller.user_id == author_user_id
+        || (contributor && caller.user_id == author_user_id)
     {
         Ok(())
     } else {
@@ -193,7 +195,8 @@ pub fn edit_action(
     owner_organisation_id: i64,
 ) -> AppResult<()> {
     writable(ws, "workspace.archived")?;
-    let owner = caller.organisation_id == owner_organisation_id && membership.is_some();
+    let contributor = matches!(membership, Some(MemberRole::Lead | MemberRole::Member));
+    let owner = caller.organisation_id == owner_organisation_id && contributor;
     if is_platform_admin(caller) || membership == Some(MemberRole::Lead) || owner {
         Ok(())
     } else {

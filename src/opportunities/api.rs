@@ -215,7 +215,7 @@ pub struct OpportunityDetail {
 
 fn detail(conn: &mut DbConn, id: i64, caller: Option<&Caller>) -> AppResult<OpportunityDetail> {
     let o = queries::load(conn, id, caller)?;
-    let d = queries::detail(conn, &o)?;
+    let d = queries::detail(conn, &o, caller)?;
     Ok(OpportunityDetail {
         opportunity: o,
         lead: d.lead,

@@ -14,10 +14,12 @@ use super::queries::{self, ListItem};
 use crate::auth::{Caller, MaybeUser};
 use crate::db::{now, rfc3339, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::schema::{opportunity_partners, organisations, workspaces};
+use crate::schema::{opportunity_partners, organisations};
 use crate::state::AppState;
 
-/// The columns, in order: also the import template's headers.
+/// The columns, in order. The identifying and descriptive ones are the import template's,
+/// so an export can be edited and imported back; the totals (across years) are for
+/// reading and are not imported.
 pub const COLUMNS: &[&str] = &[
     "reference",
     "title",
@@ -29,9 +31,9 @@ pub const COLUMNS: &[&str] = &[
     "lead_organisation",
     "partners",
     "theme",
-    "estimated_savings",
-    "validated_savings",
-    "realised_savings",
+    "estimated_total",
+    "validated_total",
+    "realised_total",
     "open_high_barriers",
     "updated_at",
 ];
@@ -119,10 +121,10 @@ pub fn rows(
                 .push(slugs.get(&organisation).cloned().unwrap_or_default());
         }
     }
-    let themes: HashMap<i64, String> = workspaces::table
-        .select((workspaces::id, workspaces::slug))
-        .load::<(i64, String)>(conn)?
+    // Only workspaces the caller may see are named.
+    let themes: HashMap<i64, String> = crate::workspaces::queries::list_visible(conn, caller)?
         .into_iter()
+        .map(|a| (a.ws.id, a.ws.slug))
         .collect();
     Ok(listing
         .items

@@ -15,7 +15,7 @@ use super::queries;
 use super::service::{self, Actor, OpportunityInput, TransitionInput};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::schema::{opportunities, opportunity_transitions, organisations, savings, workspaces};
+use crate::schema::{opportunities, opportunity_transitions, organisations, savings};
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_ROWS: usize = 5_000;
@@ -66,7 +66,8 @@ fn file_problem(message: impl Into<String>) -> AppError {
 
 pub struct Sheet {
     headers: Vec<String>,
-    rows: Vec<Vec<String>>,
+    /// (spreadsheet row number, cells)
+    rows: Vec<(usize, Vec<String>)>,
 }
 
 impl Sheet {
@@ -89,7 +90,8 @@ pub fn read(bytes: &[u8], filename: &str) -> AppResult<Sheet> {
         )));
     }
     let lower = filename.to_ascii_lowercase();
-    let mut grid: Vec<Vec<String>> = if lower.ends_with(".xlsx") || bytes.starts_with(b"PK") {
+    // Each row with its number as the spreadsheet shows it.
+    let grid: Vec<(usize, Vec<String>)> = if lower.ends_with(".xlsx") || bytes.starts_with(b"PK") {
         use calamine::{Reader, Xlsx};
         let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
             .map_err(|_| file_problem("The file is not a readable XLSX workbook"))?;
@@ -97,9 +99,11 @@ pub fn read(bytes: &[u8], filename: &str) -> AppResult<Sheet> {
             .worksheet_range_at(0)
             .ok_or_else(|| file_problem("The workbook has no sheets"))?
             .map_err(|_| file_problem("The first sheet could not be read"))?;
+        let first = range.start().map(|(row, _)| row as usize).unwrap_or(0);
         range
             .rows()
-            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .enumerate()
+            .map(|(i, r)| (first + i + 1, r.iter().map(|c| c.to_string()).collect()))
             .collect()
     } else {
         let text = std::str::from_utf8(bytes)
@@ -113,16 +117,31 @@ pub fn read(bytes: &[u8], filename: &str) -> AppResult<Sheet> {
         for record in reader.records() {
             let record =
                 record.map_err(|e| file_problem(format!("The CSV could not be read: {e}")))?;
-            grid.push(record.iter().map(str::to_string).collect());
+            // The reader passes over blank lines without counting them: count from the text.
+            // (Its position is where it started reading, before any blank lines.)
+            let mut offset = record.position().map(|p| p.byte() as usize).unwrap_or(0);
+            while matches!(text.as_bytes().get(offset), Some(b'\n' | b'\r')) {
+                offset += 1;
+            }
+            let line = text.as_bytes()[..offset.min(text.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            grid.push((line, record.iter().map(str::to_string).collect()));
         }
         grid
     };
-    grid.retain(|row| row.iter().any(|c| !c.trim().is_empty()));
+    let mut grid: Vec<(usize, Vec<String>)> = grid
+        .into_iter()
+        .filter(|(_, row)| row.iter().any(|c| !c.trim().is_empty()))
+        .collect();
     if grid.is_empty() {
         return Err(file_problem("The file is empty"));
     }
     let headers: Vec<String> = grid
         .remove(0)
+        .1
         .iter()
         .map(|h| h.trim().to_ascii_lowercase().replace(' ', "_"))
         .collect();
@@ -182,23 +201,25 @@ fn plan(
         .find(|(_, id)| **id == lead)
         .map(|(s, _)| s.clone())
         .unwrap_or_default();
-    let theme_slugs: HashMap<String, i64> = workspaces::table
-        .select((workspaces::slug, workspaces::id))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect();
+    let theme_slugs: HashMap<String, i64> =
+        crate::workspaces::queries::list_visible(conn, Some(actor.caller))?
+            .into_iter()
+            .filter(|a| !a.ws.is_archived())
+            .map(|a| (a.ws.slug, a.ws.id))
+            .collect();
     let column = |name: &str| sheet.headers.iter().position(|h| h == name);
     let mut problems = Vec::new();
     let mut planned = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (index, cells) in sheet.rows.iter().enumerate() {
-        let row = index + 2;
+    for (row, cells) in &sheet.rows {
+        let row = *row;
         let get = |name: &str| {
             column(name)
                 .and_then(|i| cells.get(i))
-                .map(|v| v.trim().to_string())
+                .map(|v| undefuse(v.trim()).to_string())
                 .unwrap_or_default()
         };
+        let has = |name: &str| column(name).is_some();
         let mut fail = |column: &str, message: &str| {
             problems.push(RowProblem {
                 row,
@@ -263,9 +284,18 @@ fn plan(
             ),
             ("type", OpportunityKind::parse(&get("type")).err()),
         ];
-        let visibility = Some(get("visibility"))
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| "draft".into());
+        let visibility = match (&existing, has("visibility")) {
+            (Some(o), false) => o.visibility.clone(),
+            _ => Some(get("visibility"))
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "draft".into()),
+        };
+        if get("title").chars().count() > 200 {
+            fail("title", "Must be 200 characters or fewer");
+        }
+        if get("summary").chars().count() > 5000 {
+            fail("summary", "Must be 5000 characters or fewer");
+        }
         checks.push((
             "visibility",
             OpportunityVisibility::parse(&visibility).err(),
@@ -285,6 +315,19 @@ fn plan(
                 }
             },
         };
+        if stage.is_some_and(|s| s != Stage::Idea)
+            && !matches!(
+                actor.caller.role(),
+                crate::users::Role::OrgAdmin
+                    | crate::users::Role::Leader
+                    | crate::users::Role::Staff
+            )
+        {
+            fail(
+                "stage",
+                "Only staff, leaders and administrators set the stage",
+            );
+        }
         if let (Some(o), Some(to)) = (&existing, stage) {
             let from = Stage::parse(&o.stage).unwrap_or(Stage::Idea);
             if from != to && !from.can_move_to(to) {
@@ -312,14 +355,29 @@ fn plan(
                 ),
             }
         }
+        if let (Some(o), false) = (&existing, has("partners")) {
+            partners = queries::partners(conn, o.id)?
+                .into_iter()
+                .map(|(id, _)| id.to_string())
+                .collect();
+        }
         let theme = get("theme");
-        let workspace_id = if theme.is_empty() {
+        let workspace_id = if !has("theme") {
+            existing
+                .as_ref()
+                .and_then(|o| o.workspace_id)
+                .map(|id| id.to_string())
+                .unwrap_or_default()
+        } else if theme.is_empty() {
             String::new()
         } else {
             match theme_slugs.get(&theme) {
                 Some(id) => id.to_string(),
                 None => {
-                    fail("theme", &format!("No workspace has the short name {theme}"));
+                    fail(
+                        "theme",
+                        &format!("No workspace you can see has the short name {theme}"),
+                    );
                     String::new()
                 }
             }
@@ -421,7 +479,13 @@ pub fn import(
     }
     let current_row = std::cell::Cell::new(0);
     let outcome = write_tx(conn, |conn| {
-        for (done, p) in planned.iter().enumerate() {
+        // Rows naming their reference go first, so no reference made for another row
+        // can take one that a later row asks for.
+        let ordered = planned
+            .iter()
+            .filter(|p| p.reference.is_some())
+            .chain(planned.iter().filter(|p| p.reference.is_none()));
+        for (done, p) in ordered.enumerate() {
             current_row.set(p.row);
             write_row(conn, actor, p)?;
             progress(done + 1);
@@ -468,12 +532,7 @@ fn write_row(conn: &mut DbConn, actor: &Actor, p: &Planned) -> AppResult<()> {
             o.id
         }
         None => {
-            let o = service::create(conn, actor, &p.input)?;
-            if let Some(reference) = &p.reference {
-                diesel::update(opportunities::table.find(o.id))
-                    .set(opportunities::reference.eq(reference))
-                    .execute(conn)?;
-            }
+            let o = service::create_with_reference(conn, actor, &p.input, p.reference.as_deref())?;
             if let Some(stage) = p.stage.filter(|s| *s != Stage::Idea) {
                 // A register brought in from a spreadsheet starts where it already was.
                 let at = now();
@@ -547,4 +606,34 @@ pub fn template_csv() -> Vec<u8> {
         let _ = writer.flush();
     }
     out
+}
+
+/// A cell the export defused ("'=…") comes back as it was.
+fn undefuse(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => cell,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_keep_their_spreadsheet_numbers_past_blank_lines() {
+        let sheet = read(
+            b"title,summary,service_area,type\n\n\nBad,S,moon,other\n",
+            "r.csv",
+        )
+        .unwrap();
+        assert_eq!(sheet.rows[0].0, 4);
+        let sheet = read(
+            "\u{feff}title,summary,service_area,type\nA,B,legal,other\n".as_bytes(),
+            "r.csv",
+        )
+        .unwrap();
+        assert_eq!(sheet.rows[0].0, 2);
+        assert_eq!(sheet.headers[0], "title");
+    }
 }

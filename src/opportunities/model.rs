@@ -252,8 +252,8 @@ pub fn parse_pence(value: &str) -> Result<i64, &'static str> {
     if pence.len() > 2 {
         return Err("Amounts can have at most two decimal places (whole pence)");
     }
-    if pounds.len() > 12 {
-        return Err("That amount is too large");
+    if pounds.len() > 10 {
+        return Err("That amount is too large (the most is £9,999,999,999.99)");
     }
     let whole: i64 = if pounds.is_empty() {
         0

@@ -428,7 +428,7 @@ async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<Http
         .db
         .run(move |conn| {
             let o = queries::load(conn, id, caller.as_ref())?;
-            let d = queries::detail(conn, &o)?;
+            let d = queries::detail(conn, &o, caller.as_ref())?;
             let organisations = crate::organisations::queries::list(conn)?;
             Ok((o, d, organisations))
         })

@@ -204,7 +204,11 @@ pub fn list(
     let query = visible(conn, caller, filter);
     let query = match sort {
         Sort::Updated => query.order((opportunities::updated_at.desc(), opportunities::id.desc())),
-        Sort::Reference => query.order(opportunities::id.asc()),
+        // OPP-0009 before OPP-0010 before OPP-10000: by length, then text.
+        Sort::Reference => query.order((
+            sql::<BigInt>("LENGTH(opportunities.reference)").asc(),
+            opportunities::reference.asc(),
+        )),
         Sort::Savings => query.order((
             sql::<BigInt>(
                 "(SELECT COALESCE(SUM(s.amount_pence), 0) FROM savings s \
@@ -285,7 +289,9 @@ pub struct Detail {
     pub comments: Vec<(OpportunityComment, String, String)>,
 }
 
-pub fn detail(conn: &mut DbConn, o: &Opportunity) -> QueryResult<Detail> {
+/// Everything about `o`, as `caller` may see it: a linked workspace they cannot see is
+/// left out.
+pub fn detail(conn: &mut DbConn, o: &Opportunity, caller: Option<&Caller>) -> QueryResult<Detail> {
     let lead = organisations::table
         .find(o.lead_organisation_id)
         .select(organisations::name)
@@ -294,8 +300,9 @@ pub fn detail(conn: &mut DbConn, o: &Opportunity) -> QueryResult<Detail> {
         Some(id) => workspaces::table
             .find(id)
             .select((workspaces::slug, workspaces::name))
-            .first(conn)
-            .optional()?,
+            .first::<(String, String)>(conn)
+            .optional()?
+            .filter(|(slug, _)| crate::workspaces::queries::load(conn, slug, caller).is_ok()),
         None => None,
     };
     let contact = match o.contact_user_id {

@@ -264,11 +264,33 @@ pub fn create(
     actor: &Actor,
     input: &OpportunityInput,
 ) -> AppResult<Opportunity> {
+    create_with_reference(conn, actor, input, None)
+}
+
+/// As `create`, with a chosen reference (an import's) when it is free.
+pub fn create_with_reference(
+    conn: &mut DbConn,
+    actor: &Actor,
+    input: &OpportunityInput,
+    reference: Option<&str>,
+) -> AppResult<Opportunity> {
     authz::log_opportunity(actor.caller)?;
     write_tx(conn, |conn| {
         let lead = actor.caller.organisation_id;
         let f = parse(conn, actor.caller, lead, input)?;
-        let reference = next_reference(conn)?;
+        let reference = match reference {
+            Some(wanted) => {
+                lock_for_append(conn, REFERENCE_LOCK)?;
+                if queries::find_by_reference(conn, wanted)?.is_some() {
+                    return Err(AppError::field(
+                        "reference",
+                        "This reference is already in use",
+                    ));
+                }
+                wanted.to_string()
+            }
+            None => next_reference(conn)?,
+        };
         let at = now();
         let id: i64 = diesel::insert_into(opportunities::table)
             .values((

@@ -450,8 +450,12 @@ pub fn activity(
     workspace_id: i64,
     limit: i64,
 ) -> QueryResult<Vec<(String, String, chrono::NaiveDateTime)>> {
+    // Only the workspace's own events: opportunities linked to a theme have their own
+    // visibility (drafts among them) and are shown through the register.
     events::table
         .filter(events::workspace_id.eq(workspace_id))
+        .filter(events::target_kind.ne("opportunity"))
+        .filter(events::visibility.ne_all(["draft", "private"]))
         .order(events::id.desc())
         .limit(limit)
         .select((events::kind, events::payload, events::created_at))

@@ -239,10 +239,11 @@ pub fn update_workspace(
                 workspaces::updated_at.eq(now()),
             ))
             .execute(conn)?;
+        let updated = queries::find_by_slug(conn, &access.ws.slug)?;
         Ok(record(
             conn,
             actor,
-            &access.ws,
+            &updated,
             "workspace.updated",
             ("workspace", access.ws.id),
             &fields.name,

@@ -940,3 +940,115 @@ async fn the_command_line_imports_checks_and_reports_by_row() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("row 2, type"));
     assert_eq!(s.app.count("opportunities"), 2);
 }
+
+#[tokio::test]
+async fn an_export_imports_back_unchanged_and_files_are_reported_by_their_own_row_numbers() {
+    let s = setup().await;
+    let file = "reference,title,summary,service_area,type,visibility,partners\n\
+,Shared fleet garage,One garage,highways_transport,shared_service,partnership,nottingham\n\
+OPP-0001,-5% on energy bills,Joint energy,procurement,joint_procurement,partnership,\n";
+    let (status, report) =
+        upload(&s, &s.lead_token, "r.csv", file.as_bytes().to_vec(), false).await;
+    assert_eq!(status, 200, "{report}");
+    let (_, list) = s
+        .get(&s.lead_token, "/api/v1/opportunities?sort=reference")
+        .await;
+    let refs: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        refs,
+        vec!["OPP-0001", "OPP-0002"],
+        "the named reference is kept and the other gets the next"
+    );
+
+    // Export, then import the export: nothing new, nothing changed, no problems.
+    let csv = s
+        .app
+        .api_get(&s.lead_token, "/api/v1/opportunities/export.csv")
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let (status, report) = upload(&s, &s.lead_token, "export.csv", csv, false).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (report["created"].as_u64(), report["updated"].as_u64()),
+        (Some(0), Some(2))
+    );
+    let (_, detail) = s
+        .get(
+            &s.lead_token,
+            &format!("/api/v1/opportunities/{}", list["items"][0]["id"]),
+        )
+        .await;
+    assert_eq!(
+        detail["title"], "-5% on energy bills",
+        "the defusing apostrophe is taken off again"
+    );
+    let (_, garage) = s
+        .get(
+            &s.lead_token,
+            &format!("/api/v1/opportunities/{}", list["items"][1]["id"]),
+        )
+        .await;
+    assert_eq!(garage["partners"].as_array().unwrap().len(), 1);
+
+    // A file without the partners and visibility columns leaves them as they were.
+    let (status, _) = upload(&s, &s.lead_token, "r.csv", b"reference,title,summary,service_area,type\nOPP-0002,Shared fleet garage,Edited,highways_transport,shared_service\n".to_vec(), false).await;
+    assert_eq!(status, 200);
+    let (_, garage) = s
+        .get(
+            &s.lead_token,
+            &format!("/api/v1/opportunities/{}", list["items"][1]["id"]),
+        )
+        .await;
+    assert_eq!(
+        (
+            garage["visibility"].as_str(),
+            garage["partners"].as_array().unwrap().len()
+        ),
+        (Some("partnership"), 1)
+    );
+
+    // Blank lines do not shift the row numbers in the report.
+    let (status, report) = upload(
+        &s,
+        &s.lead_token,
+        "r.csv",
+        b"title,summary,service_area,type\n\n\nBad,S,moon,other\n".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(report["problems"][0]["row"], 4);
+}
+
+#[tokio::test]
+async fn a_draft_linked_to_a_public_theme_does_not_appear_in_its_activity() {
+    let s = setup().await;
+    let theme: i64 = {
+        let mut conn = s.app.db.get().unwrap();
+        metro_portal::workspaces::queries::find_by_slug(&mut conn, "skills")
+            .unwrap()
+            .id
+    };
+    let (status, _) = s
+        .post(&s.lead_token, "/api/v1/opportunities", json!({ "title": "Secret apprenticeship merger", "summary": "S", "service_area": "hr_payroll", "kind": "shared_staff", "visibility": "draft", "workspace_id": theme }))
+        .await;
+    assert_eq!(status, 201);
+    let (_, html) = s.app.browser().get_html("/workspaces/skills").await;
+    assert!(!html.contains("Secret apprenticeship merger"));
+    let other = s.app.create_user(s.other, Role::Leader);
+    let (_, html) = s
+        .app
+        .signed_in(&other)
+        .await
+        .get_html("/workspaces/skills")
+        .await;
+    assert!(!html.contains("Secret apprenticeship merger"));
+}
