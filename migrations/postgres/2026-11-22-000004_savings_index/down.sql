@@ -1,0 +1,1 @@
+DROP INDEX savings_kind_amount_idx;
