@@ -20,6 +20,7 @@ pub mod site;
 pub mod startup;
 pub mod state;
 pub mod users;
+pub mod validate;
 pub mod web;
 pub mod workspaces;
 

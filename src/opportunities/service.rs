@@ -1,8 +1,6 @@
 //! Changes to the register: each checks permission, validates, writes, keeps the search
 //! index current, and records an event and an audit entry in one transaction.
 
-use std::collections::BTreeMap;
-
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -20,6 +18,7 @@ use crate::schema::{
     barriers, endorsements, opportunities, opportunity_comments, opportunity_partners,
     opportunity_transitions, organisations, savings, users,
 };
+use crate::validate::Check;
 
 const REFERENCE_LOCK: i64 = 7_301_004;
 
@@ -71,52 +70,6 @@ fn record(
             .ip(actor.ip)
             .details(details),
     )
-}
-
-#[derive(Default)]
-struct Check(BTreeMap<String, String>);
-
-impl Check {
-    fn fail(&mut self, field: &str, message: &str) {
-        self.0
-            .entry(field.to_string())
-            .or_insert_with(|| message.to_string());
-    }
-
-    fn text(&mut self, field: &str, value: &str, max: usize, missing: &str) -> String {
-        let value = value.trim();
-        if value.is_empty() && !missing.is_empty() {
-            self.fail(field, missing);
-        } else if value.chars().count() > max {
-            self.fail(field, &format!("Must be {max} characters or fewer"));
-        }
-        value.to_string()
-    }
-
-    fn choice<T>(&mut self, field: &str, parsed: Result<T, &str>) -> Option<T> {
-        parsed.map_err(|m| self.fail(field, m)).ok()
-    }
-
-    fn optional_id(&mut self, field: &str, value: &str) -> Option<i64> {
-        match value.trim() {
-            "" => None,
-            v => match v.parse::<i64>() {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    self.fail(field, "Choose from the list");
-                    None
-                }
-            },
-        }
-    }
-
-    fn done(self) -> AppResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::validation(self.0))
-        }
-    }
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]

@@ -2,8 +2,6 @@
 //! and an audit entry in one transaction. Inputs arrive as text (forms and JSON alike) and
 //! are parsed here, so bad input gets the same clear answer everywhere.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -19,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, Visibility};
 use crate::organisations::model::parse_slug;
 use crate::schema::{actions, comments, measures, milestones, outcomes, posts, users, workspaces};
+use crate::validate::Check;
 
 /// Who is making a change, and from where.
 pub struct Actor<'a> {
@@ -70,74 +69,6 @@ fn record(
             .ip(actor.ip)
             .details(json!({ "workspace": ws.slug, "title": title })),
     )
-}
-
-/// Collects field errors while parsing.
-#[derive(Default)]
-struct Check(BTreeMap<String, String>);
-
-impl Check {
-    fn fail(&mut self, field: &str, message: &str) {
-        self.0
-            .entry(field.to_string())
-            .or_insert_with(|| message.to_string());
-    }
-
-    fn text(&mut self, field: &str, value: &str, max: usize, missing: &str) -> String {
-        let value = value.trim();
-        if value.is_empty() && !missing.is_empty() {
-            self.fail(field, missing);
-        } else if value.chars().count() > max {
-            self.fail(field, &format!("Must be {max} characters or fewer"));
-        }
-        value.to_string()
-    }
-
-    fn choice<T>(&mut self, field: &str, parsed: Result<T, &str>) -> Option<T> {
-        parsed.map_err(|m| self.fail(field, m)).ok()
-    }
-
-    fn date(&mut self, field: &str, value: &str, required: bool) -> Option<NaiveDate> {
-        let value = value.trim();
-        if value.is_empty() {
-            if required {
-                self.fail(field, "Enter a date");
-            }
-            return None;
-        }
-        match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-            Ok(d) if (2000..=2100).contains(&chrono::Datelike::year(&d)) => Some(d),
-            _ => {
-                self.fail(field, "Enter a real date, like 2027-03-31");
-                None
-            }
-        }
-    }
-
-    fn number(&mut self, field: &str, value: &str) -> f64 {
-        match value.trim().replace(',', "").parse::<f64>() {
-            Ok(n) if n.is_finite() => n,
-            _ => {
-                self.fail(field, "Enter a number, like 40000 or 12.5");
-                0.0
-            }
-        }
-    }
-
-    fn id(&mut self, field: &str, value: &str, missing: &str) -> i64 {
-        value.trim().parse().unwrap_or_else(|_| {
-            self.fail(field, missing);
-            0
-        })
-    }
-
-    fn done(self) -> AppResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::validation(self.0))
-        }
-    }
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]

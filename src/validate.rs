@@ -1,0 +1,89 @@
+//! Checking text input field by field.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::error::{AppError, AppResult};
+
+/// Collects field errors while parsing input that arrives as text, so every form and
+/// JSON body gets the same clear answer: each field with what is wrong with it.
+#[derive(Default)]
+pub struct Check(BTreeMap<String, String>);
+
+impl Check {
+    pub fn fail(&mut self, field: &str, message: &str) {
+        self.0
+            .entry(field.to_string())
+            .or_insert_with(|| message.to_string());
+    }
+
+    pub fn text(&mut self, field: &str, value: &str, max: usize, missing: &str) -> String {
+        let value = value.trim();
+        if value.is_empty() && !missing.is_empty() {
+            self.fail(field, missing);
+        } else if value.chars().count() > max {
+            self.fail(field, &format!("Must be {max} characters or fewer"));
+        }
+        value.to_string()
+    }
+
+    pub fn choice<T>(&mut self, field: &str, parsed: Result<T, &str>) -> Option<T> {
+        parsed.map_err(|m| self.fail(field, m)).ok()
+    }
+
+    pub fn date(&mut self, field: &str, value: &str, required: bool) -> Option<NaiveDate> {
+        let value = value.trim();
+        if value.is_empty() {
+            if required {
+                self.fail(field, "Enter a date");
+            }
+            return None;
+        }
+        match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+            Ok(d) if (2000..=2100).contains(&chrono::Datelike::year(&d)) => Some(d),
+            _ => {
+                self.fail(field, "Enter a real date, like 2027-03-31");
+                None
+            }
+        }
+    }
+
+    pub fn number(&mut self, field: &str, value: &str) -> f64 {
+        match value.trim().replace(',', "").parse::<f64>() {
+            Ok(n) if n.is_finite() => n,
+            _ => {
+                self.fail(field, "Enter a number, like 40000 or 12.5");
+                0.0
+            }
+        }
+    }
+
+    pub fn id(&mut self, field: &str, value: &str, missing: &str) -> i64 {
+        value.trim().parse().unwrap_or_else(|_| {
+            self.fail(field, missing);
+            0
+        })
+    }
+
+    pub fn optional_id(&mut self, field: &str, value: &str) -> Option<i64> {
+        match value.trim() {
+            "" => None,
+            v => match v.parse::<i64>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    self.fail(field, "Choose from the list");
+                    None
+                }
+            },
+        }
+    }
+
+    pub fn done(self) -> AppResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::validation(self.0))
+        }
+    }
+}
