@@ -131,16 +131,6 @@ fn manager_email(slug: &str) -> String {
     }
 }
 
-fn org_id(conn: &mut DbConn, slug: &str) -> AppResult<String> {
-    use crate::schema::organisations;
-    use diesel::prelude::*;
-    Ok(organisations::table
-        .filter(organisations::slug.eq(slug))
-        .select(organisations::id)
-        .first::<i64>(conn)?
-        .to_string())
-}
-
 fn workspace_id(conn: &mut DbConn, slug: &str) -> AppResult<String> {
     use crate::schema::workspaces;
     use diesel::prelude::*;
@@ -160,7 +150,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
         };
         let mut partners = Vec::new();
         for p in d.partners {
-            partners.push(org_id(conn, p)?);
+            partners.push(crate::demo_workspaces::org_id(conn, p)?.to_string());
         }
         let input = OpportunityInput {
             title: d.title.into(),
@@ -192,7 +182,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
                 financial_year: year.to_string(),
                 kind: kind.to_string(),
                 cashable: if *cashable { "yes" } else { "no" }.into(),
-                organisation_id: org_id(conn, org)?,
+                organisation_id: crate::demo_workspaces::org_id(conn, org)?.to_string(),
                 amount: amount.to_string(),
                 one_off_cost: String::new(),
                 note: String::new(),

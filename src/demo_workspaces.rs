@@ -38,7 +38,7 @@ pub fn caller(conn: &mut DbConn, email: &str) -> AppResult<Caller> {
     })
 }
 
-fn org_id(conn: &mut DbConn, slug: &str) -> AppResult<i64> {
+pub fn org_id(conn: &mut DbConn, slug: &str) -> AppResult<i64> {
     Ok(organisations::table
         .filter(organisations::slug.eq(slug))
         .select(organisations::id)

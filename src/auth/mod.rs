@@ -41,6 +41,12 @@ impl Caller {
     }
 }
 
+/// Who is making a change, and from where: what services record in events and the audit.
+pub struct Actor<'a> {
+    pub caller: &'a Caller,
+    pub ip: &'a str,
+}
+
 /// The caller as resolved once per request, kept in the request's extensions.
 #[derive(Clone)]
 pub struct Resolved(pub Option<Caller>);

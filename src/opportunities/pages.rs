@@ -93,17 +93,13 @@ impl RegisterQuery {
     }
 }
 
-fn money(pence: i64) -> String {
-    format_pence(pence)
-}
-
 fn totals_json(t: &queries::Totals) -> Value {
     json!({
-        "estimated": money(t.estimated),
-        "validated": money(t.validated),
-        "realised": money(t.realised),
-        "cashable_realised": money(t.cashable_realised),
-        "one_off_costs": money(t.one_off_costs),
+        "estimated": format_pence(t.estimated),
+        "validated": format_pence(t.validated),
+        "realised": format_pence(t.realised),
+        "cashable_realised": format_pence(t.cashable_realised),
+        "one_off_costs": format_pence(t.one_off_costs),
     })
 }
 
@@ -168,8 +164,8 @@ pub async fn register(page: Page, query: web::Query<RegisterQuery>) -> AppResult
                 "stage": label(Stage::parse(&o.stage), Stage::label),
                 "draft": o.visibility == "draft",
                 "area": label(ServiceArea::parse(&o.service_area), ServiceArea::label),
-                "estimated": money(item.totals.estimated),
-                "realised": money(item.totals.realised),
+                "estimated": format_pence(item.totals.estimated),
+                "realised": format_pence(item.totals.realised),
                 "high_barriers": item.open_high_barriers,
             })
         })
@@ -487,7 +483,7 @@ async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<Http
             "next": next,
             "savings": d.savings.iter().map(|(s, org)| json!({
                 "year": financial_year_label(s.financial_year), "kind": label(SavingKind::parse(&s.kind), SavingKind::label),
-                "cashable": s.cashable, "organisation": org, "amount": money(s.amount_pence), "cost": money(s.one_off_cost_pence), "note": s.note,
+                "cashable": s.cashable, "organisation": org, "amount": format_pence(s.amount_pence), "cost": format_pence(s.one_off_cost_pence), "note": s.note,
             })).collect::<Vec<_>>(),
             "totals": totals_json(&d.totals),
             "barriers": d.barriers.iter().map(|b| json!({

@@ -22,10 +22,7 @@ use crate::validate::Check;
 
 const REFERENCE_LOCK: i64 = 7_301_004;
 
-pub struct Actor<'a> {
-    pub caller: &'a Caller,
-    pub ip: &'a str,
-}
+pub use crate::auth::Actor;
 
 fn event_visibility(o: &Opportunity) -> Visibility {
     match o.visibility.as_str() {

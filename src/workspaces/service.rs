@@ -10,7 +10,6 @@ use serde_json::json;
 use super::model::*;
 use super::queries::{self, Access};
 use crate::audit::{self, Entry};
-use crate::auth::Caller;
 use crate::authz;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, AppResult};
@@ -19,11 +18,7 @@ use crate::organisations::model::parse_slug;
 use crate::schema::{actions, comments, measures, milestones, outcomes, posts, users, workspaces};
 use crate::validate::Check;
 
-/// Who is making a change, and from where.
-pub struct Actor<'a> {
-    pub caller: &'a Caller,
-    pub ip: &'a str,
-}
+pub use crate::auth::Actor;
 
 fn event_visibility(ws: &Workspace) -> Visibility {
     match ws.visibility.as_str() {
