@@ -193,3 +193,64 @@ pub fn recent(conn: &mut DbConn, action: &str, limit: i64) -> QueryResult<Vec<Ro
         .select(Row::as_select())
         .load(conn)
 }
+
+/// What the audit search narrows to; every field is optional.
+#[derive(Clone, Debug, Default)]
+pub struct Search {
+    /// Part of the actor's email address.
+    pub person: Option<String>,
+    pub organisation: Option<i64>,
+    /// The start of an action, like `review.` or `login`.
+    pub action: Option<String>,
+    pub from: Option<chrono::NaiveDate>,
+    /// Inclusive.
+    pub to: Option<chrono::NaiveDate>,
+}
+
+/// A page of matching entries, newest first, and how many match.
+pub fn search(
+    conn: &mut DbConn,
+    s: &Search,
+    paging: crate::web::Paging,
+) -> QueryResult<(Vec<Row>, i64)> {
+    use crate::schema::users;
+    let people: Option<Vec<i64>> = match &s.person {
+        Some(part) => Some(
+            users::table
+                .filter(users::email.like(format!("%{}%", part.to_lowercase())))
+                .select(users::id)
+                .load(conn)?,
+        ),
+        None => None,
+    };
+    macro_rules! narrowed {
+        () => {{
+            let mut q = audit_log::table.into_boxed();
+            if let Some(ids) = &people {
+                q = q.filter(audit_log::actor_user_id.eq_any(ids.clone()));
+            }
+            if let Some(org) = s.organisation {
+                q = q.filter(audit_log::actor_organisation_id.eq(org));
+            }
+            if let Some(action) = &s.action {
+                q = q
+                    .filter(audit_log::action.like(format!("{}%", action.replace(['%', '_'], ""))));
+            }
+            if let Some(from) = s.from {
+                q = q.filter(audit_log::at.ge(from.and_hms_opt(0, 0, 0).unwrap_or_default()));
+            }
+            if let Some(to) = s.to.and_then(|d| d.succ_opt()) {
+                q = q.filter(audit_log::at.lt(to.and_hms_opt(0, 0, 0).unwrap_or_default()));
+            }
+            q
+        }};
+    }
+    let total = narrowed!().count().get_result(conn)?;
+    let rows = narrowed!()
+        .order(audit_log::id.desc())
+        .limit(paging.per_page)
+        .offset(paging.offset())
+        .select(Row::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}

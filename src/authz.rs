@@ -252,3 +252,91 @@ pub fn register_interest(caller: &Caller, opportunity: &Opportunity) -> AppResul
         Err(refuse("opportunity.interest"))
     }
 }
+
+fn org_admin_of(caller: &Caller, organisation_id: i64) -> bool {
+    caller.organisation_id == organisation_id
+        && matches!(caller.role(), Role::OrgAdmin | Role::PlatformAdmin)
+}
+
+/// Following for the whole organisation, and its webhooks: that organisation's admins.
+/// Its other members may see that these exist; other organisations may not.
+pub fn manage_org_notifications(caller: &Caller, organisation_id: i64) -> AppResult<()> {
+    if org_admin_of(caller, organisation_id) {
+        Ok(())
+    } else if caller.organisation_id == organisation_id {
+        Err(refuse("notifications.organisation.manage"))
+    } else {
+        Err(deny("notifications.organisation.manage"))
+    }
+}
+
+/// Changing or ending a subscription: one's own, or an organisation's by its admins.
+pub fn manage_subscription(
+    caller: &Caller,
+    organisation_id: i64,
+    user_id: Option<i64>,
+) -> AppResult<()> {
+    match user_id {
+        Some(owner) if owner == caller.user_id => Ok(()),
+        Some(_) => Err(deny("subscription.manage")),
+        None => manage_org_notifications(caller, organisation_id),
+    }
+}
+
+/// Opting out of (or back into) an organisation subscription: its members.
+pub fn opt_out(caller: &Caller, organisation_id: i64, user_id: Option<i64>) -> AppResult<()> {
+    if caller.organisation_id != organisation_id {
+        return Err(deny("subscription.opt_out"));
+    }
+    match user_id {
+        None => Ok(()),
+        Some(owner) if owner == caller.user_id => Err(refuse("subscription.opt_out_own")),
+        Some(_) => Err(deny("subscription.opt_out")),
+    }
+}
+
+/// A notification is its recipient's alone.
+pub fn read_notification(caller: &Caller, recipient_user_id: i64) -> AppResult<()> {
+    if caller.user_id == recipient_user_id {
+        Ok(())
+    } else {
+        Err(deny("notification.read"))
+    }
+}
+
+/// The job queue's health page: platform admins.
+pub fn view_queue(caller: &Caller) -> AppResult<()> {
+    if is_platform_admin(caller) {
+        Ok(())
+    } else {
+        Err(deny("jobs.view"))
+    }
+}
+
+/// Opening a quarterly review, returning a submission and signing off: leaders and
+/// platform admins. Everyone signed in may read reviews.
+pub fn lead_review(caller: &Caller) -> AppResult<()> {
+    match caller.role() {
+        Role::Leader | Role::PlatformAdmin => Ok(()),
+        _ => Err(refuse("review.lead")),
+    }
+}
+
+/// A workspace's return for a review: staff, leaders and admins of its lead organisations.
+pub fn submit_review(caller: &Caller, membership: Membership) -> AppResult<()> {
+    let staff = matches!(caller.role(), Role::OrgAdmin | Role::Leader | Role::Staff);
+    if staff && membership == Some(MemberRole::Lead) {
+        Ok(())
+    } else {
+        Err(refuse("review.submit"))
+    }
+}
+
+/// Searching the audit log: platform admins.
+pub fn search_audit(caller: &Caller) -> AppResult<()> {
+    if is_platform_admin(caller) {
+        Ok(())
+    } else {
+        Err(deny("audit.search"))
+    }
+}

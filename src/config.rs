@@ -14,6 +14,8 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub email: EmailSettings,
     pub jobs: JobSettings,
+    pub notifications: NotificationSettings,
+    pub webhooks: WebhookSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -64,6 +66,27 @@ pub struct SmtpSettings {
 #[derive(Clone, Debug, Deserialize)]
 pub struct JobSettings {
     pub poll_interval_ms: u64,
+    pub max_attempts: i32,
+    /// Seconds before the first retry; each later retry waits twice as long.
+    pub retry_base_seconds: i64,
+    /// Run the job worker inside `serve` (off when workers run as `metro-portal worker`).
+    pub run_in_serve: bool,
+    /// Let workers queue the daily and weekly digests and the review reminders when they
+    /// fall due (off when `metro-portal send-digests` runs from a scheduler instead).
+    pub schedule: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct NotificationSettings {
+    /// The hour (UTC) at which daily digests go out; weekly ones go on Mondays.
+    pub digest_hour: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct WebhookSettings {
+    /// Allow webhook addresses on private, loopback and link-local networks.
+    pub allow_private_addresses: bool,
+    pub timeout_seconds: u64,
     pub max_attempts: i32,
 }
 

@@ -1,11 +1,51 @@
 //! Events: every change of interest writes one, in the same transaction as the change.
 //! Notifications, feeds and webhooks read them.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::db::{now, DbConn};
 use crate::schema::events;
+
+/// How often the fan-out of one event is tried before it is given up.
+const FANOUT_ATTEMPTS: i32 = 10;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct Event {
+    pub id: i64,
+    pub kind: String,
+    pub actor_user_id: Option<i64>,
+    pub organisation_id: Option<i64>,
+    pub target_kind: String,
+    pub target_id: String,
+    pub workspace_id: Option<i64>,
+    pub visibility: String,
+    pub payload: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl Event {
+    pub fn payload(&self) -> Value {
+        serde_json::from_str(&self.payload).unwrap_or(Value::Null)
+    }
+
+    /// The opportunity this event is about, if it is about one.
+    pub fn opportunity_id(&self) -> Option<i64> {
+        (self.target_kind == "opportunity")
+            .then(|| self.target_id.parse().ok())
+            .flatten()
+    }
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Event>> {
+    events::table
+        .find(id)
+        .select(Event::as_select())
+        .first(conn)
+        .optional()
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Visibility {
@@ -40,8 +80,9 @@ pub struct NewEvent<'a> {
     pub payload: Value,
 }
 
+/// Records the event and, in the same transaction, the job that tells its followers.
 pub fn emit(conn: &mut DbConn, event: NewEvent) -> QueryResult<i64> {
-    diesel::insert_into(events::table)
+    let id = diesel::insert_into(events::table)
         .values((
             events::kind.eq(event.kind),
             events::actor_user_id.eq(event.actor_user_id),
@@ -54,5 +95,13 @@ pub fn emit(conn: &mut DbConn, event: NewEvent) -> QueryResult<i64> {
             events::created_at.eq(now()),
         ))
         .returning(events::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    crate::jobs::enqueue_once(
+        conn,
+        crate::notifications::FANOUT_JOB,
+        &json!({ "event_id": id }),
+        &format!("fanout:{id}"),
+        FANOUT_ATTEMPTS,
+    )?;
+    Ok(id)
 }

@@ -10,10 +10,13 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::Value;
 
+use crate::auth::tokens::Keys;
+use crate::config::Settings;
 use crate::db::{now, write_tx, Db, DbConn};
 use crate::email::Mailer;
 use crate::error::AppResult;
 use crate::schema::jobs;
+use crate::web::templates::Templates;
 
 /// How long a claimed job is reserved before another worker may retry it.
 const LEASE_SECONDS: i64 = 300;
@@ -39,18 +42,57 @@ pub fn enqueue(
     kind: &str,
     payload: &Value,
     max_attempts: i32,
-) -> QueryResult<i64> {
+) -> QueryResult<()> {
+    insert(conn, kind, payload, None, max_attempts).map(|_| ())
+}
+
+/// Queues a job unless one with the same key was ever queued; `true` when this call queued it.
+/// The key names what the job does once, e.g. `email:<event>:<user>`, so a retried fan-out
+/// never sends anything twice.
+pub fn enqueue_once(
+    conn: &mut DbConn,
+    kind: &str,
+    payload: &Value,
+    key: &str,
+    max_attempts: i32,
+) -> QueryResult<bool> {
+    Ok(insert(conn, kind, payload, Some(key), max_attempts)? > 0)
+}
+
+fn insert(
+    conn: &mut DbConn,
+    kind: &str,
+    payload: &Value,
+    key: Option<&str>,
+    max_attempts: i32,
+) -> QueryResult<usize> {
     let at = now();
-    diesel::insert_into(jobs::table)
-        .values((
-            jobs::kind.eq(kind),
-            jobs::payload.eq(payload.to_string()),
-            jobs::status.eq("pending"),
-            jobs::run_at.eq(at),
-            jobs::max_attempts.eq(max_attempts),
-            jobs::created_at.eq(at),
-        ))
-        .returning(jobs::id)
+    let insert = diesel::insert_into(jobs::table).values((
+        jobs::kind.eq(kind),
+        jobs::payload.eq(payload.to_string()),
+        jobs::status.eq("pending"),
+        jobs::run_at.eq(at),
+        jobs::max_attempts.eq(max_attempts),
+        jobs::created_at.eq(at),
+        jobs::unique_key.eq(key),
+    ));
+    // Jobs without a key never clash.
+    crate::insert_ignore!(conn, insert)
+}
+
+/// The id of the job queued under `key`, if any.
+pub fn id_for_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<i64>> {
+    jobs::table
+        .filter(jobs::unique_key.eq(key))
+        .select(jobs::id)
+        .first(conn)
+        .optional()
+}
+
+pub fn failed_count(conn: &mut DbConn) -> QueryResult<i64> {
+    jobs::table
+        .filter(jobs::status.eq("failed"))
+        .count()
         .get_result(conn)
 }
 
@@ -95,7 +137,7 @@ pub fn complete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
 }
 
 /// Records a failure: retried later with exponential backoff, or given up after the limit.
-pub fn fail(conn: &mut DbConn, job: &Job, error: &str) -> QueryResult<usize> {
+pub fn fail(conn: &mut DbConn, job: &Job, error: &str, base_delay: i64) -> QueryResult<usize> {
     let error: String = error.chars().take(1000).collect();
     if job.attempts >= job.max_attempts {
         diesel::update(jobs::table.find(job.id))
@@ -108,7 +150,8 @@ pub fn fail(conn: &mut DbConn, job: &Job, error: &str) -> QueryResult<usize> {
             ))
             .execute(conn)
     } else {
-        let delay = 10i64
+        let delay = base_delay
+            .max(0)
             .saturating_mul(1 << job.attempts.clamp(0, 12))
             .min(3600);
         diesel::update(jobs::table.find(job.id))
@@ -144,10 +187,35 @@ impl JobWaker {
     }
 }
 
+/// What jobs need to do their work.
+pub struct JobContext {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub mailer: Mailer,
+    pub templates: Arc<Templates>,
+    pub keys: Arc<Keys>,
+}
+
+impl JobContext {
+    /// Everything from the settings: mail transport, templates and the signing secret.
+    pub fn from_settings(db: Db, settings: Arc<Settings>) -> anyhow::Result<JobContext> {
+        let secret = crate::auth::tokens::load_or_create_secret(
+            &settings.security.jwt_secret,
+            &settings.data_dir,
+        )?;
+        Ok(JobContext {
+            db,
+            mailer: Mailer::from_settings(&settings)?,
+            templates: Arc::new(Templates::load(&settings.server.templates_dir)?),
+            keys: Arc::new(Keys::new(&secret)),
+            settings,
+        })
+    }
+}
+
 /// Runs jobs on its own thread until `stop` is set.
 pub struct Worker {
-    pub db: Db,
-    pub mailer: Arc<Mailer>,
+    pub ctx: Arc<JobContext>,
     pub waker: JobWaker,
     pub poll: StdDuration,
     pub stop: Arc<AtomicBool>,
@@ -161,8 +229,18 @@ impl Worker {
             .expect("spawn the job worker")
     }
 
-    fn run(self) {
+    /// Works the queue until stopped, queueing the digest runs when they fall due.
+    pub fn run(self) {
+        let mut last_schedule: Option<std::time::Instant> = None;
         while !self.stop.load(Ordering::Relaxed) {
+            if self.ctx.settings.jobs.schedule
+                && last_schedule.is_none_or(|t| t.elapsed() >= StdDuration::from_secs(60))
+            {
+                last_schedule = Some(std::time::Instant::now());
+                if let Err(e) = self.schedule() {
+                    tracing::warn!(error = %e, "job worker: could not schedule digests");
+                }
+            }
             match self.run_one() {
                 Ok(true) => continue,
                 Ok(false) => self.waker.wait(self.poll),
@@ -174,20 +252,39 @@ impl Worker {
         }
     }
 
+    fn schedule(&self) -> AppResult<()> {
+        let mut conn = self.ctx.db.get()?;
+        crate::notifications::digests::schedule(&mut conn, &self.ctx.settings, now())?;
+        crate::reviews::service::remind_due(&mut conn, now().date())?;
+        Ok(())
+    }
+
+    /// Runs due jobs until none is left; for tests and `send-digests`.
+    pub fn drain(&self) -> AppResult<usize> {
+        let mut ran = 0;
+        while self.run_one()? {
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
     /// Runs one due job; `false` when there was none.
     pub fn run_one(&self) -> AppResult<bool> {
-        let mut conn = self.db.get()?;
-        let Some(job) = claim(&mut conn)? else {
+        // No connection is held while the job runs: it takes its own.
+        let claimed = claim(&mut *self.ctx.db.get()?)?;
+        let Some(job) = claimed else {
             return Ok(false);
         };
         let outcome = self.perform(&job);
+        let mut conn = self.ctx.db.get()?;
         match outcome {
             Ok(()) => {
                 complete(&mut conn, job.id)?;
             }
             Err(e) => {
                 tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
-                fail(&mut conn, &job, &e.to_string())?;
+                let base = self.ctx.settings.jobs.retry_base_seconds;
+                fail(&mut conn, &job, &format!("{e:#}"), base)?;
             }
         }
         Ok(true)
@@ -196,8 +293,8 @@ impl Worker {
     fn perform(&self, job: &Job) -> anyhow::Result<()> {
         let payload: Value = serde_json::from_str(&job.payload)?;
         match job.kind.as_str() {
-            crate::email::JOB_KIND => self.mailer.send(&serde_json::from_value(payload)?),
-            other => anyhow::bail!("unknown job kind {other}"),
+            crate::email::JOB_KIND => self.ctx.mailer.send(&serde_json::from_value(payload)?),
+            _ => crate::notifications::perform(&self.ctx, job, &payload),
         }
     }
 }

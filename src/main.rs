@@ -1,4 +1,7 @@
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -8,6 +11,9 @@ use metro_portal::config::{redact_url, Settings};
 use metro_portal::db::{write_tx, Db};
 use metro_portal::demo::{self, Seeded};
 use metro_portal::error::AppError;
+use metro_portal::jobs::{self, JobContext, JobWaker, Worker};
+use metro_portal::notifications::digests;
+use metro_portal::notifications::model::Delivery;
 use metro_portal::organisations::{self, OrgKind};
 use metro_portal::startup::Application;
 use metro_portal::users::{self, model::parse_email, queries::NewUser, Role};
@@ -52,6 +58,34 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Fill an empty database with a large realistic data set for load tests (60
+    /// organisations, 2,000 people, 20 workspaces, 10,000 opportunities, 100,000 events and
+    /// notifications by default). Everyone's password is METRO_BENCH_PASSWORD, or one
+    /// generated and printed once.
+    SeedBench {
+        #[arg(long, default_value_t = 10_000)]
+        opportunities: usize,
+        #[arg(long, default_value_t = 100_000)]
+        events: usize,
+        #[arg(long, default_value_t = 2_000)]
+        users: usize,
+    },
+    /// The audit log: `audit verify` checks its hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Run the job worker (fan-out, email, digests, webhooks) without the web server. Several
+    /// may run at once on PostgreSQL; set jobs.run_in_serve = false on the servers to use
+    /// only these. Stops cleanly on Ctrl-C.
+    Worker,
+    /// Gather and send digests now instead of waiting for the digest hour, then run
+    /// everything else that is due.
+    SendDigests {
+        /// Which digests: daily, weekly or all.
+        #[arg(long, default_value = "all", value_parser = ["daily", "weekly", "all"])]
+        frequency: String,
+    },
     /// Create a platform administrator. The password is METRO_ADMIN_PASSWORD, or one
     /// generated and printed once.
     CreateAdmin {
@@ -68,6 +102,13 @@ enum Command {
         #[arg(long)]
         org_name: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every entry's hash against the one before; names the first broken entry and
+    /// exits with status 1 if the chain is broken.
+    Verify,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -103,7 +144,162 @@ fn main() -> anyhow::Result<()> {
             as_user,
             dry_run,
         } => import(&settings, &file, &org, as_user.as_deref(), dry_run),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => audit_verify(&settings),
+        Command::SeedBench {
+            opportunities,
+            events,
+            users,
+        } => seed_bench(&settings, opportunities, events, users),
+        Command::Worker => worker(settings),
+        Command::SendDigests { frequency } => send_digests(settings, &frequency),
     }
+}
+
+fn seed_bench(
+    settings: &Settings,
+    opportunities: usize,
+    events: usize,
+    users: usize,
+) -> anyhow::Result<()> {
+    let db = connect(settings)?;
+    db.migrate()?;
+    let (password, generated) = password_from_env("METRO_BENCH_PASSWORD")?;
+    let hash = hash_password(&password)?;
+    let size = metro_portal::bench_seed::Size {
+        opportunities,
+        events,
+        users: users.max(60),
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    let mut bar: Option<(String, indicatif::ProgressBar)> = None;
+    let style =
+        indicatif::ProgressStyle::with_template("{msg:>26} [{bar:40}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let mut progress = |step: &str, done: usize, total: usize| {
+        if bar.as_ref().is_none_or(|(s, _)| s != step) {
+            if let Some((_, old)) = bar.take() {
+                old.finish();
+            }
+            let new = indicatif::ProgressBar::new(total as u64);
+            new.set_style(style.clone());
+            new.set_message(step.to_string());
+            bar = Some((step.to_string(), new));
+        }
+        if let Some((_, b)) = &bar {
+            b.set_position(done as u64);
+        }
+    };
+    let mut conn = db.get()?;
+    let seeded = metro_portal::bench_seed::seed(&mut conn, size, &hash, &mut progress)?;
+    if let Some((_, b)) = bar {
+        b.finish();
+    }
+    println!(
+        "Seeded {} organisations, {} people, {} opportunities, {} events and {} notifications in {:.0?} ({} database)",
+        seeded.organisations,
+        seeded.users,
+        seeded.opportunities,
+        seeded.events,
+        seeded.notifications,
+        started.elapsed(),
+        db.backend().name()
+    );
+    println!("  Sign in as person-00000@bench.example (an organisation admin) or person-00060@bench.example (a council leader)");
+    if generated {
+        println!("  Password (shown once): {password}");
+    } else {
+        println!("  Password: the value of METRO_BENCH_PASSWORD");
+    }
+    Ok(())
+}
+
+fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
+    let db = connect(settings)?;
+    db.migrate()?;
+    let mut conn = db.get()?;
+    match metro_portal::audit::verify(&mut conn)? {
+        Ok(checked) => {
+            println!("Audit log intact: {checked} entries checked");
+            Ok(())
+        }
+        Err(row) => {
+            eprintln!("Audit log broken: entry {row} does not match the chain before it");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn job_context(settings: Settings) -> anyhow::Result<Arc<JobContext>> {
+    let db = connect(&settings)?;
+    db.migrate()?;
+    Ok(Arc::new(JobContext::from_settings(db, Arc::new(settings))?))
+}
+
+fn worker(settings: Settings) -> anyhow::Result<()> {
+    let poll = Duration::from_millis(settings.jobs.poll_interval_ms.max(10));
+    let ctx = job_context(settings)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let waker = JobWaker::default();
+    let handle = Worker {
+        ctx: ctx.clone(),
+        waker: waker.clone(),
+        poll,
+        stop: stop.clone(),
+    }
+    .spawn();
+    println!(
+        "Metro Portal worker running on the {} database; Ctrl-C stops it",
+        ctx.db.backend().name()
+    );
+    actix_web::rt::System::new().block_on(actix_web::rt::signal::ctrl_c())?;
+    println!("Stopping after the current job…");
+    stop.store(true, Ordering::Relaxed);
+    waker.wake();
+    let _ = handle.join();
+    Ok(())
+}
+
+fn send_digests(settings: Settings, frequency: &str) -> anyhow::Result<()> {
+    let ctx = job_context(settings)?;
+    let worker = Worker {
+        ctx: ctx.clone(),
+        waker: JobWaker::default(),
+        poll: Duration::from_millis(100),
+        stop: Arc::new(AtomicBool::new(false)),
+    };
+    // Finish any fan-out first, so the digests carry everything that has happened.
+    worker.drain()?;
+    let frequencies = match frequency {
+        "daily" => vec![Delivery::Daily],
+        "weekly" => vec![Delivery::Weekly],
+        _ => vec![Delivery::Daily, Delivery::Weekly],
+    };
+    let period = format!("manual-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"));
+    let mut conn = ctx.db.get()?;
+    let mut queued = 0;
+    for f in frequencies {
+        queued += digests::collect(&mut conn, &ctx.settings, f, &period)?;
+    }
+    drop(conn);
+    let bar = indicatif::ProgressBar::new(queued as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message("Sending digests");
+    while worker.run_one()? {
+        if bar.position() < bar.length().unwrap_or(0) {
+            bar.inc(1);
+        }
+    }
+    bar.finish_with_message("Digests sent");
+    let mut conn = ctx.db.get()?;
+    let failed = jobs::failed_count(&mut conn)?;
+    println!("{queued} digest(s) gathered; jobs that have failed for good so far: {failed} (see /admin/jobs)");
+    Ok(())
 }
 
 fn connect(settings: &Settings) -> anyhow::Result<Db> {

@@ -21,6 +21,7 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamp,
         last_sign_in_at -> Nullable<Timestamp>,
+        default_delivery -> Text,
     }
 }
 
@@ -116,6 +117,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        unique_key -> Nullable<Text>,
     }
 }
 
@@ -341,6 +343,121 @@ diesel::joinable!(comments -> users (author_user_id));
 diesel::joinable!(actions -> workspaces (workspace_id));
 diesel::joinable!(actions -> organisations (owner_organisation_id));
 diesel::joinable!(milestones -> actions (action_id));
+diesel::table! {
+    subscriptions (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        target_kind -> Text,
+        target_id -> Nullable<BigInt>,
+        theme_id -> Nullable<BigInt>,
+        service_area -> Nullable<Text>,
+        stage -> Nullable<Text>,
+        delivery -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subscription_opt_outs (subscription_id, user_id) {
+        subscription_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        event_id -> BigInt,
+        subscription_id -> Nullable<BigInt>,
+        reason -> Text,
+        delivery -> Text,
+        digest_job_id -> Nullable<BigInt>,
+        read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    feed_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        event_kinds -> Text,
+        active -> Bool,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_id -> Nullable<BigInt>,
+        event_kind -> Text,
+        status -> Text,
+        attempts -> Integer,
+        response_status -> Nullable<Integer>,
+        response_ms -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> BigInt,
+        year -> Integer,
+        quarter -> Integer,
+        deadline -> Date,
+        status -> Text,
+        opened_by -> BigInt,
+        opened_at -> Timestamp,
+        signed_off_by -> Nullable<BigInt>,
+        signed_off_at -> Nullable<Timestamp>,
+        snapshot -> Nullable<Text>,
+        reminded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    review_submissions (id) {
+        id -> BigInt,
+        review_id -> BigInt,
+        workspace_id -> BigInt,
+        status -> Text,
+        overall_rag -> Text,
+        commentary -> Text,
+        decisions -> Text,
+        content -> Text,
+        submitted_by -> BigInt,
+        submitted_at -> Timestamp,
+        returned_by -> Nullable<BigInt>,
+        returned_at -> Nullable<Timestamp>,
+        return_comment -> Text,
+    }
+}
+
+diesel::joinable!(review_submissions -> reviews (review_id));
+diesel::joinable!(notifications -> events (event_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(outcomes -> workspaces (workspace_id));
 diesel::joinable!(measures -> outcomes (outcome_id));
 diesel::joinable!(readings -> measures (measure_id));
@@ -380,4 +497,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     barriers,
     endorsements,
     opportunity_comments,
+    subscriptions,
+    subscription_opt_outs,
+    notifications,
+    feed_tokens,
+    webhooks,
+    webhook_deliveries,
+    reviews,
+    review_submissions,
+);
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    opportunities::stage,
+    savings::financial_year,
+    savings::kind,
+    savings::cashable,
+    savings::organisation_id,
 );

@@ -11,17 +11,17 @@ use actix_web::middleware::{from_fn, DefaultHeaders, ErrorHandlers, Logger};
 use actix_web::{web, App, HttpServer};
 
 use crate::auth::passwords::Hasher;
-use crate::auth::tokens::{load_or_create_secret, Keys};
 use crate::config::Settings;
 use crate::db::Db;
-use crate::email::Mailer;
-use crate::jobs::{JobWaker, Worker};
+use crate::jobs::{JobContext, JobWaker, Worker};
 use crate::state::AppState;
 use crate::web::errors::{
-    audit_denials, json_config, not_found, path_config, query_config, render_error,
+    audit_denials, json_config, not_found, path_config, query_config, refuse_nul, render_error,
 };
-use crate::web::templates::Templates;
-use crate::{auth, openapi, opportunities, organisations, site, users, web as pages, workspaces};
+use crate::{
+    auth, dashboard, notifications, openapi, opportunities, organisations, reviews, site, users,
+    web as pages, workspaces,
+};
 
 pub struct Application {
     port: u16,
@@ -29,7 +29,7 @@ pub struct Application {
     db: Db,
     settings: Arc<Settings>,
     worker_stop: Arc<AtomicBool>,
-    worker: std::thread::JoinHandle<()>,
+    worker: Option<std::thread::JoinHandle<()>>,
     waker: JobWaker,
 }
 
@@ -48,25 +48,24 @@ impl Application {
             settings.server.base_url = format!("http://{}:{port}", settings.server.host);
         }
         let settings = Arc::new(settings);
-        let secret = load_or_create_secret(&settings.security.jwt_secret, &settings.data_dir)?;
-        let templates = Arc::new(Templates::load(&settings.server.templates_dir)?);
-        let mailer = Arc::new(Mailer::from_settings(&settings)?);
+        let ctx = Arc::new(JobContext::from_settings(db.clone(), settings.clone())?);
         let waker = JobWaker::default();
         let worker_stop = Arc::new(AtomicBool::new(false));
-        let worker = Worker {
-            db: db.clone(),
-            mailer,
-            waker: waker.clone(),
-            poll: Duration::from_millis(settings.jobs.poll_interval_ms.max(10)),
-            stop: worker_stop.clone(),
-        }
-        .spawn();
+        let worker = settings.jobs.run_in_serve.then(|| {
+            Worker {
+                ctx: ctx.clone(),
+                waker: waker.clone(),
+                poll: Duration::from_millis(settings.jobs.poll_interval_ms.max(10)),
+                stop: worker_stop.clone(),
+            }
+            .spawn()
+        });
 
         let state = web::Data::new(AppState {
             db: db.clone(),
             settings: settings.clone(),
-            keys: Arc::new(Keys::new(&secret)),
-            templates,
+            keys: ctx.keys.clone(),
+            templates: ctx.templates.clone(),
             hasher: Hasher::new(settings.security.max_concurrent_hashes),
             jobs: waker.clone(),
         });
@@ -78,11 +77,12 @@ impl Application {
                 .app_data(query_config())
                 .app_data(path_config())
                 .wrap(from_fn(audit_denials))
+                .wrap(from_fn(refuse_nul))
                 .wrap(ErrorHandlers::new().default_handler(render_error))
                 .wrap(security_headers(https))
                 .wrap(
                     Logger::new("%a \"%r\" %s %b %Dms")
-                        .exclude_regex("^/(invitations|password-reset)/"),
+                        .exclude_regex("^/(invitations|password-reset|unsubscribe)/|feed\\.atom"),
                 )
                 .configure(routes)
                 .default_service(web::to(not_found))
@@ -128,7 +128,9 @@ impl Application {
         let result = self.server.await;
         self.worker_stop.store(true, Ordering::Relaxed);
         self.waker.wake();
-        let _ = self.worker.join();
+        if let Some(worker) = self.worker {
+            let _ = worker.join();
+        }
         result
     }
 }
@@ -174,6 +176,13 @@ fn security_headers(https: bool) -> DefaultHeaders {
 
 /// Every route of the portal.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // Fixed paths such as /opportunities/feed.atom go before patterns that would take them.
+    cfg.configure(notifications::api::routes)
+        .configure(notifications::pages::routes)
+        .configure(dashboard::api::routes)
+        .configure(dashboard::pages::routes)
+        .configure(reviews::api::routes)
+        .configure(reviews::pages::routes);
     cfg.service(site::home)
         .service(site::accessibility)
         .service(site::healthz)
@@ -193,6 +202,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(organisations::pages::admin_index)
         .service(organisations::pages::list)
         .service(organisations::pages::create)
+        .service(organisations::pages::audit_search)
         .service(users::pages::list)
         .service(users::pages::invite)
         .service(users::pages::disable)

@@ -7,8 +7,10 @@ use actix_web::HttpRequest;
 
 use crate::auth::passwords::Hasher;
 use crate::auth::tokens::Keys;
+use crate::auth::{Actor, Caller};
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Db, DbConn};
+use crate::error::AppResult;
 use crate::jobs::JobWaker;
 use crate::web::templates::Templates;
 
@@ -61,6 +63,26 @@ impl AppState {
         forwarded
             .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
             .unwrap_or_default()
+    }
+
+    /// Runs a change on the blocking pool as `caller`, from this request's client address.
+    pub async fn change<T, F>(&self, req: &HttpRequest, caller: Caller, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn, &Actor) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let ip = self.client_ip(req);
+        self.db
+            .run(move |conn| {
+                f(
+                    conn,
+                    &Actor {
+                        caller: &caller,
+                        ip: &ip,
+                    },
+                )
+            })
+            .await
     }
 
     pub fn user_agent(req: &HttpRequest) -> String {

@@ -6,6 +6,16 @@ use chrono::NaiveDate;
 
 use crate::error::{AppError, AppResult};
 
+/// Text people type never holds control characters other than line breaks and tabs (NUL
+/// cannot even be stored in PostgreSQL).
+pub fn has_control_characters(value: &str) -> bool {
+    value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+pub const CONTROL_CHARACTERS: &str = "Remove the control characters (such as NUL) from this text";
+
 /// Collects field errors while parsing input that arrives as text, so every form and
 /// JSON body gets the same clear answer: each field with what is wrong with it.
 #[derive(Default)]
@@ -22,6 +32,8 @@ impl Check {
         let value = value.trim();
         if value.is_empty() && !missing.is_empty() {
             self.fail(field, missing);
+        } else if has_control_characters(value) {
+            self.fail(field, CONTROL_CHARACTERS);
         } else if value.chars().count() > max {
             self.fail(field, &format!("Must be {max} characters or fewer"));
         }

@@ -30,6 +30,7 @@ pub struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     csrf: Vec<u8>,
+    links: Vec<u8>,
 }
 
 impl Keys {
@@ -38,6 +39,7 @@ impl Keys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             csrf: derive(secret, b"csrf"),
+            links: derive(secret, b"links"),
         }
     }
 
@@ -77,6 +79,23 @@ impl Keys {
     /// The form token that goes with a CSRF cookie value.
     pub fn csrf_token(&self, cookie_value: &str) -> String {
         hex::encode(mac(&self.csrf, cookie_value.as_bytes()))
+    }
+
+    /// A link token that carries `data` and proves we wrote it (unsubscribe links).
+    pub fn sign_link(&self, data: &str) -> String {
+        let signature = URL_SAFE_NO_PAD.encode(mac(&self.links, data.as_bytes()));
+        format!("{}.{signature}", URL_SAFE_NO_PAD.encode(data))
+    }
+
+    /// The data of a link token made by `sign_link`, if it is genuine.
+    pub fn verify_link(&self, token: &str) -> Option<String> {
+        let (data, signature) = token.split_once('.')?;
+        let data = String::from_utf8(URL_SAFE_NO_PAD.decode(data).ok()?).ok()?;
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        let mut m = Hmac::<Sha256>::new_from_slice(&self.links).expect("any key length");
+        m.update(data.as_bytes());
+        m.verify_slice(&signature).ok()?;
+        Some(data)
     }
 
     pub fn csrf_matches(&self, cookie_value: &str, form_token: &str) -> bool {

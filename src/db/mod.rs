@@ -244,6 +244,22 @@ pub fn rfc3339(at: NaiveDateTime) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Runs an insert that skips rows clashing with a unique index (`ON CONFLICT DO NOTHING`
+/// on both engines), giving the number of rows written.
+#[macro_export]
+macro_rules! insert_ignore {
+    ($conn:expr, $insert:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg(c) => {
+                diesel::RunQueryDsl::execute($insert.on_conflict_do_nothing(), c)
+            }
+            $crate::db::DbConn::Sqlite(c) => {
+                diesel::RunQueryDsl::execute($insert.on_conflict_do_nothing(), c)
+            }
+        }
+    };
+}
+
 /// Serialises writers of a hash chain or counter on PostgreSQL for the rest of the transaction.
 /// SQLite needs nothing: its write transactions are already exclusive.
 pub fn lock_for_append(conn: &mut DbConn, key: i64) -> QueryResult<()> {

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,9 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// A one-click unsubscribe link (RFC 8058), for mail people did not ask for each time.
+    #[serde(default)]
+    pub list_unsubscribe: Option<String>,
 }
 
 enum Delivery {
@@ -78,23 +82,34 @@ impl Mailer {
 
     pub fn send(&self, email: &OutgoingEmail) -> anyhow::Result<()> {
         let to: Mailbox = email.to.parse()?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&email.subject)
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(email.text.clone()),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(email.html.clone()),
-                    ),
-            )?;
+            .subject(&email.subject);
+        if let Some(link) = &email.list_unsubscribe {
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{link}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_string(),
+                ));
+        }
+        let message = builder.multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(email.text.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(email.html.clone()),
+                ),
+        )?;
         match &self.transport {
             Delivery::Smtp(t) => {
                 t.send(&message)?;
@@ -117,6 +132,23 @@ pub fn enqueue(
     template: &str,
     data: &Value,
 ) -> AppResult<()> {
+    let email = render(templates, to, template, data)?;
+    jobs::enqueue(
+        conn,
+        JOB_KIND,
+        &serde_json::to_value(&email)?,
+        settings.jobs.max_attempts,
+    )?;
+    Ok(())
+}
+
+/// Renders `email/<template>.subject`, `.txt` and `.html` with `data`.
+pub fn render(
+    templates: &Templates,
+    to: &str,
+    template: &str,
+    data: &Value,
+) -> AppResult<OutgoingEmail> {
     let render = |suffix: &str, html: bool| -> AppResult<String> {
         let name = format!("email/{template}.{suffix}");
         let out = if html {
@@ -126,17 +158,11 @@ pub fn enqueue(
         };
         out.map_err(AppError::Internal)
     };
-    let email = OutgoingEmail {
+    Ok(OutgoingEmail {
         to: to.to_string(),
         subject: render("subject", false)?.trim().to_string(),
         text: render("txt", false)?,
         html: render("html", true)?,
-    };
-    jobs::enqueue(
-        conn,
-        JOB_KIND,
-        &serde_json::to_value(&email)?,
-        settings.jobs.max_attempts,
-    )?;
-    Ok(())
+        list_unsubscribe: None,
+    })
 }

@@ -49,6 +49,8 @@ pub struct ListParams {
     pub theme: Option<String>,
     /// "open_high": only those with open high-severity barriers.
     pub barriers: Option<String>,
+    /// Only open opportunities whose stage has not changed for this many days.
+    pub stale: Option<String>,
     /// updated | reference | savings
     pub sort: Option<String>,
     pub page: Option<i64>,
@@ -66,6 +68,7 @@ impl From<ListParams> for RegisterQuery {
             kind: p.kind,
             theme: p.theme,
             barriers: p.barriers,
+            stale: p.stale,
             sort: p.sort,
             page: p.page,
             per_page: p.per_page,
@@ -158,26 +161,6 @@ impl OpportunityRequest {
     }
 }
 
-async fn change<T, F>(state: &AppState, req: &HttpRequest, caller: Caller, f: F) -> AppResult<T>
-where
-    F: FnOnce(&mut DbConn, &Actor) -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    let ip = state.client_ip(req);
-    state
-        .db
-        .run(move |conn| {
-            f(
-                conn,
-                &Actor {
-                    caller: &caller,
-                    ip: &ip,
-                },
-            )
-        })
-        .await
-}
-
 /// Log an opportunity, led by the caller's organisation. It starts as an idea.
 #[utoipa::path(post, path = "/api/v1/opportunities", tag = "opportunities", security(("bearer" = [])), request_body = OpportunityRequest,
     responses((status = 201, body = Opportunity), (status = 401, body = Problem), (status = 422, body = Problem)))]
@@ -192,10 +175,11 @@ pub async fn create(
         visibility: "draft".into(),
         ..OpportunityInput::default()
     });
-    let o = change(&state, &req, caller.0, move |conn, actor| {
-        service::create(conn, actor, &input)
-    })
-    .await?;
+    let o = state
+        .change(&req, caller.0, move |conn, actor| {
+            service::create(conn, actor, &input)
+        })
+        .await?;
     Ok(HttpResponse::Created().json(o))
 }
 
@@ -260,31 +244,32 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let changes = body.into_inner();
-    let o = change(&state, &req, caller.0, move |conn, actor| {
-        let current = queries::load(conn, id, Some(actor.caller))?;
-        let partners = queries::partners(conn, id)?
-            .into_iter()
-            .map(|(p, _)| p.to_string())
-            .collect();
-        let base = OpportunityInput {
-            title: current.title,
-            summary: current.summary,
-            service_area: current.service_area,
-            kind: current.kind,
-            visibility: current.visibility,
-            workspace_id: current
-                .workspace_id
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
-            contact_user_id: current
-                .contact_user_id
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
-            partners,
-        };
-        service::update(conn, actor, id, &changes.over(base))
-    })
-    .await?;
+    let o = state
+        .change(&req, caller.0, move |conn, actor| {
+            let current = queries::load(conn, id, Some(actor.caller))?;
+            let partners = queries::partners(conn, id)?
+                .into_iter()
+                .map(|(p, _)| p.to_string())
+                .collect();
+            let base = OpportunityInput {
+                title: current.title,
+                summary: current.summary,
+                service_area: current.service_area,
+                kind: current.kind,
+                visibility: current.visibility,
+                workspace_id: current
+                    .workspace_id
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+                contact_user_id: current
+                    .contact_user_id
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+                partners,
+            };
+            service::update(conn, actor, id, &changes.over(base))
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(o))
 }
 
@@ -331,10 +316,11 @@ pub async fn create_transition(
         to: b.to.unwrap_or_default(),
         note: b.note.unwrap_or_default(),
     };
-    let o = change(&state, &req, caller.0, move |conn, actor| {
-        service::transition(conn, actor, id, &input)
-    })
-    .await?;
+    let o = state
+        .change(&req, caller.0, move |conn, actor| {
+            service::transition(conn, actor, id, &input)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(o))
 }
 
@@ -397,10 +383,11 @@ pub async fn create_saving(
     };
     let caller = caller.0;
     let viewer = caller.clone();
-    let saving_id = change(&state, &req, caller, move |conn, actor| {
-        service::add_saving(conn, actor, id, &input)
-    })
-    .await?;
+    let saving_id = state
+        .change(&req, caller, move |conn, actor| {
+            service::add_saving(conn, actor, id, &input)
+        })
+        .await?;
     let saving = state
         .db
         .run(move |conn| {
@@ -471,10 +458,11 @@ pub async fn create_barrier(
     let input = body.into_inner().over(BarrierInput::default());
     let caller = caller.0;
     let viewer = caller.clone();
-    let barrier_id = change(&state, &req, caller, move |conn, actor| {
-        service::add_barrier(conn, actor, id, &input)
-    })
-    .await?;
+    let barrier_id = state
+        .change(&req, caller, move |conn, actor| {
+            service::add_barrier(conn, actor, id, &input)
+        })
+        .await?;
     let barrier = state
         .db
         .run(move |conn| {
@@ -501,28 +489,29 @@ pub async fn update_barrier(
 ) -> AppResult<HttpResponse> {
     let (id, barrier_id) = path.into_inner();
     let changes = body.into_inner();
-    let barrier = change(&state, &req, caller.0, move |conn, actor| {
-        let current = detail(conn, id, Some(actor.caller))?
-            .barriers
-            .into_iter()
-            .find(|b| b.id == barrier_id)
-            .ok_or(crate::error::AppError::NotFound)?;
-        let base = BarrierInput {
-            category: current.category,
-            description: current.description,
-            severity: current.severity,
-            owner: current.owner,
-            status: current.status,
-            mitigation: current.mitigation,
-        };
-        service::update_barrier(conn, actor, id, barrier_id, &changes.over(base))?;
-        detail(conn, id, Some(actor.caller))?
-            .barriers
-            .into_iter()
-            .find(|b| b.id == barrier_id)
-            .ok_or(crate::error::AppError::NotFound)
-    })
-    .await?;
+    let barrier = state
+        .change(&req, caller.0, move |conn, actor| {
+            let current = detail(conn, id, Some(actor.caller))?
+                .barriers
+                .into_iter()
+                .find(|b| b.id == barrier_id)
+                .ok_or(crate::error::AppError::NotFound)?;
+            let base = BarrierInput {
+                category: current.category,
+                description: current.description,
+                severity: current.severity,
+                owner: current.owner,
+                status: current.status,
+                mitigation: current.mitigation,
+            };
+            service::update_barrier(conn, actor, id, barrier_id, &changes.over(base))?;
+            detail(conn, id, Some(actor.caller))?
+                .barriers
+                .into_iter()
+                .find(|b| b.id == barrier_id)
+                .ok_or(crate::error::AppError::NotFound)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(barrier))
 }
 
@@ -564,11 +553,12 @@ pub async fn create_endorsement(
     let input = InterestInput {
         note: body.into_inner().note.unwrap_or_default(),
     };
-    let all = change(&state, &req, caller.0, move |conn, actor| {
-        service::register_interest(conn, actor, id, &input)?;
-        Ok(detail(conn, id, Some(actor.caller))?.endorsements)
-    })
-    .await?;
+    let all = state
+        .change(&req, caller.0, move |conn, actor| {
+            service::register_interest(conn, actor, id, &input)?;
+            Ok(detail(conn, id, Some(actor.caller))?.endorsements)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(all))
 }
 
@@ -583,10 +573,11 @@ pub async fn delete_endorsement(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    change(&state, &req, caller.0, move |conn, actor| {
-        service::withdraw_interest(conn, actor, id)
-    })
-    .await?;
+    state
+        .change(&req, caller.0, move |conn, actor| {
+            service::withdraw_interest(conn, actor, id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -632,15 +623,16 @@ pub async fn create_comment(
         body: b.body.unwrap_or_default(),
         proposed_stage: b.proposed_stage.unwrap_or_default(),
     };
-    let comment = change(&state, &req, caller.0, move |conn, actor| {
-        let comment_id = service::comment(conn, actor, id, &input)?;
-        detail(conn, id, Some(actor.caller))?
-            .comments
-            .into_iter()
-            .find(|c| c.id == comment_id)
-            .ok_or(crate::error::AppError::NotFound)
-    })
-    .await?;
+    let comment = state
+        .change(&req, caller.0, move |conn, actor| {
+            let comment_id = service::comment(conn, actor, id, &input)?;
+            detail(conn, id, Some(actor.caller))?
+                .comments
+                .into_iter()
+                .find(|c| c.id == comment_id)
+                .ok_or(crate::error::AppError::NotFound)
+        })
+        .await?;
     Ok(HttpResponse::Created().json(comment))
 }
 

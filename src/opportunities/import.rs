@@ -290,6 +290,11 @@ fn plan(
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| "draft".into()),
         };
+        for column in ["title", "summary"] {
+            if crate::validate::has_control_characters(&get(column)) {
+                fail(column, crate::validate::CONTROL_CHARACTERS);
+            }
+        }
         if get("title").chars().count() > 200 {
             fail("title", "Must be 200 characters or fewer");
         }

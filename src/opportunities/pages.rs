@@ -27,6 +27,8 @@ pub struct RegisterQuery {
     pub kind: Option<String>,
     pub theme: Option<String>,
     pub barriers: Option<String>,
+    /// Days without a stage change: only open opportunities stuck that long.
+    pub stale: Option<String>,
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -63,6 +65,12 @@ impl RegisterQuery {
                 .transpose()?,
             theme: id("theme", &self.theme)?,
             open_high_barriers: matches!(present(&self.barriers), Some("open_high")),
+            stale_days: present(&self.stale)
+                .map(|s| match s.parse::<i64>() {
+                    Ok(days) if (1..=3650).contains(&days) => Ok(days),
+                    _ => Err(bad("stale", "Enter a number of days from 1 to 3650")),
+                })
+                .transpose()?,
         };
         let sort = Sort::parse(present(&self.sort).unwrap_or("")).map_err(|m| bad("sort", m))?;
         Ok((filter, sort))
@@ -79,6 +87,7 @@ impl RegisterQuery {
             ("kind", &self.kind),
             ("theme", &self.theme),
             ("barriers", &self.barriers),
+            ("stale", &self.stale),
             ("sort", &self.sort),
         ]
         .into_iter()
@@ -419,14 +428,22 @@ struct Echo {
 
 async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<HttpResponse> {
     let caller = page.user.clone();
-    let (o, d, organisations) = page
+    let (o, d, organisations, follow) = page
         .state()
         .db
         .run(move |conn| {
             let o = queries::load(conn, id, caller.as_ref())?;
             let d = queries::detail(conn, &o, caller.as_ref())?;
             let organisations = crate::organisations::queries::list(conn)?;
-            Ok((o, d, organisations))
+            let follow = crate::notifications::pages::follow_context(
+                conn,
+                caller.as_ref(),
+                crate::notifications::model::TargetKind::Opportunity,
+                o.id,
+                &o.id.to_string(),
+                &o.reference,
+            )?;
+            Ok((o, d, organisations, follow))
         })
         .await?;
     let user = page.user.as_ref();
@@ -499,6 +516,7 @@ async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<Http
                 "proposed": c.proposed_stage.as_deref().map(|s| label(Stage::parse(s), Stage::label)),
             })).collect::<Vec<_>>(),
             "can_manage": can_manage,
+            "follow": follow,
             "can_interest": can_interest,
             "interested": interested,
             "signed_in": user.is_some(),

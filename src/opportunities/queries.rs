@@ -30,6 +30,8 @@ pub struct Filter {
     pub kind: Option<OpportunityKind>,
     pub theme: Option<i64>,
     pub open_high_barriers: bool,
+    /// Only open opportunities whose stage has not changed for this many days.
+    pub stale_days: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -52,68 +54,109 @@ impl Sort {
 }
 
 type Boxed<'a> = opportunities::BoxedQuery<'a, MultiBackend>;
+/// Estimated, validated, realised, cashable realised, one-off costs.
+type FiveSums = (
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
 
-/// The opportunities `caller` may see that match `filter`.
-fn visible<'a>(conn: &DbConn, caller: Option<&Caller>, filter: &Filter) -> Boxed<'a> {
-    let mut query = opportunities::table.into_boxed();
-    query = match caller {
-        None => query.filter(opportunities::visibility.eq("public")),
-        Some(c) => query.filter(
-            opportunities::visibility
-                .ne("draft")
-                .or(opportunities::lead_organisation_id.eq(c.organisation_id)),
-        ),
-    };
-    if let Some(stage) = filter.stage {
-        query = query.filter(opportunities::stage.eq(stage.as_str()));
-    }
-    if let Some(lead) = filter.lead {
-        query = query.filter(opportunities::lead_organisation_id.eq(lead));
-    }
-    if let Some(area) = filter.service_area {
-        query = query.filter(opportunities::service_area.eq(area.as_str()));
-    }
-    if let Some(kind) = filter.kind {
-        query = query.filter(opportunities::kind.eq(kind.as_str()));
-    }
-    if let Some(theme) = filter.theme {
-        query = query.filter(opportunities::workspace_id.eq(theme));
-    }
-    if let Some(partner) = filter.partner {
-        query = query.filter(
-            opportunities::id.eq_any(
-                opportunity_partners::table
-                    .filter(opportunity_partners::organisation_id.eq(partner))
-                    .select(opportunity_partners::opportunity_id),
-            ),
-        );
-    }
-    if filter.open_high_barriers {
-        query = query.filter(
-            opportunities::id.eq_any(
-                barriers::table
-                    .filter(barriers::status.eq("open"))
-                    .filter(barriers::severity.eq("high"))
-                    .select(barriers::opportunity_id),
-            ),
-        );
-    }
-    let terms = search::terms(&filter.q);
-    if !terms.is_empty() {
-        query = match conn {
-            DbConn::Sqlite(_) => query.filter(
-                sql::<Bool>("opportunities.id IN (SELECT rowid FROM opportunity_search WHERE opportunity_search MATCH ")
-                    .bind::<Text, _>(search::sqlite_query(&terms))
-                    .sql(")"),
-            ),
-            DbConn::Pg(_) => query.filter(
-                sql::<Bool>("opportunities.search @@ to_tsquery('simple', ")
-                    .bind::<Text, _>(search::postgres_query(&terms))
-                    .sql(")"),
+/// Narrows a boxed query over `opportunities` (alone or joined) to what `caller` may see
+/// and `filter` asks for.
+macro_rules! narrow {
+    ($query:expr, $conn:expr, $caller:expr, $filter:expr) => {{
+        let (conn, caller, filter): (&DbConn, Option<&Caller>, &Filter) = ($conn, $caller, $filter);
+        let mut query = $query;
+        query = match caller {
+            None => query.filter(opportunities::visibility.eq("public")),
+            Some(c) => query.filter(
+                opportunities::visibility
+                    .ne("draft")
+                    .or(opportunities::lead_organisation_id.eq(c.organisation_id)),
             ),
         };
-    }
-    query
+        if let Some(stage) = filter.stage {
+            query = query.filter(opportunities::stage.eq(stage.as_str()));
+        }
+        if let Some(lead) = filter.lead {
+            query = query.filter(opportunities::lead_organisation_id.eq(lead));
+        }
+        if let Some(area) = filter.service_area {
+            query = query.filter(opportunities::service_area.eq(area.as_str()));
+        }
+        if let Some(kind) = filter.kind {
+            query = query.filter(opportunities::kind.eq(kind.as_str()));
+        }
+        if let Some(theme) = filter.theme {
+            query = query.filter(opportunities::workspace_id.eq(theme));
+        }
+        if let Some(partner) = filter.partner {
+            query = query.filter(
+                opportunities::id.eq_any(
+                    opportunity_partners::table
+                        .filter(opportunity_partners::organisation_id.eq(partner))
+                        .select(opportunity_partners::opportunity_id),
+                ),
+            );
+        }
+        if let Some(days) = filter.stale_days {
+            query = query
+                .filter(opportunities::stage_changed_at.lt(crate::db::now() - chrono::Duration::days(days)))
+                .filter(opportunities::stage.ne_all(["realised", "declined"]));
+        }
+        if filter.open_high_barriers {
+            query = query.filter(
+                opportunities::id.eq_any(
+                    barriers::table
+                        .filter(barriers::status.eq("open"))
+                        .filter(barriers::severity.eq("high"))
+                        .select(barriers::opportunity_id),
+                ),
+            );
+        }
+        let terms = search::terms(&filter.q);
+        if !terms.is_empty() {
+            query = match conn {
+                DbConn::Sqlite(_) => query.filter(
+                    sql::<Bool>("opportunities.id IN (SELECT rowid FROM opportunity_search WHERE opportunity_search MATCH ")
+                        .bind::<Text, _>(search::sqlite_query(&terms))
+                        .sql(")"),
+                ),
+                DbConn::Pg(_) => query.filter(
+                    sql::<Bool>("opportunities.search @@ to_tsquery('simple', ")
+                        .bind::<Text, _>(search::postgres_query(&terms))
+                        .sql(")"),
+                ),
+            };
+        }
+        query
+    }};
+}
+
+/// The opportunities `caller` may see that match `filter`.
+pub(crate) fn visible<'a>(conn: &DbConn, caller: Option<&Caller>, filter: &Filter) -> Boxed<'a> {
+    narrow!(opportunities::table.into_boxed(), conn, caller, filter)
+}
+
+/// Savings of the opportunities `caller` may see that match `filter`, with each saving's
+/// opportunity, for working out totals in the database.
+pub(crate) fn visible_savings<'a>(
+    conn: &DbConn,
+    caller: Option<&Caller>,
+    filter: &Filter,
+) -> diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::InnerJoin<savings::table, opportunities::table>,
+    MultiBackend,
+> {
+    narrow!(
+        savings::table.inner_join(opportunities::table).into_boxed(),
+        conn,
+        caller,
+        filter
+    )
 }
 
 /// Totals of savings, in pence.
@@ -188,19 +231,36 @@ pub fn list(
     sort: Sort,
     paging: Option<Paging>,
 ) -> QueryResult<Listing> {
-    let ids: Vec<i64> = visible(conn, caller, filter)
-        .select(opportunities::id)
-        .load(conn)?;
-    let total = ids.len() as i64;
-    let by_opportunity = totals_by_opportunity(conn, &ids)?;
-    let mut totals = Totals::default();
-    for t in by_opportunity.values() {
-        totals.estimated += t.estimated;
-        totals.validated += t.validated;
-        totals.realised += t.realised;
-        totals.cashable_realised += t.cashable_realised;
-        totals.one_off_costs += t.one_off_costs;
-    }
+    // The view's count and totals are worked out by the database, not by loading the view.
+    let total: i64 = visible(conn, caller, filter).count().get_result(conn)?;
+    type Sum = diesel::sql_types::Nullable<BigInt>;
+    let sum = |condition: &str, column: &str| {
+        sql::<Sum>(&format!(
+            "CAST(SUM(CASE WHEN {condition} THEN savings.{column} ELSE 0 END) AS BIGINT)"
+        ))
+    };
+    let sums: FiveSums = visible_savings(conn, caller, filter)
+        .select((
+            sum("savings.kind = 'estimated'", "amount_pence"),
+            sum("savings.kind = 'validated'", "amount_pence"),
+            sum("savings.kind = 'realised'", "amount_pence"),
+            sum(
+                "savings.kind = 'realised' AND savings.cashable",
+                "amount_pence",
+            ),
+            sum("1 = 1", "one_off_cost_pence"),
+        ))
+        .first(conn)?;
+    let sums: [Option<i64>; 5] = sums.into();
+    let [estimated, validated, realised, cashable_realised, one_off_costs] =
+        sums.map(|s| s.unwrap_or(0));
+    let totals = Totals {
+        estimated,
+        validated,
+        realised,
+        cashable_realised,
+        one_off_costs,
+    };
     let query = visible(conn, caller, filter);
     let query = match sort {
         Sort::Updated => query.order((opportunities::updated_at.desc(), opportunities::id.desc())),
@@ -224,6 +284,7 @@ pub fn list(
     };
     let page: Vec<Opportunity> = query.select(Opportunity::as_select()).load(conn)?;
     let page_ids: Vec<i64> = page.iter().map(|o| o.id).collect();
+    let by_opportunity = totals_by_opportunity(conn, &page_ids)?;
     let lead_ids: Vec<i64> = page.iter().map(|o| o.lead_organisation_id).collect();
     let leads: HashMap<i64, String> = organisations::table
         .filter(organisations::id.eq_any(&lead_ids))

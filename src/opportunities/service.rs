@@ -214,7 +214,24 @@ pub fn create(
     actor: &Actor,
     input: &OpportunityInput,
 ) -> AppResult<Opportunity> {
-    create_with_reference(conn, actor, input, None)
+    write_tx(conn, |conn| {
+        let o = create_with_reference(conn, actor, input, None)?;
+        // People follow what they log, and what they are named the contact for.
+        follow(conn, actor.caller.user_id, o.id)?;
+        if let Some(contact) = o.contact_user_id {
+            follow(conn, contact, o.id)?;
+        }
+        Ok(o)
+    })
+}
+
+fn follow(conn: &mut DbConn, user_id: i64, opportunity_id: i64) -> QueryResult<()> {
+    crate::notifications::subscriptions::auto_follow(
+        conn,
+        user_id,
+        crate::notifications::model::TargetKind::Opportunity,
+        opportunity_id,
+    )
 }
 
 /// As `create`, with a chosen reference (an import's) when it is free.
@@ -300,6 +317,12 @@ pub fn update(
         set_partners(conn, id, &f.partners)?;
         search::reindex(conn, id)?;
         let o = reload(conn, id)?;
+        if let Some(contact) = o
+            .contact_user_id
+            .filter(|c| Some(*c) != current.contact_user_id)
+        {
+            follow(conn, contact, o.id)?;
+        }
         record(
             conn,
             actor,

@@ -27,7 +27,11 @@ pub async fn admin_index(page: Page, user: CurrentUser) -> AppResult<HttpRespons
     }
     page.render(
         "admin/index",
-        json!({ "title": "Admin", "own_users": format!("/admin/organisations/{}/users", user.organisation_id) }),
+        json!({
+            "title": "Admin",
+            "own_users": format!("/admin/organisations/{}/users", user.organisation_id),
+            "is_platform_admin": user.role() == crate::users::Role::PlatformAdmin,
+        }),
     )
 }
 
@@ -147,4 +151,131 @@ pub async fn create(
         Err(errors) => errors,
     };
     render_list(&page, &PageQuery::default(), echo, Some(errors)).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    person: Option<String>,
+    organisation: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<i64>,
+}
+
+fn present(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+}
+
+/// Platform admins search the audit log by person, organisation, action and dates.
+#[get("/admin/audit")]
+pub async fn audit_search(
+    page: Page,
+    user: CurrentUser,
+    query: web::Query<AuditQuery>,
+) -> AppResult<HttpResponse> {
+    authz::search_audit(&user.0)?;
+    let q = query.into_inner();
+    let mut errors = FieldErrors::default();
+    let mut date = |field: &str, v: &Option<String>| {
+        present(v).and_then(|s| {
+            errors.check(
+                field,
+                chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                    .map_err(|_| "Enter a real date, like 2026-11-01"),
+            )
+        })
+    };
+    let from = date("from", &q.from);
+    let to = date("to", &q.to);
+    let organisation = present(&q.organisation).and_then(|s| {
+        errors.check(
+            "organisation",
+            s.parse::<i64>()
+                .map_err(|_| "Choose an organisation from the list"),
+        )
+    });
+    let search = crate::audit::Search {
+        person: present(&q.person),
+        organisation,
+        action: present(&q.action),
+        from,
+        to,
+    };
+    let paging = PageQuery {
+        page: q.page,
+        per_page: Some(50),
+    }
+    .paging(50);
+    let valid = errors.is_empty();
+    let (rows, total, people, orgs) = page
+        .state()
+        .db
+        .run(move |conn| {
+            let (rows, total) = if valid {
+                crate::audit::search(conn, &search, paging)?
+            } else {
+                (Vec::new(), 0)
+            };
+            let ids: Vec<i64> = rows.iter().filter_map(|r| r.actor_user_id).collect();
+            let people: std::collections::HashMap<i64, String> = users::table
+                .filter(users::id.eq_any(&ids))
+                .select((users::id, users::email))
+                .load::<(i64, String)>(conn)?
+                .into_iter()
+                .collect();
+            let orgs = crate::organisations::queries::list(conn)?;
+            Ok((rows, total, people, orgs))
+        })
+        .await?;
+    let org_name = |id: Option<i64>| {
+        id.and_then(|id| orgs.iter().find(|o| o.id == id))
+            .map(|o| o.name.clone())
+            .unwrap_or_default()
+    };
+    let pairs: Vec<(&str, String)> = [
+        ("person", present(&q.person)),
+        ("organisation", present(&q.organisation)),
+        ("action", present(&q.action)),
+        ("from", present(&q.from)),
+        ("to", present(&q.to)),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
+    let base = match serde_html_form::to_string(&pairs).unwrap_or_default() {
+        s if s.is_empty() => "/admin/audit".to_string(),
+        s => format!("/admin/audit?{s}"),
+    };
+    let chosen = organisation.unwrap_or(0);
+    let status = if valid {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    page.render_status(
+        status,
+        "admin/audit",
+        json!({
+            "title": "Audit log",
+            "breadcrumbs": [{ "href": "/admin", "label": "Admin" }],
+            "rows": rows.iter().map(|r| json!({
+                "id": r.id,
+                "at": r.at.format("%-d %b %Y, %H:%M:%S").to_string(),
+                "person": r.actor_user_id.and_then(|id| people.get(&id).cloned()).unwrap_or_default(),
+                "organisation": org_name(r.actor_organisation_id),
+                "action": r.action,
+                "target": if r.target_kind.is_empty() { String::new() } else { format!("{} {}", r.target_kind, r.target_id) },
+                "ip": r.ip,
+            })).collect::<Vec<_>>(),
+            "total": total,
+            "organisations": orgs.iter().map(|o| json!({ "value": o.id, "label": o.name, "selected": o.id == chosen })).collect::<Vec<_>>(),
+            "form": { "person": q.person, "action": q.action, "from": q.from, "to": q.to },
+            "pagination": paging.context(total, &base),
+            "errors": (!valid).then(|| errors.to_json()),
+        }),
+    )
 }

@@ -24,6 +24,8 @@ impl NewOrganisation {
         let name = name.trim().to_string();
         if name.is_empty() {
             errors.add("name", "Enter the organisation's name");
+        } else if crate::validate::has_control_characters(&name) {
+            errors.add("name", crate::validate::CONTROL_CHARACTERS);
         } else if name.chars().count() > 120 {
             errors.add("name", "Name must be 120 characters or fewer");
         }

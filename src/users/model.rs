@@ -117,6 +117,8 @@ pub fn parse_name(value: &str) -> Result<String, &'static str> {
     let name = value.trim();
     if name.is_empty() {
         Err("Enter your full name")
+    } else if crate::validate::has_control_characters(name) {
+        Err(crate::validate::CONTROL_CHARACTERS)
     } else if name.chars().count() > 100 {
         Err("Name must be 100 characters or fewer")
     } else {

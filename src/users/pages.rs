@@ -79,6 +79,7 @@ async fn render_users(
             "roles": roles,
             "pagination": paging.context(total, &base),
             "is_platform_admin": viewer.role() == Role::PlatformAdmin,
+            "is_own_org": organisation.id == viewer.organisation_id,
             "form": form,
             "errors": errors.map(|e| e.to_json()),
         }),

@@ -14,8 +14,9 @@ use crate::auth::{MaybeUser, Resolved};
 use crate::error::{AppError, Denial, ErrorInfo, Problem};
 use crate::state::AppState;
 
+/// Machine-read paths: the API and feeds answer errors in JSON, never with a sign-in page.
 fn is_api(req: &HttpRequest) -> bool {
-    req.path().starts_with("/api/")
+    req.path().starts_with("/api/") || req.path().ends_with(".atom")
 }
 
 /// For `ErrorHandlers::default_handler`: every 4xx/5xx response passes through here.
@@ -137,7 +138,7 @@ fn error_page(req: &HttpRequest, status: StatusCode, message: Option<String>) ->
         "title": title,
         "detail": detail,
         "status": status.as_u16(),
-        "layout": layout_context(req, user.as_ref(), &csrf, None),
+        "layout": layout_context(req, user.as_ref(), &csrf, None, None),
     });
     let body = state
         .templates
@@ -148,6 +149,21 @@ fn error_page(req: &HttpRequest, status: StatusCode, message: Option<String>) ->
         let _ = response.add_cookie(&state.cookie("csrf", cookie));
     }
     response
+}
+
+/// A NUL in the address (`%00`) is refused before any handler sees it: no name, slug or
+/// token has one, and PostgreSQL cannot even compare text holding one.
+pub async fn refuse_nul(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
+    let raw = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
+    if raw.to_ascii_lowercase().contains("%00") {
+        let refusal = AppError::BadRequest("The address contains a NUL character".into());
+        let response = actix_web::ResponseError::error_response(&refusal);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Every refused permission is written to the audit log, after the handler's own

@@ -22,6 +22,7 @@ pub struct Page {
     csrf_cookie: String,
     new_csrf: bool,
     flash: Option<Flash>,
+    unread: Option<i64>,
 }
 
 impl FromRequest for Page {
@@ -36,6 +37,20 @@ impl FromRequest for Page {
                 .cloned()
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
             let user = auth::resolve(&req).await?;
+            let unread = match &user {
+                Some(u) => {
+                    let user_id = u.user_id;
+                    Some(
+                        state
+                            .db
+                            .run(move |conn| {
+                                Ok(crate::notifications::inbox::unread_count(conn, user_id)?)
+                            })
+                            .await?,
+                    )
+                }
+                None => None,
+            };
             let (csrf_cookie, new_csrf) = csrf_cookie(&req, &state);
             let flash = req
                 .cookie(&state.cookie_name("flash"))
@@ -47,6 +62,7 @@ impl FromRequest for Page {
                 csrf_cookie,
                 new_csrf,
                 flash,
+                unread,
             })
         })
     }
@@ -80,7 +96,13 @@ impl Page {
         mut data: Value,
     ) -> AppResult<HttpResponse> {
         let csrf = self.state.keys.csrf_token(&self.csrf_cookie);
-        data["layout"] = layout_context(&self.req, self.user.as_ref(), &csrf, self.flash.as_ref());
+        data["layout"] = layout_context(
+            &self.req,
+            self.user.as_ref(),
+            &csrf,
+            self.flash.as_ref(),
+            self.unread,
+        );
         let body = self
             .state
             .templates
@@ -110,6 +132,7 @@ pub fn layout_context(
     user: Option<&Caller>,
     csrf: &str,
     flash: Option<&Flash>,
+    unread: Option<i64>,
 ) -> Value {
     let path = req.path();
     let is_admin = user.is_some_and(|u| matches!(u.role(), Role::PlatformAdmin | Role::OrgAdmin));
@@ -119,6 +142,9 @@ pub fn layout_context(
         ("/opportunities", "Opportunities"),
     ];
     if user.is_some() {
+        items.push(("/dashboard", "Progress"));
+        items.push(("/reviews", "Reviews"));
+        items.push(("/notifications", "Notifications"));
         items.push(("/account", "Your account"));
     }
     if is_admin {
@@ -128,7 +154,11 @@ pub fn layout_context(
         .into_iter()
         .map(|(href, label)| {
             let current = path == href || (href != "/" && path.starts_with(href));
-            json!({ "href": href, "label": label, "current": current })
+            let count = (href == "/notifications")
+                .then_some(unread)
+                .flatten()
+                .filter(|n| *n > 0);
+            json!({ "href": href, "label": label, "current": current, "count": count })
         })
         .collect();
     json!({

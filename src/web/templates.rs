@@ -31,6 +31,7 @@ const PAGES: &[(&str, &str)] = builtin!(
     "admin/index",
     "admin/organisations",
     "admin/users",
+    "admin/audit",
     "partials/ws_header",
     "partials/field",
     "workspaces/index",
@@ -50,8 +51,22 @@ const PAGES: &[(&str, &str)] = builtin!(
     "opportunities/form",
     "opportunities/show",
     "opportunities/import",
+    "partials/follow",
+    "notifications/inbox",
+    "notifications/settings",
+    "notifications/unsubscribe",
+    "notifications/webhooks",
+    "notifications/webhook",
+    "notifications/jobs",
+    "dashboard/index",
+    "reviews/index",
+    "reviews/show",
+    "reviews/return",
+    "reviews/board_pack",
     "email/invitation.html",
     "email/password_reset.html",
+    "email/notification.html",
+    "email/digest.html",
 );
 
 /// Email subjects and plain-text bodies (not escaped).
@@ -60,6 +75,10 @@ const TEXTS: &[(&str, &str)] = builtin!(
     "email/invitation.txt",
     "email/password_reset.subject",
     "email/password_reset.txt",
+    "email/notification.subject",
+    "email/notification.txt",
+    "email/digest.subject",
+    "email/digest.txt",
 );
 
 pub struct Templates {

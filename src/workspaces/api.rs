@@ -39,19 +39,10 @@ where
     F: FnOnce(&mut DbConn, &Actor, &Access) -> AppResult<T> + Send + 'static,
     T: Send + 'static,
 {
-    let ip = state.client_ip(req);
     state
-        .db
-        .run(move |conn| {
-            let access = queries::load(conn, &slug, Some(&caller))?;
-            f(
-                conn,
-                &Actor {
-                    caller: &caller,
-                    ip: &ip,
-                },
-                &access,
-            )
+        .change(req, caller, move |conn, actor| {
+            let access = queries::load(conn, &slug, Some(actor.caller))?;
+            f(conn, actor, &access)
         })
         .await
 }
@@ -476,7 +467,11 @@ pub async fn list_actions(
         Some(value) => Some(Rag::parse(value).map_err(|m| AppError::field("rag", m))?),
     };
     let (items, total) = read(&state, user.0, path.into_inner(), move |conn, access| {
-        Ok(queries::actions_page(conn, access.ws.id, rag, paging)?)
+        let filter = queries::ActionFilter {
+            rag,
+            ..queries::ActionFilter::default()
+        };
+        Ok(queries::actions_page(conn, access.ws.id, &filter, paging)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(Paged::of(

@@ -325,12 +325,20 @@ pub async fn overview_page(page: Page, path: web::Path<String>) -> AppResult<Htt
     let caller = page.user.clone();
     let slug = path.into_inner();
     let today = now().date();
-    let (access, members, posts, actions, milestones, measures, readings, activity) = page
+    let (access, members, posts, actions, milestones, measures, readings, activity, follow) = page
         .state()
         .db
         .run(move |conn| {
             let access = queries::load(conn, &slug, caller.as_ref())?;
             let id = access.ws.id;
+            let follow = crate::notifications::pages::follow_context(
+                conn,
+                caller.as_ref(),
+                crate::notifications::model::TargetKind::Workspace,
+                id,
+                &access.ws.slug,
+                &access.ws.name,
+            )?;
             let members = queries::members(conn, id)?;
             let (posts, _) = queries::posts_page(
                 conn,
@@ -347,7 +355,7 @@ pub async fn overview_page(page: Page, path: web::Path<String>) -> AppResult<Htt
             let readings = queries::readings_for(conn, &ids)?;
             let activity = queries::activity(conn, id, 10)?;
             Ok((
-                access, members, posts, actions, milestones, measures, readings, activity,
+                access, members, posts, actions, milestones, measures, readings, activity, follow,
             ))
         })
         .await?;
@@ -364,6 +372,7 @@ pub async fn overview_page(page: Page, path: web::Path<String>) -> AppResult<Htt
         "title": access.ws.name,
         "breadcrumbs": [{ "href": "/workspaces", "label": "Workspaces" }],
         "ws": ws_context(&access, page.user.as_ref(), ""),
+        "follow": follow,
         "members": members.iter().map(|m| json!({ "organisation": m.organisation, "role": MemberRole::parse(&m.role).map(MemberRole::label).unwrap_or("") })).collect::<Vec<_>>(),
         "posts": posts.iter().map(|p| json!({ "id": p.item.id, "title": p.item.title, "author": p.author, "organisation": p.organisation, "when": when(p.item.created_at) })).collect::<Vec<_>>(),
         "rag": rag_counts(&actions, today),
@@ -761,6 +770,12 @@ pub async fn update_post(
 #[derive(Debug, Default, Deserialize)]
 pub struct ActionsQuery {
     rag: Option<String>,
+    /// "1": only open actions.
+    open: Option<String>,
+    /// "1": only overdue actions.
+    overdue: Option<String>,
+    /// An organisation id: only its actions.
+    owner: Option<i64>,
     page: Option<i64>,
 }
 
@@ -782,20 +797,50 @@ pub async fn actions_page(
     }
     .paging(25);
     let today = now().date();
+    let filter = queries::ActionFilter {
+        rag,
+        open: query.open.as_deref() == Some("1"),
+        overdue: query.overdue.as_deref() == Some("1"),
+        owner: query.owner,
+    };
     let (access, (list, total), all) = page
         .state()
         .db
         .run(move |conn| {
             let access = queries::load(conn, &slug, caller.as_ref())?;
-            let list = queries::actions_page(conn, access.ws.id, rag, paging)?;
+            let list = queries::actions_page(conn, access.ws.id, &filter, paging)?;
             let all = queries::all_actions(conn, access.ws.id)?;
             Ok((access, list, all))
         })
         .await?;
-    let base = match rag {
-        Some(r) => format!("/workspaces/{}/actions?rag={}", access.ws.slug, r.as_str()),
-        None => format!("/workspaces/{}/actions", access.ws.slug),
+    let mut narrowed: Vec<(&str, String)> = Vec::new();
+    if let Some(r) = rag {
+        narrowed.push(("rag", r.as_str().to_string()));
+    }
+    if filter.open {
+        narrowed.push(("open", "1".into()));
+    }
+    if filter.overdue {
+        narrowed.push(("overdue", "1".into()));
+    }
+    if let Some(owner) = filter.owner {
+        narrowed.push(("owner", owner.to_string()));
+    }
+    let base = match serde_html_form::to_string(&narrowed).unwrap_or_default() {
+        q if q.is_empty() => format!("/workspaces/{}/actions", access.ws.slug),
+        q => format!("/workspaces/{}/actions?{q}", access.ws.slug),
     };
+    let narrowing: Vec<&str> = [
+        filter.open.then_some("open actions only"),
+        filter.overdue.then_some("overdue actions only"),
+        filter
+            .owner
+            .is_some()
+            .then_some("one organisation's actions only"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let filters: Vec<Value> = std::iter::once(json!({ "href": format!("/workspaces/{}/actions", access.ws.slug), "label": "All", "current": rag.is_none() }))
         .chain(Rag::ALL.iter().map(|r| json!({ "href": format!("/workspaces/{}/actions?rag={}", access.ws.slug, r.as_str()), "label": r.label(), "current": rag == Some(*r) })))
         .collect();
@@ -808,6 +853,7 @@ pub async fn actions_page(
             "actions": list.iter().map(|a| action_row(a, today)).collect::<Vec<_>>(),
             "rag": rag_counts(&all, today),
             "filters": filters,
+            "narrowing": (!narrowing.is_empty()).then(|| narrowing.join(", ")),
             "pagination": paging.context(total, &base),
         }),
     )

@@ -270,25 +270,52 @@ fn action_views(conn: &mut DbConn, list: Vec<Action>) -> QueryResult<Vec<ActionV
         .collect())
 }
 
-/// Actions by due date (undated last), optionally only one RAG.
+/// Which actions a list shows.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ActionFilter {
+    pub rag: Option<Rag>,
+    /// Only actions not done or cancelled.
+    pub open: bool,
+    /// Only open actions past their due date.
+    pub overdue: bool,
+    /// Only actions owned by this organisation.
+    pub owner: Option<i64>,
+}
+
+/// Actions by due date (undated last), as `filter` narrows them.
 pub fn actions_page(
     conn: &mut DbConn,
     workspace_id: i64,
-    rag: Option<Rag>,
+    filter: &ActionFilter,
     paging: Paging,
 ) -> QueryResult<(Vec<ActionView>, i64)> {
-    let mut count = actions::table
-        .filter(actions::workspace_id.eq(workspace_id))
-        .into_boxed();
-    let mut query = actions::table
-        .filter(actions::workspace_id.eq(workspace_id))
-        .into_boxed();
-    if let Some(rag) = rag {
-        count = count.filter(actions::rag.eq(rag.as_str()));
-        query = query.filter(actions::rag.eq(rag.as_str()));
+    let closed = [
+        ActionStatus::Done.as_str(),
+        ActionStatus::Cancelled.as_str(),
+    ];
+    let today = now().date();
+    macro_rules! narrowed {
+        () => {{
+            let mut q = actions::table
+                .filter(actions::workspace_id.eq(workspace_id))
+                .into_boxed();
+            if let Some(rag) = filter.rag {
+                q = q.filter(actions::rag.eq(rag.as_str()));
+            }
+            if filter.open || filter.overdue {
+                q = q.filter(actions::status.ne_all(closed));
+            }
+            if filter.overdue {
+                q = q.filter(actions::due_date.lt(today));
+            }
+            if let Some(owner) = filter.owner {
+                q = q.filter(actions::owner_organisation_id.eq(owner));
+            }
+            q
+        }};
     }
-    let total: i64 = count.count().get_result(conn)?;
-    let list: Vec<Action> = query
+    let total: i64 = narrowed!().count().get_result(conn)?;
+    let list: Vec<Action> = narrowed!()
         .order((
             actions::due_date.is_null(),
             actions::due_date.asc(),

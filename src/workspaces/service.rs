@@ -28,6 +28,16 @@ fn event_visibility(ws: &Workspace) -> Visibility {
     }
 }
 
+/// People follow the workspaces they post in or own actions in.
+fn follow(conn: &mut DbConn, user_id: i64, workspace_id: i64) -> QueryResult<()> {
+    crate::notifications::subscriptions::auto_follow(
+        conn,
+        user_id,
+        crate::notifications::model::TargetKind::Workspace,
+        workspace_id,
+    )
+}
+
 /// The event and the audit entry for a change.
 fn record(
     conn: &mut DbConn,
@@ -312,6 +322,7 @@ pub fn create_post(
             ))
             .returning(posts::id)
             .get_result(conn)?;
+        follow(conn, actor.caller.user_id, access.ws.id)?;
         record(
             conn,
             actor,
@@ -538,6 +549,10 @@ pub fn create_action(
             ))
             .returning(actions::id)
             .get_result(conn)?;
+        follow(conn, actor.caller.user_id, access.ws.id)?;
+        if let Some(owner) = f.owner_user_id {
+            follow(conn, owner, access.ws.id)?;
+        }
         record(
             conn,
             actor,

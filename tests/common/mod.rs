@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod hooks;
 pub mod smtp;
 
 use std::sync::OnceLock;
@@ -13,11 +14,15 @@ use diesel::prelude::*;
 use metro_portal::auth::passwords::hash_password;
 use metro_portal::config::Settings;
 use metro_portal::db::{Backend, Db};
+use metro_portal::jobs::{JobContext, JobWaker, Worker};
 use metro_portal::organisations::{self, OrgKind};
+use metro_portal::schema::jobs;
 use metro_portal::startup::Application;
 use metro_portal::users::{self, queries::NewUser, Role};
 use reqwest::redirect::Policy;
 use serde_json::Value;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 pub use smtp::SmtpSink;
 
@@ -31,6 +36,7 @@ fn password_hash() -> &'static str {
 
 pub struct TestApp {
     pub address: String,
+    pub settings: Settings,
     pub db: Db,
     db_url: String,
     pub data_dir: std::path::PathBuf,
@@ -99,6 +105,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.email.smtp.port = smtp.port;
     settings.email.smtp.tls = "none".into();
     settings.jobs.poll_interval_ms = 50;
+    // Digests and reminders by the clock would make what a test sees depend on the hour it
+    // runs; tests that need them call the scheduling functions with a time of their own.
+    settings.jobs.schedule = false;
     let pg = match std::env::var("TEST_DATABASE_URL") {
         Ok(server) if !server.is_empty() => {
             let server = without_tls(&server);
@@ -113,13 +122,16 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     };
     tweak(&mut settings);
     let url = settings.database_url();
+    let mut kept = settings.clone();
     let app = Application::build(settings).expect("build the application");
     let address = format!("http://127.0.0.1:{}", app.port());
+    kept.server.base_url = address.clone();
     let stop = app.stop_handle();
     tokio::spawn(app.run_until_stopped());
     let db = Db::connect(&url, 2).expect("test connection");
     TestApp {
         address,
+        settings: kept,
         db,
         db_url: url,
         data_dir: dir.path().to_path_buf(),
@@ -146,7 +158,47 @@ impl Drop for TestApp {
     }
 }
 
+/// Settings for tests that run the job queue themselves, step by step.
+pub async fn spawn_app_with_queue(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with(|s| {
+        s.jobs.run_in_serve = false;
+        s.webhooks.allow_private_addresses = true;
+        tweak(s);
+    })
+    .await
+}
+
 impl TestApp {
+    /// A job worker like the one inside `serve`, for running the queue from a test.
+    pub fn worker(&self) -> Worker {
+        let ctx = JobContext::from_settings(self.db.clone(), Arc::new(self.settings.clone()))
+            .expect("job context");
+        Worker {
+            ctx: Arc::new(ctx),
+            waker: JobWaker::default(),
+            poll: std::time::Duration::from_millis(20),
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Runs every job that is due until none is left; gives how many ran. The worker runs
+    /// on a thread of its own, as in `serve`, outside the test's async runtime.
+    pub fn run_pending_jobs(&self) -> usize {
+        let worker = self.worker();
+        std::thread::spawn(move || worker.drain().expect("run jobs"))
+            .join()
+            .expect("the worker thread")
+    }
+
+    /// Makes every waiting job due now, as if its retry time had come.
+    pub fn make_jobs_due(&self) {
+        let mut conn = self.db.get().unwrap();
+        diesel::update(jobs::table.filter(jobs::status.eq("pending")))
+            .set(jobs::run_at.eq(metro_portal::db::now() - chrono::Duration::seconds(1)))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+
     pub fn db_url(&self) -> String {
         self.db_url.clone()
     }

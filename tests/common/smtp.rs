@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,7 @@ impl Received {
 pub struct SmtpSink {
     pub port: u16,
     messages: Arc<Mutex<Vec<Received>>>,
+    down: Arc<AtomicBool>,
 }
 
 impl SmtpSink {
@@ -42,16 +44,39 @@ impl SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind smtp sink");
         let port = listener.local_addr().unwrap().port();
         let messages = Arc::new(Mutex::new(Vec::new()));
+        let down = Arc::new(AtomicBool::new(false));
         let store = messages.clone();
+        let refusing = down.clone();
         std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
+            for mut stream in listener.incoming().flatten() {
+                if refusing.load(Ordering::SeqCst) {
+                    let _ = stream.write_all(b"421 sink.test Service not available\r\n");
+                    continue;
+                }
                 let store = store.clone();
                 std::thread::spawn(move || {
                     let _ = serve(stream, &store);
                 });
             }
         });
-        SmtpSink { port, messages }
+        SmtpSink {
+            port,
+            messages,
+            down,
+        }
+    }
+
+    /// While down, every connection is refused with 421, as a mail server that is down.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Messages sent to `to`.
+    pub fn to(&self, to: &str) -> Vec<Received> {
+        self.messages()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t == to))
+            .collect()
     }
 
     pub fn messages(&self) -> Vec<Received> {

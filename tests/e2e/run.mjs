@@ -112,7 +112,7 @@ async function emailedLink(to, route) {
       .map(({ f }) => fs.readFileSync(path.join(dir, f), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "="))
       .find((text) => text.toLowerCase().includes(`to: ${to}`) || text.includes(`<${to}>`));
     if (found) {
-      const match = found.match(new RegExp(`https?://[^\\s"<]+${route}/[A-Za-z0-9_-]+`));
+      const match = found.match(new RegExp(`https?://[^\\s"<]+${route}/[A-Za-z0-9_.-]+`));
       if (match) return match[0];
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -432,6 +432,133 @@ try {
     await keyboardSignIn(partner, "staff@nottingham.example");
     await page_axe(partner, `/opportunities/${ownOpp}`, "opportunity_as_partner");
   });
+
+  // Notifications: the inbox, what a person receives, following, webhooks, the queue.
+  const follower = await newPage();
+  await check("a university partner signs in with the keyboard alone", () => keyboardSignIn(follower, "partner@uni-derby.example"));
+  await check("the inbox passes axe", () => page_axe(follower, "/notifications", "inbox"));
+  await check("the subscriptions settings page passes axe", () => page_axe(follower, "/settings/subscriptions", "subscriptions"));
+  await check("a workspace is followed with the keyboard alone", async () => {
+    await follower.goto(BASE + "/workspaces/transport-connectivity");
+    await tabTo(follower, "form.follow-form button[type=submit]");
+    const label = await follower.evaluate(() => document.activeElement.textContent);
+    assert(label.startsWith("Follow"), `the button says "${label}"`);
+    await Promise.all([follower.waitForLoadState("load"), follower.keyboard.press("Enter")]);
+    await follower.waitForSelector(".notification-banner");
+    assert((await follower.textContent(".notification-banner")).includes("You now follow Transport"), "no confirmation");
+    assert((await follower.textContent("form.follow-form button")).includes("Stop following"), "the button did not change");
+    await axe(follower, "workspace_followed");
+    const settings = await (await follower.request.get(BASE + "/settings/subscriptions")).text();
+    assert(settings.includes("Transport &amp; connectivity"), "the settings page does not list it");
+  });
+  await check("a notification is read with the keyboard alone", async () => {
+    await follower.goto(BASE + "/");
+    const before = parseInt(await follower.textContent(".nav-count"), 10);
+    await tabTo(follower, 'a[href="/notifications"]');
+    await Promise.all([follower.waitForURL(/\/notifications$/), follower.keyboard.press("Enter")]);
+    await tabTo(follower, 'form[action$="/read"] button[type=submit]');
+    await Promise.all([follower.waitForLoadState("load"), follower.keyboard.press("Enter")]);
+    await follower.waitForSelector(".notification-banner");
+    assert((await follower.textContent(".notification-banner")).includes("Marked as read"), "no confirmation");
+    const after = parseInt(await follower.textContent(".nav-count"), 10);
+    assert(after === before - 1, `unread went from ${before} to ${after}`);
+    await axe(follower, "inbox_after_read");
+  });
+  await check("following the register with a bad choice shows its error accessibly", async () => {
+    await follower.goto(BASE + "/settings/subscriptions");
+    await follower.evaluate(() => { document.querySelector("#stage option:last-child").value = "nowhere"; document.querySelector("#stage").selectedIndex = document.querySelector("#stage").options.length - 1; });
+    await Promise.all([follower.waitForLoadState("load"), follower.click('form[action="/subscriptions"] button[type=submit]')]);
+    await follower.waitForSelector("[data-error-summary]");
+    await axe(follower, "subscriptions_errors");
+  });
+  await check("a feed key is made, shown once, and passes axe", async () => {
+    await follower.goto(BASE + "/settings/subscriptions");
+    await Promise.all([follower.waitForLoadState("load"), follower.click('form[action="/settings/feed-token"] button')]);
+    assert((await follower.textContent("main")).includes("Your feed key"), "no key shown");
+    await axe(follower, "feed_key");
+    const feed = await follower.request.get(BASE + "/workspaces/skills/feed.atom");
+    assert(feed.status() === 200 && (await feed.text()).includes("<feed"), "no feed");
+  });
+  const derbyAdmin = await newPage();
+  await check("an org admin opens the webhooks page", async () => {
+    await keyboardSignIn(derbyAdmin, "admin@derby.example");
+    await page_axe(derbyAdmin, "/admin/webhooks", "webhooks");
+  });
+  await check("a webhook form error passes axe", async () => {
+    await derbyAdmin.fill("#url", "ftp://nowhere");
+    await Promise.all([derbyAdmin.waitForLoadState("load"), derbyAdmin.click('main form[action="/admin/webhooks"] button[type=submit]')]);
+    await derbyAdmin.waitForSelector("[data-error-summary]");
+    await axe(derbyAdmin, "webhooks_errors");
+  });
+  await check("a webhook's delivery log passes axe", async () => {
+    await derbyAdmin.goto(BASE + "/admin/webhooks");
+    const href = await derbyAdmin.getAttribute("main table a", "href");
+    await page_axe(derbyAdmin, href, "webhook");
+  });
+  await check("the job queue page passes axe", () => page_axe(platformWs, "/admin/jobs", "jobs"));
+  await check("an email's unsubscribe link works signed out and passes axe", async () => {
+    const link = await emailedLink("leader@derby.example", "/unsubscribe");
+    await anon.goto(link);
+    await axe(anon, "unsubscribe");
+    await Promise.all([anon.waitForLoadState("load"), anon.click("main form button[type=submit]")]);
+    assert((await anon.textContent("h1")).includes("You have unsubscribed"), "not unsubscribed");
+    await axe(anon, "unsubscribed");
+  });
+
+  // Leaders' joint progress: the dashboard, quarterly reviews, the board pack, the audit log.
+  const leaderPage = await newPage();
+  await check("a council leader signs in with the keyboard alone", () => keyboardSignIn(leaderPage, "leader@derby.example"));
+  await check("the dashboard passes axe", () => page_axe(leaderPage, "/dashboard", "dashboard"));
+  await check("the dashboard narrowed to one organisation and theme passes axe", () => page_axe(leaderPage, "/dashboard?organisation=1&theme=skills", "dashboard_filtered"));
+  await check("the reviews list passes axe", () => page_axe(leaderPage, "/reviews", "reviews"));
+  let openReview = "";
+  let signedReview = "";
+  await check("an open and a signed-off review pass axe", async () => {
+    await leaderPage.goto(BASE + "/reviews");
+    const links = await leaderPage.$$eval("main table a", (as) => as.map((a) => a.getAttribute("href")));
+    [openReview, , signedReview] = links;
+    await page_axe(leaderPage, openReview, "review_open");
+    assert((await leaderPage.textContent("main")).includes("No return yet"), "the missing returns are not shown");
+    await page_axe(leaderPage, signedReview, "review_signed_off");
+  });
+  await check("the opening form shows its errors accessibly", async () => {
+    await leaderPage.goto(BASE + "/reviews");
+    await leaderPage.fill("#quarter", "next quarter");
+    await Promise.all([leaderPage.waitForLoadState("load"), leaderPage.click('main form[action="/reviews"] button[type=submit]')]);
+    await leaderPage.waitForSelector("[data-error-summary]");
+    await axe(leaderPage, "reviews_errors");
+  });
+  await check("the board pack passes axe on screen and in print", async () => {
+    await page_axe(leaderPage, `${signedReview}/board-pack`, "board_pack");
+    await leaderPage.emulateMedia({ media: "print" });
+    await axe(leaderPage, "board_pack_print");
+    if (SHOTS) await leaderPage.pdf?.({ path: path.join(SHOTS, "board_pack.pdf"), format: "A4" }).catch(() => {});
+    await leaderPage.emulateMedia({ media: "screen" });
+    const xlsx = await leaderPage.request.get(BASE + `${signedReview}/board-pack.xlsx`);
+    assert(xlsx.status() === 200 && (await xlsx.body()).subarray(0, 2).toString() === "PK", "no workbook");
+  });
+  const lead = await newPage();
+  await check("a lead officer's return form passes axe, with its errors", async () => {
+    await keyboardSignIn(lead, "staff@derby.example");
+    await page_axe(lead, `${openReview}/workspaces/skills`, "review_return");
+    await lead.fill("#commentary", "");
+    await Promise.all([lead.waitForLoadState("load"), lead.click('main form button[type=submit]')]);
+    await lead.waitForSelector("[data-error-summary]");
+    await axe(lead, "review_return_errors");
+  });
+  await check("a return is submitted with the keyboard alone", async () => {
+    await lead.goto(BASE + `${openReview}/workspaces/city-living`);
+    await tabTo(lead, "#overall_rag");
+    await lead.keyboard.type("Green");
+    await lead.keyboard.press("Tab");
+    await lead.keyboard.type("Housing delivery on track; homelessness pathway funded.");
+    await tabTo(lead, "main form button[type=submit]");
+    await Promise.all([lead.waitForLoadState("load"), lead.keyboard.press("Enter")]);
+    await lead.waitForSelector(".notification-banner");
+    assert((await lead.textContent(".notification-banner")).includes("submitted"), "no confirmation");
+    await axe(lead, "review_after_return");
+  });
+  await check("the audit log search passes axe", () => page_axe(platformWs, "/admin/audit?action=review", "audit"));
 } finally {
   await browser.close();
 }

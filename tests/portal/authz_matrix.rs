@@ -874,6 +874,8 @@ fn rows() -> Vec<Row> {
             |w| if w == Anonymous { 401 } else { 201 },
         ),
     ]);
+    rows.extend(notification_rows());
+    rows.extend(leader_rows());
     for path in [
         "transitions",
         "savings",
@@ -886,6 +888,464 @@ fn rows() -> Vec<Row> {
         rows.push(get(path, |w| if w == Anonymous { 404 } else { 200 }));
     }
     rows
+}
+
+fn own_admins(w: Who) -> u16 {
+    match w {
+        Anonymous | Platform | OrgAdmin => 303,
+        _ => 403,
+    }
+}
+
+fn notification_rows() -> Vec<Row> {
+    use Kind::*;
+    vec![
+        page("/notifications", signed_in_page),
+        page("/settings/subscriptions", signed_in_page),
+        page("/admin/jobs", platform_only_page),
+        page("/admin/webhooks", |w| match w {
+            Anonymous => 303,
+            Platform | OrgAdmin => 200,
+            _ => 403,
+        }),
+        page("/admin/webhooks/{own_hook}", |w| match w {
+            Anonymous => 303,
+            OrgAdmin => 200,
+            Platform => 404,
+            _ => 403,
+        }),
+        page("/admin/webhooks/{other_hook}", |w| {
+            if w == Anonymous {
+                303
+            } else {
+                404
+            }
+        }),
+        page("/workspaces/pub-ws/feed.atom", ok_all),
+        page("/workspaces/other-ws/feed.atom", |_| 404),
+        page("/opportunities/feed.atom", ok_all),
+        page("/opportunities/feed.atom?token=not-a-token", |_| 401),
+        page("/unsubscribe/not-a-signed-link", |_| 404),
+        form(
+            "/subscriptions",
+            &[("target", "workspace"), ("workspace", "pub-ws")],
+            form_anyone_signed_in,
+        ),
+        form(
+            "/subscriptions",
+            &[("target", "workspace"), ("workspace", "other-ws")],
+            |w| match w {
+                Anonymous | Platform => 303,
+                _ => 404,
+            },
+        ),
+        form(
+            "/subscriptions",
+            &[("target", "register"), ("scope", "organisation")],
+            own_admins,
+        ),
+        form("/subscriptions/{other_org_sub}/delete", &[], |w| {
+            if w == Anonymous {
+                303
+            } else {
+                404
+            }
+        }),
+        form("/subscriptions/{other_user_sub}/delete", &[], |w| {
+            if w == Anonymous {
+                303
+            } else {
+                404
+            }
+        }),
+        form("/subscriptions/{other_org_sub}/opt-out", &[], |w| {
+            if w == Anonymous {
+                303
+            } else {
+                404
+            }
+        }),
+        form("/subscriptions/{own_org_sub}/opt-out", &[], |w| {
+            if w == Platform {
+                404
+            } else {
+                303
+            }
+        }),
+        form("/notifications/{other_note}/read", &[], |w| {
+            if w == Anonymous {
+                303
+            } else {
+                404
+            }
+        }),
+        form("/notifications/{own_note}/read", &[], |w| match w {
+            Anonymous | Leader => 303,
+            _ => 404,
+        }),
+        form("/notifications/read-all", &[], form_anyone_signed_in),
+        form(
+            "/settings/subscriptions/default",
+            &[("delivery", "daily")],
+            form_anyone_signed_in,
+        ),
+        form("/settings/feed-token", &[], signed_in_page),
+        form("/settings/feed-token/revoke", &[], form_anyone_signed_in),
+        form(
+            "/admin/webhooks",
+            &[("url", "http://127.0.0.1:9/hook")],
+            |w| match w {
+                Anonymous => 303,
+                Platform | OrgAdmin => 422,
+                _ => 403,
+            },
+        ),
+        form("/admin/webhooks/{own_hook}/disable", &[], |w| match w {
+            Anonymous | OrgAdmin => 303,
+            Platform => 404,
+            _ => 403,
+        }),
+        form("/admin/webhooks/{other_hook}/test", &[], |w| {
+            if w == Anonymous {
+                303
+            } else {
+                404
+            }
+        }),
+        form("/admin/webhooks/{other_hook}/delete", &[], |w| {
+            if w == Anonymous {
+                303
+            } else {
+                404
+            }
+        }),
+        get("/api/v1/subscriptions", |w| {
+            if w == Anonymous {
+                401
+            } else {
+                200
+            }
+        }),
+        row(
+            Post,
+            "/api/v1/subscriptions",
+            &[("target", "workspace"), ("workspace", "other-ws")],
+            |w| match w {
+                Anonymous => 401,
+                // The form above already made it.
+                Platform => 200,
+                _ => 404,
+            },
+        ),
+        row(
+            Post,
+            "/api/v1/subscriptions",
+            &[
+                ("target", "register"),
+                ("stage", "idea"),
+                ("scope", "organisation"),
+            ],
+            |w| match w {
+                Anonymous => 401,
+                Platform | OrgAdmin => 201,
+                _ => 403,
+            },
+        ),
+        row(
+            Patch,
+            "/api/v1/subscriptions/{other_user_sub}",
+            &[("delivery", "inbox")],
+            |w| if w == Anonymous { 401 } else { 404 },
+        ),
+        row(Delete, "/api/v1/subscriptions/{other_org_sub}", &[], |w| {
+            if w == Anonymous {
+                401
+            } else {
+                404
+            }
+        }),
+        get("/api/v1/notifications", |w| {
+            if w == Anonymous {
+                401
+            } else {
+                200
+            }
+        }),
+        row(Post, "/api/v1/notifications/{other_note}/read", &[], |w| {
+            if w == Anonymous {
+                401
+            } else {
+                404
+            }
+        }),
+        row(Post, "/api/v1/notifications/read-all", &[], |w| {
+            if w == Anonymous {
+                401
+            } else {
+                200
+            }
+        }),
+    ]
+}
+
+fn leaders_and_platform(w: Who) -> u16 {
+    match w {
+        Anonymous | Platform | Leader => 303,
+        _ => 403,
+    }
+}
+
+fn leader_rows() -> Vec<Row> {
+    use Kind::*;
+    let not_for_anyone_else = |w: Who| match w {
+        Anonymous => 303,
+        Platform => 200,
+        _ => 404,
+    };
+    vec![
+        page("/dashboard", signed_in_page),
+        page("/dashboard?theme=pub-ws", signed_in_page),
+        page("/dashboard?theme=other-ws", not_for_anyone_else),
+        get(
+            "/api/v1/dashboard",
+            |w| if w == Anonymous { 401 } else { 200 },
+        ),
+        page("/admin/audit", platform_only_page),
+        page("/reviews", signed_in_page),
+        page("/reviews/{open_review}", signed_in_page),
+        page("/reviews/{signed_review}", signed_in_page),
+        page(
+            "/reviews/999999",
+            |w| if w == Anonymous { 303 } else { 404 },
+        ),
+        page("/reviews/{open_review}/workspaces/pub-ws", signed_in_page),
+        page(
+            "/reviews/{open_review}/workspaces/other-ws",
+            not_for_anyone_else,
+        ),
+        page("/reviews/{open_review}/board-pack", signed_in_page),
+        page("/reviews/{signed_review}/board-pack.xlsx", signed_in_page),
+        form(
+            "/reviews",
+            &[("quarter", "Q{n}"), ("deadline", "2027-01-15")],
+            |w| match w {
+                Anonymous => 303,
+                Platform | Leader => 422,
+                _ => 403,
+            },
+        ),
+        form(
+            "/reviews/{open_review}/workspaces/pub-ws",
+            &[("overall_rag", "green"), ("commentary", "Return {n}")],
+            |w| match w {
+                Anonymous | OrgAdmin | Leader | Staff => 303,
+                _ => 403,
+            },
+        ),
+        form(
+            "/reviews/{open_review}/workspaces/other-ws",
+            &[("overall_rag", "green"), ("commentary", "Return {n}")],
+            |w| match w {
+                Anonymous => 303,
+                Platform => 403,
+                _ => 404,
+            },
+        ),
+        form(
+            "/reviews/{open_review}/workspaces/pub-ws/return",
+            &[("comment", "Please add more {n}")],
+            leaders_and_platform,
+        ),
+        form("/reviews/{signed_review}/sign-off", &[], |w| match w {
+            Anonymous => 303,
+            Platform | Leader => 409,
+            _ => 403,
+        }),
+        get(
+            "/api/v1/reviews",
+            |w| if w == Anonymous { 401 } else { 200 },
+        ),
+        get("/api/v1/reviews/{open_review}", |w| {
+            if w == Anonymous {
+                401
+            } else {
+                200
+            }
+        }),
+        get("/api/v1/reviews/{open_review}/submissions", |w| {
+            if w == Anonymous {
+                401
+            } else {
+                200
+            }
+        }),
+        row(
+            Post,
+            "/api/v1/reviews/{signed_review}/sign-off",
+            &[],
+            |w| match w {
+                Anonymous => 401,
+                Platform | Leader => 409,
+                _ => 403,
+            },
+        ),
+        row(
+            Post,
+            "/api/v1/reviews/{open_review}/submissions",
+            &[
+                ("workspace", "other-ws"),
+                ("overall_rag", "green"),
+                ("commentary", "x"),
+            ],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 403,
+                _ => 404,
+            },
+        ),
+    ]
+}
+
+/// An open review with a return for pub-ws, and a signed-off one.
+fn review_fixtures(app: &TestApp, t: &Tenants) -> (i64, i64) {
+    use metro_portal::auth::Actor;
+    use metro_portal::reviews::service::{open, sign_off, submit, OpenInput, SubmissionInput};
+    let mut conn = app.db.get().unwrap();
+    let leader = app.caller(t.own(Role::Leader));
+    let staff = app.caller(t.own(Role::Staff));
+    let lead = Actor {
+        caller: &leader,
+        ip: "",
+    };
+    let quarter = |q: &str| OpenInput {
+        quarter: q.into(),
+        deadline: "2027-01-15".into(),
+    };
+    let signed = open(&mut conn, &lead, &quarter("2025/26 Q4")).unwrap().id;
+    sign_off(&mut conn, &lead, signed).unwrap();
+    let current = open(&mut conn, &lead, &quarter("2026/27 Q1")).unwrap().id;
+    let access =
+        metro_portal::workspaces::queries::load(&mut conn, "pub-ws", Some(&staff)).unwrap();
+    let input = SubmissionInput {
+        overall_rag: "amber".into(),
+        commentary: "On track".into(),
+        ..SubmissionInput::default()
+    };
+    submit(
+        &mut conn,
+        &Actor {
+            caller: &staff,
+            ip: "",
+        },
+        current,
+        &access,
+        &input,
+    )
+    .unwrap();
+    (current, signed)
+}
+
+/// Subscriptions, notifications and webhooks of both organisations, for the rows above.
+struct NotificationFixtures {
+    own_org_sub: i64,
+    other_org_sub: i64,
+    other_user_sub: i64,
+    own_note: i64,
+    other_note: i64,
+    own_hook: i64,
+    other_hook: i64,
+}
+
+const OTHER_HOOK_URL: &str = "https://private-hook.other-council.example/metro";
+
+fn notification_fixtures(app: &TestApp, t: &Tenants) -> NotificationFixtures {
+    use diesel::prelude::*;
+    use metro_portal::auth::Actor;
+    use metro_portal::notifications::subscriptions::{follow, FollowInput};
+    use metro_portal::schema::{events, notifications, webhooks};
+    let mut conn = app.db.get().unwrap();
+    let mut sub = |user: &crate::common::TestUser, input: FollowInput| {
+        let caller = app.caller(user);
+        follow(
+            &mut conn,
+            &Actor {
+                caller: &caller,
+                ip: "",
+            },
+            &input,
+        )
+        .unwrap()
+        .0
+        .id
+    };
+    let register = |scope: &str| FollowInput {
+        target: "register".into(),
+        scope: scope.into(),
+        ..FollowInput::default()
+    };
+    let own_org_sub = sub(t.own(Role::OrgAdmin), register("organisation"));
+    let other_org_sub = sub(t.other(Role::OrgAdmin), register("organisation"));
+    let other_user_sub = sub(t.other(Role::Leader), register("me"));
+    let event: i64 = events::table.select(events::id).first(&mut conn).unwrap();
+    let mut note = |user: i64| -> i64 {
+        diesel::insert_into(notifications::table)
+            .values((
+                notifications::user_id.eq(user),
+                notifications::event_id.eq(event),
+                notifications::reason.eq("because of a test"),
+                notifications::delivery.eq("inbox"),
+                notifications::created_at.eq(metro_portal::db::now()),
+            ))
+            .returning(notifications::id)
+            .get_result(&mut conn)
+            .unwrap()
+    };
+    let own_note = note(t.own(Role::Leader).id);
+    let other_note = note(t.other(Role::Leader).id);
+    let mut hook = |org: i64, by: i64, url: &str| -> i64 {
+        diesel::insert_into(webhooks::table)
+            .values((
+                webhooks::organisation_id.eq(org),
+                webhooks::url.eq(url),
+                webhooks::secret.eq("not shown"),
+                webhooks::event_kinds.eq(""),
+                webhooks::active.eq(false),
+                webhooks::created_by.eq(by),
+                webhooks::created_at.eq(metro_portal::db::now()),
+            ))
+            .returning(webhooks::id)
+            .get_result(&mut conn)
+            .unwrap()
+    };
+    let own_hook = hook(
+        t.own,
+        t.own(Role::OrgAdmin).id,
+        "https://hook.own-council.example/metro",
+    );
+    let other_hook = hook(t.other, t.other(Role::OrgAdmin).id, OTHER_HOOK_URL);
+    NotificationFixtures {
+        own_org_sub,
+        other_org_sub,
+        other_user_sub,
+        own_note,
+        other_note,
+        own_hook,
+        other_hook,
+    }
+}
+
+/// What a refused request must leave as it was.
+fn fingerprint(app: &TestApp) -> Vec<i64> {
+    [
+        "events",
+        "subscriptions",
+        "subscription_opt_outs",
+        "webhooks",
+        "jobs",
+    ]
+    .iter()
+    .map(|table| app.count(table))
+    .collect()
 }
 
 struct Callers {
@@ -939,12 +1399,15 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
     let other_target = app.create_user(t.other, Role::Staff);
     let fx = app.workspaces(&t);
     let ox = app.opportunities(&t);
+    let nx = notification_fixtures(&app, &t);
+    let (open_review, signed_review) = review_fixtures(&app, &t);
     let callers = callers(&app, &t).await;
     // Nothing of the other organisation's people or private workspace may show.
     let mut secrets: Vec<String> = t.other_users.iter().map(|u| u.email.clone()).collect();
     secrets.push(other_target.email.clone());
     secrets.push(fx.secret_title.clone());
     secrets.push(ox.other_draft_title.clone());
+    secrets.push(OTHER_HOOK_URL.to_string());
     let mut n = 0;
     let mut failures = Vec::new();
 
@@ -969,6 +1432,15 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
                     .replace("{own_barrier}", &ox.own_barrier.to_string())
                     .replace("{other_draft}", &ox.other_draft.to_string())
                     .replace("{other_opp}", &ox.other_opp.to_string())
+                    .replace("{own_org_sub}", &nx.own_org_sub.to_string())
+                    .replace("{other_org_sub}", &nx.other_org_sub.to_string())
+                    .replace("{other_user_sub}", &nx.other_user_sub.to_string())
+                    .replace("{own_note}", &nx.own_note.to_string())
+                    .replace("{other_note}", &nx.other_note.to_string())
+                    .replace("{own_hook}", &nx.own_hook.to_string())
+                    .replace("{other_hook}", &nx.other_hook.to_string())
+                    .replace("{open_review}", &open_review.to_string())
+                    .replace("{signed_review}", &signed_review.to_string())
                     .replace("{n}", &n.to_string())
             };
             prepare(&app, &t, &ox, row.prepare);
@@ -982,7 +1454,7 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
-            let events_before = app.count("events");
+            let before = fingerprint(&app);
             let res = match row.kind {
                 Kind::Page => callers.browsers[&who].get(&path).await,
                 Kind::Form => callers.browsers[&who].post(&path, &field_refs).await,
@@ -1028,7 +1500,7 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
             }
             // Every change writes an event; a refused one must write none.
             let refused = status >= 400 || (who == Anonymous && mutation);
-            if mutation && refused && app.count("events") != events_before {
+            if mutation && refused && fingerprint(&app) != before {
                 failures.push(format!(
                     "{who:?} {path}: refused ({status}) but something changed"
                 ));

@@ -1,0 +1,10 @@
+DROP INDEX events_workspace_idx;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhooks;
+DROP TABLE feed_tokens;
+DROP TABLE notifications;
+DROP TABLE subscription_opt_outs;
+DROP TABLE subscriptions;
+ALTER TABLE users DROP COLUMN default_delivery;
+DROP INDEX jobs_unique_key_idx;
+ALTER TABLE jobs DROP COLUMN unique_key;

@@ -1,0 +1,33 @@
+//! The dashboard on the JSON API: the same figures, amounts in pence.
+
+use actix_web::{get, web, HttpResponse};
+
+use super::pages::{filter, DashboardQuery};
+use super::queries::{self, Dashboard};
+use crate::auth::ApiCaller;
+use crate::error::{AppResult, Problem};
+use crate::state::AppState;
+
+/// Progress per theme, the savings pipeline, what is stuck and recent activity, counting
+/// only what the caller may see.
+#[utoipa::path(get, path = "/api/v1/dashboard", tag = "dashboard", security(("bearer" = [])), params(DashboardQuery),
+    responses((status = 200, body = Dashboard), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[get("/api/v1/dashboard")]
+pub async fn dashboard(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    query: web::Query<DashboardQuery>,
+) -> AppResult<HttpResponse> {
+    let d = state
+        .db
+        .run(move |conn| {
+            let f = filter(conn, &caller.0, &query)?;
+            Ok(queries::dashboard(conn, &caller.0, f)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(d))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(dashboard);
+}

@@ -1,0 +1,206 @@
+//! Subscriptions and the inbox on the JSON API.
+
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::inbox::{self, InboxItem};
+use super::subscriptions::{self, FollowInput, Received};
+use crate::auth::{Actor, ApiCaller};
+use crate::error::{AppResult, Problem};
+use crate::state::AppState;
+use crate::web::{PageQuery, Paged};
+
+/// Everything that reaches the caller: their own subscriptions and their organisation's.
+#[utoipa::path(get, path = "/api/v1/subscriptions", tag = "notifications", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Paged<Received>), (status = 401, body = Problem)))]
+#[get("/api/v1/subscriptions")]
+pub async fn list_subscriptions(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let paging = query.paging(50);
+    let all = state
+        .db
+        .run(move |conn| Ok(subscriptions::received(conn, &caller.0)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(Paged::slice(all, paging)))
+}
+
+/// Follow a workspace, the register (optionally by theme, service area and stage) or an
+/// opportunity; `scope: "organisation"` follows for the whole organisation (its admins).
+/// Following again answers 200 with the existing subscription.
+#[utoipa::path(post, path = "/api/v1/subscriptions", tag = "notifications", security(("bearer" = [])), request_body = FollowInput,
+    responses((status = 201, body = crate::notifications::model::Subscription), (status = 200, body = crate::notifications::model::Subscription),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/subscriptions")]
+pub async fn create_subscription(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    body: web::Json<FollowInput>,
+) -> AppResult<HttpResponse> {
+    let ip = state.client_ip(&req);
+    let input = body.into_inner();
+    let (sub, created) = state
+        .db
+        .run(move |conn| {
+            let actor = Actor {
+                caller: &caller.0,
+                ip: &ip,
+            };
+            subscriptions::follow(conn, &actor, &input)
+        })
+        .await?;
+    Ok(if created {
+        HttpResponse::Created().json(sub)
+    } else {
+        HttpResponse::Ok().json(sub)
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeliveryRequest {
+    /// inbox | immediate | daily | weekly | default
+    pub delivery: String,
+}
+
+/// Change how one of your own subscriptions is delivered.
+#[utoipa::path(patch, path = "/api/v1/subscriptions/{id}", tag = "notifications", security(("bearer" = [])), request_body = DeliveryRequest,
+    responses((status = 200, body = crate::notifications::model::Subscription), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[patch("/api/v1/subscriptions/{id}")]
+pub async fn update_subscription(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+    body: web::Json<DeliveryRequest>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let sub = state
+        .db
+        .run(move |conn| subscriptions::set_delivery(conn, &caller.0, id, &body.delivery))
+        .await?;
+    Ok(HttpResponse::Ok().json(sub))
+}
+
+/// Stop following: your own subscription, or (organisation admins) the organisation's.
+#[utoipa::path(delete, path = "/api/v1/subscriptions/{id}", tag = "notifications", security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[delete("/api/v1/subscriptions/{id}")]
+pub async fn delete_subscription(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let ip = state.client_ip(&req);
+    let id = id.into_inner();
+    state
+        .db
+        .run(move |conn| {
+            let actor = Actor {
+                caller: &caller.0,
+                ip: &ip,
+            };
+            subscriptions::unfollow(conn, &actor, id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct InboxParams {
+    /// `true`: only unread notifications.
+    pub unread: Option<bool>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxPage {
+    pub items: Vec<InboxItem>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+    pub unread: i64,
+}
+
+/// Your notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])), params(InboxParams),
+    responses((status = 200, body = InboxPage), (status = 401, body = Problem)))]
+#[get("/api/v1/notifications")]
+pub async fn list_notifications(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    query: web::Query<InboxParams>,
+) -> AppResult<HttpResponse> {
+    let paging = PageQuery {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .paging(25);
+    let unread_only = query.unread.unwrap_or(false);
+    let (items, total, unread) = state
+        .db
+        .run(move |conn| {
+            let (items, total) = inbox::page(conn, &caller.0, paging, unread_only)?;
+            let unread = inbox::unread_count(conn, caller.0.user_id)?;
+            Ok((items, total, unread))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(InboxPage {
+        items,
+        page: paging.page,
+        per_page: paging.per_page,
+        total,
+        unread,
+    }))
+}
+
+/// Mark one notification read.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications", security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = Problem)))]
+#[post("/api/v1/notifications/{id}/read")]
+pub async fn mark_read(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    state
+        .db
+        .run(move |conn| inbox::mark_read(conn, &caller.0, id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Marked {
+    pub marked: usize,
+}
+
+/// Mark all your notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = Marked)))]
+#[post("/api/v1/notifications/read-all")]
+pub async fn mark_all_read(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+) -> AppResult<HttpResponse> {
+    let marked = state
+        .db
+        .run(move |conn| Ok(inbox::mark_all_read(conn, &caller.0)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(Marked { marked }))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(list_subscriptions)
+        .service(create_subscription)
+        .service(update_subscription)
+        .service(delete_subscription)
+        .service(list_notifications)
+        .service(mark_all_read)
+        .service(mark_read);
+}

@@ -1,0 +1,167 @@
+//! Fan-out: one job per event finds who follows what it is about, people and whole
+//! organisations, and writes their inbox entries, the email jobs for those who want mail at
+//! once, and the webhook deliveries, all in one transaction. Unique keys per
+//! (event, recipient, channel) make a retried fan-out write nothing twice.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::model::*;
+use super::subscriptions::reason;
+use super::visibility::{caller_for_organisation, readers, Sight};
+use super::{webhooks, NOTIFY_JOB, WEBHOOK_JOB};
+use crate::db::{now, write_tx, DbConn};
+use crate::error::AppResult;
+use crate::events::{self, Event};
+use crate::jobs;
+use crate::jobs::JobContext;
+use crate::schema::{notifications, subscription_opt_outs, subscriptions, users};
+
+/// The subscriptions an event matches.
+fn matching(conn: &mut DbConn, sight: &mut Sight, event: &Event) -> QueryResult<Vec<Subscription>> {
+    if let Some(id) = event.opportunity_id() {
+        let Some(o) = sight.opportunity(conn, id)? else {
+            return Ok(Vec::new());
+        };
+        let subs: Vec<Subscription> = subscriptions::table
+            .filter(
+                subscriptions::target_kind
+                    .eq("register")
+                    .or(subscriptions::target_kind
+                        .eq("opportunity")
+                        .and(subscriptions::target_id.eq(id))),
+            )
+            .select(Subscription::as_select())
+            .load(conn)?;
+        return Ok(subs
+            .into_iter()
+            .filter(|s| {
+                s.target_kind == "opportunity"
+                    || (s.theme_id.is_none_or(|t| Some(t) == o.workspace_id)
+                        && s.service_area.as_ref().is_none_or(|a| *a == o.service_area)
+                        && s.stage.as_ref().is_none_or(|st| *st == o.stage))
+            })
+            .collect());
+    }
+    match event.workspace_id {
+        Some(ws) => subscriptions::table
+            .filter(subscriptions::target_kind.eq("workspace"))
+            .filter(subscriptions::target_id.eq(ws))
+            .select(Subscription::as_select())
+            .load(conn),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Personal subscriptions come before an organisation's, and an opportunity before the
+/// register: the one that explains best why someone hears of it.
+fn rank(sub: &Subscription) -> (bool, bool) {
+    (sub.is_organisation_wide(), sub.target_kind != "opportunity")
+}
+
+/// Each recipient with the subscription that reaches them.
+fn recipients(conn: &mut DbConn, subs: &[Subscription]) -> QueryResult<HashMap<i64, Subscription>> {
+    let mut chosen: HashMap<i64, Subscription> = HashMap::new();
+    let mut offer = |user: i64, sub: &Subscription| {
+        let better = chosen
+            .get(&user)
+            .is_none_or(|current| rank(sub) < rank(current));
+        if better {
+            chosen.insert(user, sub.clone());
+        }
+    };
+    for sub in subs {
+        match sub.user_id {
+            Some(user) => offer(user, sub),
+            None => {
+                let opted: HashSet<i64> = subscription_opt_outs::table
+                    .filter(subscription_opt_outs::subscription_id.eq(sub.id))
+                    .select(subscription_opt_outs::user_id)
+                    .load::<i64>(conn)?
+                    .into_iter()
+                    .collect();
+                let members: Vec<i64> = users::table
+                    .filter(users::organisation_id.eq(sub.organisation_id))
+                    .filter(users::status.eq("active"))
+                    .select(users::id)
+                    .load(conn)?;
+                for user in members.into_iter().filter(|u| !opted.contains(u)) {
+                    offer(user, sub);
+                }
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+pub fn run(conn: &mut DbConn, ctx: &JobContext, event_id: i64) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let Some(event) = events::find(conn, event_id)? else {
+            return Ok(());
+        };
+        let mut sight = Sight::default();
+        let subs = matching(conn, &mut sight, &event)?;
+        let chosen = recipients(conn, &subs)?;
+        let mut reasons: HashMap<i64, String> = HashMap::new();
+        let mut ids: Vec<i64> = chosen.keys().copied().collect();
+        ids.sort_unstable();
+        let people = readers(conn, &ids)?;
+        for user_id in ids {
+            if Some(user_id) == event.actor_user_id {
+                continue;
+            }
+            let sub = &chosen[&user_id];
+            let Some((reader, default)) = people.get(&user_id) else {
+                continue;
+            };
+            if !sight.can_see(conn, Some(reader), &event)? {
+                continue;
+            }
+            let why = match reasons.get(&sub.id) {
+                Some(why) => why.clone(),
+                None => {
+                    let why = reason(conn, sub)?;
+                    reasons.insert(sub.id, why.clone());
+                    why
+                }
+            };
+            let delivery = sub.delivery_for(default);
+            let insert = diesel::insert_into(notifications::table).values((
+                notifications::user_id.eq(user_id),
+                notifications::event_id.eq(event.id),
+                notifications::subscription_id.eq(Some(sub.id)),
+                notifications::reason.eq(&why),
+                notifications::delivery.eq(delivery.as_str()),
+                notifications::created_at.eq(now()),
+            ));
+            crate::insert_ignore!(conn, insert)?;
+            if delivery == Delivery::Immediate {
+                jobs::enqueue_once(
+                    conn,
+                    NOTIFY_JOB,
+                    &json!({ "event_id": event.id, "user_id": user_id }),
+                    &format!("email:{}:{user_id}", event.id),
+                    ctx.settings.jobs.max_attempts,
+                )?;
+            }
+        }
+        for hook in webhooks::listening(conn, &event.kind)? {
+            let reader = caller_for_organisation(conn, hook.organisation_id)?;
+            if !sight.can_see(conn, Some(&reader), &event)? {
+                continue;
+            }
+            let delivery_id =
+                webhooks::record_delivery(conn, hook.id, Some(event.id), &event.kind)?;
+            jobs::enqueue_once(
+                conn,
+                WEBHOOK_JOB,
+                &json!({ "delivery_id": delivery_id }),
+                &format!("webhook:{}:{}", event.id, hook.id),
+                ctx.settings.webhooks.max_attempts,
+            )?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,77 @@
+//! Partner notifications. Every event queues a fan-out job in its own transaction; the
+//! fan-out finds who follows what the event is about (people and whole organisations) and
+//! writes their inbox entries, email jobs and webhook deliveries. Workers send them, checking
+//! again that each recipient may still see what they are told about.
+
+pub mod api;
+pub mod digests;
+pub mod fanout;
+pub mod feeds;
+pub mod inbox;
+pub mod model;
+pub mod pages;
+pub mod subscriptions;
+pub mod unsubscribe;
+pub mod view;
+pub mod visibility;
+pub mod webhooks;
+
+use serde_json::Value;
+
+use crate::jobs::{Job, JobContext};
+use model::Delivery;
+
+pub const FANOUT_JOB: &str = "fanout";
+/// One email sent at once, for one (event, person).
+pub const NOTIFY_JOB: &str = "notify";
+/// Gathers a day's or week's notifications into one digest job per person.
+pub const DIGEST_RUN_JOB: &str = "digest_run";
+pub const DIGEST_JOB: &str = "digest";
+pub const WEBHOOK_JOB: &str = "webhook";
+
+fn number(payload: &Value, name: &str) -> anyhow::Result<i64> {
+    payload
+        .get(name)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| anyhow::anyhow!("the job has no {name}"))
+}
+
+fn frequency(payload: &Value) -> anyhow::Result<Delivery> {
+    let value = payload
+        .get("frequency")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    match Delivery::parse(value) {
+        Ok(d @ (Delivery::Daily | Delivery::Weekly)) => Ok(d),
+        _ => anyhow::bail!("the job has no digest frequency"),
+    }
+}
+
+/// Runs one notification job.
+pub fn perform(ctx: &JobContext, job: &Job, payload: &Value) -> anyhow::Result<()> {
+    let mut conn = ctx.db.get()?;
+    let conn = &mut conn;
+    match job.kind.as_str() {
+        FANOUT_JOB => Ok(fanout::run(conn, ctx, number(payload, "event_id")?)?),
+        NOTIFY_JOB => digests::send_immediate(
+            conn,
+            ctx,
+            number(payload, "event_id")?,
+            number(payload, "user_id")?,
+        ),
+        DIGEST_RUN_JOB => {
+            let period = payload.get("period").and_then(Value::as_str).unwrap_or("");
+            digests::collect(conn, &ctx.settings, frequency(payload)?, period)?;
+            Ok(())
+        }
+        DIGEST_JOB => digests::send(
+            conn,
+            ctx,
+            job.id,
+            number(payload, "user_id")?,
+            frequency(payload)?,
+        ),
+        WEBHOOK_JOB => webhooks::deliver(conn, ctx, job, number(payload, "delivery_id")?),
+        other => anyhow::bail!("unknown job kind {other}"),
+    }
+}

@@ -1,0 +1,201 @@
+//! Quarterly reviews on the JSON API.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::model::{Review, Submission};
+use super::service::{self, OpenInput, SubmissionInput};
+use super::summary::{self, Comparison, Snapshot};
+use crate::auth::ApiCaller;
+use crate::error::{AppResult, Problem};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewList {
+    pub items: Vec<Review>,
+}
+
+/// Every quarterly review, newest quarter first.
+#[utoipa::path(get, path = "/api/v1/reviews", tag = "reviews", security(("bearer" = [])),
+    responses((status = 200, body = ReviewList), (status = 401, body = Problem)))]
+#[get("/api/v1/reviews")]
+pub async fn list(state: web::Data<AppState>, _caller: ApiCaller) -> AppResult<HttpResponse> {
+    let items = state.db.run(|conn| Ok(service::list(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(ReviewList { items }))
+}
+
+/// Open a review for a quarter (leaders and platform admins).
+#[utoipa::path(post, path = "/api/v1/reviews", tag = "reviews", security(("bearer" = [])), request_body = OpenInput,
+    responses((status = 201, body = Review), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/reviews")]
+pub async fn open(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    body: web::Json<OpenInput>,
+) -> AppResult<HttpResponse> {
+    let input = body.into_inner();
+    let review = state
+        .change(&req, caller.0, move |conn, actor| {
+            service::open(conn, actor, &input)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(review))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewDetail {
+    pub review: Review,
+    /// Frozen at sign-off; live while open. Only workspaces the caller may see.
+    pub figures: Snapshot,
+    /// Against the previous signed-off review.
+    pub comparison: Option<Comparison>,
+}
+
+/// A review's figures and how they compare with the previous one.
+#[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "reviews", security(("bearer" = [])),
+    responses((status = 200, body = ReviewDetail), (status = 404, body = Problem)))]
+#[get("/api/v1/reviews/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let detail = state
+        .db
+        .run(move |conn| {
+            let review = service::find(conn, id)?;
+            let (figures, comparison) = summary::view(conn, &review, &caller.0)?;
+            Ok(ReviewDetail {
+                review,
+                figures,
+                comparison,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmissionList {
+    pub items: Vec<Submission>,
+}
+
+/// The returns so far, for the workspaces the caller may see.
+#[utoipa::path(get, path = "/api/v1/reviews/{id}/submissions", tag = "reviews", security(("bearer" = [])),
+    responses((status = 200, body = SubmissionList), (status = 404, body = Problem)))]
+#[get("/api/v1/reviews/{id}/submissions")]
+pub async fn submissions(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let items = state
+        .db
+        .run(move |conn| {
+            let review = service::find(conn, id)?;
+            let live = summary::live(conn, &review)?;
+            let visible: Vec<i64> = summary::for_viewer(conn, live, &caller.0)?
+                .workspaces
+                .iter()
+                .map(|w| w.id)
+                .collect();
+            Ok(service::submissions(conn, id)?
+                .into_iter()
+                .filter(|s| visible.contains(&s.workspace_id))
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(SubmissionList { items }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SubmissionRequest {
+    /// The workspace's short name.
+    pub workspace: String,
+    #[serde(flatten)]
+    pub submission: SubmissionInput,
+}
+
+/// Submit (or replace) a workspace's return: staff, leaders and admins of its lead
+/// organisations, while the review is open.
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/submissions", tag = "reviews", security(("bearer" = [])), request_body = SubmissionRequest,
+    responses((status = 201, body = Submission), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/reviews/{id}/submissions")]
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+    body: web::Json<SubmissionRequest>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let sub = state
+        .change(&req, caller.0, move |conn, actor| {
+            let access = service::workspace(conn, &body.workspace, actor.caller)?;
+            service::submit(conn, actor, id, &access, &body.submission)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(sub))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReturnRequest {
+    /// What needs to change.
+    pub comment: String,
+}
+
+/// Send a return back to its workspace with a comment (leaders and platform admins).
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/submissions/{workspace}/return", tag = "reviews", security(("bearer" = [])), request_body = ReturnRequest,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/reviews/{id}/submissions/{workspace}/return")]
+pub async fn send_back(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    path: web::Path<(i64, String)>,
+    body: web::Json<ReturnRequest>,
+) -> AppResult<HttpResponse> {
+    let (id, slug) = path.into_inner();
+    let comment = body.into_inner().comment;
+    state
+        .change(&req, caller.0, move |conn, actor| {
+            let access = service::workspace(conn, &slug, actor.caller)?;
+            service::send_back(conn, actor, id, &access, &comment)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sign off: the review's figures are frozen (leaders and platform admins).
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/sign-off", tag = "reviews", security(("bearer" = [])),
+    responses((status = 200, body = Review), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[post("/api/v1/reviews/{id}/sign-off")]
+pub async fn sign_off(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let review = state
+        .change(&req, caller.0, move |conn, actor| {
+            service::sign_off(conn, actor, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(review))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(list)
+        .service(open)
+        .service(show)
+        .service(submissions)
+        .service(submit)
+        .service(send_back)
+        .service(sign_off);
+}

@@ -1,0 +1,10 @@
+//! Quarterly reviews: a leader opens one for a quarter with a deadline, each workspace's
+//! lead organisation submits a return, leaders return or accept them and sign off. Sign-off
+//! freezes a snapshot, so later edits to live data never change a signed-off review.
+
+pub mod api;
+pub mod board_pack;
+pub mod model;
+pub mod pages;
+pub mod service;
+pub mod summary;

@@ -1,0 +1,1163 @@
+//! Notifications through the real stack: following, fan-out to people and organisations,
+//! email at once and in digests, delivery through an SMTP outage, two workers at once,
+//! signed webhooks with retries, one-click unsubscribe, feeds, and nothing told to anyone
+//! who cannot see it.
+
+use diesel::prelude::*;
+use hmac::{Hmac, Mac};
+use metro_portal::auth::Actor;
+use metro_portal::notifications::digests;
+use metro_portal::notifications::model::Delivery;
+use metro_portal::schema::{
+    events, jobs, notifications, subscriptions, users, webhook_deliveries, webhooks,
+};
+use metro_portal::users::Role;
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::common::hooks::HookSink;
+use crate::common::*;
+
+async fn follow(app: &TestApp, user: &TestUser, body: Value) -> reqwest::Response {
+    let token = app.token(user).await;
+    app.api()
+        .post(app.url("/api/v1/subscriptions"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn follows(app: &TestApp, user: &TestUser, body: Value) -> i64 {
+    let res = follow(app, user, body).await;
+    assert!(
+        res.status().is_success(),
+        "follow answered {}",
+        res.status()
+    );
+    res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+fn post_update(app: &TestApp, user: &TestUser, slug: &str, title: &str) -> i64 {
+    use metro_portal::workspaces::{queries, service::*};
+    let caller = app.caller(user);
+    let mut conn = app.db.get().unwrap();
+    let access = queries::load(&mut conn, slug, Some(&caller)).unwrap();
+    let input = PostInput {
+        title: title.into(),
+        body: "Progress this month".into(),
+    };
+    create_post(
+        &mut conn,
+        &Actor {
+            caller: &caller,
+            ip: "",
+        },
+        &access,
+        &input,
+    )
+    .unwrap()
+}
+
+fn comment_on(app: &TestApp, user: &TestUser, opportunity: i64, body: &str) {
+    use metro_portal::opportunities::service::{comment, CommentInput};
+    let caller = app.caller(user);
+    let mut conn = app.db.get().unwrap();
+    let input = CommentInput {
+        body: body.into(),
+        proposed_stage: String::new(),
+    };
+    comment(
+        &mut conn,
+        &Actor {
+            caller: &caller,
+            ip: "",
+        },
+        opportunity,
+        &input,
+    )
+    .unwrap();
+}
+
+fn set_default(app: &TestApp, user: &TestUser, delivery: &str) {
+    let mut conn = app.db.get().unwrap();
+    diesel::update(users::table.find(user.id))
+        .set(users::default_delivery.eq(delivery))
+        .execute(&mut *conn)
+        .unwrap();
+}
+
+/// Who was told about events whose payload mentions `text`, with why and how.
+fn told(app: &TestApp, text: &str) -> Vec<(i64, String, String)> {
+    let mut conn = app.db.get().unwrap();
+    notifications::table
+        .inner_join(events::table)
+        .filter(events::payload.like(format!("%{text}%")))
+        .order(notifications::user_id.asc())
+        .select((
+            notifications::user_id,
+            notifications::reason,
+            notifications::delivery,
+        ))
+        .load(&mut *conn)
+        .unwrap()
+}
+
+fn ids(told: &[(i64, String, String)]) -> Vec<i64> {
+    told.iter().map(|t| t.0).collect()
+}
+
+fn header(message: &crate::common::smtp::Received, name: &str) -> Option<String> {
+    let data = message.data.replace("\r\n ", " ");
+    data.lines()
+        .take_while(|l| !l.is_empty())
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+        })
+        .map(|l| l[name.len() + 1..].trim().to_string())
+}
+
+#[tokio::test]
+async fn events_reach_followers_and_whole_organisations_but_not_those_who_opt_out_or_acted() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    app.run_pending_jobs();
+
+    let org_follow =
+        json!({ "target": "workspace", "workspace": "pub-ws", "scope": "organisation" });
+    let res = follow(&app, t.other(Role::OrgAdmin), org_follow.clone()).await;
+    assert_eq!(res.status(), 201);
+    let org_sub = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    // Following again is no error and makes no second subscription.
+    assert_eq!(
+        follow(&app, t.other(Role::OrgAdmin), org_follow.clone())
+            .await
+            .status(),
+        200
+    );
+    // Only an organisation's admins follow for all of it.
+    assert_eq!(
+        follow(&app, t.other(Role::Staff), org_follow)
+            .await
+            .status(),
+        403
+    );
+
+    let partner = app.signed_in(t.other(Role::Partner)).await;
+    let res = partner
+        .post(&format!("/subscriptions/{org_sub}/opt-out"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    follows(
+        &app,
+        t.own(Role::Leader),
+        json!({ "target": "workspace", "workspace": "pub-ws", "delivery": "inbox" }),
+    )
+    .await;
+
+    post_update(&app, t.own(Role::Staff), "pub-ws", "Toton hub masterplan");
+    app.run_pending_jobs();
+    let first = told(&app, "Toton hub masterplan");
+    let mut expected = vec![
+        t.own(Role::Leader).id,
+        t.other(Role::OrgAdmin).id,
+        t.other(Role::Leader).id,
+        t.other(Role::Staff).id,
+    ];
+    expected.sort_unstable();
+    assert_eq!(
+        ids(&first),
+        expected,
+        "the author and the partner who opted out are not told"
+    );
+    let leader = first
+        .iter()
+        .find(|n| n.0 == t.own(Role::Leader).id)
+        .unwrap();
+    assert_eq!(leader.1, "because you follow Workspace pub-ws");
+    assert_eq!(leader.2, "inbox");
+    let other_staff = first
+        .iter()
+        .find(|n| n.0 == t.other(Role::Staff).id)
+        .unwrap();
+    assert_eq!(
+        other_staff.1,
+        "because Org other-council follows Workspace pub-ws"
+    );
+    assert_eq!(
+        other_staff.2, "daily",
+        "an organisation's subscription uses each person's default"
+    );
+
+    // The settings page says why, and the opted-out partner can opt back in.
+    let (status, html) = partner.get_html("/settings/subscriptions").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("You have opted out"));
+    partner
+        .post(&format!("/subscriptions/{org_sub}/opt-in"), &[])
+        .await;
+    post_update(&app, t.own(Role::Staff), "pub-ws", "Second masterplan note");
+    app.run_pending_jobs();
+    assert!(ids(&told(&app, "Second masterplan note")).contains(&t.other(Role::Partner).id));
+}
+
+#[tokio::test]
+async fn immediate_email_and_a_grouped_digest_that_is_never_sent_empty() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    let o = app.opportunities(&t);
+    app.run_pending_jobs();
+    let leader = t.own(Role::Leader);
+    let partner = t.other(Role::Partner);
+    set_default(&app, leader, "immediate");
+    follows(
+        &app,
+        leader,
+        json!({ "target": "workspace", "workspace": "pub-ws" }),
+    )
+    .await;
+    follows(
+        &app,
+        partner,
+        json!({ "target": "workspace", "workspace": "pub-ws", "delivery": "daily" }),
+    )
+    .await;
+    follows(&app, partner, json!({ "target": "opportunity", "opportunity": o.own_opp.to_string(), "delivery": "daily" })).await;
+
+    post_update(&app, t.own(Role::Staff), "pub-ws", "Older workspace news");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    comment_on(
+        &app,
+        t.own(Role::Staff),
+        o.own_opp,
+        "Newest comment on the legal team",
+    );
+    app.run_pending_jobs();
+
+    let mail = app.smtp.to(&leader.email);
+    let subjects: Vec<_> = mail.iter().map(|m| header(m, "Subject")).collect();
+    assert_eq!(
+        mail.len(),
+        1,
+        "the leader follows only the workspace: {subjects:?}"
+    );
+    let text = mail[0].decoded();
+    assert!(text.contains("New update: Older workspace news"));
+    assert!(text.contains("because you follow Workspace pub-ws"));
+    let unsubscribe = header(&mail[0], "List-Unsubscribe").expect("List-Unsubscribe");
+    assert!(
+        unsubscribe.starts_with(&format!("<{}/unsubscribe/", app.address)),
+        "{unsubscribe}"
+    );
+    assert_eq!(
+        header(&mail[0], "List-Unsubscribe-Post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    assert!(
+        app.smtp.to(&partner.email).is_empty(),
+        "digest people get no mail at once"
+    );
+
+    let mut conn = app.db.get().unwrap();
+    let queued = digests::collect(&mut conn, &app.settings, Delivery::Daily, "test-1").unwrap();
+    assert!(queued >= 1, "the fixtures' authors have digests too");
+    drop(conn);
+    app.run_pending_jobs();
+    let digest = app.smtp.to(&partner.email);
+    assert_eq!(digest.len(), 1);
+    let body = digest[0].decoded();
+    assert!(header(&digest[0], "Subject").unwrap().contains("daily"));
+    assert!(header(&digest[0], "List-Unsubscribe").is_some());
+    let newest = body.find("== OPP-").expect("a group for the opportunity");
+    let older = body
+        .find("== Workspace pub-ws ==")
+        .expect("a group for the workspace");
+    assert!(newest < older, "the newest group comes first");
+    assert!(body.contains("New comment: Joint legal team"));
+    assert!(body.contains("New update: Older workspace news"));
+
+    // Nothing new: no digest at all.
+    let mut conn = app.db.get().unwrap();
+    assert_eq!(
+        digests::collect(&mut conn, &app.settings, Delivery::Daily, "test-2").unwrap(),
+        0
+    );
+    drop(conn);
+    app.run_pending_jobs();
+    assert_eq!(app.smtp.to(&partner.email).len(), 1);
+
+    // A digest whose only item the person may no longer see is not sent either.
+    comment_on(&app, t.own(Role::Staff), o.own_opp, "Soon hidden");
+    app.run_pending_jobs();
+    make_draft(&app, t.own(Role::Staff), o.own_opp);
+    let mut conn = app.db.get().unwrap();
+    assert_eq!(
+        digests::collect(&mut conn, &app.settings, Delivery::Daily, "test-3").unwrap(),
+        1
+    );
+    drop(conn);
+    app.run_pending_jobs();
+    assert_eq!(
+        app.smtp.to(&partner.email).len(),
+        1,
+        "an empty digest is never sent"
+    );
+}
+
+fn make_draft(app: &TestApp, user: &TestUser, id: i64) {
+    use metro_portal::opportunities::service::{update, OpportunityInput};
+    let caller = app.caller(user);
+    let mut conn = app.db.get().unwrap();
+    let input = OpportunityInput {
+        title: "Joint legal team".into(),
+        summary: "Share it".into(),
+        service_area: "legal".into(),
+        kind: "shared_service".into(),
+        visibility: "draft".into(),
+        ..OpportunityInput::default()
+    };
+    update(
+        &mut conn,
+        &Actor {
+            caller: &caller,
+            ip: "",
+        },
+        id,
+        &input,
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn smtp_down_for_a_batch_then_up_delivers_every_message_exactly_once() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    app.run_pending_jobs();
+    let people = [
+        t.own(Role::Leader),
+        t.own(Role::OrgAdmin),
+        t.other(Role::Leader),
+    ];
+    for person in people {
+        set_default(&app, person, "immediate");
+        follows(
+            &app,
+            person,
+            json!({ "target": "workspace", "workspace": "pub-ws" }),
+        )
+        .await;
+    }
+    app.smtp.set_down(true);
+    post_update(&app, t.own(Role::Staff), "pub-ws", "Outage one");
+    post_update(&app, t.own(Role::Staff), "pub-ws", "Outage two");
+    app.run_pending_jobs();
+    assert!(app.smtp.messages().is_empty());
+    let mut conn = app.db.get().unwrap();
+    let waiting: Vec<(i32, Option<String>)> = jobs::table
+        .filter(jobs::kind.eq("notify"))
+        .filter(jobs::status.eq("pending"))
+        .select((jobs::attempts, jobs::last_error))
+        .load(&mut *conn)
+        .unwrap();
+    drop(conn);
+    assert_eq!(waiting.len(), 6, "every message waits for a retry");
+    assert!(waiting
+        .iter()
+        .all(|(attempts, error)| *attempts == 1 && error.is_some()));
+
+    app.smtp.set_down(false);
+    app.make_jobs_due();
+    app.run_pending_jobs();
+    app.make_jobs_due();
+    app.run_pending_jobs();
+    for person in people {
+        let mail = app.smtp.to(&person.email);
+        assert_eq!(
+            mail.len(),
+            2,
+            "{} got {} messages",
+            person.email,
+            mail.len()
+        );
+        assert!(mail.iter().any(|m| m.decoded().contains("Outage one")));
+        assert!(mail.iter().any(|m| m.decoded().contains("Outage two")));
+    }
+    assert_eq!(app.smtp.messages().len(), 6);
+}
+
+#[tokio::test]
+async fn two_workers_at_once_send_nothing_twice() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    app.run_pending_jobs();
+    let people = [
+        t.own(Role::Leader),
+        t.own(Role::OrgAdmin),
+        t.other(Role::Leader),
+        t.other(Role::Partner),
+    ];
+    for person in people {
+        set_default(&app, person, "immediate");
+        follows(
+            &app,
+            person,
+            json!({ "target": "workspace", "workspace": "pub-ws" }),
+        )
+        .await;
+    }
+    for n in 0..5 {
+        post_update(&app, t.own(Role::Staff), "pub-ws", &format!("Busy day {n}"));
+    }
+    let first = app.worker();
+    let second = app.worker();
+    let a = std::thread::spawn(move || first.drain().unwrap());
+    let b = std::thread::spawn(move || second.drain().unwrap());
+    let ran = a.join().unwrap() + b.join().unwrap();
+    assert!(ran > 0);
+    // One worker may stop when the other holds the last jobs; whatever is left runs now.
+    app.run_pending_jobs();
+    let mut conn = app.db.get().unwrap();
+    let retried: Vec<(String, i32, Option<String>)> = jobs::table
+        .filter(jobs::attempts.gt(1).or(jobs::status.ne("done")))
+        .select((jobs::kind, jobs::attempts, jobs::last_error))
+        .load(&mut *conn)
+        .unwrap();
+    drop(conn);
+    assert!(retried.is_empty(), "{retried:?}");
+    for person in people {
+        assert_eq!(app.smtp.to(&person.email).len(), 5, "{}", person.email);
+    }
+    assert_eq!(app.smtp.messages().len(), 20);
+    assert_eq!(told(&app, "Busy day").len(), 20);
+}
+
+fn verify(secret: &str, timestamp: &str, body: &str, signature: &str) -> bool {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let expected = hex::decode(signature.trim_start_matches("sha256=")).unwrap_or_default();
+    mac.verify_slice(&expected).is_ok()
+}
+
+#[tokio::test]
+async fn webhooks_are_signed_retried_after_a_500_and_logged() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    app.run_pending_jobs();
+    let hook = HookSink::start(vec![500]);
+    let admin = app.signed_in(t.other(Role::OrgAdmin)).await;
+    let res = admin
+        .post(
+            "/admin/webhooks",
+            &[("url", &hook.url()), ("event_kinds", "post.created")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    let mut conn = app.db.get().unwrap();
+    let (hook_id, secret): (i64, String) = webhooks::table
+        .select((webhooks::id, webhooks::secret))
+        .first(&mut *conn)
+        .unwrap();
+    drop(conn);
+    assert!(
+        page.contains(&secret),
+        "the secret is shown once, on creation"
+    );
+    let (_, again) = admin.get_html("/admin/webhooks").await;
+    assert!(!again.contains(&secret), "and never again");
+
+    post_update(&app, t.own(Role::Staff), "pub-ws", "Hooked update");
+    app.run_pending_jobs();
+    assert_eq!(hook.requests().len(), 1);
+    let mut conn = app.db.get().unwrap();
+    let (status, attempts, code): (String, i32, Option<i32>) = webhook_deliveries::table
+        .select((
+            webhook_deliveries::status,
+            webhook_deliveries::attempts,
+            webhook_deliveries::response_status,
+        ))
+        .first(&mut *conn)
+        .unwrap();
+    drop(conn);
+    assert_eq!((status.as_str(), attempts, code), ("pending", 1, Some(500)));
+
+    app.make_jobs_due();
+    app.run_pending_jobs();
+    let requests = hook.requests();
+    assert_eq!(requests.len(), 2, "retried after the 500");
+    assert_eq!(requests[0].body, requests[1].body);
+    assert_eq!(
+        requests[0].headers["x-metro-delivery"],
+        requests[1].headers["x-metro-delivery"]
+    );
+    for r in &requests {
+        assert!(verify(
+            &secret,
+            &r.headers["x-metro-timestamp"],
+            &r.body,
+            &r.headers["x-metro-signature"]
+        ));
+        assert!(!verify(
+            "wrong secret",
+            &r.headers["x-metro-timestamp"],
+            &r.body,
+            &r.headers["x-metro-signature"]
+        ));
+        assert_eq!(r.headers["x-metro-event"], "post.created");
+    }
+    let body: Value = serde_json::from_str(&requests[1].body).unwrap();
+    assert_eq!(body["kind"], "post.created");
+    assert_eq!(body["title"], "Hooked update");
+
+    // Kinds it did not ask for are not sent; a test event is.
+    {
+        use metro_portal::workspaces::{queries, service::*};
+        let caller = app.caller(t.own(Role::Staff));
+        let mut conn = app.db.get().unwrap();
+        let access = queries::load(&mut conn, "pub-ws", Some(&caller)).unwrap();
+        let input = OutcomeInput {
+            title: "Not hooked".into(),
+            description: String::new(),
+        };
+        create_outcome(
+            &mut conn,
+            &Actor {
+                caller: &caller,
+                ip: "",
+            },
+            &access,
+            &input,
+        )
+        .unwrap();
+    }
+    let res = admin
+        .post(&format!("/admin/webhooks/{hook_id}/test"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    app.run_pending_jobs();
+    let requests = hook.requests();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[2].headers["x-metro-event"], "test");
+    let (status, log) = admin.get_html(&format!("/admin/webhooks/{hook_id}")).await;
+    assert_eq!(status, 200);
+    assert!(log.contains("Delivered") && log.contains("<td>2</td>") && log.contains("Test event"));
+
+    // Turned off: nothing more is sent.
+    admin
+        .post(&format!("/admin/webhooks/{hook_id}/disable"), &[])
+        .await;
+    post_update(&app, t.own(Role::Staff), "pub-ws", "While off");
+    app.run_pending_jobs();
+    assert_eq!(hook.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn webhook_addresses_on_private_networks_are_refused_unless_allowed() {
+    let app = spawn_app().await;
+    let t = app.two_tenants();
+    let admin = app.signed_in(t.own(Role::OrgAdmin)).await;
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://10.1.2.3/hook",
+        "http://[::1]/hook",
+        "ftp://example.org/x",
+    ] {
+        let res = admin.post("/admin/webhooks", &[("url", url)]).await;
+        assert_eq!(res.status(), 422, "{url}");
+    }
+    let res = admin
+        .post("/admin/webhooks", &[("url", "http://127.0.0.1:9/hook")])
+        .await;
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("private, loopback or link-local"));
+    assert_eq!(app.count("webhooks"), 0);
+    let staff = app.signed_in(t.own(Role::Staff)).await;
+    assert_eq!(
+        staff
+            .post("/admin/webhooks", &[("url", "https://example.org/")])
+            .await
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn the_unsubscribe_link_works_signed_out_and_changes_only_that_subscription() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    app.run_pending_jobs();
+    let leader = t.own(Role::Leader);
+    set_default(&app, leader, "immediate");
+    let ws_sub = follows(
+        &app,
+        leader,
+        json!({ "target": "workspace", "workspace": "pub-ws" }),
+    )
+    .await;
+    let register_sub = follows(&app, leader, json!({ "target": "register" })).await;
+    post_update(&app, t.own(Role::Staff), "pub-ws", "Unsubscribe me");
+    app.run_pending_jobs();
+    let mail = app.smtp.wait_for(&leader.email);
+    let link = header(&mail, "List-Unsubscribe").unwrap();
+    let link = link
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_string();
+
+    let anonymous = reqwest::Client::new();
+    let page = anonymous.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("Emails about Workspace pub-ws"));
+    let mut tampered = link.clone();
+    tampered.pop();
+    tampered.push('x');
+    assert_eq!(anonymous.get(&tampered).send().await.unwrap().status(), 404);
+    assert_eq!(
+        anonymous
+            .post(&tampered)
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // RFC 8058: a POST with List-Unsubscribe=One-Click, no cookies, no form token.
+    let done = anonymous
+        .post(&link)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.unwrap().contains("You have unsubscribed"));
+    let mut conn = app.db.get().unwrap();
+    let left: Vec<i64> = subscriptions::table
+        .filter(subscriptions::user_id.eq(leader.id))
+        .select(subscriptions::id)
+        .load(&mut *conn)
+        .unwrap();
+    drop(conn);
+    assert_eq!(left, vec![register_sub], "only {ws_sub} was ended");
+    // Twice is harmless.
+    assert_eq!(anonymous.post(&link).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn nobody_is_told_about_what_they_cannot_see() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    let o = app.opportunities(&t);
+    app.run_pending_jobs();
+    let outsider = t.other(Role::Partner);
+    set_default(&app, outsider, "immediate");
+    follows(
+        &app,
+        outsider,
+        json!({ "target": "opportunity", "opportunity": o.own_opp.to_string() }),
+    )
+    .await;
+    follows(&app, outsider, json!({ "target": "register" })).await;
+    // A draft cannot be followed by anyone outside its lead organisation.
+    let res = follow(
+        &app,
+        outsider,
+        json!({ "target": "opportunity", "opportunity": o.own_draft.to_string() }),
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+
+    // Told of a comment, then the opportunity becomes a draft before the email goes.
+    comment_on(&app, t.own(Role::Staff), o.own_opp, "Before it was hidden");
+    assert!(app.worker().run_one().unwrap(), "the fan-out runs first");
+    assert_eq!(told(&app, "Joint legal team").len(), 1);
+    make_draft(&app, t.own(Role::Staff), o.own_opp);
+    comment_on(&app, t.own(Role::Staff), o.own_draft, "Inside the draft");
+    comment_on(&app, t.other(Role::Staff), o.other_draft, "Their own draft");
+    app.run_pending_jobs();
+    // Only their own organisation's draft reaches them.
+    let mail = app.smtp.to(&outsider.email);
+    assert_eq!(mail.len(), 1, "no email about another organisation's draft");
+    assert!(mail[0]
+        .decoded()
+        .contains("Confidential draft of the other council"));
+    assert!(ids(&told(&app, "Our draft idea")).is_empty());
+    let token = app.token(outsider).await;
+    let inbox: Value = app
+        .api_get(&token, "/api/v1/notifications")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let text = inbox.to_string();
+    assert!(
+        !text.contains("Joint legal team") && !text.contains("Our draft idea"),
+        "{text}"
+    );
+    let browser = app.signed_in(outsider).await;
+    let (_, html) = browser.get_html("/notifications").await;
+    assert!(!html.contains("Joint legal team"));
+
+    // A members-only workspace stops telling an organisation that has left it.
+    let member = t.own(Role::Leader);
+    set_default(&app, member, "immediate");
+    follows(
+        &app,
+        member,
+        json!({ "target": "workspace", "workspace": "mem-ws" }),
+    )
+    .await;
+    post_update(&app, t.other(Role::Staff), "mem-ws", "Members only one");
+    app.run_pending_jobs();
+    assert_eq!(app.smtp.to(&member.email).len(), 1);
+    {
+        use metro_portal::workspaces::{queries, service::remove_member};
+        let platform = app.caller(&t.platform);
+        let mut conn = app.db.get().unwrap();
+        let access = queries::load(&mut conn, "mem-ws", Some(&platform)).unwrap();
+        remove_member(
+            &mut conn,
+            &Actor {
+                caller: &platform,
+                ip: "",
+            },
+            &access,
+            t.own,
+        )
+        .unwrap();
+    }
+    post_update(&app, t.other(Role::Staff), "mem-ws", "Members only two");
+    app.run_pending_jobs();
+    assert_eq!(app.smtp.to(&member.email).len(), 1);
+    assert!(told(&app, "Members only two")
+        .iter()
+        .all(|n| n.0 != member.id));
+    let (_, html) = app.signed_in(member).await.get_html("/notifications").await;
+    assert!(
+        !html.contains("Members only one"),
+        "what they can no longer see leaves the inbox"
+    );
+}
+
+#[tokio::test]
+async fn subscriptions_and_notifications_on_the_api() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    app.run_pending_jobs();
+    let leader = t.own(Role::Leader);
+    let token = app.token(leader).await;
+    let api = app.api();
+
+    let res = follow(&app, leader, json!({ "target": "nothing" })).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.json::<Value>().await.unwrap()["fields"]["target"].is_string());
+    let res = follow(
+        &app,
+        leader,
+        json!({ "target": "workspace", "workspace": "other-ws" }),
+    )
+    .await;
+    assert_eq!(res.status(), 404, "a workspace the caller cannot see");
+    let res = follow(
+        &app,
+        leader,
+        json!({ "target": "register", "stage": "nowhere" }),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let res = follow(
+        &app,
+        t.own(Role::OrgAdmin),
+        json!({ "target": "register", "scope": "organisation", "delivery": "immediate" }),
+    )
+    .await;
+    assert_eq!(res.status(), 422, "members choose their own delivery");
+    assert_eq!(app.count("subscriptions"), subscriptions_before(&app));
+
+    let sub = follows(
+        &app,
+        leader,
+        json!({ "target": "register", "service_area": "legal", "delivery": "weekly" }),
+    )
+    .await;
+    let list: Value = app
+        .api_get(&token, "/api/v1/subscriptions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mine = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == sub)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        mine["description"],
+        "the opportunity register (service area: Legal)"
+    );
+    assert_eq!(mine["delivery"], "weekly");
+    let res = api
+        .patch(app.url(&format!("/api/v1/subscriptions/{sub}")))
+        .bearer_auth(&token)
+        .json(&json!({ "delivery": "hourly" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+
+    follows(
+        &app,
+        leader,
+        json!({ "target": "workspace", "workspace": "pub-ws", "delivery": "inbox" }),
+    )
+    .await;
+    post_update(&app, t.own(Role::Staff), "pub-ws", "First for the API");
+    post_update(&app, t.own(Role::Staff), "pub-ws", "Second for the API");
+    app.run_pending_jobs();
+    let inbox: Value = app
+        .api_get(&token, "/api/v1/notifications?unread=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox["unread"], 2);
+    assert_eq!(
+        inbox["items"][0]["event"]["title"], "Second for the API",
+        "newest first"
+    );
+    let first = inbox["items"][0]["id"].as_i64().unwrap();
+
+    // Someone else's notification and subscription are not there for others.
+    let other_token = app.token(t.other(Role::Leader)).await;
+    let res = api
+        .post(app.url(&format!("/api/v1/notifications/{first}/read")))
+        .bearer_auth(&other_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = api
+        .delete(app.url(&format!("/api/v1/subscriptions/{sub}")))
+        .bearer_auth(&other_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    let res = api
+        .post(app.url(&format!("/api/v1/notifications/{first}/read")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let inbox: Value = app
+        .api_get(&token, "/api/v1/notifications?unread=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox["unread"], 1);
+    let res = api
+        .post(app.url("/api/v1/notifications/read-all"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["marked"], 1);
+    let res = api
+        .delete(app.url(&format!("/api/v1/subscriptions/{sub}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+
+    // An organisation's subscription: members see it, only admins end it.
+    let org_sub = follows(
+        &app,
+        t.own(Role::OrgAdmin),
+        json!({ "target": "register", "scope": "organisation" }),
+    )
+    .await;
+    let res = api
+        .delete(app.url(&format!("/api/v1/subscriptions/{org_sub}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = api
+        .delete(app.url(&format!("/api/v1/subscriptions/{org_sub}")))
+        .bearer_auth(&other_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+fn subscriptions_before(app: &TestApp) -> i64 {
+    // The fixtures' authors follow what they posted in; nothing else exists yet.
+    let mut conn = app.db.get().unwrap();
+    subscriptions::table.count().get_result(&mut *conn).unwrap()
+}
+
+#[tokio::test]
+async fn the_inbox_page_counts_unread_and_marks_read() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    app.run_pending_jobs();
+    let leader = t.own(Role::Leader);
+    let browser = app.signed_in(leader).await;
+    let res = browser
+        .post(
+            "/subscriptions",
+            &[
+                ("target", "workspace"),
+                ("workspace", "pub-ws"),
+                ("return_to", "/workspaces/pub-ws"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/workspaces/pub-ws");
+    let (_, html) = browser.get_html("/workspaces/pub-ws").await;
+    assert!(html.contains("Stop following"));
+    post_update(&app, t.own(Role::Staff), "pub-ws", "Inbox one");
+    post_update(&app, t.own(Role::Staff), "pub-ws", "Inbox two");
+    app.run_pending_jobs();
+    let (status, html) = browser.get_html("/notifications").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("nav-count\">2<"), "the header shows 2 unread");
+    assert!(html.contains("Inbox two") && html.contains("Inbox one"));
+    assert!(html.find("Inbox two").unwrap() < html.find("Inbox one").unwrap());
+    let mut conn = app.db.get().unwrap();
+    let first: i64 = notifications::table
+        .filter(notifications::user_id.eq(leader.id))
+        .select(notifications::id)
+        .order(notifications::id.asc())
+        .first(&mut *conn)
+        .unwrap();
+    drop(conn);
+    assert_eq!(
+        browser
+            .post(&format!("/notifications/{first}/read"), &[])
+            .await
+            .status(),
+        303
+    );
+    let (_, html) = browser.get_html("/notifications").await;
+    assert!(html.contains("nav-count\">1<"));
+    let intruder = app.signed_in(t.other(Role::Leader)).await;
+    assert_eq!(
+        intruder
+            .post(&format!("/notifications/{first}/read"), &[])
+            .await
+            .status(),
+        404
+    );
+    browser.post("/notifications/read-all", &[]).await;
+    let (_, html) = browser.get_html("/notifications").await;
+    assert!(!html.contains("nav-count"));
+}
+
+#[tokio::test]
+async fn atom_feeds_show_the_public_to_anyone_and_more_with_a_personal_token() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    let w = app.workspaces(&t);
+    app.opportunities(&t);
+    let anonymous = reqwest::Client::new();
+    let res = anonymous
+        .get(app.url("/workspaces/pub-ws/feed.atom"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/atom+xml"));
+    let feed = res.text().await.unwrap();
+    assert!(feed.contains("<feed") && feed.contains("New update: Toton update"));
+    assert_eq!(
+        anonymous
+            .get(app.url("/workspaces/mem-ws/feed.atom"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let register = anonymous
+        .get(app.url("/opportunities/feed.atom"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !register.contains("Joint legal team"),
+        "partnership opportunities need a reader"
+    );
+    assert!(!register.contains(&w.secret_title));
+
+    let browser = app.signed_in(t.own(Role::Staff)).await;
+    let res = browser.post("/settings/feed-token", &[]).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    let start = html.find("feed.atom?token=").unwrap() + "feed.atom?token=".len();
+    let token: String = html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let (_, again) = browser.get_html("/settings/subscriptions").await;
+    assert!(!again.contains(&token), "the key is shown once");
+    let mine = anonymous
+        .get(app.url(&format!("/workspaces/mem-ws/feed.atom?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mine.status(), 200);
+    let register = anonymous
+        .get(app.url(&format!("/opportunities/feed.atom?token={token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(register.contains("Joint legal team") && register.contains("Our draft idea"));
+    assert!(!register.contains("Confidential draft of the other council"));
+    browser.post("/settings/feed-token/revoke", &[]).await;
+    let revoked = anonymous
+        .get(app.url(&format!("/opportunities/feed.atom?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 401);
+}
+
+#[tokio::test]
+async fn the_queue_page_shows_depth_failures_and_the_oldest_job() {
+    let app = spawn_app_with_queue(|s| s.jobs.max_attempts = 1).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    set_default(&app, t.own(Role::Leader), "immediate");
+    follows(
+        &app,
+        t.own(Role::Leader),
+        json!({ "target": "workspace", "workspace": "pub-ws" }),
+    )
+    .await;
+    app.smtp.set_down(true);
+    post_update(&app, t.own(Role::Staff), "pub-ws", "Queue check");
+    app.run_pending_jobs();
+    post_update(&app, t.own(Role::Staff), "pub-ws", "Still waiting");
+    let platform = app.signed_in(&t.platform).await;
+    let (status, html) = platform.get_html("/admin/jobs").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Oldest waiting") && html.contains("fanout"));
+    assert!(
+        html.contains("notify") && html.contains("421"),
+        "the failure and its error are shown"
+    );
+    let admin = app.signed_in(t.own(Role::OrgAdmin)).await;
+    assert_eq!(admin.get_html("/admin/jobs").await.0, 404);
+}
+
+#[tokio::test]
+async fn a_long_digest_lists_fifty_items_and_counts_the_rest() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    app.run_pending_jobs();
+    let reader = t.other(Role::Leader);
+    set_default(&app, reader, "weekly");
+    follows(
+        &app,
+        reader,
+        json!({ "target": "workspace", "workspace": "pub-ws" }),
+    )
+    .await;
+    for n in 0..55 {
+        post_update(
+            &app,
+            t.own(Role::Staff),
+            "pub-ws",
+            &format!("Weekly item {n}"),
+        );
+    }
+    app.run_pending_jobs();
+    let mut conn = app.db.get().unwrap();
+    digests::collect(&mut conn, &app.settings, Delivery::Weekly, "week-1").unwrap();
+    drop(conn);
+    app.run_pending_jobs();
+    let mail = app.smtp.to(&reader.email);
+    assert_eq!(mail.len(), 1);
+    let text = mail[0].decoded();
+    assert!(header(&mail[0], "Subject").unwrap().contains("55 updates"));
+    assert_eq!(text.matches("- New update: Weekly item").count(), 50);
+    assert!(text.contains("Weekly item 54") && !text.contains("Weekly item 4 "));
+    assert!(text.contains("and 5 more in your notifications"));
+}
+
+#[tokio::test]
+async fn digest_runs_are_queued_once_a_period_from_the_digest_hour() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let mut conn = app.db.get().unwrap();
+    let at = |day: u32, hour: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, day)
+            .unwrap()
+            .and_hms_opt(hour, 30, 0)
+            .unwrap()
+    };
+    let runs = |conn: &mut metro_portal::db::DbConn| -> Vec<String> {
+        jobs::table
+            .select(jobs::unique_key.assume_not_null())
+            .order(jobs::id.asc())
+            .load(conn)
+            .unwrap()
+    };
+    let hour = app.settings.notifications.digest_hour;
+    assert!(hour > 0, "the default digest hour leaves room before it");
+
+    // Monday 23 November 2026: nothing before the hour; from it, the day's and the week's
+    // runs, each once however often workers look.
+    digests::schedule(&mut conn, &app.settings, at(23, hour - 1)).unwrap();
+    assert!(runs(&mut *conn).is_empty());
+    for _ in 0..3 {
+        digests::schedule(&mut conn, &app.settings, at(23, hour)).unwrap();
+    }
+    assert_eq!(
+        runs(&mut *conn),
+        vec!["digests:daily:2026-11-23", "digests:weekly:2026-W48"]
+    );
+    // Tuesday: the day's run only.
+    digests::schedule(&mut conn, &app.settings, at(24, 23)).unwrap();
+    assert_eq!(runs(&mut *conn).len(), 3);
+    assert_eq!(runs(&mut *conn)[2], "digests:daily:2026-11-24");
+}
