@@ -1148,16 +1148,16 @@ async fn digest_runs_are_queued_once_a_period_from_the_digest_hour() {
     // Monday 23 November 2026: nothing before the hour; from it, the day's and the week's
     // runs, each once however often workers look.
     digests::schedule(&mut conn, &app.settings, at(23, hour - 1)).unwrap();
-    assert!(runs(&mut *conn).is_empty());
+    assert!(runs(&mut conn).is_empty());
     for _ in 0..3 {
         digests::schedule(&mut conn, &app.settings, at(23, hour)).unwrap();
     }
     assert_eq!(
-        runs(&mut *conn),
+        runs(&mut conn),
         vec!["digests:daily:2026-11-23", "digests:weekly:2026-W48"]
     );
     // Tuesday: the day's run only.
     digests::schedule(&mut conn, &app.settings, at(24, 23)).unwrap();
-    assert_eq!(runs(&mut *conn).len(), 3);
-    assert_eq!(runs(&mut *conn)[2], "digests:daily:2026-11-24");
+    assert_eq!(runs(&mut conn).len(), 3);
+    assert_eq!(runs(&mut conn)[2], "digests:daily:2026-11-24");
 }
