@@ -71,6 +71,9 @@ pub struct JobSettings {
     pub retry_base_seconds: i64,
     /// Run the job worker inside `serve` (off when workers run as `metro-portal worker`).
     pub run_in_serve: bool,
+    /// How many jobs each worker process runs at once. Sending mail is mostly waiting on
+    /// the mail server, so a few at once go much faster.
+    pub concurrency: usize,
     /// Let workers queue the daily and weekly digests and the review reminders when they
     /// fall due (off when `metro-portal send-digests` runs from a scheduler instead).
     pub schedule: bool,

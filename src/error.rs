@@ -133,6 +133,9 @@ impl ResponseError for AppError {
             AppError::Unauthorized => {
                 builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
+            AppError::Unavailable => {
+                builder.insert_header((header::RETRY_AFTER, "5"));
+            }
             _ => {}
         }
         let mut response = builder.json(problem);
@@ -152,6 +155,13 @@ impl From<diesel::result::Error> for AppError {
         match e {
             Error::NotFound => AppError::NotFound,
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => AppError::Unavailable,
+            // The server went away under a query (a restart, a failover): a 503 to retry,
+            // not a fault of this request.
+            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if lost_connection(info.message()) =>
+            {
+                AppError::Unavailable
+            }
             // Two requests racing past the same check: the database keeps the rule.
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 AppError::Conflict("That already exists. Reload the page and try again.".into())
@@ -159,6 +169,21 @@ impl From<diesel::result::Error> for AppError {
             other => AppError::Internal(other.into()),
         }
     }
+}
+
+/// Messages PostgreSQL and libpq give when the connection, not the query, failed.
+fn lost_connection(message: &str) -> bool {
+    const SIGNS: &[&str] = &[
+        "terminating connection",
+        "server closed the connection",
+        "connection to server",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "the database system is shutting down",
+        "the database system is starting up",
+    ];
+    SIGNS.iter().any(|sign| message.contains(sign))
 }
 
 impl From<serde_json::Error> for AppError {

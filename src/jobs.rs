@@ -213,7 +213,8 @@ impl JobContext {
     }
 }
 
-/// Runs jobs on its own thread until `stop` is set.
+/// Runs jobs on threads of its own until `stop` is set.
+#[derive(Clone)]
 pub struct Worker {
     pub ctx: Arc<JobContext>,
     pub waker: JobWaker,
@@ -222,19 +223,31 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn spawn(self) -> std::thread::JoinHandle<()> {
-        std::thread::Builder::new()
-            .name("metro-jobs".into())
-            .spawn(move || self.run())
-            .expect("spawn the job worker")
+    /// Starts `jobs.concurrency` threads on the queue; the first also queues the digests
+    /// and reminders when they fall due.
+    pub fn spawn(self) -> Vec<std::thread::JoinHandle<()>> {
+        (0..self.threads())
+            .map(|n| {
+                let worker = self.clone();
+                std::thread::Builder::new()
+                    .name(format!("metro-jobs-{n}"))
+                    .spawn(move || worker.run(n == 0))
+                    .expect("spawn a job worker thread")
+            })
+            .collect()
     }
 
-    /// Works the queue until stopped, queueing the digest runs when they fall due.
-    pub fn run(self) {
+    fn threads(&self) -> usize {
+        self.ctx.settings.jobs.concurrency.clamp(1, 64)
+    }
+
+    /// Works the queue until stopped, queueing the digest runs when they fall due if
+    /// `schedules`.
+    pub fn run(self, schedules: bool) {
+        let schedules = schedules && self.ctx.settings.jobs.schedule;
         let mut last_schedule: Option<std::time::Instant> = None;
         while !self.stop.load(Ordering::Relaxed) {
-            if self.ctx.settings.jobs.schedule
-                && last_schedule.is_none_or(|t| t.elapsed() >= StdDuration::from_secs(60))
+            if schedules && last_schedule.is_none_or(|t| t.elapsed() >= StdDuration::from_secs(60))
             {
                 last_schedule = Some(std::time::Instant::now());
                 if let Err(e) = self.schedule() {
@@ -259,13 +272,36 @@ impl Worker {
         Ok(())
     }
 
-    /// Runs due jobs until none is left; for tests and `send-digests`.
+    /// Runs due jobs until none is left, one at a time; for tests.
     pub fn drain(&self) -> AppResult<usize> {
         let mut ran = 0;
         while self.run_one()? {
             ran += 1;
         }
         Ok(ran)
+    }
+
+    /// Runs due jobs on `jobs.concurrency` threads until none is left, calling `done`
+    /// after each; gives how many ran. For `send-digests`.
+    pub fn drain_together(&self, done: &(dyn Fn() + Sync)) -> AppResult<usize> {
+        let ran = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..self.threads())
+                .map(|_| {
+                    scope.spawn(|| -> AppResult<()> {
+                        while self.run_one()? {
+                            ran.fetch_add(1, Ordering::Relaxed);
+                            done();
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .try_for_each(|t| t.join().expect("a job worker thread"))
+        })?;
+        Ok(ran.into_inner())
     }
 
     /// Runs one due job; `false` when there was none.
@@ -293,7 +329,7 @@ impl Worker {
     fn perform(&self, job: &Job) -> anyhow::Result<()> {
         let payload: Value = serde_json::from_str(&job.payload)?;
         match job.kind.as_str() {
-            crate::email::JOB_KIND => self.ctx.mailer.send(&serde_json::from_value(payload)?),
+            crate::email::JOB_KIND => self.ctx.mailer.send(&serde_json::from_value(payload)?, job),
             _ => crate::notifications::perform(&self.ctx, job, &payload),
         }
     }

@@ -243,7 +243,7 @@ fn worker(settings: Settings) -> anyhow::Result<()> {
     let ctx = job_context(settings)?;
     let stop = Arc::new(AtomicBool::new(false));
     let waker = JobWaker::default();
-    let handle = Worker {
+    let threads = Worker {
         ctx: ctx.clone(),
         waker: waker.clone(),
         poll,
@@ -258,7 +258,9 @@ fn worker(settings: Settings) -> anyhow::Result<()> {
     println!("Stopping after the current job…");
     stop.store(true, Ordering::Relaxed);
     waker.wake();
-    let _ = handle.join();
+    for thread in threads {
+        let _ = thread.join();
+    }
     Ok(())
 }
 
@@ -290,11 +292,11 @@ fn send_digests(settings: Settings, frequency: &str) -> anyhow::Result<()> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.set_message("Sending digests");
-    while worker.run_one()? {
+    worker.drain_together(&|| {
         if bar.position() < bar.length().unwrap_or(0) {
             bar.inc(1);
         }
-    }
+    })?;
     bar.finish_with_message("Digests sent");
     let mut conn = ctx.db.get()?;
     let failed = jobs::failed_count(&mut conn)?;

@@ -29,7 +29,7 @@ pub struct Application {
     db: Db,
     settings: Arc<Settings>,
     worker_stop: Arc<AtomicBool>,
-    worker: Option<std::thread::JoinHandle<()>>,
+    workers: Vec<std::thread::JoinHandle<()>>,
     waker: JobWaker,
 }
 
@@ -51,7 +51,7 @@ impl Application {
         let ctx = Arc::new(JobContext::from_settings(db.clone(), settings.clone())?);
         let waker = JobWaker::default();
         let worker_stop = Arc::new(AtomicBool::new(false));
-        let worker = settings.jobs.run_in_serve.then(|| {
+        let workers = if settings.jobs.run_in_serve {
             Worker {
                 ctx: ctx.clone(),
                 waker: waker.clone(),
@@ -59,7 +59,9 @@ impl Application {
                 stop: worker_stop.clone(),
             }
             .spawn()
-        });
+        } else {
+            Vec::new()
+        };
 
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -97,7 +99,7 @@ impl Application {
             db,
             settings,
             worker_stop,
-            worker,
+            workers,
             waker,
         })
     }
@@ -128,7 +130,7 @@ impl Application {
         let result = self.server.await;
         self.worker_stop.store(true, Ordering::Relaxed);
         self.waker.wake();
-        if let Some(worker) = self.worker {
+        for worker in self.workers {
             let _ = worker.join();
         }
         result

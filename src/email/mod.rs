@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::config::Settings;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::jobs;
+use crate::jobs::{self, Job};
 use crate::web::templates::Templates;
 
 pub const JOB_KIND: &str = "email";
@@ -80,12 +80,21 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
-    pub fn send(&self, email: &OutgoingEmail) -> anyhow::Result<()> {
+    /// Sends `email` for `job`. The Message-ID comes from the job, so a message sent again
+    /// after a crash between the mail server's answer and the job's completion carries the
+    /// same Message-ID and mail clients show it once.
+    pub fn send(&self, email: &OutgoingEmail, job: &Job) -> anyhow::Result<()> {
         let to: Mailbox = email.to.parse()?;
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&email.subject);
+            .subject(&email.subject)
+            .message_id(Some(format!(
+                "<job-{}-{}@{}>",
+                job.id,
+                job.created_at.and_utc().timestamp_micros(),
+                self.from.email.domain()
+            )));
         if let Some(link) = &email.list_unsubscribe {
             builder = builder
                 .raw_header(HeaderValue::new(

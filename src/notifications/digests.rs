@@ -16,7 +16,7 @@ use super::visibility::{caller_for_user, Sight};
 use super::{DIGEST_JOB, DIGEST_RUN_JOB};
 use crate::config::Settings;
 use crate::db::{write_tx, DbConn};
-use crate::email;
+use crate::email::{self, OutgoingEmail};
 use crate::error::AppResult;
 use crate::events::Event;
 use crate::jobs::{self, JobContext};
@@ -123,14 +123,14 @@ fn absolute(settings: &Settings, item: &EventView) -> Value {
     value
 }
 
-/// Sends the email for one notification that asked for email at once, if its recipient may
-/// still see it and still follows it.
-pub fn send_immediate(
+/// The email for one notification that asked for email at once, if its recipient may still
+/// see it and still follows it.
+pub fn immediate_mail(
     conn: &mut DbConn,
     ctx: &JobContext,
     event_id: i64,
     user_id: i64,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<OutgoingEmail>> {
     let found: Option<(Notification, Event)> = notifications::table
         .inner_join(events::table)
         .filter(notifications::user_id.eq(user_id))
@@ -139,10 +139,10 @@ pub fn send_immediate(
         .first(conn)
         .optional()?;
     let Some((n, event)) = found else {
-        return Ok(());
+        return Ok(None);
     };
     let Some(reader) = caller_for_user(conn, user_id)? else {
-        return Ok(());
+        return Ok(None);
     };
     let mut sight = Sight::default();
     if !still_wanted(conn, &n)? || !sight.can_see(conn, Some(&reader), &event)? {
@@ -151,7 +151,7 @@ pub fn send_immediate(
             user = user_id,
             "notification no longer due; not sent"
         );
-        return Ok(());
+        return Ok(None);
     }
     let item = view(conn, &mut sight, &event)?;
     let settings = &ctx.settings;
@@ -166,21 +166,21 @@ pub fn send_immediate(
     });
     let mut mail = email::render(&ctx.templates, &reader.email, "notification", &data)?;
     mail.list_unsubscribe = Some(unsubscribe_url);
-    ctx.mailer.send(&mail)
+    Ok(Some(mail))
 }
 
-/// Sends one person's digest: the notifications gathered into this job that they may still
-/// see and still want, grouped by workspace or opportunity, newest first. Nothing left
-/// means no email.
-pub fn send(
+/// One person's digest: the notifications gathered into this job that they may still see
+/// and still want, grouped by workspace or opportunity, newest first. Nothing left means
+/// no email.
+pub fn digest_mail(
     conn: &mut DbConn,
     ctx: &JobContext,
     job_id: i64,
     user_id: i64,
     frequency: Delivery,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<OutgoingEmail>> {
     let Some(reader) = caller_for_user(conn, user_id)? else {
-        return Ok(());
+        return Ok(None);
     };
     let rows: Vec<(Notification, Event)> = notifications::table
         .inner_join(events::table)
@@ -219,7 +219,7 @@ pub fn send(
     }
     if count + more == 0 {
         tracing::info!(user = user_id, "digest empty; not sent");
-        return Ok(());
+        return Ok(None);
     }
     let unsubscribe_url = unsubscribe::url(
         ctx.settings.base_url(),
@@ -244,7 +244,7 @@ pub fn send(
     });
     let mut mail = email::render(&ctx.templates, &reader.email, "digest", &data)?;
     mail.list_unsubscribe = Some(unsubscribe_url);
-    ctx.mailer.send(&mail)
+    Ok(Some(mail))
 }
 
 /// The page of the workspace or opportunity a digest group is about.

@@ -49,29 +49,43 @@ fn frequency(payload: &Value) -> anyhow::Result<Delivery> {
 
 /// Runs one notification job.
 pub fn perform(ctx: &JobContext, job: &Job, payload: &Value) -> anyhow::Result<()> {
-    let mut conn = ctx.db.get()?;
-    let conn = &mut conn;
-    match job.kind.as_str() {
-        FANOUT_JOB => Ok(fanout::run(conn, ctx, number(payload, "event_id")?)?),
-        NOTIFY_JOB => digests::send_immediate(
-            conn,
-            ctx,
-            number(payload, "event_id")?,
-            number(payload, "user_id")?,
-        ),
-        DIGEST_RUN_JOB => {
-            let period = payload.get("period").and_then(Value::as_str).unwrap_or("");
-            digests::collect(conn, &ctx.settings, frequency(payload)?, period)?;
-            Ok(())
+    // Mail is rendered with a connection and sent after giving it back, so a slow mail
+    // server never holds database connections.
+    let mail = {
+        let mut conn = ctx.db.get()?;
+        let conn = &mut conn;
+        match job.kind.as_str() {
+            FANOUT_JOB => {
+                fanout::run(conn, ctx, number(payload, "event_id")?)?;
+                None
+            }
+            NOTIFY_JOB => digests::immediate_mail(
+                conn,
+                ctx,
+                number(payload, "event_id")?,
+                number(payload, "user_id")?,
+            )?,
+            DIGEST_RUN_JOB => {
+                let period = payload.get("period").and_then(Value::as_str).unwrap_or("");
+                digests::collect(conn, &ctx.settings, frequency(payload)?, period)?;
+                None
+            }
+            DIGEST_JOB => digests::digest_mail(
+                conn,
+                ctx,
+                job.id,
+                number(payload, "user_id")?,
+                frequency(payload)?,
+            )?,
+            WEBHOOK_JOB => {
+                webhooks::deliver(conn, ctx, job, number(payload, "delivery_id")?)?;
+                None
+            }
+            other => anyhow::bail!("unknown job kind {other}"),
         }
-        DIGEST_JOB => digests::send(
-            conn,
-            ctx,
-            job.id,
-            number(payload, "user_id")?,
-            frequency(payload)?,
-        ),
-        WEBHOOK_JOB => webhooks::deliver(conn, ctx, job, number(payload, "delivery_id")?),
-        other => anyhow::bail!("unknown job kind {other}"),
+    };
+    match mail {
+        Some(mail) => ctx.mailer.send(&mail, job),
+        None => Ok(()),
     }
 }

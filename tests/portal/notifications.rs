@@ -257,6 +257,18 @@ async fn immediate_email_and_a_grouped_digest_that_is_never_sent_empty() {
         header(&mail[0], "List-Unsubscribe-Post").as_deref(),
         Some("List-Unsubscribe=One-Click")
     );
+    // The Message-ID names the job, so a send repeated after a crash is the same message.
+    let job: i64 = jobs::table
+        .filter(jobs::kind.eq("notify"))
+        .select(jobs::id)
+        .order(jobs::id.desc())
+        .first(&mut app.db.get().unwrap())
+        .unwrap();
+    let message_id = header(&mail[0], "Message-ID").expect("Message-ID");
+    assert!(
+        message_id.starts_with(&format!("<job-{job}-")) && message_id.ends_with(">"),
+        "{message_id}"
+    );
     assert!(
         app.smtp.to(&partner.email).is_empty(),
         "digest people get no mail at once"

@@ -1,0 +1,65 @@
+# Shared by the benchmark and fault scripts: the build, a fresh database per engine, SQL
+# against it, the seeded people's password and an API token.
+# shellcheck shell=bash
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/metro-portal/target}"
+PG_SERVER="${PG_SERVER:-postgres://root@127.0.0.1:5432}"
+BENCH_PASSWORD="bench-password-2030"
+
+build_release() {
+  cargo build --release --quiet
+  BIN="$CARGO_TARGET_DIR/release/metro-portal"
+}
+
+# fresh_db ENGINE DIR NAME: prints a database URL for an empty database.
+fresh_db() {
+  if [ "$1" = postgres ]; then
+    psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS $3 WITH (FORCE)" -c "CREATE DATABASE $3" >/dev/null
+    echo "$PG_SERVER/$3?sslmode=disable"
+  else
+    echo "$2/metro.db"
+  fi
+}
+
+# sql URL QUERY: one value per line, fields separated by |.
+sql() {
+  case "$1" in
+    postgres://*) psql "${1%%\?*}" -qAtc "$2" ;;
+    *) sqlite3 "$1" "$2" ;;
+  esac
+}
+
+# wait_healthy BASE: waits up to 20 s for /healthz.
+wait_healthy() {
+  for _ in $(seq 1 100); do
+    curl -sf "$1/healthz" >/dev/null && return 0
+    sleep 0.2
+  done
+  echo "the portal at $1 did not answer /healthz" >&2
+  return 1
+}
+
+# token BASE EMAIL: an API token for a seeded person.
+token() {
+  curl -s -H 'content-type: application/json' \
+    -d "{\"email\":\"$2\",\"password\":\"$BENCH_PASSWORD\"}" "$1/api/v1/auth/token" |
+    sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
+}
+
+# now_s: seconds since the epoch, with fractions.
+now_s() { date +%s.%N; }
+# elapsed START: seconds since START, two decimals.
+elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.2f", b - a }'; }
+
+# wait_until SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds.
+wait_until() {
+  local limit="$1"; shift
+  local start; start="$(now_s)"
+  until "$@"; do
+    if awk -v e="$(elapsed "$start")" -v l="$limit" 'BEGIN { exit !(e > l) }'; then
+      echo "gave up after ${limit}s waiting for: $*" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+}
