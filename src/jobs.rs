@@ -80,6 +80,40 @@ fn insert(
     crate::insert_ignore!(conn, insert)
 }
 
+/// Queues many keyed jobs of one kind in a few statements; each is skipped if its key was
+/// ever queued, as with [`enqueue_once`]. For fan-outs to thousands.
+pub fn enqueue_many_once(
+    conn: &mut DbConn,
+    kind: &str,
+    jobs_by_key: &[(String, Value)],
+    max_attempts: i32,
+) -> QueryResult<usize> {
+    let at = now();
+    let mut queued = 0;
+    for chunk in jobs_by_key.chunks(BATCH) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(key, payload)| {
+                (
+                    jobs::kind.eq(kind),
+                    jobs::payload.eq(payload.to_string()),
+                    jobs::status.eq("pending"),
+                    jobs::run_at.eq(at),
+                    jobs::max_attempts.eq(max_attempts),
+                    jobs::created_at.eq(at),
+                    jobs::unique_key.eq(Some(key.as_str())),
+                )
+            })
+            .collect();
+        queued += crate::insert_ignore!(conn, diesel::insert_into(jobs::table).values(&rows))?;
+    }
+    Ok(queued)
+}
+
+/// Rows per statement when writing many at once: well inside both engines' limits on
+/// bound parameters.
+pub const BATCH: usize = 500;
+
 /// The id of the job queued under `key`, if any.
 pub fn id_for_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<i64>> {
     jobs::table

@@ -108,6 +108,9 @@ pub fn run(conn: &mut DbConn, ctx: &JobContext, event_id: i64) -> AppResult<()> 
         let mut ids: Vec<i64> = chosen.keys().copied().collect();
         ids.sort_unstable();
         let people = readers(conn, &ids)?;
+        let at = now();
+        let mut inbox = Vec::with_capacity(ids.len());
+        let mut mail = Vec::new();
         for user_id in ids {
             if Some(user_id) == event.actor_user_id {
                 continue;
@@ -119,34 +122,37 @@ pub fn run(conn: &mut DbConn, ctx: &JobContext, event_id: i64) -> AppResult<()> 
             if !sight.can_see(conn, Some(reader), &event)? {
                 continue;
             }
-            let why = match reasons.get(&sub.id) {
-                Some(why) => why.clone(),
-                None => {
-                    let why = reason(conn, sub)?;
-                    reasons.insert(sub.id, why.clone());
-                    why
-                }
-            };
+            if !reasons.contains_key(&sub.id) {
+                let why = reason(conn, sub)?;
+                reasons.insert(sub.id, why);
+            }
             let delivery = sub.delivery_for(default);
-            let insert = diesel::insert_into(notifications::table).values((
-                notifications::user_id.eq(user_id),
-                notifications::event_id.eq(event.id),
-                notifications::subscription_id.eq(Some(sub.id)),
-                notifications::reason.eq(&why),
-                notifications::delivery.eq(delivery.as_str()),
-                notifications::created_at.eq(now()),
-            ));
-            crate::insert_ignore!(conn, insert)?;
+            inbox.push((user_id, sub.id, delivery));
             if delivery == Delivery::Immediate {
-                jobs::enqueue_once(
-                    conn,
-                    NOTIFY_JOB,
-                    &json!({ "event_id": event.id, "user_id": user_id }),
-                    &format!("email:{}:{user_id}", event.id),
-                    ctx.settings.jobs.max_attempts,
-                )?;
+                mail.push((
+                    format!("email:{}:{user_id}", event.id),
+                    json!({ "event_id": event.id, "user_id": user_id }),
+                ));
             }
         }
+        // Written in batches: a fan-out to thousands is a few statements, not thousands.
+        for chunk in inbox.chunks(jobs::BATCH) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|(user_id, sub, delivery)| {
+                    (
+                        notifications::user_id.eq(*user_id),
+                        notifications::event_id.eq(event.id),
+                        notifications::subscription_id.eq(Some(*sub)),
+                        notifications::reason.eq(reasons[sub].as_str()),
+                        notifications::delivery.eq(delivery.as_str()),
+                        notifications::created_at.eq(at),
+                    )
+                })
+                .collect();
+            crate::insert_ignore!(conn, diesel::insert_into(notifications::table).values(&rows))?;
+        }
+        jobs::enqueue_many_once(conn, NOTIFY_JOB, &mail, ctx.settings.jobs.max_attempts)?;
         for hook in webhooks::listening(conn, &event.kind)? {
             let reader = caller_for_organisation(conn, hook.organisation_id)?;
             if !sight.can_see(conn, Some(&reader), &event)? {
