@@ -5,8 +5,12 @@
 //! transaction, so a retried send carries exactly the same items and a later run never
 //! carries them again.
 
+use std::collections::HashSet;
+
 use chrono::{Datelike, NaiveDateTime, Timelike};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
 use serde_json::{json, Value};
 
 use super::model::{Delivery, Notification};
@@ -20,6 +24,7 @@ use crate::email::{self, OutgoingEmail};
 use crate::error::AppResult;
 use crate::events::Event;
 use crate::jobs::{self, JobContext};
+use crate::schema::jobs as queue;
 use crate::schema::{events, notifications, subscription_opt_outs, subscriptions};
 
 /// A digest lists at most this many items; the rest are counted and left to the inbox.
@@ -68,25 +73,48 @@ pub fn collect(
             .distinct()
             .order(notifications::user_id.asc())
             .load(conn)?;
+        let key = |user_id: i64| format!("digest:{}:{period}:{user_id}", frequency.as_str());
         let mut queued = 0;
-        for user_id in waiting {
-            let key = format!("digest:{}:{period}:{user_id}", frequency.as_str());
-            let payload = json!({ "user_id": user_id, "frequency": frequency.as_str() });
-            if !jobs::enqueue_once(conn, DIGEST_JOB, &payload, &key, settings.jobs.max_attempts)? {
-                continue;
-            }
-            let Some(job_id) = jobs::id_for_key(conn, &key)? else {
-                continue;
-            };
+        // In batches: thousands of people are a few statements per five hundred.
+        for chunk in waiting.chunks(jobs::BATCH) {
+            // A key already used (this period gathered before) keeps its notifications
+            // waiting for the next period.
+            let keys: Vec<String> = chunk.iter().map(|u| key(*u)).collect();
+            let taken: HashSet<String> = queue::table
+                .filter(queue::unique_key.eq_any(&keys))
+                .select(queue::unique_key.assume_not_null())
+                .load::<String>(conn)?
+                .into_iter()
+                .collect();
+            let fresh: Vec<(i64, String)> = chunk
+                .iter()
+                .zip(keys)
+                .filter(|(_, k)| !taken.contains(k))
+                .map(|(u, k)| (*u, k))
+                .collect();
+            let new_jobs: Vec<(String, Value)> = fresh
+                .iter()
+                .map(|(user_id, k)| {
+                    let payload = json!({ "user_id": user_id, "frequency": frequency.as_str() });
+                    (k.clone(), payload)
+                })
+                .collect();
+            jobs::enqueue_many_once(conn, DIGEST_JOB, &new_jobs, settings.jobs.max_attempts)?;
+            // Each person's waiting notifications go into their new job, found by its key.
+            let users: Vec<i64> = fresh.iter().map(|(u, _)| *u).collect();
+            let job_for_user =
+                sql::<Nullable<BigInt>>("(SELECT q.id FROM jobs q WHERE q.unique_key = ")
+                    .bind::<Text, _>(format!("digest:{}:{period}:", frequency.as_str()))
+                    .sql(" || notifications.user_id)");
             diesel::update(
                 notifications::table
-                    .filter(notifications::user_id.eq(user_id))
+                    .filter(notifications::user_id.eq_any(&users))
                     .filter(notifications::delivery.eq(frequency.as_str()))
                     .filter(notifications::digest_job_id.is_null()),
             )
-            .set(notifications::digest_job_id.eq(Some(job_id)))
+            .set(notifications::digest_job_id.eq(job_for_user))
             .execute(conn)?;
-            queued += 1;
+            queued += fresh.len();
         }
         Ok(queued)
     })

@@ -150,7 +150,10 @@ pub fn run(conn: &mut DbConn, ctx: &JobContext, event_id: i64) -> AppResult<()> 
                     )
                 })
                 .collect();
-            crate::insert_ignore!(conn, diesel::insert_into(notifications::table).values(&rows))?;
+            crate::insert_ignore!(
+                conn,
+                diesel::insert_into(notifications::table).values(&rows)
+            )?;
         }
         jobs::enqueue_many_once(conn, NOTIFY_JOB, &mail, ctx.settings.jobs.max_attempts)?;
         for hook in webhooks::listening(conn, &event.kind)? {
