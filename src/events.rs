@@ -82,6 +82,7 @@ pub struct NewEvent<'a> {
 
 /// Records the event and, in the same transaction, the job that tells its followers.
 pub fn emit(conn: &mut DbConn, event: NewEvent) -> QueryResult<i64> {
+    crate::cache::bump_version(conn)?;
     let id = diesel::insert_into(events::table)
         .values((
             events::kind.eq(event.kind),

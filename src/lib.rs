@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod bench_seed;
+pub mod cache;
 pub mod config;
 pub mod dashboard;
 pub mod db;

@@ -70,6 +70,7 @@ impl Application {
             templates: ctx.templates.clone(),
             hasher: Hasher::new(settings.security.max_concurrent_hashes),
             jobs: waker.clone(),
+            cache: Arc::default(),
         });
         let https = settings.uses_https();
         let mut server = HttpServer::new(move || {
@@ -93,6 +94,9 @@ impl Application {
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
+        // Database work runs on each worker's blocking threads; more of them than there are
+        // connections would only wait for one, each with memory of its own.
+        server = server.worker_max_blocking_threads(settings.database.pool_size.max(2) as usize);
         Ok(Application {
             port,
             server: server.run(),

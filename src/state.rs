@@ -21,6 +21,8 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     pub hasher: Hasher,
     pub jobs: JobWaker,
+    /// Figures kept until the data changes.
+    pub cache: Arc<crate::cache::Cache>,
 }
 
 impl AppState {

@@ -18,11 +18,12 @@ pub async fn dashboard(
     caller: ApiCaller,
     query: web::Query<DashboardQuery>,
 ) -> AppResult<HttpResponse> {
+    let cache = state.cache.clone();
     let d = state
         .db
         .run(move |conn| {
             let f = filter(conn, &caller.0, &query)?;
-            Ok(queries::dashboard(conn, &caller.0, f)?)
+            Ok(queries::dashboard_cached(conn, &cache, &caller.0, f)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(d))

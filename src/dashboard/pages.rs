@@ -148,12 +148,13 @@ pub async fn dashboard_page(
     let caller = user.0;
     let q = query.into_inner();
     let selected = (q.organisation.clone(), q.theme.clone());
+    let cache = page.state().cache.clone();
     let (d, f, organisations, workspaces) = page
         .state()
         .db
         .run(move |conn| {
             let f = filter(conn, &caller, &q)?;
-            let d = queries::dashboard(conn, &caller, f)?;
+            let d = queries::dashboard_cached(conn, &cache, &caller, f)?;
             let organisations = crate::organisations::queries::list(conn)?;
             let workspaces = ws_queries::list_visible(conn, Some(&caller))?;
             Ok((d, f, organisations, workspaces))

@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::cache::Cache;
 use crate::db::{now, DbConn};
 use crate::events::Event;
 use crate::notifications::view::{view, EventView};
@@ -424,6 +425,26 @@ fn activity(
         }
     }
     Ok(out)
+}
+
+/// The dashboard, kept until the data changes or the hour turns (overdue and stuck are
+/// measured in days, so an hour is the most a kept one can lag the clock). It depends on
+/// the viewer only through their organisation and role.
+pub fn dashboard_cached(
+    conn: &mut DbConn,
+    cache: &Cache,
+    caller: &Caller,
+    f: DashboardFilter,
+) -> QueryResult<Dashboard> {
+    let version = crate::cache::version(conn)?;
+    let key = (
+        caller.organisation_id,
+        caller.role.clone(),
+        format!("{f:?}@{}", now().format("%Y-%m-%dT%H")),
+    );
+    cache
+        .dashboards
+        .get_or_try(version, key, || dashboard(conn, caller, f))
 }
 
 pub fn dashboard(conn: &mut DbConn, caller: &Caller, f: DashboardFilter) -> QueryResult<Dashboard> {

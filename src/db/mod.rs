@@ -85,6 +85,52 @@ impl ManageConnection for Manager {
 
 pub type Conn = PooledConnection<Manager>;
 
+/// Process-wide SQLite settings, made once before the first connection.
+///
+/// - SQLite counts every allocation under one process-wide lock unless told not to; with
+///   several connections reading at once that lock is where they queued.
+/// - Every connection is opened with the query planner's stability guarantee: otherwise a
+///   statement with a bound `LIMIT` (every `.first()` and page) is planned again each time
+///   it runs, and the statement cache saves nothing.
+fn sqlite_process_settings() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use libsqlite3_sys as ffi;
+        // SAFETY: sqlite3_config runs before any connection exists in this process (it
+        // refuses, harmlessly, otherwise), with the int argument MEMSTATUS expects.
+        let rc = unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int) };
+        if rc != ffi::SQLITE_OK {
+            tracing::debug!(rc, "SQLite memory statistics left on");
+        }
+        // SAFETY: SQLite calls the entry point with a valid handle for each connection
+        // opened after this.
+        let rc = unsafe { ffi::sqlite3_auto_extension(Some(stable_plans)) };
+        if rc != ffi::SQLITE_OK {
+            tracing::warn!(rc, "SQLite: could not register the connection settings");
+        }
+    });
+}
+
+/// Turns on SQLite's query planner stability guarantee for a new connection.
+unsafe extern "C" fn stable_plans(
+    db: *mut libsqlite3_sys::sqlite3,
+    _error: *mut *mut std::ffi::c_char,
+    _api: *const libsqlite3_sys::sqlite3_api_routines,
+) -> std::ffi::c_int {
+    use libsqlite3_sys as ffi;
+    // SAFETY: `db` is the connection SQLite is opening; ENABLE_QPSG takes an int and an
+    // optional int pointer for the previous setting.
+    unsafe {
+        ffi::sqlite3_db_config(
+            db,
+            ffi::SQLITE_DBCONFIG_ENABLE_QPSG,
+            1 as std::ffi::c_int,
+            std::ptr::null_mut::<std::ffi::c_int>(),
+        );
+    }
+    ffi::SQLITE_OK
+}
+
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<Manager>,
@@ -95,6 +141,7 @@ impl Db {
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
         let backend = Backend::from_url(url);
         if backend == Backend::Sqlite {
+            sqlite_process_settings();
             if let Some(parent) = std::path::Path::new(url).parent() {
                 if !parent.as_os_str().is_empty() {
                     std::fs::create_dir_all(parent)?;

@@ -93,6 +93,7 @@ pub async fn list(
     }
     .paging(25);
     let caller = user.0;
+    let cache = state.cache.clone();
     let listing = state
         .db
         .run(move |conn| {
@@ -102,6 +103,7 @@ pub async fn list(
                 &filter,
                 sort,
                 Some(paging),
+                Some(&cache),
             )?)
         })
         .await?;

@@ -98,7 +98,7 @@ pub fn rows(
     query: &RegisterQuery,
 ) -> AppResult<Vec<Row>> {
     let (filter, sort) = query.filter()?;
-    let listing = queries::list(conn, caller, &filter, sort, None)?;
+    let listing = queries::list(conn, caller, &filter, sort, None, None)?;
     let ids: Vec<i64> = listing.items.iter().map(|i| i.opportunity.id).collect();
     let slugs: HashMap<i64, String> = organisations::table
         .select((organisations::id, organisations::slug))

@@ -150,11 +150,19 @@ pub async fn register(page: Page, query: web::Query<RegisterQuery>) -> AppResult
     }
     .paging(25);
     let caller = page.user.clone();
+    let cache = page.state().cache.clone();
     let (listing, (organisations, themes)) = page
         .state()
         .db
         .run(move |conn| {
-            let listing = queries::list(conn, caller.as_ref(), &filter, sort, Some(paging))?;
+            let listing = queries::list(
+                conn,
+                caller.as_ref(),
+                &filter,
+                sort,
+                Some(paging),
+                Some(&cache),
+            )?;
             Ok((listing, choices(conn, caller.as_ref())?))
         })
         .await?;

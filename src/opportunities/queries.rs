@@ -11,6 +11,7 @@ use super::model::*;
 use super::search;
 use crate::auth::Caller;
 use crate::authz;
+use crate::cache::Cache;
 use crate::db::{DbConn, MultiBackend};
 use crate::error::AppResult;
 use crate::schema::{
@@ -224,14 +225,13 @@ pub struct Listing {
     pub totals: Totals,
 }
 
-pub fn list(
+/// The number of opportunities in the view and the totals of their savings, worked out by
+/// the database.
+fn whole_view(
     conn: &mut DbConn,
     caller: Option<&Caller>,
     filter: &Filter,
-    sort: Sort,
-    paging: Option<Paging>,
-) -> QueryResult<Listing> {
-    // The view's count and totals are worked out by the database, not by loading the view.
+) -> QueryResult<(i64, Totals)> {
     let total: i64 = visible(conn, caller, filter).count().get_result(conn)?;
     type Sum = diesel::sql_types::Nullable<BigInt>;
     let sum = |condition: &str, column: &str| {
@@ -254,12 +254,38 @@ pub fn list(
     let sums: [Option<i64>; 5] = sums.into();
     let [estimated, validated, realised, cashable_realised, one_off_costs] =
         sums.map(|s| s.unwrap_or(0));
-    let totals = Totals {
-        estimated,
-        validated,
-        realised,
-        cashable_realised,
-        one_off_costs,
+    Ok((
+        total,
+        Totals {
+            estimated,
+            validated,
+            realised,
+            cashable_realised,
+            one_off_costs,
+        },
+    ))
+}
+
+/// A page of the register (or, without paging, the whole view for exports) with the
+/// view's count and totals. With `cache`, the count and totals are kept until the data
+/// changes; views narrowed by staleness depend on the clock and are always worked out.
+pub fn list(
+    conn: &mut DbConn,
+    caller: Option<&Caller>,
+    filter: &Filter,
+    sort: Sort,
+    paging: Option<Paging>,
+    cache: Option<&Cache>,
+) -> QueryResult<Listing> {
+    let (total, totals) = match cache {
+        Some(cache) if filter.stale_days.is_none() => {
+            let version = crate::cache::version(conn)?;
+            let key = (caller.map(|c| c.organisation_id), format!("{filter:?}"));
+            cache
+                .register_totals
+                .get_or_try(version, key, || whole_view(conn, caller, filter))?
+        }
+        _ => whole_view(conn, caller, filter)?,
     };
     let query = visible(conn, caller, filter);
     let query = match sort {

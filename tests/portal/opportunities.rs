@@ -1052,3 +1052,61 @@ async fn a_draft_linked_to_a_public_theme_does_not_appear_in_its_activity() {
         .await;
     assert!(!html.contains("Secret apprenticeship merger"));
 }
+
+#[tokio::test]
+async fn kept_totals_and_dashboards_follow_every_change_from_any_process() {
+    let s = setup().await;
+    let estimated = |v: &Value| v["totals"]["estimated"].as_i64().unwrap();
+    let pipeline = |v: &Value| v["pipeline"]["total"]["estimated"].as_i64().unwrap();
+    let id = s.log("Shared legal team", "A", "partnership").await;
+    for _ in 0..2 {
+        let (_, view) = s.get(&s.other_token, "/api/v1/opportunities").await;
+        assert_eq!((view["total"].as_i64(), estimated(&view)), (Some(1), 0));
+        let (status, d) = s.get(&s.lead_token, "/api/v1/dashboard").await;
+        assert_eq!(status, 200, "{d}");
+        assert_eq!(pipeline(&d), 0);
+    }
+
+    // A change through the API shows in the next answer to everyone.
+    let saving = json!({ "financial_year": "2026/27", "kind": "estimated", "cashable": true, "organisation_id": s.own, "amount": "£2,000" });
+    let (status, _) = s
+        .post(
+            &s.lead_token,
+            &format!("/api/v1/opportunities/{id}/savings"),
+            saving,
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, view) = s.get(&s.other_token, "/api/v1/opportunities").await;
+    assert_eq!(estimated(&view), 200_000);
+    let (_, d) = s.get(&s.lead_token, "/api/v1/dashboard").await;
+    assert_eq!(pipeline(&d), 200_000);
+
+    // So does one written by another process on the same database: the command-line import
+    // adds a partnership opportunity with £12,500.50 and a draft the other council cannot see.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("register.csv");
+    std::fs::write(&file, GOOD).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_metro-portal"))
+        .arg("import")
+        .arg(&file)
+        .args(["--org", "derby", "--as", &s.lead.email])
+        .env("METRO__DATA_DIR", dir.path())
+        .env("DATABASE_URL", s.app.db_url())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, view) = s.get(&s.other_token, "/api/v1/opportunities").await;
+    assert_eq!(
+        (view["total"].as_i64(), estimated(&view)),
+        (Some(2), 200_000 + 1_250_050)
+    );
+    let (_, own) = s.get(&s.lead_token, "/api/v1/opportunities").await;
+    assert_eq!(own["total"], 3, "the lead organisation sees its draft");
+    let (_, d) = s.get(&s.lead_token, "/api/v1/dashboard").await;
+    assert_eq!(pipeline(&d), 200_000 + 1_250_050);
+}

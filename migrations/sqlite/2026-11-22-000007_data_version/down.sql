@@ -1,0 +1,2 @@
+DROP INDEX opportunities_visibility_idx;
+DROP TABLE data_version;
