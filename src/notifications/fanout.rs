@@ -122,9 +122,8 @@ pub fn run(conn: &mut DbConn, ctx: &JobContext, event_id: i64) -> AppResult<()> 
             if !sight.can_see(conn, Some(reader), &event)? {
                 continue;
             }
-            if !reasons.contains_key(&sub.id) {
-                let why = reason(conn, sub)?;
-                reasons.insert(sub.id, why);
+            if let std::collections::hash_map::Entry::Vacant(slot) = reasons.entry(sub.id) {
+                slot.insert(reason(conn, sub)?);
             }
             let delivery = sub.delivery_for(default);
             inbox.push((user_id, sub.id, delivery));
