@@ -18,8 +18,10 @@ use crate::error::AppResult;
 use crate::schema::jobs;
 use crate::web::templates::Templates;
 
-/// How long a claimed job is reserved before another worker may retry it.
-const LEASE_SECONDS: i64 = 300;
+/// How long a claimed job is reserved before another worker may retry it: longer than any
+/// job may take (mail gives up after 20 s, webhooks after at most 30 s), short enough that
+/// work held by a crashed worker is picked up within a minute.
+const LEASE_SECONDS: i64 = 60;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = jobs)]

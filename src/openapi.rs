@@ -77,7 +77,7 @@ use utoipa::{Modify, OpenApi};
         crate::reviews::api::sign_off,
     ),
     components(schemas(crate::error::Problem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonAnswers),
     tags(
         (name = "auth", description = "Tokens and the signed-in caller"),
         (name = "organisations", description = "Organisations and their people"),
@@ -104,6 +104,52 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Answers any operation may give, added where an operation does not describe them itself:
+/// a malformed request, a missing or bad token, a refusal, something invisible, too large,
+/// too many attempts, and the database briefly unavailable. All are `Problem`s.
+struct CommonAnswers;
+
+impl Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        const COMMON: &[(&str, &str)] = &[
+            ("400", "The request is malformed (JSON, query or form)"),
+            ("401", "No token, or a token that is not valid"),
+            ("403", "Not allowed for this caller"),
+            ("404", "Not found, or not visible to this caller"),
+            ("413", "The request body is too large"),
+            ("429", "Too many attempts; see Retry-After"),
+            ("503", "Briefly unavailable; see Retry-After"),
+        ];
+        let problem = || {
+            ResponseBuilder::new().content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (code, description) in COMMON {
+                    operation
+                        .responses
+                        .responses
+                        .entry((*code).to_string())
+                        .or_insert_with(|| RefOr::T(problem().description(*description).build()));
+                }
+            }
+        }
     }
 }
 

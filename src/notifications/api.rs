@@ -67,7 +67,7 @@ pub struct DeliveryRequest {
 }
 
 /// Change how one of your own subscriptions is delivered.
-#[utoipa::path(patch, path = "/api/v1/subscriptions/{id}", tag = "notifications", security(("bearer" = [])), request_body = DeliveryRequest,
+#[utoipa::path(patch, path = "/api/v1/subscriptions/{id}", tag = "notifications", security(("bearer" = [])), params(("id" = i64, Path)), request_body = DeliveryRequest,
     responses((status = 200, body = crate::notifications::model::Subscription), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[patch("/api/v1/subscriptions/{id}")]
 pub async fn update_subscription(
@@ -85,7 +85,7 @@ pub async fn update_subscription(
 }
 
 /// Stop following: your own subscription, or (organisation admins) the organisation's.
-#[utoipa::path(delete, path = "/api/v1/subscriptions/{id}", tag = "notifications", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/subscriptions/{id}", tag = "notifications", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
 #[delete("/api/v1/subscriptions/{id}")]
 pub async fn delete_subscription(
@@ -159,7 +159,7 @@ pub async fn list_notifications(
 }
 
 /// Mark one notification read.
-#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
 #[post("/api/v1/notifications/{id}/read")]
 pub async fn mark_read(

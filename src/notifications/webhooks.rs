@@ -460,7 +460,7 @@ fn post(ctx: &JobContext, hook: &Webhook, d: &Delivery, payload: &str) -> Result
     let host = url.host_str().unwrap_or_default().to_string();
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(
-            ctx.settings.webhooks.timeout_seconds.max(1),
+            ctx.settings.webhooks.timeout_seconds.clamp(1, 30),
         ))
         .redirect(reqwest::redirect::Policy::none())
         .resolve(&host, address)

@@ -104,12 +104,22 @@ async fn run(
         .await
 }
 
+/// A refused import, as documented: problems by row and column, or a problem with the file
+/// itself (missing, empty, too large, not a spreadsheet).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ImportRefusal {
+    Rows(Report),
+    File(crate::error::Problem),
+}
+
 /// Import a CSV or XLSX file (multipart field `file`; `dry_run=true` checks only). Every
 /// row is checked first; then all are written, or none (422 with the problems by row).
 #[utoipa::path(post, path = "/api/v1/opportunities/import", tag = "opportunities", security(("bearer" = [])),
     params(("dry_run" = Option<bool>, Query, description = "Check only; write nothing")),
     request_body(content_type = "multipart/form-data", description = "field `file`: the CSV or XLSX"),
-    responses((status = 200, body = Report), (status = 403, body = crate::error::Problem), (status = 422, description = "Problems by row and column; nothing written", body = Report)))]
+    responses((status = 200, body = Report), (status = 403, body = crate::error::Problem), (status = 422, description = "Problems by row and column, or with the file itself; nothing written", body = ImportRefusal)))]
 #[post("/api/v1/opportunities/import")]
 pub async fn api_import(
     state: web::Data<AppState>,

@@ -54,7 +54,7 @@ pub struct ReviewDetail {
 }
 
 /// A review's figures and how they compare with the previous one.
-#[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "reviews", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = ReviewDetail), (status = 404, body = Problem)))]
 #[get("/api/v1/reviews/{id}")]
 pub async fn show(
@@ -84,7 +84,7 @@ pub struct SubmissionList {
 }
 
 /// The returns so far, for the workspaces the caller may see.
-#[utoipa::path(get, path = "/api/v1/reviews/{id}/submissions", tag = "reviews", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/reviews/{id}/submissions", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = SubmissionList), (status = 404, body = Problem)))]
 #[get("/api/v1/reviews/{id}/submissions")]
 pub async fn submissions(
@@ -122,7 +122,7 @@ pub struct SubmissionRequest {
 
 /// Submit (or replace) a workspace's return: staff, leaders and admins of its lead
 /// organisations, while the review is open.
-#[utoipa::path(post, path = "/api/v1/reviews/{id}/submissions", tag = "reviews", security(("bearer" = [])), request_body = SubmissionRequest,
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/submissions", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)), request_body = SubmissionRequest,
     responses((status = 201, body = Submission), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/api/v1/reviews/{id}/submissions")]
 pub async fn submit(
@@ -150,7 +150,7 @@ pub struct ReturnRequest {
 }
 
 /// Send a return back to its workspace with a comment (leaders and platform admins).
-#[utoipa::path(post, path = "/api/v1/reviews/{id}/submissions/{workspace}/return", tag = "reviews", security(("bearer" = [])), request_body = ReturnRequest,
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/submissions/{workspace}/return", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path), ("workspace" = String, Path, description = "The workspace's short name")), request_body = ReturnRequest,
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[post("/api/v1/reviews/{id}/submissions/{workspace}/return")]
 pub async fn send_back(
@@ -172,7 +172,7 @@ pub async fn send_back(
 }
 
 /// Sign off: the review's figures are frozen (leaders and platform admins).
-#[utoipa::path(post, path = "/api/v1/reviews/{id}/sign-off", tag = "reviews", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/sign-off", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Review), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 #[post("/api/v1/reviews/{id}/sign-off")]
 pub async fn sign_off(
