@@ -33,13 +33,11 @@ to_ms() {
     printf "%.2f", n }'
 }
 
-measure() { # label url [header]
-  local out rps p50 p99
-  if [ -n "${3:-}" ]; then
-    out="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "$3" "$2")"
-  else
-    out="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$2")"
-  fi
+measure() { # label url [header]: the maximum, then p99 held at half of it
+  local out rps p50 p99 half pause path
+  local headers=()
+  [ -n "${3:-}" ] && headers=(-H "$3")
+  out="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${headers[@]}" "$2")"
   if echo "$out" | grep -q "Non-2xx"; then
     echo "$1: some answers were not 2xx" >&2
     echo "$out" >&2
@@ -48,7 +46,12 @@ measure() { # label url [header]
   rps="$(echo "$out" | awk '/Requests\/sec/ { print $2 }')"
   p50="$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")"
   p99="$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")"
-  echo "$1|$rps|$p50|$p99"
+  # Half of the maximum: 8 connections, each pausing so that together they make rps/2.
+  pause="$(awk -v r="$rps" 'BEGIN { printf "%d", 8 * 1000 * 2 / r }')"
+  path="/${2#http://*/}"
+  out="$(PATHS="$path" PAUSE_MS="$pause" wrk -t2 -c8 -d"$DURATION" --latency -s bench/paced.lua "${headers[@]}" "$BASE")"
+  half="$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")"
+  echo "$1|$rps|$p50|$p99|$half|$(echo "$out" | awk '/Requests\/sec/ { printf "%.0f", $2 }')"
 }
 
 run_engine() {
@@ -97,11 +100,11 @@ run_engine() {
   echo
   echo "### $engine"
   echo
-  echo "| endpoint | requests/s | ratio to baseline | p50 ms | p99 ms |"
-  echo "|---|---:|---:|---:|---:|"
+  echo "| endpoint | requests/s | ratio to baseline | p50 ms | p99 ms | p99 ms at half (requests/s) |"
+  echo "|---|---:|---:|---:|---:|---:|"
   for row in "${rows[@]}"; do
-    IFS='|' read -r label rps p50 p99 <<<"$row"
-    printf '| %s | %.0f | %.3f | %s | %s |\n' "$label" "$rps" "$(awk -v a="$rps" -v b="$base" 'BEGIN { print a / b }')" "$p50" "$p99"
+    IFS='|' read -r label rps p50 p99 half half_rps <<<"$row"
+    printf '| %s | %.0f | %.3f | %s | %s | %s (%s) |\n' "$label" "$rps" "$(awk -v a="$rps" -v b="$base" 'BEGIN { print a / b }')" "$p50" "$p99" "$half" "$half_rps"
   done
   echo
   echo "Resident memory after the run: $rss MB."
