@@ -7,6 +7,11 @@ PG_SERVER="${PG_SERVER:-postgres://root@127.0.0.1:5432}"
 BENCH_PASSWORD="bench-password-2030"
 
 build_release() {
+  for tool in wrk sqlite3 psql; do
+    if ! command -v "$tool" >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk sqlite3 postgresql-client >/dev/null
+    fi
+  done
   cargo build --release --quiet
   BIN="$CARGO_TARGET_DIR/release/metro-portal"
 }

@@ -9,21 +9,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/metro-portal/target}"
+. bench/lib.sh
+
 ENGINES="${ENGINES:-sqlite postgres}"
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-16}"
 PORT="${PORT:-8190}"
-PG_SERVER="${PG_SERVER:-postgres://root@127.0.0.1:5432}"
-PASSWORD="bench-password-2030"
+PASSWORD="$BENCH_PASSWORD"
 USER_EMAIL="person-00060@bench.example"   # a council leader in the seeded set
 BASE="http://127.0.0.1:$PORT"
 
-if ! command -v wrk >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null
-fi
-cargo build --release --quiet
-BIN="$CARGO_TARGET_DIR/release/metro-portal"
+build_release
 
 # wrk's latency figures in milliseconds.
 to_ms() {
@@ -57,12 +53,7 @@ measure() { # label url [header]: the maximum, then p99 held at half of it
 run_engine() {
   local engine="$1" url dir pid jar csrf cookie token opp
   dir="$(mktemp -d)"
-  if [ "$engine" = postgres ]; then
-    psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS metro_bench WITH (FORCE)" -c "CREATE DATABASE metro_bench" >/dev/null
-    url="$PG_SERVER/metro_bench?sslmode=disable"
-  else
-    url="$dir/metro.db"
-  fi
+  url="$(fresh_db "$engine" "$dir" metro_bench)"
   echo "==> $engine: seeding" >&2
   DATABASE_URL="$url" METRO__DATA_DIR="$dir" METRO_BENCH_PASSWORD="$PASSWORD" "$BIN" seed-bench >&2
   DATABASE_URL="$url" METRO__DATA_DIR="$dir" METRO__SERVER__PORT="$PORT" RUST_LOG=warn \
