@@ -162,6 +162,16 @@ impl From<diesel::result::Error> for AppError {
             {
                 AppError::Unavailable
             }
+            // A reference to something that does not exist (or was removed meanwhile) that
+            // no check caught: the request's fault, and nothing was written.
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                AppError::Validation {
+                    message:
+                        "Something this refers to does not exist. Reload the page and try again."
+                            .into(),
+                    fields: BTreeMap::new(),
+                }
+            }
             // Two requests racing past the same check: the database keeps the rule.
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 AppError::Conflict("That already exists. Reload the page and try again.".into())

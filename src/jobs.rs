@@ -116,15 +116,6 @@ pub fn enqueue_many_once(
 /// bound parameters.
 pub const BATCH: usize = 500;
 
-/// The id of the job queued under `key`, if any.
-pub fn id_for_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<i64>> {
-    jobs::table
-        .filter(jobs::unique_key.eq(key))
-        .select(jobs::id)
-        .first(conn)
-        .optional()
-}
-
 pub fn failed_count(conn: &mut DbConn) -> QueryResult<i64> {
     jobs::table
         .filter(jobs::status.eq("failed"))
@@ -308,7 +299,8 @@ impl Worker {
         Ok(())
     }
 
-    /// Runs due jobs until none is left, one at a time; for tests.
+    /// Runs due jobs until none is left, one at a time (tests; `send-digests` finishing
+    /// fan-outs first).
     pub fn drain(&self) -> AppResult<usize> {
         let mut ran = 0;
         while self.run_one()? {

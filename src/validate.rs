@@ -71,19 +71,23 @@ impl Check {
         }
     }
 
+    /// A record's id: a positive whole number (records are numbered from 1).
     pub fn id(&mut self, field: &str, value: &str, missing: &str) -> i64 {
-        value.trim().parse().unwrap_or_else(|_| {
-            self.fail(field, missing);
-            0
-        })
+        match value.trim().parse::<i64>() {
+            Ok(id) if id > 0 => id,
+            _ => {
+                self.fail(field, missing);
+                0
+            }
+        }
     }
 
     pub fn optional_id(&mut self, field: &str, value: &str) -> Option<i64> {
         match value.trim() {
             "" => None,
             v => match v.parse::<i64>() {
-                Ok(id) => Some(id),
-                Err(_) => {
+                Ok(id) if id > 0 => Some(id),
+                _ => {
                     self.fail(field, "Choose from the list");
                     None
                 }

@@ -4,6 +4,7 @@
 
 use metro_portal::users::Role;
 use reqwest::header::CONTENT_TYPE;
+use serde_json::{json, Value};
 
 use crate::common::*;
 
@@ -34,7 +35,7 @@ enum Body {
 async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     let app = spawn_app().await;
     let t = app.two_tenants();
-    app.workspaces(&t);
+    let w = app.workspaces(&t);
     let o = app.opportunities(&t);
     let token = app.token(t.own(Role::Staff)).await;
     let leader = app.token(t.own(Role::Leader)).await;
@@ -64,6 +65,8 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
         ("unknown subscription target", "POST", "/api/v1/subscriptions".into(), Body::Json(r#"{"target":"everything"}"#.into())),
         ("unknown dashboard organisation", "GET", "/api/v1/dashboard?organisation=99999999999999999999".into(), Body::None),
         ("a quarter that does not exist", "POST", "/api/v1/reviews".into(), Body::Json(r#"{"quarter":"2026/27 Q5","deadline":"2026-02-30"}"#.into())),
+        ("an action owned by a person who cannot exist", "PATCH", format!("/api/v1/workspaces/pub-ws/actions/{}", w.action), Body::Json(r#"{"owner_user_id":-3159,"owner_organisation_id":1,"rag":"green"}"#.into())),
+        ("an action owned by an organisation that cannot exist", "PATCH", format!("/api/v1/workspaces/pub-ws/actions/{}", w.action), Body::Json(r#"{"owner_organisation_id":-1,"rag":"green"}"#.into())),
         ("an action RAG out of range", "PATCH", "/api/v1/workspaces/pub-ws/actions/999999".into(), Body::Json(r#"{"rag":"purple"}"#.into())),
         ("a reading that is not a number", "POST", "/api/v1/workspaces/pub-ws/measures/1/readings".into(), Body::Json(r#"{"quarter":"2026/27 Q1","value":"NaN"}"#.into())),
         ("a 10 MB upload", "UPLOAD", "/api/v1/opportunities/import".into(), Body::Upload(vec![b'a'; 10 * 1024 * 1024])),
@@ -184,4 +187,36 @@ async fn a_nul_in_the_address_is_a_clear_400_everywhere() {
         res.json::<serde_json::Value>().await.unwrap()["error"],
         "bad_request"
     );
+}
+
+#[tokio::test]
+async fn a_reference_to_a_record_that_cannot_exist_is_named_not_a_server_error() {
+    let app = spawn_app().await;
+    let t = app.two_tenants();
+    let w = app.workspaces(&t);
+    let token = app.token(t.own(Role::Staff)).await;
+    let before = fingerprint(&app);
+    for (field, body) in [
+        (
+            "owner_user_id",
+            json!({ "owner_user_id": -3159, "rag": "green" }),
+        ),
+        (
+            "owner_organisation_id",
+            json!({ "owner_organisation_id": 0, "rag": "green" }),
+        ),
+    ] {
+        let res = app
+            .api()
+            .patch(app.url(&format!("/api/v1/workspaces/pub-ws/actions/{}", w.action)))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{body}");
+        let problem: Value = res.json().await.unwrap();
+        assert!(problem["fields"][field].is_string(), "{problem}");
+    }
+    assert_eq!(fingerprint(&app), before);
 }
