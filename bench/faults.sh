@@ -52,13 +52,7 @@ setup() {
   export METRO__JOBS__SCHEDULE=false METRO__JOBS__RETRY_BASE_SECONDS=2
   export METRO__JOBS__POLL_INTERVAL_MS=100 RUST_LOG=warn
   "$BIN" seed-bench --users "$PEOPLE" --opportunities 300 --events 0 >/dev/null 2>&1
-  local ws
-  ws="$(sql "$URL" "SELECT id FROM workspaces WHERE slug = 'skills'")"
-  sql "$URL" "DELETE FROM subscription_opt_outs; DELETE FROM notifications; DELETE FROM subscriptions;
-    INSERT INTO subscriptions (organisation_id, user_id, target_kind, target_id, delivery, created_by, created_at)
-    SELECT organisation_id, id, 'workspace', $ws, 'immediate', id, CURRENT_TIMESTAMP FROM users WHERE status = 'active'" >/dev/null
-  POSTER="$(sql "$URL" "SELECT u.email FROM users u JOIN workspace_members m ON m.organisation_id = u.organisation_id
-    WHERE m.workspace_id = $ws AND u.role IN ('staff', 'leader', 'org_admin') ORDER BY u.id LIMIT 1")"
+  POSTER="$(everyone_follows "$URL" skills immediate)"
   FOLLOWERS="$(sql "$URL" "SELECT COUNT(*) FROM users WHERE status = 'active'")"
 }
 

@@ -51,6 +51,27 @@ token() {
     sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
 }
 
+# session_cookie BASE EMAIL DIR: a Cookie header for a signed-in browser session.
+session_cookie() {
+  local jar="$3/cookies" csrf
+  csrf="$(curl -s -c "$jar" "$1/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)"
+  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$csrf" \
+    --data-urlencode "email=$2" --data-urlencode "password=$BENCH_PASSWORD" "$1/login"
+  echo "Cookie: $(awk '$6 ~ /^metro_/ { printf "%s=%s; ", $6, $7 }' "$jar")"
+}
+
+# everyone_follows URL SLUG DELIVERY: every active person follows that workspace, and
+# nothing else is followed or waiting; prints the email of a person who may post in it.
+everyone_follows() {
+  local ws
+  ws="$(sql "$1" "SELECT id FROM workspaces WHERE slug = '$2'")"
+  sql "$1" "DELETE FROM subscription_opt_outs; DELETE FROM notifications; DELETE FROM subscriptions;
+    INSERT INTO subscriptions (organisation_id, user_id, target_kind, target_id, delivery, created_by, created_at)
+    SELECT organisation_id, id, 'workspace', $ws, '$3', id, CURRENT_TIMESTAMP FROM users WHERE status = 'active'" >/dev/null
+  sql "$1" "SELECT u.email FROM users u JOIN workspace_members m ON m.organisation_id = u.organisation_id
+    WHERE m.workspace_id = $ws AND u.role IN ('staff', 'leader', 'org_admin') ORDER BY u.id LIMIT 1"
+}
+
 # now_s: seconds since the epoch, with fractions.
 now_s() { date +%s.%N; }
 # elapsed START: seconds since START, two decimals.

@@ -22,7 +22,7 @@ fanouts_done() { test "$(sql "$1" "SELECT COUNT(*) FROM jobs WHERE kind = 'fanou
 seconds_of() { date -u -d "$1 UTC" +%s.%N; }
 
 run_engine() {
-  local engine="$1" dir url poster tok ws pid="" sink="" fanouts=() notified start digest_s mails
+  local engine="$1" dir url poster tok pid="" sink="" fanouts=() notified start digest_s mails
   dir="$(mktemp -d)"
   url="$(fresh_db "$engine" "$dir" metro_bench_notify)"
   export DATABASE_URL="$url" METRO__DATA_DIR="$dir" METRO_BENCH_PASSWORD="$BENCH_PASSWORD"
@@ -33,12 +33,7 @@ run_engine() {
   "$BIN" seed-bench --users "$PEOPLE" --opportunities 200 --events 0 >/dev/null 2>&1
 
   # Everybody follows Skills, by daily digest, and nothing else.
-  ws="$(sql "$url" "SELECT id FROM workspaces WHERE slug = 'skills'")"
-  sql "$url" "DELETE FROM subscription_opt_outs; DELETE FROM notifications; DELETE FROM subscriptions;
-    INSERT INTO subscriptions (organisation_id, user_id, target_kind, target_id, delivery, created_by, created_at)
-    SELECT organisation_id, id, 'workspace', $ws, 'daily', id, CURRENT_TIMESTAMP FROM users WHERE status = 'active'" >/dev/null
-  poster="$(sql "$url" "SELECT u.email FROM users u JOIN workspace_members m ON m.organisation_id = u.organisation_id
-    WHERE m.workspace_id = $ws AND u.role IN ('staff', 'leader', 'org_admin') ORDER BY u.id LIMIT 1")"
+  poster="$(everyone_follows "$url" skills daily)"
 
   METRO__SERVER__PORT="$PORT" "$BIN" serve >"$dir/serve.log" 2>&1 &
   pid=$!

@@ -51,7 +51,7 @@ measure() { # label url [header]: the maximum, then p99 held at half of it
 }
 
 run_engine() {
-  local engine="$1" url dir pid jar csrf cookie token opp
+  local engine="$1" url dir pid cookie token opp
   dir="$(mktemp -d)"
   url="$(fresh_db "$engine" "$dir" metro_bench)"
   echo "==> $engine: seeding" >&2
@@ -62,11 +62,7 @@ run_engine() {
   trap 'kill $pid 2>/dev/null || true' EXIT
   for _ in $(seq 1 50); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.2; done
 
-  jar="$dir/cookies"
-  csrf="$(curl -s -c "$jar" "$BASE/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)"
-  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$csrf" \
-    --data-urlencode "email=$USER_EMAIL" --data-urlencode "password=$PASSWORD" "$BASE/login"
-  cookie="Cookie: $(awk '$6 ~ /^metro_/ { printf "%s=%s; ", $6, $7 }' "$jar")"
+  cookie="$(session_cookie "$BASE" "$USER_EMAIL" "$dir")"
   token="$(curl -s -H 'content-type: application/json' \
     -d "{\"email\":\"$USER_EMAIL\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/auth/token" |
     sed -n 's/.*"token":"\([^"]*\)".*/\1/p')"

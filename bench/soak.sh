@@ -27,11 +27,7 @@ trap 'kill $pid 2>/dev/null || true' EXIT
 wait_healthy "$BASE"
 
 email=person-00060@bench.example
-jar="$dir/cookies"
-csrf="$(curl -s -c "$jar" "$BASE/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)"
-curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$csrf" \
-  --data-urlencode "email=$email" --data-urlencode "password=$BENCH_PASSWORD" "$BASE/login"
-cookie="Cookie: $(awk '$6 ~ /^metro_/ { printf "%s=%s; ", $6, $7 }' "$jar")"
+cookie="$(session_cookie "$BASE" "$email" "$dir")"
 tok="$(token "$BASE" "$email")"
 opp="$(sql "$url" "SELECT id FROM opportunities WHERE visibility <> 'draft' ORDER BY id LIMIT 1")"
 export PATHS="/opportunities?q=legal&stage=business_case,/opportunities/$opp,/workspaces/skills,/api/v1/opportunities,/dashboard,/api/v1/opportunities?stage=business_case&page=2"
