@@ -1,14 +1,23 @@
 //! Figures worked out from the data, kept until the data changes.
 //!
-//! Every change that writes an event also raises one number in the database (`data_version`)
-//! in the same transaction. A reader takes that number first, then looks up or works out
-//! its figure and keeps it under the number; once the number moves, everything kept is
-//! dropped. Because the number lives in the database, several portal instances on one
-//! database stay right: a change made through any of them moves it for all.
+//! Every change that writes an event (and every change to who may sign in or to an inbox)
+//! also raises one number in the database (`data_version`) in the same transaction. A
+//! reader takes that number first, then looks up or works out its figure and keeps it under
+//! the number; once the number moves, everything kept is dropped.
+//!
+//! Each instance knows the number without asking the database on every request
+//! ([`VersionWatch`]): a change made in this process publishes the new number as soon as
+//! its transaction has committed, before the request that made it is answered, and a
+//! watcher thread reads the number every `database.watch_ms` to learn of changes made
+//! elsewhere (other instances, the command line). When the watcher has not read it lately
+//! (the database is down, or watching is off) requests read the number themselves.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 
@@ -17,12 +26,23 @@ use crate::db::DbConn;
 use crate::opportunities::queries::Totals;
 use crate::schema::data_version;
 
+thread_local! {
+    /// Whether this thread has raised the data version since it last published it.
+    static RAISED: Cell<bool> = const { Cell::new(false) };
+}
+
 /// Raises the data version; call inside the transaction of the change.
 pub fn bump_version(conn: &mut DbConn) -> QueryResult<()> {
     diesel::update(data_version::table.find(1))
         .set(data_version::version.eq(data_version::version + 1))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    RAISED.set(true);
+    Ok(())
+}
+
+/// Whether this thread raised the data version since the last call; forgets it.
+pub fn take_raised() -> bool {
+    RAISED.replace(false)
 }
 
 /// The data version now.
@@ -31,6 +51,89 @@ pub fn version(conn: &mut DbConn) -> QueryResult<i64> {
         .find(1)
         .select(data_version::version)
         .first(conn)
+}
+
+/// The data version as this process last knew it.
+pub struct VersionWatch {
+    version: AtomicI64,
+    /// Milliseconds after `epoch` until which `version` is known to be current.
+    fresh_until: AtomicU64,
+    epoch: Instant,
+}
+
+impl Default for VersionWatch {
+    fn default() -> VersionWatch {
+        VersionWatch {
+            version: AtomicI64::new(-1),
+            fresh_until: AtomicU64::new(0),
+            epoch: Instant::now(),
+        }
+    }
+}
+
+impl VersionWatch {
+    fn millis(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// The data version, when a recent reading vouches for it.
+    pub fn current(&self) -> Option<i64> {
+        (self.millis() < self.fresh_until.load(Ordering::Acquire))
+            .then(|| self.version.load(Ordering::Acquire))
+    }
+
+    /// Takes a version read after a commit; versions only go up.
+    pub fn publish(&self, version: i64) {
+        self.version.fetch_max(version, Ordering::AcqRel);
+    }
+
+    /// Takes the watcher's reading, started at `read_at`, good for `good_for` milliseconds.
+    fn watched(&self, version: i64, read_at: u64, good_for: u64) {
+        self.publish(version);
+        self.fresh_until
+            .fetch_max(read_at + good_for, Ordering::AcqRel);
+    }
+
+    /// Stops vouching for the version (the database could not be read).
+    fn lost(&self) {
+        self.fresh_until.store(0, Ordering::Release);
+    }
+
+    /// Reads the version every `every` on a thread of its own until `stop` is set. Each
+    /// reading vouches for the version for three periods (and 20 ms more), so a change made
+    /// elsewhere is seen within that even if the watcher runs late; after that, requests
+    /// read the version themselves until the watcher catches up.
+    pub fn spawn_watcher(
+        self: &Arc<Self>,
+        db: crate::db::Db,
+        every: Duration,
+        stop: Arc<AtomicBool>,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let watch = self.clone();
+        let good_for = every.as_millis() as u64 * 3 + 20;
+        std::thread::Builder::new()
+            .name("metro-version-watch".into())
+            .spawn(move || {
+                let mut warned = false;
+                while !stop.load(Ordering::Relaxed) {
+                    let read_at = watch.millis();
+                    match db.get().ok().map(|mut conn| version(&mut conn)) {
+                        Some(Ok(v)) => {
+                            watch.watched(v, read_at, good_for);
+                            warned = false;
+                        }
+                        failed => {
+                            watch.lost();
+                            if !warned {
+                                tracing::warn!(error = ?failed.and_then(|r| r.err()), "cannot read the data version; reading it on each request");
+                                warned = true;
+                            }
+                        }
+                    }
+                    std::thread::sleep(every);
+                }
+            })
+    }
 }
 
 /// Values by key, all belonging to one data version; at most `capacity` are kept.
@@ -47,21 +150,21 @@ impl<K: Eq + Hash, V: Clone> Versioned<K, V> {
         }
     }
 
-    /// The value kept for `key` at `version`, or `work`'s, kept for next time.
-    pub fn get_or_try<E>(
-        &self,
-        version: i64,
-        key: K,
-        work: impl FnOnce() -> Result<V, E>,
-    ) -> Result<V, E> {
-        if let Ok(kept) = self.inner.lock() {
-            if kept.0 == version {
-                if let Some(value) = kept.1.get(&key) {
-                    return Ok(value.clone());
-                }
-            }
+    /// The value kept for `key` at `version`.
+    pub fn get<Q>(&self, version: i64, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let kept = self.inner.lock().ok()?;
+        if kept.0 != version {
+            return None;
         }
-        let value = work()?;
+        kept.1.get(key).cloned()
+    }
+
+    /// Keeps `value` for `key` at `version` (unless a later version is already kept).
+    pub fn put(&self, version: i64, key: K, value: V) {
         if let Ok(mut kept) = self.inner.lock() {
             if version > kept.0 {
                 *kept = (version, HashMap::new());
@@ -70,15 +173,52 @@ impl<K: Eq + Hash, V: Clone> Versioned<K, V> {
                 if kept.1.len() >= self.capacity {
                     kept.1.clear();
                 }
-                kept.1.insert(key, value.clone());
+                kept.1.insert(key, value);
             }
         }
+    }
+
+    /// The value kept for `key` at `version`, or `work`'s, kept for next time.
+    pub fn get_or_try<E>(
+        &self,
+        version: i64,
+        key: K,
+        work: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        if let Some(value) = self.get(version, &key) {
+            return Ok(value);
+        }
+        let value = work()?;
+        self.put(version, key, value.clone());
         Ok(value)
     }
 }
 
+/// A session found live, kept so that the next request with it needs no database.
+#[derive(Clone)]
+pub struct LiveSession {
+    pub caller: crate::auth::Caller,
+    pub expires_at: chrono::NaiveDateTime,
+}
+
+/// A page whose content depends only on the data and on who is asking as an organisation
+/// and role: its main part rendered once, its layout fields (title, breadcrumbs).
+pub struct KeptPage {
+    pub fields: serde_json::Value,
+    pub content: String,
+}
+
 /// What the portal keeps between requests.
 pub struct Cache {
+    /// Live sessions by (session id, kind, user id). Ending a session, disabling its
+    /// person or changing their organisation raises the version, so none outlives that.
+    pub sessions: Versioned<(String, &'static str, i64), LiveSession>,
+    /// Unread notifications by person.
+    pub unread: Versioned<i64, i64>,
+    /// Rendered pages by what they depend on (see `KeptPage`).
+    pub pages: Versioned<String, Arc<KeptPage>>,
+    /// JSON answers by what they depend on.
+    pub answers: Versioned<String, actix_web::web::Bytes>,
     /// The register's count and totals, by the caller's organisation (none when signed
     /// out) and the filter.
     pub register_totals: Versioned<(Option<i64>, String), (i64, Totals)>,
@@ -89,6 +229,10 @@ pub struct Cache {
 impl Default for Cache {
     fn default() -> Cache {
         Cache {
+            sessions: Versioned::new(10_000),
+            unread: Versioned::new(10_000),
+            pages: Versioned::new(200),
+            answers: Versioned::new(500),
             register_totals: Versioned::new(2_000),
             dashboards: Versioned::new(500),
         }

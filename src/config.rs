@@ -32,6 +32,9 @@ pub struct ServerSettings {
 pub struct DatabaseSettings {
     pub url: String,
     pub pool_size: u32,
+    /// How often `serve` reads the data version to learn of changes made elsewhere; 0
+    /// reads it on every request instead.
+    pub watch_ms: u64,
 }
 
 #[derive(Clone, Deserialize)]

@@ -435,7 +435,7 @@ fn import(
     let org_id: i64 = organisations::table
         .filter(organisations::slug.eq(org))
         .select(organisations::id)
-        .first(&mut conn)
+        .first(&mut *conn)
         .optional()?
         .ok_or_else(|| anyhow::anyhow!("--org: no organisation has the short name {org}"))?;
     let mut people = users::table
@@ -448,7 +448,7 @@ fn import(
     if let Some(email) = as_user {
         people = people.filter(users::email.eq(email.to_lowercase()));
     }
-    let email: String = people.first(&mut conn).optional()?.ok_or_else(|| {
+    let email: String = people.first(&mut *conn).optional()?.ok_or_else(|| {
         anyhow::anyhow!("no active staff, leader or administrator of {org} to import as")
     })?;
     let caller = metro_portal::demo_workspaces::caller(&mut conn, &email)

@@ -51,7 +51,7 @@ impl Application {
         let ctx = Arc::new(JobContext::from_settings(db.clone(), settings.clone())?);
         let waker = JobWaker::default();
         let worker_stop = Arc::new(AtomicBool::new(false));
-        let workers = if settings.jobs.run_in_serve {
+        let mut workers = if settings.jobs.run_in_serve {
             Worker {
                 ctx: ctx.clone(),
                 waker: waker.clone(),
@@ -62,6 +62,12 @@ impl Application {
         } else {
             Vec::new()
         };
+        if settings.database.watch_ms > 0 {
+            workers.push(db.watch_versions(
+                Duration::from_millis(settings.database.watch_ms),
+                worker_stop.clone(),
+            )?);
+        }
 
         let state = web::Data::new(AppState {
             db: db.clone(),

@@ -47,9 +47,13 @@ pub struct Actor<'a> {
     pub ip: &'a str,
 }
 
-/// The caller as resolved once per request, kept in the request's extensions.
+/// The caller as resolved once per request, with the data version read before it, kept in
+/// the request's extensions.
 #[derive(Clone)]
-pub struct Resolved(pub Option<Caller>);
+pub struct Resolved {
+    pub caller: Option<Caller>,
+    pub version: i64,
+}
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
@@ -60,12 +64,19 @@ fn state(req: &HttpRequest) -> AppResult<web::Data<AppState>> {
 }
 
 /// The caller from the session cookie (pages) or the bearer token (API), checked
-/// against the sessions table.
+/// against the sessions table (or a live session kept since the data version last moved).
 pub async fn resolve(req: &HttpRequest) -> AppResult<Option<Caller>> {
+    Ok(resolved(req).await?.caller)
+}
+
+/// The caller and the data version for this request, worked out once.
+pub async fn resolved(req: &HttpRequest) -> AppResult<Resolved> {
     if let Some(resolved) = req.extensions().get::<Resolved>() {
-        return Ok(resolved.0.clone());
+        return Ok(resolved.clone());
     }
     let state = state(req)?;
+    // First the version: whatever is read after it is at least as new.
+    let version = state.db.version().await?;
     let is_api = req.path().starts_with("/api/");
     let presented = if is_api {
         bearer_token(req).map(|t| (t, tokens::API_AUDIENCE, sessions::SessionKind::Api))
@@ -84,10 +95,22 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<Caller>> {
     {
         Some((claims, kind)) => {
             let user_id: i64 = claims.sub.parse().unwrap_or(-1);
-            state
-                .db
-                .run(move |conn| Ok(sessions::load_caller(conn, &claims.sid, user_id, kind)?))
-                .await?
+            let key = (claims.sid, kind.as_str(), user_id);
+            match state.cache.sessions.get(version, &key) {
+                Some(live) if live.expires_at > crate::db::now() => Some(live.caller),
+                _ => {
+                    let sid = key.0.clone();
+                    let live = state
+                        .db
+                        .run(move |conn| Ok(sessions::load_live(conn, &sid, user_id, kind)?))
+                        .await?;
+                    live.map(|live| {
+                        let caller = live.caller.clone();
+                        state.cache.sessions.put(version, key, live);
+                        caller
+                    })
+                }
+            }
         }
         None => None,
     };
@@ -95,8 +118,22 @@ pub async fn resolve(req: &HttpRequest) -> AppResult<Option<Caller>> {
     if had_bearer && caller.is_none() {
         return Err(AppError::Unauthorized);
     }
-    req.extensions_mut().insert(Resolved(caller.clone()));
-    Ok(caller)
+    let resolved = Resolved { caller, version };
+    req.extensions_mut().insert(resolved.clone());
+    Ok(resolved)
+}
+
+/// The data version this request reads at (see `crate::cache`).
+pub struct DataVersion(pub i64);
+
+impl FromRequest for DataVersion {
+    type Error = AppError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(DataVersion(resolved(&req).await?.version)) })
+    }
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<String> {

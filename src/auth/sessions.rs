@@ -4,6 +4,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::Caller;
+use crate::cache::LiveSession;
 use crate::db::{now, DbConn};
 use crate::schema::{organisations, sessions, users};
 
@@ -52,13 +53,13 @@ pub fn create(
     Ok(NewSession { id, expires_at })
 }
 
-/// The caller for a live session of an active user, if there is one.
-pub fn load_caller(
+/// The caller for a live session of an active user, if there is one, and when it ends.
+pub fn load_live(
     conn: &mut DbConn,
     session_id: &str,
     user_id: i64,
     kind: SessionKind,
-) -> QueryResult<Option<Caller>> {
+) -> QueryResult<Option<LiveSession>> {
     let row = sessions::table
         .inner_join(users::table.inner_join(organisations::table))
         .filter(sessions::id.eq(session_id))
@@ -75,29 +76,48 @@ pub fn load_caller(
             users::role,
             organisations::name,
             organisations::slug,
+            sessions::expires_at,
         ))
-        .first::<(i64, i64, String, String, String, String, String)>(conn)
+        .first::<(
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            NaiveDateTime,
+        )>(conn)
         .optional()?;
     Ok(row.map(
-        |(user_id, organisation_id, email, name, role, org_name, org_slug)| Caller {
-            user_id,
-            organisation_id,
-            email,
-            name,
-            role,
-            organisation_name: org_name,
-            organisation_slug: org_slug,
-            session_id: session_id.to_string(),
+        |(user_id, organisation_id, email, name, role, org_name, org_slug, expires_at)| {
+            LiveSession {
+                caller: Caller {
+                    user_id,
+                    organisation_id,
+                    email,
+                    name,
+                    role,
+                    organisation_name: org_name,
+                    organisation_slug: org_slug,
+                    session_id: session_id.to_string(),
+                },
+                expires_at,
+            }
         },
     ))
 }
 
+/// Ends a session. The data version is raised after the change (or with it, inside a
+/// transaction), so no session kept in memory outlives it.
 pub fn revoke(conn: &mut DbConn, session_id: &str) -> QueryResult<usize> {
-    diesel::update(
+    let ended = diesel::update(
         sessions::table
             .filter(sessions::id.eq(session_id))
             .filter(sessions::revoked_at.is_null()),
     )
     .set(sessions::revoked_at.eq(Some(now())))
-    .execute(conn)
+    .execute(conn)?;
+    crate::cache::bump_version(conn)?;
+    Ok(ended)
 }

@@ -4,7 +4,7 @@ use actix_web::{get, web, HttpResponse};
 
 use super::pages::{filter, DashboardQuery};
 use super::queries::{self, Dashboard};
-use crate::auth::ApiCaller;
+use crate::auth::{ApiCaller, DataVersion};
 use crate::error::{AppResult, Problem};
 use crate::state::AppState;
 
@@ -16,14 +16,21 @@ use crate::state::AppState;
 pub async fn dashboard(
     state: web::Data<AppState>,
     caller: ApiCaller,
+    version: DataVersion,
     query: web::Query<DashboardQuery>,
 ) -> AppResult<HttpResponse> {
     let cache = state.cache.clone();
+    let version = version.0;
     let d = state
         .db
         .run(move |conn| {
             let f = filter(conn, &caller.0, &query)?;
-            Ok(queries::dashboard_cached(conn, &cache, &caller.0, f)?)
+            Ok(queries::dashboard_cached(
+                conn,
+                (&cache, version),
+                &caller.0,
+                f,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(d))

@@ -145,16 +145,30 @@ pub async fn dashboard_page(
     user: CurrentUser,
     query: web::Query<DashboardQuery>,
 ) -> AppResult<HttpResponse> {
-    let caller = user.0;
-    let q = query.into_inner();
+    // Kept by organisation, role and query, and for the hour at most ("overdue" and
+    // "stuck" are counted in days).
+    let key = format!(
+        "{}@{}",
+        page.request().query_string(),
+        crate::db::now().format("%Y-%m-%dT%H")
+    );
+    let page = &page;
+    page.render_kept("dashboard/index", &key, || {
+        dashboard_data(page, user.0, query.into_inner())
+    })
+    .await
+}
+
+async fn dashboard_data(page: &Page, caller: Caller, q: DashboardQuery) -> AppResult<Value> {
     let selected = (q.organisation.clone(), q.theme.clone());
     let cache = page.state().cache.clone();
+    let version = page.version();
     let (d, f, organisations, workspaces) = page
         .state()
         .db
         .run(move |conn| {
             let f = filter(conn, &caller, &q)?;
-            let d = queries::dashboard_cached(conn, &cache, &caller, f)?;
+            let d = queries::dashboard_cached(conn, (&cache, version), &caller, f)?;
             let organisations = crate::organisations::queries::list(conn)?;
             let workspaces = ws_queries::list_visible(conn, Some(&caller))?;
             Ok((d, f, organisations, workspaces))
@@ -176,7 +190,7 @@ pub async fn dashboard_page(
         .map(|a| json!({ "value": a.ws.slug, "label": a.ws.name, "selected": Some(a.ws.id) == f.theme }))
         .collect::<Vec<_>>());
     data["title"] = json!("Joint progress");
-    page.render("dashboard/index", data)
+    Ok(data)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

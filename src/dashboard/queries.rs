@@ -432,11 +432,10 @@ fn activity(
 /// the viewer only through their organisation and role.
 pub fn dashboard_cached(
     conn: &mut DbConn,
-    cache: &Cache,
+    (cache, version): (&Cache, i64),
     caller: &Caller,
     f: DashboardFilter,
 ) -> QueryResult<Dashboard> {
-    let version = crate::cache::version(conn)?;
     let key = (
         caller.organisation_id,
         caller.role.clone(),

@@ -83,7 +83,42 @@ impl ManageConnection for Manager {
     }
 }
 
-pub type Conn = PooledConnection<Manager>;
+/// A pooled connection. When it is given back, a data version raised through it (on this
+/// thread) is read as committed and published to the process (see `crate::cache`), so the
+/// next request sees the change whoever made it: a page, the job worker, the command line.
+pub struct Conn {
+    inner: PooledConnection<Manager>,
+    watch: std::sync::Arc<crate::cache::VersionWatch>,
+}
+
+impl std::ops::Deref for Conn {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.inner
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        publish_raised(&self.watch, &mut self.inner);
+    }
+}
+
+/// If this thread raised the data version, reads the version now committed and publishes it.
+fn publish_raised(watch: &crate::cache::VersionWatch, conn: &mut DbConn) {
+    if crate::cache::take_raised() {
+        match crate::cache::version(conn) {
+            Ok(v) => watch.publish(v),
+            Err(e) => tracing::warn!(error = %e, "cannot read the data version"),
+        }
+    }
+}
 
 /// Process-wide SQLite settings, made once before the first connection.
 ///
@@ -135,6 +170,8 @@ unsafe extern "C" fn stable_plans(
 pub struct Db {
     pool: Pool<Manager>,
     backend: Backend,
+    /// The data version as this process knows it (see `crate::cache`).
+    watch: std::sync::Arc<crate::cache::VersionWatch>,
 }
 
 impl Db {
@@ -157,7 +194,11 @@ impl Db {
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| anyhow::anyhow!("cannot open the {} database: {e}", backend.name()))?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            watch: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -166,13 +207,18 @@ impl Db {
 
     /// A connection for synchronous callers (CLI, workers).
     pub fn get(&self) -> AppResult<Conn> {
-        self.pool.get().map_err(|e| {
+        let inner = self.pool.get().map_err(|e| {
             tracing::warn!(error = %e, "database unavailable");
             AppError::Unavailable
+        })?;
+        Ok(Conn {
+            inner,
+            watch: self.watch.clone(),
         })
     }
 
-    /// Runs `f` with a connection on the blocking pool.
+    /// Runs `f` with a connection on the blocking pool. If `f` raised the data version, the
+    /// new one is published before this returns (see `Conn`).
     pub async fn run<T, F>(&self, f: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
@@ -194,6 +240,31 @@ impl Db {
         T: Send + 'static,
     {
         self.run(move |conn| write_tx(conn, f)).await
+    }
+
+    /// After work on `conn` has finished (committed or rolled back): if it raised the data
+    /// version, reads the version now committed and publishes it to this process.
+    pub fn publish_raised(&self, conn: &mut DbConn) {
+        publish_raised(&self.watch, conn);
+    }
+
+    /// The data version: as the watcher last read it, or from the database.
+    pub async fn version(&self) -> AppResult<i64> {
+        if let Some(v) = self.watch.current() {
+            return Ok(v);
+        }
+        let v = self.run(|conn| Ok(crate::cache::version(conn)?)).await?;
+        self.watch.publish(v);
+        Ok(v)
+    }
+
+    /// Starts the thread that reads the data version every `every` (see `crate::cache`).
+    pub fn watch_versions(
+        &self,
+        every: Duration,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        self.watch.spawn_watcher(self.clone(), every, stop)
     }
 
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {

@@ -154,6 +154,10 @@ pub fn run(conn: &mut DbConn, ctx: &JobContext, event_id: i64) -> AppResult<()> 
                 diesel::insert_into(notifications::table).values(&rows)
             )?;
         }
+        if !inbox.is_empty() {
+            // Unread counts are kept by data version.
+            crate::cache::bump_version(conn)?;
+        }
         jobs::enqueue_many_once(conn, NOTIFY_JOB, &mail, ctx.settings.jobs.max_attempts)?;
         for hook in webhooks::listening(conn, &event.kind)? {
             let reader = caller_for_organisation(conn, hook.organisation_id)?;

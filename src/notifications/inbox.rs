@@ -89,17 +89,21 @@ pub fn mark_read(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<()> {
     )
     .set(notifications::read_at.eq(Some(now())))
     .execute(conn)?;
+    // Unread counts are kept by data version.
+    crate::cache::bump_version(conn)?;
     Ok(())
 }
 
 pub fn mark_all_read(conn: &mut DbConn, caller: &Caller) -> QueryResult<usize> {
-    diesel::update(
+    let marked = diesel::update(
         notifications::table
             .filter(notifications::user_id.eq(caller.user_id))
             .filter(notifications::read_at.is_null()),
     )
     .set(notifications::read_at.eq(Some(now())))
-    .execute(conn)
+    .execute(conn)?;
+    crate::cache::bump_version(conn)?;
+    Ok(marked)
 }
 
 /// Puts an event straight into one person's inbox, with no subscription behind it (a
@@ -118,5 +122,6 @@ pub fn deliver_directly(
         notifications::created_at.eq(now()),
     ));
     crate::insert_ignore!(conn, insert)?;
+    crate::cache::bump_version(conn)?;
     Ok(())
 }

@@ -9,11 +9,11 @@ use super::model::*;
 use super::pages::RegisterQuery;
 use super::queries::{self, Totals};
 use super::service::{self, *};
-use crate::auth::{ApiCaller, Caller, MaybeUser};
+use crate::auth::{ApiCaller, Caller, DataVersion, MaybeUser};
 use crate::db::DbConn;
 use crate::error::{AppResult, Problem};
 use crate::state::AppState;
-use crate::web::{PageQuery, Paged};
+use crate::web::{kept_json, PageQuery, Paged};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OpportunitySummary {
@@ -83,6 +83,7 @@ impl From<ListParams> for RegisterQuery {
 pub async fn list(
     state: web::Data<AppState>,
     user: MaybeUser,
+    version: DataVersion,
     params: web::Query<ListParams>,
 ) -> AppResult<HttpResponse> {
     let query: RegisterQuery = params.into_inner().into();
@@ -93,21 +94,44 @@ pub async fn list(
     }
     .paging(25);
     let caller = user.0;
-    let cache = state.cache.clone();
-    let listing = state
-        .db
-        .run(move |conn| {
-            Ok(queries::list(
-                conn,
-                caller.as_ref(),
-                &filter,
-                sort,
-                Some(paging),
-                Some(&cache),
-            )?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(OpportunityList {
+    let version = version.0;
+    let build = {
+        let state = state.clone();
+        let caller = caller.clone();
+        move || async move {
+            let cache = state.cache.clone();
+            let listing = state
+                .db
+                .run(move |conn| {
+                    Ok(queries::list(
+                        conn,
+                        caller.as_ref(),
+                        &filter,
+                        sort,
+                        Some(paging),
+                        Some((&cache, version)),
+                    )?)
+                })
+                .await?;
+            Ok(list_answer(listing, paging))
+        }
+    };
+    // A view narrowed by staleness depends on the clock, so it is never kept.
+    if query.stale.is_some() {
+        return Ok(HttpResponse::Ok().json(build().await?));
+    }
+    kept_json(
+        &state,
+        caller.as_ref(),
+        version,
+        &format!("opportunities|{query:?}"),
+        build,
+    )
+    .await
+}
+
+fn list_answer(listing: queries::Listing, paging: crate::web::Paging) -> OpportunityList {
+    OpportunityList {
         items: listing
             .items
             .into_iter()
@@ -122,7 +146,7 @@ pub async fn list(
         per_page: paging.per_page,
         total: listing.total,
         totals: listing.totals,
-    }))
+    }
 }
 
 /// An opportunity as sent: ids as numbers, everything else as text.

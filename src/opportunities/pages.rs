@@ -144,6 +144,25 @@ pub async fn register(page: Page, query: web::Query<RegisterQuery>) -> AppResult
     let (filter, sort) = query
         .filter()
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    // A view narrowed by staleness depends on the clock, so it is never kept.
+    if filter.stale_days.is_some() {
+        let data = register_data(&page, &query, filter, sort).await?;
+        return page.render("opportunities/index", data);
+    }
+    let key = page.request().query_string().to_string();
+    page.render_kept("opportunities/index", &key, || {
+        register_data(&page, &query, filter, sort)
+    })
+    .await
+}
+
+/// What the register page shows for this query.
+async fn register_data(
+    page: &Page,
+    query: &RegisterQuery,
+    filter: Filter,
+    sort: Sort,
+) -> AppResult<Value> {
     let paging = PageQuery {
         page: query.page,
         per_page: query.per_page,
@@ -151,6 +170,7 @@ pub async fn register(page: Page, query: web::Query<RegisterQuery>) -> AppResult
     .paging(25);
     let caller = page.user.clone();
     let cache = page.state().cache.clone();
+    let version = page.version();
     let (listing, (organisations, themes)) = page
         .state()
         .db
@@ -161,12 +181,12 @@ pub async fn register(page: Page, query: web::Query<RegisterQuery>) -> AppResult
                 &filter,
                 sort,
                 Some(paging),
-                Some(&cache),
+                Some((&cache, version)),
             )?;
             Ok((listing, choices(conn, caller.as_ref())?))
         })
         .await?;
-    let q = &query;
+    let q = query;
     let selected = |v: &Option<String>| present(v).unwrap_or("").to_string();
     let rows: Vec<Value> = listing
         .items
@@ -199,27 +219,24 @@ pub async fn register(page: Page, query: web::Query<RegisterQuery>) -> AppResult
     .iter()
     .map(|(v, l)| json!({ "value": v, "label": l, "selected": selected(&q.sort) == *v }))
     .collect();
-    page.render(
-        "opportunities/index",
-        json!({
-            "title": "Shared-services opportunities",
-            "rows": rows,
-            "total": listing.total,
-            "totals": totals_json(&listing.totals),
-            "pagination": paging.context(listing.total, &q.base_link()),
-            "can_log": can_log,
-            "q": q.q.clone().unwrap_or_default(),
-            "stages": Stage::options(&selected(&q.stage)),
-            "areas": ServiceArea::options(&selected(&q.service_area)),
-            "kinds": OpportunityKind::options(&selected(&q.kind)),
-            "leads": options(organisations.clone(), &selected(&q.lead)),
-            "partners": options(organisations, &selected(&q.partner)),
-            "themes": options(themes, &selected(&q.theme)),
-            "open_high": present(&q.barriers) == Some("open_high"),
-            "sorts": sorts,
-            "export_query": q.base_link().split_once('?').map(|(_, query)| format!("?{query}")).unwrap_or_default(),
-        }),
-    )
+    Ok(json!({
+        "title": "Shared-services opportunities",
+        "rows": rows,
+        "total": listing.total,
+        "totals": totals_json(&listing.totals),
+        "pagination": paging.context(listing.total, &q.base_link()),
+        "can_log": can_log,
+        "q": q.q.clone().unwrap_or_default(),
+        "stages": Stage::options(&selected(&q.stage)),
+        "areas": ServiceArea::options(&selected(&q.service_area)),
+        "kinds": OpportunityKind::options(&selected(&q.kind)),
+        "leads": options(organisations.clone(), &selected(&q.lead)),
+        "partners": options(organisations, &selected(&q.partner)),
+        "themes": options(themes, &selected(&q.theme)),
+        "open_high": present(&q.barriers) == Some("open_high"),
+        "sorts": sorts,
+        "export_query": q.base_link().split_once('?').map(|(_, query)| format!("?{query}")).unwrap_or_default(),
+    }))
 }
 
 async fn render_form(

@@ -267,7 +267,7 @@ fn whole_view(
 }
 
 /// A page of the register (or, without paging, the whole view for exports) with the
-/// view's count and totals. With `cache`, the count and totals are kept until the data
+/// view's count and totals. With `cache` (and the request's data version), the count and totals are kept until the data
 /// changes; views narrowed by staleness depend on the clock and are always worked out.
 pub fn list(
     conn: &mut DbConn,
@@ -275,11 +275,10 @@ pub fn list(
     filter: &Filter,
     sort: Sort,
     paging: Option<Paging>,
-    cache: Option<&Cache>,
+    cache: Option<(&Cache, i64)>,
 ) -> QueryResult<Listing> {
     let (total, totals) = match cache {
-        Some(cache) if filter.stale_days.is_none() => {
-            let version = crate::cache::version(conn)?;
+        Some((cache, version)) if filter.stale_days.is_none() => {
             let key = (caller.map(|c| c.organisation_id), format!("{filter:?}"));
             cache
                 .register_totals

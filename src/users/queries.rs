@@ -67,10 +67,14 @@ pub fn page_for_org(
     Ok((people, total))
 }
 
+/// Sets a person's status; the data version is raised after it, so a kept session of a
+/// disabled person is not used again.
 pub fn set_status(conn: &mut DbConn, id: i64, status: UserStatus) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
+    let changed = diesel::update(users::table.find(id))
         .set(users::status.eq(status.as_str()))
-        .execute(conn)
+        .execute(conn)?;
+    crate::cache::bump_version(conn)?;
+    Ok(changed)
 }
 
 pub fn set_password_hash(conn: &mut DbConn, id: i64, hash: &str) -> QueryResult<usize> {
@@ -85,13 +89,16 @@ pub fn touch_sign_in(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// Ends every session of a user, web and API alike.
+/// Ends every session of a user, web and API alike (raising the data version after, as
+/// `auth::sessions::revoke` does).
 pub fn revoke_all_sessions(conn: &mut DbConn, user_id: i64) -> QueryResult<usize> {
-    diesel::update(
+    let ended = diesel::update(
         sessions::table
             .filter(sessions::user_id.eq(user_id))
             .filter(sessions::revoked_at.is_null()),
     )
     .set(sessions::revoked_at.eq(Some(now())))
-    .execute(conn)
+    .execute(conn)?;
+    crate::cache::bump_version(conn)?;
+    Ok(ended)
 }

@@ -131,7 +131,10 @@ fn error_page(req: &HttpRequest, status: StatusCode, message: Option<String>) ->
             message.unwrap_or_else(|| "Go back and try again.".into()),
         ),
     };
-    let user = req.extensions().get::<Resolved>().and_then(|r| r.0.clone());
+    let user = req
+        .extensions()
+        .get::<Resolved>()
+        .and_then(|r| r.caller.clone());
     let (cookie, new_cookie) = csrf_cookie(req, state);
     let csrf = state.keys.csrf_token(&cookie);
     let data = json!({
@@ -180,7 +183,7 @@ pub async fn audit_denials(
             let user = request
                 .extensions()
                 .get::<Resolved>()
-                .and_then(|r| r.0.clone());
+                .and_then(|r| r.caller.clone());
             let mut entry = Entry::new("permission.denied")
                 .target("path", request.path())
                 .ip(&state.client_ip(&request))

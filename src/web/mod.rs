@@ -56,6 +56,39 @@ pub fn redirect_with_flash(state: &AppState, location: &str, message: &str) -> H
     response
 }
 
+/// A JSON answer kept until the data version moves. `key` names what it is built from
+/// besides the data and the caller's organisation and role (which are added here); `build`
+/// runs only when nothing is kept.
+pub async fn kept_json<T, F, Fut>(
+    state: &AppState,
+    caller: Option<&crate::auth::Caller>,
+    version: i64,
+    key: &str,
+    build: F,
+) -> crate::error::AppResult<HttpResponse>
+where
+    T: Serialize,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = crate::error::AppResult<T>>,
+{
+    let key = format!(
+        "{:?}|{:?}|{key}",
+        caller.map(|c| c.organisation_id),
+        caller.map(|c| c.role.as_str())
+    );
+    let body = match state.cache.answers.get(version, &key) {
+        Some(body) => body,
+        None => {
+            let body = actix_web::web::Bytes::from(serde_json::to_vec(&build().await?)?);
+            state.cache.answers.put(version, key, body.clone());
+            body
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
+}
+
 /// A local path to return to after signing in; anything else becomes "/".
 pub fn safe_next(next: Option<&str>) -> String {
     match next {

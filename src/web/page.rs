@@ -9,8 +9,10 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use super::templates::CONTENT_MARK;
 use super::Flash;
 use crate::auth::{self, Caller};
+use crate::cache::KeptPage;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::users::Role;
@@ -23,6 +25,7 @@ pub struct Page {
     new_csrf: bool,
     flash: Option<Flash>,
     unread: Option<i64>,
+    version: i64,
 }
 
 impl FromRequest for Page {
@@ -36,18 +39,26 @@ impl FromRequest for Page {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
-            let user = auth::resolve(&req).await?;
+            let auth::Resolved {
+                caller: user,
+                version,
+            } = auth::resolved(&req).await?;
             let unread = match &user {
                 Some(u) => {
                     let user_id = u.user_id;
-                    Some(
-                        state
-                            .db
-                            .run(move |conn| {
-                                Ok(crate::notifications::inbox::unread_count(conn, user_id)?)
-                            })
-                            .await?,
-                    )
+                    match state.cache.unread.get(version, &user_id) {
+                        Some(n) => Some(n),
+                        None => {
+                            let n = state
+                                .db
+                                .run(move |conn| {
+                                    Ok(crate::notifications::inbox::unread_count(conn, user_id)?)
+                                })
+                                .await?;
+                            state.cache.unread.put(version, user_id, n);
+                            Some(n)
+                        }
+                    }
                 }
                 None => None,
             };
@@ -63,6 +74,7 @@ impl FromRequest for Page {
                 new_csrf,
                 flash,
                 unread,
+                version,
             })
         })
     }
@@ -89,25 +101,94 @@ impl Page {
         self.render_status(StatusCode::OK, template, data)
     }
 
+    /// The data version this request reads at.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
     pub fn render_status(
         &self,
         status: StatusCode,
         template: &str,
         mut data: Value,
     ) -> AppResult<HttpResponse> {
-        let csrf = self.state.keys.csrf_token(&self.csrf_cookie);
-        data["layout"] = layout_context(
-            &self.req,
-            self.user.as_ref(),
-            &csrf,
-            self.flash.as_ref(),
-            self.unread,
-        );
+        data["layout"] = self.layout();
         let body = self
             .state
             .templates
             .html(template, &data)
             .map_err(AppError::Internal)?;
+        Ok(self.respond(status, body))
+    }
+
+    /// Renders a page whose main part depends only on the data, on the caller's
+    /// organisation and role, on the template and on `key` (what else it is built from:
+    /// the path, the query). The main part is kept until the data version moves; `build`
+    /// gives the template's data and runs only when nothing is kept. The layout around it
+    /// (who is signed in, the form token, unread count and flash) is rendered for each
+    /// request.
+    pub async fn render_kept<F, Fut>(
+        &self,
+        template: &str,
+        key: &str,
+        build: F,
+    ) -> AppResult<HttpResponse>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = AppResult<Value>>,
+    {
+        let key = format!(
+            "{template}|{:?}|{:?}|{key}",
+            self.user.as_ref().map(|u| u.organisation_id),
+            self.user.as_ref().map(|u| u.role.as_str()),
+        );
+        let cache = &self.state.cache;
+        let kept = match cache.pages.get(self.version, &key) {
+            Some(kept) => kept,
+            None => {
+                let data = build().await?;
+                let content = self
+                    .state
+                    .templates
+                    .content(template, &data)
+                    .map_err(AppError::Internal)?;
+                let kept = std::sync::Arc::new(KeptPage {
+                    fields: json!({ "title": data["title"], "breadcrumbs": data["breadcrumbs"] }),
+                    content,
+                });
+                cache.pages.put(self.version, key, kept.clone());
+                kept
+            }
+        };
+        let mut data = kept.fields.clone();
+        data["layout"] = self.layout();
+        let shell = self
+            .state
+            .templates
+            .html("layout_shell", &data)
+            .map_err(AppError::Internal)?;
+        let (head, tail) = shell
+            .split_once(CONTENT_MARK)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("layout_shell has no mark")))?;
+        let mut body = String::with_capacity(shell.len() + kept.content.len());
+        body.push_str(head);
+        body.push_str(&kept.content);
+        body.push_str(tail);
+        Ok(self.respond(StatusCode::OK, body))
+    }
+
+    fn layout(&self) -> Value {
+        let csrf = self.state.keys.csrf_token(&self.csrf_cookie);
+        layout_context(
+            &self.req,
+            self.user.as_ref(),
+            &csrf,
+            self.flash.as_ref(),
+            self.unread,
+        )
+    }
+
+    fn respond(&self, status: StatusCode, body: String) -> HttpResponse {
         let mut response = html_response(status, body);
         if self.new_csrf {
             let _ = response.add_cookie(&self.state.cookie("csrf", self.csrf_cookie.clone()));
@@ -115,7 +196,7 @@ impl Page {
         if self.flash.is_some() {
             let _ = response.add_cookie(&self.state.removal_cookie("flash"));
         }
-        Ok(response)
+        response
     }
 }
 

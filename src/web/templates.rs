@@ -84,25 +84,60 @@ const TEXTS: &[(&str, &str)] = builtin!(
 pub struct Templates {
     html: Handlebars<'static>,
     text: Handlebars<'static>,
+    /// The pages without their layout, for rendering a page's main part once and keeping it.
+    content: Handlebars<'static>,
 }
+
+/// Where a kept main part goes in the layout (`layout_shell`).
+pub const CONTENT_MARK: &str = "\u{1}metro-content\u{1}";
 
 impl Templates {
     pub fn load(override_dir: &Path) -> anyhow::Result<Templates> {
         let mut html = Handlebars::new();
         let mut text = Handlebars::new();
+        let mut content = Handlebars::new();
         text.register_escape_fn(handlebars::no_escape);
-        for (registry, list) in [(&mut html, PAGES), (&mut text, TEXTS)] {
+        let add = |registry: &mut Handlebars<'static>, name: &str, source: String| {
+            registry
+                .register_template_string(name.strip_prefix("partials/").unwrap_or(name), source)
+                .map_err(|e| anyhow::anyhow!("template {name}: {e}"))
+        };
+        for (registry, list) in [
+            (&mut html, PAGES),
+            (&mut text, TEXTS),
+            (&mut content, PAGES),
+        ] {
             registry.set_strict_mode(false);
             for (name, builtin) in list {
                 let path = override_dir.join(format!("{name}.hbs"));
                 let source = std::fs::read_to_string(&path).unwrap_or_else(|_| builtin.to_string());
-                let key = name.strip_prefix("partials/").unwrap_or(name);
-                registry
-                    .register_template_string(key, source)
-                    .map_err(|e| anyhow::anyhow!("template {name}: {e}"))?;
+                add(registry, name, source)?;
             }
         }
-        Ok(Templates { html, text })
+        // The same layout twice more: around a main part rendered earlier (with a mark
+        // where it goes), and as nothing at all, for rendering that main part alone.
+        let layout = std::fs::read_to_string(override_dir.join("layout.hbs"))
+            .unwrap_or_else(|_| PAGES[0].1.to_string());
+        let block = "{{> @partial-block }}";
+        if !layout.contains(block) {
+            anyhow::bail!("template layout: it must contain {block} where each page goes");
+        }
+        add(
+            &mut html,
+            "layout_shell",
+            layout.replacen(block, CONTENT_MARK, 1),
+        )?;
+        add(&mut content, "layout", block.to_string())?;
+        Ok(Templates {
+            html,
+            text,
+            content,
+        })
+    }
+
+    /// A page's main part alone, without the layout around it.
+    pub fn content<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
+        Ok(self.content.render(name, data)?)
     }
 
     pub fn html<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {

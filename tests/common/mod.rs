@@ -51,6 +51,7 @@ pub struct TestUser {
     pub id: i64,
     pub organisation_id: i64,
     pub email: String,
+    pub name: String,
     pub password: String,
     pub role: Role,
 }
@@ -127,8 +128,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     kept.server.base_url = address.clone();
     let stop = app.stop_handle();
+    // The application's own pool: a change a test writes straight to the tables and marks
+    // with `raise_version` is seen by the next request, as a change through the portal is.
+    let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
-    let db = Db::connect(&url, 2).expect("test connection");
     TestApp {
         address,
         settings: kept,
@@ -199,6 +202,13 @@ impl TestApp {
             .unwrap();
     }
 
+    /// Raises the data version after a change written straight to the tables (standing for
+    /// time passing), as every change through the portal does, and tells the running portal.
+    pub fn raise_version(&self, conn: &mut metro_portal::db::DbConn) {
+        metro_portal::cache::bump_version(conn).unwrap();
+        self.db.publish_raised(conn);
+    }
+
     pub fn db_url(&self) -> String {
         self.db_url.clone()
     }
@@ -216,19 +226,20 @@ impl TestApp {
         let mut conn = self.db.get().unwrap();
         let n: i64 = metro_portal::schema::users::table
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut *conn)
             .unwrap();
         let email = format!(
             "{}-{}@org{organisation_id}.test",
             role.as_str().replace('_', "-"),
             n + 1
         );
+        let name = format!("Test {} {}", role.label(), n + 1);
         let id = users::queries::insert(
             &mut conn,
             &NewUser {
                 organisation_id,
                 email: &email,
-                name: &format!("Test {} {}", role.label(), n + 1),
+                name: &name,
                 role,
                 password_hash: password_hash(),
             },
@@ -238,6 +249,7 @@ impl TestApp {
             id,
             organisation_id,
             email,
+            name,
             password: PASSWORD.into(),
             role,
         }
@@ -266,7 +278,7 @@ impl TestApp {
         audit_log::table
             .order(audit_log::id.asc())
             .select(audit_log::action)
-            .load(&mut conn)
+            .load(&mut *conn)
             .unwrap()
     }
 
@@ -278,7 +290,7 @@ impl TestApp {
         }
         let mut conn = self.db.get().unwrap();
         diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .get_result::<Count>(&mut conn)
+            .get_result::<Count>(&mut *conn)
             .unwrap()
             .n
     }
@@ -449,7 +461,7 @@ impl TestApp {
                 organisations::name,
                 organisations::slug,
             ))
-            .first(&mut conn)
+            .first(&mut *conn)
             .unwrap();
         metro_portal::auth::Caller {
             user_id: user.id,

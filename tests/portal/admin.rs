@@ -30,13 +30,13 @@ async fn a_platform_admin_adds_an_organisation_and_bad_input_changes_nothing() {
     let (name, kind): (String, String) = organisations::table
         .filter(organisations::slug.eq("leicester-city-council"))
         .select((organisations::name, organisations::kind))
-        .first(&mut conn)
+        .first(&mut *conn)
         .unwrap();
     assert_eq!(
         (name.as_str(), kind.as_str()),
         ("Leicester City Council", "city_council")
     );
-    let kinds: Vec<String> = events::table.select(events::kind).load(&mut conn).unwrap();
+    let kinds: Vec<String> = events::table.select(events::kind).load(&mut *conn).unwrap();
     assert_eq!(kinds, vec!["organisation.created"]);
     assert!(app
         .audit_actions()
@@ -122,7 +122,7 @@ async fn an_invitation_is_emailed_single_use_and_stored_only_as_a_hash() {
     let mut conn = app.db.get().unwrap();
     let stored: String = invitations::table
         .select(invitations::token_hash)
-        .first(&mut conn)
+        .first(&mut *conn)
         .unwrap();
     assert_ne!(stored, token);
     assert_eq!(stored, metro_portal::auth::tokens::hash_token(&token));
@@ -177,7 +177,7 @@ async fn an_invitation_is_emailed_single_use_and_stored_only_as_a_hash() {
     let role: String = users::table
         .filter(users::email.eq("new.officer@derby.test"))
         .select(users::role)
-        .first(&mut conn)
+        .first(&mut *conn)
         .unwrap();
     assert_eq!(role, "leader");
     assert_eq!(
@@ -234,7 +234,7 @@ async fn an_expired_invitation_cannot_be_used() {
     let past = metro_portal::db::now() - chrono::Duration::minutes(1);
     diesel::update(invitations::table)
         .set(invitations::expires_at.eq(past))
-        .execute(&mut conn)
+        .execute(&mut *conn)
         .unwrap();
 
     let path = link.trim_start_matches(&app.address).to_string();
@@ -323,7 +323,7 @@ async fn an_org_admin_is_confined_to_their_own_organisation() {
     let status: String = users::table
         .find(victim.id)
         .select(users::status)
-        .first(&mut conn)
+        .first(&mut *conn)
         .unwrap();
     assert_eq!(status, "active");
     assert_eq!(app.count("invitations"), 0);

@@ -1286,7 +1286,7 @@ fn notification_fixtures(app: &TestApp, t: &Tenants) -> NotificationFixtures {
     let own_org_sub = sub(t.own(Role::OrgAdmin), register("organisation"));
     let other_org_sub = sub(t.other(Role::OrgAdmin), register("organisation"));
     let other_user_sub = sub(t.other(Role::Leader), register("me"));
-    let event: i64 = events::table.select(events::id).first(&mut conn).unwrap();
+    let event: i64 = events::table.select(events::id).first(&mut *conn).unwrap();
     let mut note = |user: i64| -> i64 {
         diesel::insert_into(notifications::table)
             .values((
@@ -1297,7 +1297,7 @@ fn notification_fixtures(app: &TestApp, t: &Tenants) -> NotificationFixtures {
                 notifications::created_at.eq(metro_portal::db::now()),
             ))
             .returning(notifications::id)
-            .get_result(&mut conn)
+            .get_result(&mut *conn)
             .unwrap()
     };
     let own_note = note(t.own(Role::Leader).id);
@@ -1314,7 +1314,7 @@ fn notification_fixtures(app: &TestApp, t: &Tenants) -> NotificationFixtures {
                 webhooks::created_at.eq(metro_portal::db::now()),
             ))
             .returning(webhooks::id)
-            .get_result(&mut conn)
+            .get_result(&mut *conn)
             .unwrap()
     };
     let own_hook = hook(
@@ -1323,6 +1323,7 @@ fn notification_fixtures(app: &TestApp, t: &Tenants) -> NotificationFixtures {
         "https://hook.own-council.example/metro",
     );
     let other_hook = hook(t.other, t.other(Role::OrgAdmin).id, OTHER_HOOK_URL);
+    app.raise_version(&mut conn);
     NotificationFixtures {
         own_org_sub,
         other_org_sub,
@@ -1541,7 +1542,7 @@ fn prepare(app: &TestApp, t: &Tenants, ox: &crate::common::Opportunities, what: 
         Prepare::OwnOpportunityIsAnIdea => {
             diesel::update(opportunities::table.find(ox.own_opp))
                 .set(opportunities::stage.eq("idea"))
-                .execute(&mut conn)
+                .execute(&mut *conn)
                 .unwrap();
         }
         Prepare::OwnInterestInOtherOpp => {
@@ -1549,7 +1550,7 @@ fn prepare(app: &TestApp, t: &Tenants, ox: &crate::common::Opportunities, what: 
                 .filter(endorsements::opportunity_id.eq(ox.other_opp))
                 .filter(endorsements::organisation_id.eq(t.own))
                 .count()
-                .get_result(&mut conn)
+                .get_result(&mut *conn)
                 .unwrap();
             if exists == 0 {
                 diesel::insert_into(endorsements::table)
@@ -1560,11 +1561,12 @@ fn prepare(app: &TestApp, t: &Tenants, ox: &crate::common::Opportunities, what: 
                         endorsements::note.eq(""),
                         endorsements::created_at.eq(metro_portal::db::now()),
                     ))
-                    .execute(&mut conn)
+                    .execute(&mut *conn)
                     .unwrap();
             }
         }
     }
+    app.raise_version(&mut conn);
 }
 
 fn method(kind: Kind) -> &'static str {

@@ -41,6 +41,7 @@ async fn seed_bench_fills_an_empty_database_that_the_portal_then_serves() {
         id: 0,
         organisation_id: 0,
         email: "person-00024@bench.example".into(),
+        name: String::new(),
         password: PASSWORD.into(),
         role: Role::Staff,
     };

@@ -221,7 +221,7 @@ async fn the_dashboard_counts_exactly_what_the_viewer_may_see() {
         )
         .execute(&mut *conn)
         .unwrap();
-    metro_portal::cache::bump_version(&mut conn).unwrap();
+    app.raise_version(&mut conn);
     drop(conn);
     let stuck: Value = app
         .api_get(&own, "/api/v1/dashboard")

@@ -10,6 +10,7 @@ mod authz_matrix;
 mod bad_input;
 mod bench_seed;
 mod csrf;
+mod kept;
 mod leaders;
 mod notifications;
 mod opportunities;

@@ -262,7 +262,7 @@ async fn immediate_email_and_a_grouped_digest_that_is_never_sent_empty() {
         .filter(jobs::kind.eq("notify"))
         .select(jobs::id)
         .order(jobs::id.desc())
-        .first(&mut app.db.get().unwrap())
+        .first(&mut *app.db.get().unwrap())
         .unwrap();
     let message_id = header(&mail[0], "Message-ID").expect("Message-ID");
     assert!(

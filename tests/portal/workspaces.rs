@@ -301,7 +301,7 @@ async fn every_change_writes_an_event_and_an_audit_row_together() {
     let event: (String, String, Option<i64>) = events::table
         .order(events::id.desc())
         .select((events::kind, events::target_id, events::workspace_id))
-        .first(&mut conn)
+        .first(&mut *conn)
         .unwrap();
     assert_eq!(event.0, "action.rag_changed");
     assert_eq!(event.1, fx.action.to_string());
@@ -309,7 +309,7 @@ async fn every_change_writes_an_event_and_an_audit_row_together() {
     let audit: (String, Option<i64>) = audit_log::table
         .order(audit_log::id.desc())
         .select((audit_log::action, audit_log::actor_user_id))
-        .first(&mut conn)
+        .first(&mut *conn)
         .unwrap();
     assert_eq!(
         audit,
@@ -321,7 +321,7 @@ async fn every_change_writes_an_event_and_an_audit_row_together() {
     let rag: String = actions::table
         .find(fx.action)
         .select(actions::rag)
-        .first(&mut conn)
+        .first(&mut *conn)
         .unwrap();
     assert_eq!(rag, "green");
 
@@ -437,7 +437,7 @@ async fn a_measure_shows_its_trend_as_a_chart_and_a_table_and_a_quarter_is_repla
         .filter(readings::measure_id.eq(fx.measure))
         .order((readings::year, readings::quarter))
         .select((readings::year, readings::quarter, readings::value))
-        .load(&mut conn)
+        .load(&mut *conn)
         .unwrap();
     assert_eq!(
         stored,
