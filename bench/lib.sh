@@ -12,8 +12,11 @@ build_release() {
       DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk sqlite3 postgresql-client >/dev/null
     fi
   done
-  cargo build --release --quiet
-  BIN="$CARGO_TARGET_DIR/release/metro-portal"
+  # BIN=path/to/metro-portal measures that build instead (for a before/after in one sitting).
+  if [ -z "${BIN:-}" ]; then
+    cargo build --release --quiet
+    BIN="$CARGO_TARGET_DIR/release/metro-portal"
+  fi
 }
 
 # fresh_db ENGINE DIR NAME: prints a database URL for an empty database.
@@ -70,6 +73,14 @@ everyone_follows() {
     SELECT organisation_id, id, 'workspace', $ws, '$3', id, CURRENT_TIMESTAMP FROM users WHERE status = 'active'" >/dev/null
   sql "$1" "SELECT u.email FROM users u JOIN workspace_members m ON m.organisation_id = u.organisation_id
     WHERE m.workspace_id = $ws AND u.role IN ('staff', 'leader', 'org_admin') ORDER BY u.id LIMIT 1"
+}
+
+# pace RATE: "CONNECTIONS PAUSE_MS" for bench/paced.lua to hold about RATE requests a second.
+# wrk pauses in whole milliseconds, so high rates get more connections (each pausing 10 ms)
+# rather than shorter pauses; low rates get 8 connections with longer pauses.
+pace() {
+  awk -v r="$1" 'BEGIN { c = int(r * 10 / 1000 + 0.5);
+    if (c < 8) { printf "8 %d\n", 8 * 1000 / r } else { printf "%d 10\n", c } }'
 }
 
 # now_s: seconds since the epoch, with fractions.

@@ -30,7 +30,7 @@ to_ms() {
 }
 
 measure() { # label url [header]: the maximum, then p99 held at half of it
-  local out rps p50 p99 half pause path
+  local out rps p50 p99 half pause path conns
   local headers=()
   [ -n "${3:-}" ] && headers=(-H "$3")
   out="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "${headers[@]}" "$2")"
@@ -42,10 +42,14 @@ measure() { # label url [header]: the maximum, then p99 held at half of it
   rps="$(echo "$out" | awk '/Requests\/sec/ { print $2 }')"
   p50="$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")"
   p99="$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")"
-  # Half of the maximum: 8 connections, each pausing so that together they make rps/2.
-  pause="$(awk -v r="$rps" 'BEGIN { printf "%d", 8 * 1000 * 2 / r }')"
+  # Half of the maximum: connections that each pause between requests so that together
+  # they make rps/2. wrk pauses in whole milliseconds, so fast endpoints get more
+  # connections (each pausing 10 ms) rather than shorter pauses.
+  read -r conns pause < <(awk -v r="$rps" 'BEGIN {
+    half = r / 2; c = int(half * 10 / 1000 + 0.5);
+    if (c < 8) { printf "8 %d\n", 8 * 1000 / half } else { printf "%d 10\n", c } }')
   path="/${2#http://*/}"
-  out="$(PATHS="$path" PAUSE_MS="$pause" wrk -t2 -c8 -d"$DURATION" --latency -s bench/paced.lua "${headers[@]}" "$BASE")"
+  out="$(PATHS="$path" PAUSE_MS="$pause" wrk -t2 -c"$conns" -d"$DURATION" --latency -s bench/paced.lua "${headers[@]}" "$BASE")"
   half="$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")"
   echo "$1|$rps|$p50|$p99|$half|$(echo "$out" | awk '/Requests\/sec/ { printf "%.0f", $2 }')"
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Soak: a mixed load of pages and API calls held at half of the measured maximum for
-# SOAK_MINUTES (10), sampling resident memory every 30 s. Passes when no request failed
-# and memory at the end is within 10% of memory after the first minute.
+# SOAK_MINUTES (10), sampling resident memory every 30 s. Passes when no request failed,
+# memory at the end is within 10% of memory after the first minute, and it never reached
+# MEMORY_LIMIT_MB (100).
 #
 #   bench/soak.sh                  SQLite, 10 minutes
 #   ENGINE=postgres SOAK_MINUTES=3 bench/soak.sh
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 ENGINE="${ENGINE:-sqlite}"
 SOAK_MINUTES="${SOAK_MINUTES:-10}"
-CONNECTIONS=8
+CONNECTIONS=16
 PORT="${PORT:-8196}"
 BASE="http://127.0.0.1:$PORT"
 build_release
@@ -37,10 +38,10 @@ export PAUSE_MS=0
 max="$(wrk -t2 -c"$CONNECTIONS" -d15s -s bench/paced.lua -H "$cookie" -H "Authorization: Bearer $tok" "$BASE" |
   awk '/Requests\/sec/ { printf "%.0f", $2 }')"
 # Half of it: each connection waits so that together they make max/2 a second.
-PAUSE_MS=$(( CONNECTIONS * 1000 * 2 / max ))
+read -r held PAUSE_MS < <(pace $(( max / 2 )))
 export PAUSE_MS
-echo "Soak: $(nproc) cores, $ENGINE, mixed pages and API; maximum $max requests/s; held near half for $SOAK_MINUTES minutes ($CONNECTIONS connections, ${PAUSE_MS} ms pause), $(date -u +%Y-%m-%dT%H:%MZ)"
-wrk -t2 -c"$CONNECTIONS" -d"${SOAK_MINUTES}m" --latency -s bench/paced.lua -H "$cookie" \
+echo "Soak: $(nproc) cores, $ENGINE, mixed pages and API; maximum $max requests/s; held near half for $SOAK_MINUTES minutes ($held connections, ${PAUSE_MS} ms pause), $(date -u +%Y-%m-%dT%H:%MZ)"
+wrk -t2 -c"$held" -d"${SOAK_MINUTES}m" --latency -s bench/paced.lua -H "$cookie" \
   -H "Authorization: Bearer $tok" "$BASE" >"$dir/soak.txt" 2>&1 &
 load=$!
 echo
@@ -65,4 +66,7 @@ echo "$total requests at $rate a second (p50 $p50, p99 $p99); errors: $errors; m
 ok=1
 [ "$errors" = 0 ] || ok=0
 awk -v a="$first" -v b="$last" 'BEGIN { exit !(b <= a * 1.10) }' || ok=0
+peak="$(printf '%s\n' "${samples[@]}" | sort -n | tail -1)"
+echo "highest resident memory: $peak MB (limit ${MEMORY_LIMIT_MB:-100} MB)"
+[ "$peak" -lt "${MEMORY_LIMIT_MB:-100}" ] || ok=0
 if [ "$ok" = 1 ]; then echo "soak: passed"; else echo "soak: FAILED"; exit 1; fi

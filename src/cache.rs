@@ -99,33 +99,50 @@ impl VersionWatch {
         self.fresh_until.store(0, Ordering::Release);
     }
 
-    /// Reads the version every `every` on a thread of its own until `stop` is set. Each
-    /// reading vouches for the version for three periods (and 20 ms more), so a change made
-    /// elsewhere is seen within that even if the watcher runs late; after that, requests
-    /// read the version themselves until the watcher catches up.
-    pub fn spawn_watcher(
+    /// Reads the version every `every` on a thread of its own, with a connection from
+    /// `connect` (opened again after a failure), until `stop` is set. Each reading vouches
+    /// for the version for five periods and 200 ms more: a change made elsewhere is usually
+    /// seen within one period, and within that time at worst while the watcher is held up
+    /// (a busy machine, a slow database); after it, requests read the version themselves
+    /// until the watcher catches up.
+    pub fn spawn_watcher<C>(
         self: &Arc<Self>,
-        db: crate::db::Db,
+        connect: C,
         every: Duration,
         stop: Arc<AtomicBool>,
-    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+    ) -> std::io::Result<std::thread::JoinHandle<()>>
+    where
+        C: Fn() -> Result<DbConn, diesel::r2d2::Error> + Send + 'static,
+    {
         let watch = self.clone();
-        let good_for = every.as_millis() as u64 * 3 + 20;
+        let good_for = every.as_millis() as u64 * 5 + 200;
         std::thread::Builder::new()
             .name("metro-version-watch".into())
             .spawn(move || {
+                let mut conn: Option<DbConn> = None;
                 let mut warned = false;
                 while !stop.load(Ordering::Relaxed) {
                     let read_at = watch.millis();
-                    match db.get().ok().map(|mut conn| version(&mut conn)) {
-                        Some(Ok(v)) => {
+                    let reading = match conn.as_mut() {
+                        Some(c) => version(c).map_err(|e| e.to_string()),
+                        None => connect()
+                            .map_err(|e| e.to_string())
+                            .and_then(|mut c| {
+                                let v = version(&mut c).map_err(|e| e.to_string());
+                                conn = Some(c);
+                                v
+                            }),
+                    };
+                    match reading {
+                        Ok(v) => {
                             watch.watched(v, read_at, good_for);
                             warned = false;
                         }
-                        failed => {
+                        Err(error) => {
                             watch.lost();
+                            conn = None;
                             if !warned {
-                                tracing::warn!(error = ?failed.and_then(|r| r.err()), "cannot read the data version; reading it on each request");
+                                tracing::warn!(%error, "cannot read the data version; reading it on each request until it can");
                                 warned = true;
                             }
                         }

@@ -111,7 +111,23 @@ enum AuditCommand {
     Verify,
 }
 
+/// The C library's allocator gives each thread that allocates an arena of its own, up to
+/// eight per core; with the web workers, their database threads and the job workers that
+/// is a third more resident memory for no gain once pages are kept. Two arenas are enough
+/// (`MALLOC_ARENA_MAX` in the environment still decides, when set).
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: called first thing in main, before any other thread exists; M_ARENA_MAX
+        // takes a count.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
+}
+
 fn main() -> anyhow::Result<()> {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

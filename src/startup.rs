@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, DefaultHeaders, ErrorHandlers, Logger};
+use actix_web::middleware::{from_fn, Condition, DefaultHeaders, ErrorHandlers, Logger};
 use actix_web::{web, App, HttpServer};
 
 use crate::auth::passwords::Hasher;
@@ -79,6 +79,7 @@ impl Application {
             cache: Arc::default(),
         });
         let https = settings.uses_https();
+        let access_log = tracing::level_enabled!(tracing::Level::INFO);
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -89,10 +90,13 @@ impl Application {
                 .wrap(from_fn(refuse_nul))
                 .wrap(ErrorHandlers::new().default_handler(render_error))
                 .wrap(security_headers(https))
-                .wrap(
+                // The access log, when anything at info level is logged; paths that carry
+                // a secret token are never written.
+                .wrap(Condition::new(
+                    access_log,
                     Logger::new("%a \"%r\" %s %b %Dms")
                         .exclude_regex("^/(invitations|password-reset|unsubscribe)/|feed\\.atom"),
-                )
+                ))
                 .configure(routes)
                 .default_service(web::to(not_found))
         })

@@ -46,6 +46,7 @@ impl Backend {
 }
 
 /// Opens connections of the configured engine and prepares SQLite ones.
+#[derive(Clone)]
 pub struct Manager {
     url: String,
     backend: Backend,
@@ -172,6 +173,8 @@ pub struct Db {
     backend: Backend,
     /// The data version as this process knows it (see `crate::cache`).
     watch: std::sync::Arc<crate::cache::VersionWatch>,
+    /// Opens connections outside the pool (the version watcher's own).
+    manager: Manager,
 }
 
 impl Db {
@@ -192,12 +195,13 @@ impl Db {
         let pool = Pool::builder()
             .max_size(pool_size.max(1))
             .connection_timeout(Duration::from_secs(5))
-            .build(manager)
+            .build(manager.clone())
             .map_err(|e| anyhow::anyhow!("cannot open the {} database: {e}", backend.name()))?;
         Ok(Db {
             pool,
             backend,
             watch: Default::default(),
+            manager,
         })
     }
 
@@ -258,13 +262,16 @@ impl Db {
         Ok(v)
     }
 
-    /// Starts the thread that reads the data version every `every` (see `crate::cache`).
+    /// Starts the thread that reads the data version every `every` on a connection of its
+    /// own, so that it never waits for the pool (see `crate::cache`).
     pub fn watch_versions(
         &self,
         every: Duration,
         stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
-        self.watch.spawn_watcher(self.clone(), every, stop)
+        let manager = self.manager.clone();
+        self.watch
+            .spawn_watcher(move || manager.connect(), every, stop)
     }
 
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
