@@ -42,12 +42,8 @@ measure() { # label url [header]: the maximum, then p99 held at half of it
   rps="$(echo "$out" | awk '/Requests\/sec/ { print $2 }')"
   p50="$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")"
   p99="$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")"
-  # Half of the maximum: connections that each pause between requests so that together
-  # they make rps/2. wrk pauses in whole milliseconds, so fast endpoints get more
-  # connections (each pausing 10 ms) rather than shorter pauses.
-  read -r conns pause < <(awk -v r="$rps" 'BEGIN {
-    half = r / 2; c = int(half * 10 / 1000 + 0.5);
-    if (c < 8) { printf "8 %d\n", 8 * 1000 / half } else { printf "%d 10\n", c } }')
+  # Half of the maximum, held by pacing (see pace in bench/lib.sh).
+  read -r conns pause < <(pace "$(awk -v r="$rps" 'BEGIN { printf "%d", r / 2 }')")
   path="/${2#http://*/}"
   out="$(PATHS="$path" PAUSE_MS="$pause" wrk -t2 -c"$conns" -d"$DURATION" --latency -s bench/paced.lua "${headers[@]}" "$BASE")"
   half="$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")"

@@ -153,17 +153,48 @@ impl VersionWatch {
     }
 }
 
-/// Values by key, all belonging to one data version; at most `capacity` are kept.
+/// Values by key, all belonging to one data version; at most `capacity` of them and, for
+/// values that weigh something, at most `budget` bytes. When either would be passed,
+/// everything kept is dropped and keeping starts again.
 pub struct Versioned<K, V> {
-    inner: Mutex<(i64, HashMap<K, V>)>,
+    inner: Mutex<Kept<K, V>>,
     capacity: usize,
+    budget: usize,
+    weigh: fn(&K, &V) -> usize,
+}
+
+struct Kept<K, V> {
+    version: i64,
+    values: HashMap<K, V>,
+    bytes: usize,
+}
+
+impl<K, V> Kept<K, V> {
+    fn empty(version: i64) -> Kept<K, V> {
+        Kept {
+            version,
+            values: HashMap::new(),
+            bytes: 0,
+        }
+    }
 }
 
 impl<K: Eq + Hash, V: Clone> Versioned<K, V> {
     pub fn new(capacity: usize) -> Versioned<K, V> {
+        Versioned::with_budget(capacity, usize::MAX, |_, _| 0)
+    }
+
+    /// At most `capacity` values weighing `budget` bytes in all, each as `weigh` says.
+    pub fn with_budget(
+        capacity: usize,
+        budget: usize,
+        weigh: fn(&K, &V) -> usize,
+    ) -> Versioned<K, V> {
         Versioned {
-            inner: Mutex::new((-1, HashMap::new())),
+            inner: Mutex::new(Kept::empty(-1)),
             capacity,
+            budget,
+            weigh,
         }
     }
 
@@ -174,23 +205,30 @@ impl<K: Eq + Hash, V: Clone> Versioned<K, V> {
         Q: Hash + Eq + ?Sized,
     {
         let kept = self.inner.lock().ok()?;
-        if kept.0 != version {
+        if kept.version != version {
             return None;
         }
-        kept.1.get(key).cloned()
+        kept.values.get(key).cloned()
     }
 
     /// Keeps `value` for `key` at `version` (unless a later version is already kept).
     pub fn put(&self, version: i64, key: K, value: V) {
+        let weight = (self.weigh)(&key, &value);
+        if weight > self.budget {
+            return;
+        }
         if let Ok(mut kept) = self.inner.lock() {
-            if version > kept.0 {
-                *kept = (version, HashMap::new());
+            if version > kept.version {
+                *kept = Kept::empty(version);
             }
-            if version == kept.0 {
-                if kept.1.len() >= self.capacity {
-                    kept.1.clear();
+            if version == kept.version {
+                if kept.values.len() >= self.capacity || kept.bytes + weight > self.budget {
+                    *kept = Kept::empty(version);
                 }
-                kept.1.insert(key, value);
+                // A key kept twice (two requests worked it out at once) counts twice: the
+                // budget errs on the safe side.
+                kept.bytes += weight;
+                kept.values.insert(key, value);
             }
         }
     }
@@ -248,10 +286,42 @@ impl Default for Cache {
         Cache {
             sessions: Versioned::new(10_000),
             unread: Versioned::new(10_000),
-            pages: Versioned::new(200),
-            answers: Versioned::new(500),
+            // Kept pages and answers are the largest values: 8 MB of each at most.
+            pages: Versioned::with_budget(500, 8 << 20, |k, v| k.len() + v.content.len() + 256),
+            answers: Versioned::with_budget(1_000, 8 << 20, |k, v| k.len() + v.len()),
             register_totals: Versioned::new(2_000),
             dashboards: Versioned::new(500),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Versioned;
+
+    #[test]
+    fn values_belong_to_one_version_and_stay_within_their_budget() {
+        let kept: Versioned<&str, String> = Versioned::with_budget(10, 10, |_, v| v.len());
+        kept.put(1, "a", "1234".into());
+        assert_eq!(kept.get(1, "a").as_deref(), Some("1234"));
+        assert_eq!(kept.get(2, "a"), None, "another version sees nothing");
+        kept.put(1, "b", "5678".into());
+        assert_eq!(kept.get(1, "a").as_deref(), Some("1234"));
+        // 4 + 4 + 4 would pass 10 bytes: what was kept goes, the newest stays.
+        kept.put(1, "c", "9abc".into());
+        assert_eq!(
+            (kept.get(1, "a"), kept.get(1, "c").as_deref()),
+            (None, Some("9abc"))
+        );
+        // Heavier than the whole budget: never kept.
+        kept.put(1, "d", "0123456789ab".into());
+        assert_eq!(kept.get(1, "d"), None);
+        // An older version's value is not kept over a newer one's.
+        kept.put(2, "e", "e".into());
+        kept.put(1, "f", "f".into());
+        assert_eq!(
+            (kept.get(2, "e").as_deref(), kept.get(1, "f")),
+            (Some("e"), None)
+        );
     }
 }
