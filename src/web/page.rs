@@ -126,7 +126,8 @@ impl Page {
     /// the path, the query). The main part is kept until the data version moves; `build`
     /// gives the template's data and runs only when nothing is kept. The layout around it
     /// (who is signed in, the form token, unread count and flash) is rendered for each
-    /// request.
+    /// request. The main part sees no `layout` fields, so a form that posts (and needs the
+    /// person's own form token) has no place in a kept page.
     pub async fn render_kept<F, Fut>(
         &self,
         template: &str,

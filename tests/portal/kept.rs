@@ -118,10 +118,17 @@ async fn a_kept_session_ends_at_once_with_sign_out_or_disabling() {
     let admin = app.signed_in(t.own(Role::OrgAdmin)).await;
 
     // Used once, so it is kept, then ended.
-    let browser = app.signed_in(staff).await;
-    assert_eq!(browser.get("/opportunities").await.status(), 200);
-    assert_eq!(browser.post("/logout", &[]).await.status(), 303);
-    assert_eq!(browser.get("/account").await.status(), 303);
+    let token = app.token(staff).await;
+    assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), 200);
+    let res = app
+        .api()
+        .delete(app.url("/api/v1/auth/token"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), 401);
 
     let browser = app.signed_in(staff).await;
     let token = app.token(staff).await;

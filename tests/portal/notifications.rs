@@ -959,6 +959,9 @@ async fn the_inbox_page_counts_unread_and_marks_read() {
     assert!(html.contains("Stop following"));
     post_update(&app, t.own(Role::Staff), "pub-ws", "Inbox one");
     post_update(&app, t.own(Role::Staff), "pub-ws", "Inbox two");
+    // Not told yet: the count kept now must not outlast the fan-out.
+    let (_, html) = browser.get_html("/notifications").await;
+    assert!(!html.contains("nav-count"));
     app.run_pending_jobs();
     let (status, html) = browser.get_html("/notifications").await;
     assert_eq!(status, 200);
