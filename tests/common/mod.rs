@@ -336,6 +336,16 @@ impl TestApp {
             .to_string()
     }
 
+    /// Ends an API token (`DELETE /api/v1/auth/token`).
+    pub async fn revoke_token(&self, token: &str) -> reqwest::Response {
+        self.api()
+            .delete(self.url("/api/v1/auth/token"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn api_get(&self, token: &str, path: &str) -> reqwest::Response {
         self.api()
             .get(self.url(path))

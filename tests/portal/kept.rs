@@ -120,13 +120,7 @@ async fn a_kept_session_ends_at_once_with_sign_out_or_disabling() {
     // Used once, so it is kept, then ended.
     let token = app.token(staff).await;
     assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), 200);
-    let res = app
-        .api()
-        .delete(app.url("/api/v1/auth/token"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.revoke_token(&token).await;
     assert!(res.status().is_success(), "{}", res.status());
     assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), 401);
 

@@ -77,13 +77,7 @@ async fn a_revoked_api_token_is_refused() {
     let app = spawn_app().await;
     let user = user(&app).await;
     let token = app.token(&user).await;
-    let res = app
-        .api()
-        .delete(app.url("/api/v1/auth/token"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.revoke_token(&token).await;
     assert_eq!(res.status(), 204);
     let res = app.api_get(&token, "/api/v1/me").await;
     assert_eq!(res.status(), 401);
