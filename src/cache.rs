@@ -1,13 +1,15 @@
 //! Figures worked out from the data, kept until the data changes.
 //!
 //! Every change that writes an event (and every change to who may sign in or to an inbox)
-//! also raises one number in the database (`data_version`) in the same transaction. A
+//! also raises one number in the database (`data_version`), in the same transaction or
+//! straight after the change. A
 //! reader takes that number first, then looks up or works out its figure and keeps it under
 //! the number; once the number moves, everything kept is dropped.
 //!
 //! Each instance knows the number without asking the database on every request
-//! ([`VersionWatch`]): a change made in this process publishes the new number as soon as
-//! its transaction has committed, before the request that made it is answered, and a
+//! ([`VersionWatch`]): a change made in this process publishes the new number when its
+//! connection goes back to the pool (`db::Conn`), after it has committed and before the
+//! request that made it is answered, and a
 //! watcher thread reads the number every `database.watch_ms` to learn of changes made
 //! elsewhere (other instances, the command line). When the watcher has not read it lately
 //! (the database is down, or watching is off) requests read the number themselves.
@@ -31,7 +33,8 @@ thread_local! {
     static RAISED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Raises the data version; call inside the transaction of the change.
+/// Raises the data version; call inside the transaction of the change, or after the change
+/// (never before it: a reader could keep what it read before the change under the new number).
 pub fn bump_version(conn: &mut DbConn) -> QueryResult<()> {
     diesel::update(data_version::table.find(1))
         .set(data_version::version.eq(data_version::version + 1))
