@@ -2,17 +2,17 @@
 //!
 //! Every change that writes an event (and every change to who may sign in or to an inbox)
 //! also raises one number in the database (`data_version`), in the same transaction or
-//! straight after the change. A
-//! reader takes that number first, then looks up or works out its figure and keeps it under
-//! the number; once the number moves, everything kept is dropped.
+//! straight after the change. A reader takes that number first, then looks up or works out
+//! its figure and keeps it under the number; once the number moves, everything kept is
+//! dropped.
 //!
 //! Each instance knows the number without asking the database on every request
 //! ([`VersionWatch`]): a change made in this process publishes the new number when its
 //! connection goes back to the pool (`db::Conn`), after it has committed and before the
-//! request that made it is answered, and a
-//! watcher thread reads the number every `database.watch_ms` to learn of changes made
-//! elsewhere (other instances, the command line). When the watcher has not read it lately
-//! (the database is down, or watching is off) requests read the number themselves.
+//! request that made it is answered, and a watcher thread reads the number every
+//! `database.watch_ms` to learn of changes made elsewhere (other instances, the command
+//! line). When the watcher has not read it lately (the database is down, or watching is
+//! off) requests read the number themselves.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -23,10 +23,13 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 
+use crate::auth::sessions::LiveSession;
+use crate::auth::Caller;
 use crate::dashboard::queries::Dashboard;
 use crate::db::DbConn;
 use crate::opportunities::queries::Totals;
 use crate::schema::data_version;
+use crate::web::page::KeptPage;
 
 thread_local! {
     /// Whether this thread has raised the data version since it last published it.
@@ -122,20 +125,19 @@ impl VersionWatch {
         std::thread::Builder::new()
             .name("metro-version-watch".into())
             .spawn(move || {
+                // Kept between readings; a connection that failed is dropped and opened again.
                 let mut conn: Option<DbConn> = None;
                 let mut warned = false;
                 while !stop.load(Ordering::Relaxed) {
                     let read_at = watch.millis();
-                    let reading = match conn.as_mut() {
-                        Some(c) => version(c).map_err(|e| e.to_string()),
-                        None => connect()
-                            .map_err(|e| e.to_string())
-                            .and_then(|mut c| {
-                                let v = version(&mut c).map_err(|e| e.to_string());
-                                conn = Some(c);
-                                v
-                            }),
-                    };
+                    let reading = conn
+                        .take()
+                        .map_or_else(|| connect().map_err(|e| e.to_string()), Ok)
+                        .and_then(|mut c| {
+                            let v = version(&mut c).map_err(|e| e.to_string())?;
+                            conn = Some(c);
+                            Ok(v)
+                        });
                     match reading {
                         Ok(v) => {
                             watch.watched(v, read_at, good_for);
@@ -143,7 +145,6 @@ impl VersionWatch {
                         }
                         Err(error) => {
                             watch.lost();
-                            conn = None;
                             if !warned {
                                 tracing::warn!(%error, "cannot read the data version; reading it on each request until it can");
                                 warned = true;
@@ -236,6 +237,25 @@ impl<K: Eq + Hash, V: Clone> Versioned<K, V> {
         }
     }
 
+    /// The value kept for `key` at `version`, or what `work` gives, kept for next time. The
+    /// lock is not held while `work` runs.
+    pub async fn get_or_work<E, Fut>(
+        &self,
+        version: i64,
+        key: K,
+        work: impl FnOnce() -> Fut,
+    ) -> Result<V, E>
+    where
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        if let Some(value) = self.get(version, &key) {
+            return Ok(value);
+        }
+        let value = work().await?;
+        self.put(version, key, value.clone());
+        Ok(value)
+    }
+
     /// The value kept for `key` at `version`, or `work`'s, kept for next time.
     pub fn get_or_try<E>(
         &self,
@@ -252,24 +272,20 @@ impl<K: Eq + Hash, V: Clone> Versioned<K, V> {
     }
 }
 
-/// A session found live, kept so that the next request with it needs no database.
-#[derive(Clone)]
-pub struct LiveSession {
-    pub caller: crate::auth::Caller,
-    pub expires_at: chrono::NaiveDateTime,
-}
-
-/// A page whose content depends only on the data and on who is asking as an organisation
-/// and role: its main part rendered once, its layout fields (title, breadcrumbs).
-pub struct KeptPage {
-    pub fields: serde_json::Value,
-    pub content: String,
+/// The key for a page or answer that depends on the data, on the caller's organisation and
+/// role (none when signed out) and on `what` (the template, the query, ...).
+pub fn kept_key(caller: Option<&Caller>, what: &str) -> String {
+    format!(
+        "{:?}|{:?}|{what}",
+        caller.map(|c| c.organisation_id),
+        caller.map(|c| c.role.as_str())
+    )
 }
 
 /// What the portal keeps between requests.
 pub struct Cache {
-    /// Live sessions by (session id, kind, user id). Ending a session, disabling its
-    /// person or changing their organisation raises the version, so none outlives that.
+    /// Live sessions by (session id, kind, user id). Ending a session or disabling its
+    /// person raises the version, so none outlives that.
     pub sessions: Versioned<(String, &'static str, i64), LiveSession>,
     /// Unread notifications by person.
     pub unread: Versioned<i64, i64>,

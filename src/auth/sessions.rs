@@ -4,7 +4,6 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::Caller;
-use crate::cache::LiveSession;
 use crate::db::{now, DbConn};
 use crate::schema::{organisations, sessions, users};
 
@@ -51,6 +50,13 @@ pub fn create(
         ))
         .execute(conn)?;
     Ok(NewSession { id, expires_at })
+}
+
+/// A session found live, kept so that the next request with it needs no database.
+#[derive(Clone)]
+pub struct LiveSession {
+    pub caller: Caller,
+    pub expires_at: NaiveDateTime,
 }
 
 /// The caller for a live session of an active user, if there is one, and when it ends.

@@ -246,12 +246,6 @@ impl Db {
         self.run(move |conn| write_tx(conn, f)).await
     }
 
-    /// After work on `conn` has finished (committed or rolled back): if it raised the data
-    /// version, reads the version now committed and publishes it to this process.
-    pub fn publish_raised(&self, conn: &mut DbConn) {
-        publish_raised(&self.watch, conn);
-    }
-
     /// The data version: as the watcher last read it, or from the database.
     pub async fn version(&self) -> AppResult<i64> {
         if let Some(v) = self.watch.current() {

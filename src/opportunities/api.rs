@@ -95,6 +95,8 @@ pub async fn list(
     .paging(25);
     let caller = user.0;
     let version = version.0;
+    // A view narrowed by staleness depends on the clock, so it is never kept.
+    let keep = filter.stale_days.is_none();
     let build = {
         let state = state.clone();
         let caller = caller.clone();
@@ -116,8 +118,7 @@ pub async fn list(
             Ok(list_answer(listing, paging))
         }
     };
-    // A view narrowed by staleness depends on the clock, so it is never kept.
-    if query.stale.is_some() {
+    if !keep {
         return Ok(HttpResponse::Ok().json(build().await?));
     }
     kept_json(

@@ -267,8 +267,9 @@ fn whole_view(
 }
 
 /// A page of the register (or, without paging, the whole view for exports) with the
-/// view's count and totals. With `cache` (and the request's data version), the count and totals are kept until the data
-/// changes; views narrowed by staleness depend on the clock and are always worked out.
+/// view's count and totals. With `cache` and the request's data version, the count and
+/// totals are kept until the data changes; views narrowed by staleness depend on the clock
+/// and are always worked out.
 pub fn list(
     conn: &mut DbConn,
     caller: Option<&Caller>,

@@ -71,19 +71,17 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = crate::error::AppResult<T>>,
 {
-    let key = format!(
-        "{:?}|{:?}|{key}",
-        caller.map(|c| c.organisation_id),
-        caller.map(|c| c.role.as_str())
-    );
-    let body = match state.cache.answers.get(version, &key) {
-        Some(body) => body,
-        None => {
-            let body = actix_web::web::Bytes::from(serde_json::to_vec(&build().await?)?);
-            state.cache.answers.put(version, key, body.clone());
-            body
-        }
-    };
+    let key = crate::cache::kept_key(caller, key);
+    let body = state
+        .cache
+        .answers
+        .get_or_work(version, key, || async {
+            let answer = build().await?;
+            Ok::<_, crate::error::AppError>(actix_web::web::Bytes::from(serde_json::to_vec(
+                &answer,
+            )?))
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
         .body(body))

@@ -12,10 +12,18 @@ use serde_json::{json, Value};
 use super::templates::CONTENT_MARK;
 use super::Flash;
 use crate::auth::{self, Caller};
-use crate::cache::KeptPage;
+use crate::cache::kept_key;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::users::Role;
+
+/// A page whose main part depends only on the data and on who is asking as an
+/// organisation and role: that part rendered once, and its layout fields (title,
+/// breadcrumbs).
+pub struct KeptPage {
+    pub fields: Value,
+    pub content: String,
+}
 
 pub struct Page {
     req: HttpRequest,
@@ -46,19 +54,12 @@ impl FromRequest for Page {
             let unread = match &user {
                 Some(u) => {
                     let user_id = u.user_id;
-                    match state.cache.unread.get(version, &user_id) {
-                        Some(n) => Some(n),
-                        None => {
-                            let n = state
-                                .db
-                                .run(move |conn| {
-                                    Ok(crate::notifications::inbox::unread_count(conn, user_id)?)
-                                })
-                                .await?;
-                            state.cache.unread.put(version, user_id, n);
-                            Some(n)
-                        }
-                    }
+                    let count = state.cache.unread.get_or_work(version, user_id, || {
+                        state.db.run(move |conn| {
+                            Ok(crate::notifications::inbox::unread_count(conn, user_id)?)
+                        })
+                    });
+                    Some(count.await?)
                 }
                 None => None,
             };
@@ -138,29 +139,24 @@ impl Page {
         F: FnOnce() -> Fut,
         Fut: Future<Output = AppResult<Value>>,
     {
-        let key = format!(
-            "{template}|{:?}|{:?}|{key}",
-            self.user.as_ref().map(|u| u.organisation_id),
-            self.user.as_ref().map(|u| u.role.as_str()),
-        );
-        let cache = &self.state.cache;
-        let kept = match cache.pages.get(self.version, &key) {
-            Some(kept) => kept,
-            None => {
+        let key = kept_key(self.user.as_ref(), &format!("{template}|{key}"));
+        let kept = self
+            .state
+            .cache
+            .pages
+            .get_or_work(self.version, key, || async {
                 let data = build().await?;
                 let content = self
                     .state
                     .templates
                     .content(template, &data)
                     .map_err(AppError::Internal)?;
-                let kept = std::sync::Arc::new(KeptPage {
+                Ok::<_, AppError>(std::sync::Arc::new(KeptPage {
                     fields: json!({ "title": data["title"], "breadcrumbs": data["breadcrumbs"] }),
                     content,
-                });
-                cache.pages.put(self.version, key, kept.clone());
-                kept
-            }
-        };
+                }))
+            })
+            .await?;
         let mut data = kept.fields.clone();
         data["layout"] = self.layout();
         let shell = self

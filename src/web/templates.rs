@@ -102,22 +102,27 @@ impl Templates {
                 .register_template_string(name.strip_prefix("partials/").unwrap_or(name), source)
                 .map_err(|e| anyhow::anyhow!("template {name}: {e}"))
         };
-        for (registry, list) in [
-            (&mut html, PAGES),
-            (&mut text, TEXTS),
-            (&mut content, PAGES),
-        ] {
+        let source = |name: &str, builtin: &str| {
+            std::fs::read_to_string(override_dir.join(format!("{name}.hbs")))
+                .unwrap_or_else(|_| builtin.to_string())
+        };
+        for registry in [&mut html, &mut text, &mut content] {
             registry.set_strict_mode(false);
-            for (name, builtin) in list {
-                let path = override_dir.join(format!("{name}.hbs"));
-                let source = std::fs::read_to_string(&path).unwrap_or_else(|_| builtin.to_string());
-                add(registry, name, source)?;
+        }
+        let mut layout = String::new();
+        for (name, builtin) in PAGES {
+            let page = source(name, builtin);
+            add(&mut html, name, page.clone())?;
+            add(&mut content, name, page.clone())?;
+            if *name == "layout" {
+                layout = page;
             }
         }
-        // The same layout twice more: around a main part rendered earlier (with a mark
-        // where it goes), and as nothing at all, for rendering that main part alone.
-        let layout = std::fs::read_to_string(override_dir.join("layout.hbs"))
-            .unwrap_or_else(|_| PAGES[0].1.to_string());
+        for (name, builtin) in TEXTS {
+            add(&mut text, name, source(name, builtin))?;
+        }
+        // The layout twice more: around a main part rendered earlier (with a mark where it
+        // goes), and as nothing at all, for rendering that main part alone.
         let block = "{{> @partial-block }}";
         if !layout.contains(block) {
             anyhow::bail!("template layout: it must contain {block} where each page goes");

@@ -203,10 +203,10 @@ impl TestApp {
     }
 
     /// Raises the data version after a change written straight to the tables (standing for
-    /// time passing), as every change through the portal does, and tells the running portal.
+    /// time passing), as every change through the portal does. The running portal is told
+    /// when the connection goes back to the pool, as after any change.
     pub fn raise_version(&self, conn: &mut metro_portal::db::DbConn) {
         metro_portal::cache::bump_version(conn).unwrap();
-        self.db.publish_raised(conn);
     }
 
     pub fn db_url(&self) -> String {
