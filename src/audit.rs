@@ -254,3 +254,146 @@ pub fn search(
         .load(conn)?;
     Ok((rows, total))
 }
+
+/// Denials of signed-out requests, counted rather than written one by one: anyone on the
+/// internet can ask for hidden pages as fast as they like, and the log keeps every row it is
+/// given. The first denial from an address is written at once; those that follow within a
+/// minute are counted and written as one row with their count, when the next denial from
+/// that address comes after the minute, or when any denial comes after the minute and finds
+/// the count waiting. At most `MAX_SOURCES` addresses are tallied apart; the rest share one
+/// tally. (A count still waiting when the process stops is not written.)
+#[derive(Debug, Default)]
+pub struct AnonymousDenials {
+    tallies: std::sync::Mutex<std::collections::HashMap<String, Tally>>,
+}
+
+#[derive(Debug)]
+struct Tally {
+    since: std::time::Instant,
+    count: u64,
+    paths: Vec<String>,
+}
+
+/// A denial tallied apart from others for this long before a row is written.
+const DENIAL_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+const MAX_SOURCES: usize = 100;
+/// Paths kept as examples on one row.
+const EXAMPLE_PATHS: usize = 5;
+const OTHER_SOURCES: &str = "(other addresses)";
+
+impl AnonymousDenials {
+    /// Counts one denial; gives the entries to write now (none while the address's minute
+    /// is still running).
+    pub fn count(&self, ip: &str, path: &str, action: &str) -> Vec<Entry> {
+        self.count_at(ip, path, action, std::time::Instant::now())
+    }
+
+    fn count_at(&self, ip: &str, path: &str, action: &str, now: std::time::Instant) -> Vec<Entry> {
+        let mut tallies = self.tallies.lock().unwrap_or_else(|e| e.into_inner());
+        let mut due: Vec<(String, Tally)> = Vec::new();
+        // Counts whose minute is over are written with this denial.
+        let expired: Vec<String> = tallies
+            .iter()
+            .filter(|(_, t)| t.count > 0 && now.duration_since(t.since) >= DENIAL_WINDOW)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in expired {
+            if let Some(t) = tallies.remove(&key) {
+                due.push((key, t));
+            }
+        }
+        tallies.retain(|_, t| now.duration_since(t.since) < DENIAL_WINDOW);
+        let key = if tallies.contains_key(ip) || tallies.len() < MAX_SOURCES {
+            ip.to_string()
+        } else {
+            OTHER_SOURCES.to_string()
+        };
+        match tallies.get_mut(&key) {
+            Some(t) => {
+                t.count += 1;
+                if t.paths.len() < EXAMPLE_PATHS && !t.paths.iter().any(|p| p == path) {
+                    t.paths.push(path.to_string());
+                }
+            }
+            None => {
+                // The first from this address in its minute is written at once.
+                let first = Tally {
+                    since: now,
+                    count: 1,
+                    paths: vec![path.to_string()],
+                };
+                due.push((key.clone(), first));
+                tallies.insert(
+                    key,
+                    Tally {
+                        since: now,
+                        count: 0,
+                        paths: Vec::new(),
+                    },
+                );
+            }
+        }
+        due.into_iter()
+            .map(|(source, t)| {
+                Entry::new("permission.denied.anonymous")
+                    .target("path", t.paths.first().cloned().unwrap_or_default())
+                    .ip(if source == OTHER_SOURCES { "" } else { &source })
+                    .details(serde_json::json!({
+                        "count": t.count,
+                        "paths": t.paths,
+                        "action": action,
+                        "window_seconds": DENIAL_WINDOW.as_secs(),
+                    }))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn counts(entries: &[Entry]) -> Vec<u64> {
+        entries
+            .iter()
+            .map(|e| e.details["count"].as_u64().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_strangers_denials_are_written_once_a_minute_with_their_count() {
+        let tally = AnonymousDenials::default();
+        let start = Instant::now();
+        assert_eq!(
+            counts(&tally.count_at("192.0.2.1", "/a", "x", start)),
+            vec![1]
+        );
+        for n in 1..200 {
+            let at = start + Duration::from_millis(n * 100);
+            assert!(tally.count_at("192.0.2.1", "/b", "x", at).is_empty());
+        }
+        // Another address in the same minute has its own first row.
+        assert_eq!(
+            counts(&tally.count_at("192.0.2.2", "/a", "x", start)),
+            vec![1]
+        );
+        let later = start + DENIAL_WINDOW + Duration::from_secs(1);
+        let written = tally.count_at("192.0.2.1", "/c", "x", later);
+        // The 199 counted, then this one as the first of a new minute.
+        assert_eq!(counts(&written), vec![199, 1]);
+        assert_eq!(written[0].details["paths"], serde_json::json!(["/b"]));
+    }
+
+    #[test]
+    fn past_the_tallied_addresses_the_rest_share_one_tally() {
+        let tally = AnonymousDenials::default();
+        let now = Instant::now();
+        let mut written = 0;
+        for n in 0..(MAX_SOURCES as u32 * 5) {
+            let ip = std::net::Ipv4Addr::from(0xC000_0200 + n).to_string();
+            written += tally.count_at(&ip, "/a", "x", now).len();
+        }
+        assert_eq!(written, MAX_SOURCES + 1);
+    }
+}

@@ -5,6 +5,7 @@
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::opportunities::model::Opportunity;
+use crate::reviews::model::Review;
 use crate::users::{Role, User};
 use crate::workspaces::model::{MemberRole, Workspace};
 
@@ -313,12 +314,38 @@ pub fn view_queue(caller: &Caller) -> AppResult<()> {
     }
 }
 
-/// Opening a quarterly review, returning a submission and signing off: leaders and
-/// platform admins. Everyone signed in may read reviews.
-pub fn lead_review(caller: &Caller) -> AppResult<()> {
+/// Opening a quarterly review: leaders and platform admins. The review then belongs to
+/// the opener's organisation. Everyone signed in may read reviews.
+pub fn open_review(caller: &Caller) -> AppResult<()> {
     match caller.role() {
         Role::Leader | Role::PlatformAdmin => Ok(()),
-        _ => Err(refuse("review.lead")),
+        _ => Err(refuse("review.open")),
+    }
+}
+
+/// A review is run by the organisation that opened it (the programme office or a lead
+/// council), not by every leader of every partner: only its leaders, and platform admins.
+fn runs_review(caller: &Caller, review: &Review) -> bool {
+    is_platform_admin(caller)
+        || (caller.role() == Role::Leader && caller.organisation_id == review.organisation_id)
+}
+
+/// Sending a workspace's return back: those who run the review. Everyone else who can
+/// see the review reads it.
+pub fn send_back_return(caller: &Caller, review: &Review) -> AppResult<()> {
+    if runs_review(caller, review) {
+        Ok(())
+    } else {
+        Err(refuse("review.send_back"))
+    }
+}
+
+/// Signing a review off, which freezes it: those who run the review.
+pub fn sign_off_review(caller: &Caller, review: &Review) -> AppResult<()> {
+    if runs_review(caller, review) {
+        Ok(())
+    } else {
+        Err(refuse("review.sign_off"))
     }
 }
 

@@ -287,7 +287,10 @@ pub struct Cache {
     /// Live sessions by (session id, kind, user id). Ending a session or disabling its
     /// person raises the version, so none outlives that.
     pub sessions: Versioned<(String, &'static str, i64), LiveSession>,
-    /// Unread notifications by person.
+    /// Unread notifications by person, counted as the inbox lists them: only what the
+    /// person may see now. The person is the whole key: their organisation and role never
+    /// change, and every change to what anyone may see (a draft, a visibility, a
+    /// membership) writes an event, which raises the version.
     pub unread: Versioned<i64, i64>,
     /// Rendered pages by what they depend on (see `KeptPage`).
     pub pages: Versioned<String, Arc<KeptPage>>,

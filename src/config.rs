@@ -44,9 +44,15 @@ pub struct SecuritySettings {
     pub api_token_hours: i64,
     pub invitation_days: i64,
     pub password_reset_minutes: i64,
+    /// Failures from clients without a device cookie before the account refuses them.
     pub max_failures_per_account: i64,
+    /// Failures from one address before it is refused for accounts with failures of their own.
     pub max_failures_per_client: i64,
+    /// Failures from one signed-in-before device before that device is refused.
+    pub max_failures_per_device: i64,
     pub failure_window_minutes: i64,
+    /// How long a device cookie marks a browser or API client as one that signed in before.
+    pub device_cookie_days: i64,
     pub max_concurrent_hashes: usize,
 }
 
@@ -80,6 +86,15 @@ pub struct JobSettings {
     /// Let workers queue the daily and weekly digests and the review reminders when they
     /// fall due (off when `metro-portal send-digests` runs from a scheduler instead).
     pub schedule: bool,
+    /// Database connections the jobs of one process share: a pool apart from the pages'
+    /// one, so that no amount of work in the queue takes a connection from a page.
+    pub pool_size: u32,
+    /// At most this many jobs of a kind run at once in one process (kinds not named here
+    /// are bounded only by `concurrency`). Jobs that wait on other servers (webhooks, mail)
+    /// are bounded so that a receiver that never answers holds only its kind's share.
+    pub limits: std::collections::HashMap<String, usize>,
+    /// At most this many jobs of one lane (one organisation's webhook deliveries) at once.
+    pub per_lane: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -165,6 +180,8 @@ impl Settings {
                 .join("metro.db")
                 .to_string_lossy()
                 .into_owned()
+        } else if crate::db::Backend::from_url(&self.database.url) == crate::db::Backend::Sqlite {
+            crate::db::Backend::sqlite_path(&self.database.url).to_string()
         } else {
             self.database.url.clone()
         }

@@ -1,6 +1,7 @@
 //! Demo quarterly reviews: the two quarters before this one signed off, and this quarter's
 //! review open with some returns missing and one sent back, so the comparison and the
-//! chase-up show at once. Written through the same services as the pages.
+//! chase-up show at once. Derby City Council, a lead council of the Metro, opens and runs
+//! them: its leader signs off and sends back. Written through the same services as the pages.
 
 use chrono::Duration;
 
@@ -85,6 +86,7 @@ fn submit(
 }
 
 pub fn seed(conn: &mut DbConn) -> AppResult<()> {
+    // The reviews belong to the opener's organisation, so this leader's council runs them.
     let leader = caller(conn, "leader@derby.example")?;
     let lead = Actor {
         caller: &leader,
@@ -133,11 +135,10 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
             "amber",
         )?;
     }
-    let who = caller(conn, "leader@derby.example")?;
-    let access = ws_queries::load(conn, "skills", Some(&who))?;
+    let access = ws_queries::load(conn, "skills", Some(&leader))?;
     service::send_back(
         conn,
-        &Actor { caller: &who, ip: "127.0.0.1" },
+        &lead,
         review.id,
         &access,
         "Please add the Q3 reading for 16 and 17 year olds not in education, employment or training.",

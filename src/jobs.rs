@@ -37,6 +37,7 @@ pub struct Job {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
+    pub lane: Option<String>,
 }
 
 pub fn enqueue(
@@ -45,7 +46,7 @@ pub fn enqueue(
     payload: &Value,
     max_attempts: i32,
 ) -> QueryResult<()> {
-    insert(conn, kind, payload, None, max_attempts).map(|_| ())
+    insert(conn, kind, payload, None, None, max_attempts).map(|_| ())
 }
 
 /// Queues a job unless one with the same key was ever queued; `true` when this call queued it.
@@ -58,7 +59,21 @@ pub fn enqueue_once(
     key: &str,
     max_attempts: i32,
 ) -> QueryResult<bool> {
-    Ok(insert(conn, kind, payload, Some(key), max_attempts)? > 0)
+    Ok(insert(conn, kind, payload, Some(key), None, max_attempts)? > 0)
+}
+
+/// Queues a job in a lane: the jobs of one lane (say, one organisation's webhook
+/// deliveries) take at most `jobs.per_lane` places at once, so one tenant's slow receiver
+/// cannot hold up the others'. With a key, as [`enqueue_once`].
+pub fn enqueue_in_lane(
+    conn: &mut DbConn,
+    kind: &str,
+    payload: &Value,
+    key: Option<&str>,
+    lane: &str,
+    max_attempts: i32,
+) -> QueryResult<bool> {
+    Ok(insert(conn, kind, payload, key, Some(lane), max_attempts)? > 0)
 }
 
 fn insert(
@@ -66,6 +81,7 @@ fn insert(
     kind: &str,
     payload: &Value,
     key: Option<&str>,
+    lane: Option<&str>,
     max_attempts: i32,
 ) -> QueryResult<usize> {
     let at = now();
@@ -77,6 +93,7 @@ fn insert(
         jobs::max_attempts.eq(max_attempts),
         jobs::created_at.eq(at),
         jobs::unique_key.eq(key),
+        jobs::lane.eq(lane),
     ));
     // Jobs without a key never clash.
     crate::insert_ignore!(conn, insert)
@@ -123,15 +140,23 @@ pub fn failed_count(conn: &mut DbConn) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Takes the next due job, reserving it for the lease time.
-pub fn claim(conn: &mut DbConn) -> AppResult<Option<Job>> {
+/// Takes the next due job, reserving it for the lease time; passes over the kinds and lanes
+/// in `full`, which have as many jobs running as they may.
+pub fn claim(conn: &mut DbConn, full: &Full) -> AppResult<Option<Job>> {
     write_tx(conn, |conn| {
         let at = now();
+        // (An empty list excludes nothing: diesel writes `NOT IN ()` as true.)
         let due = jobs::table
             .select(jobs::id)
             .filter(jobs::status.eq("pending"))
             .filter(jobs::run_at.le(at))
             .filter(jobs::locked_until.is_null().or(jobs::locked_until.lt(at)))
+            .filter(jobs::kind.ne_all(&full.kinds))
+            .filter(
+                jobs::lane
+                    .is_null()
+                    .or(jobs::lane.assume_not_null().ne_all(&full.lanes)),
+            )
             .order((jobs::run_at.asc(), jobs::id.asc()))
             .limit(1);
         let id: Option<i64> = match conn {
@@ -149,6 +174,78 @@ pub fn claim(conn: &mut DbConn) -> AppResult<Option<Job>> {
             jobs::table.find(id).select(Job::as_select()).first(conn)?,
         ))
     })
+}
+
+/// Kinds and lanes that may take no more jobs just now.
+#[derive(Debug, Default)]
+pub struct Full {
+    pub kinds: Vec<String>,
+    pub lanes: Vec<String>,
+}
+
+/// The jobs one process is running, by kind and by lane, against the limits.
+pub struct Running {
+    limits: std::collections::HashMap<String, usize>,
+    per_lane: usize,
+    now: Mutex<(
+        std::collections::HashMap<String, usize>,
+        std::collections::HashMap<String, usize>,
+    )>,
+}
+
+impl Running {
+    pub fn new(settings: &Settings) -> Running {
+        Running {
+            limits: settings.jobs.limits.clone(),
+            per_lane: settings.jobs.per_lane.max(1),
+            now: Mutex::default(),
+        }
+    }
+
+    /// Claims the next job that fits the limits, counting it as running until `finish`.
+    /// Claims are made one at a time, so two threads never both take the last place.
+    fn claim(&self, db: &Db) -> AppResult<Option<Job>> {
+        let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
+        let (kinds, lanes) = &mut *now;
+        let full = Full {
+            kinds: self
+                .limits
+                .iter()
+                .filter(|(kind, limit)| kinds.get(*kind).copied().unwrap_or(0) >= **limit)
+                .map(|(kind, _)| kind.clone())
+                .collect(),
+            lanes: lanes
+                .iter()
+                .filter(|(_, n)| **n >= self.per_lane)
+                .map(|(lane, _)| lane.clone())
+                .collect(),
+        };
+        let job = claim(&mut *db.get()?, &full)?;
+        if let Some(job) = &job {
+            *kinds.entry(job.kind.clone()).or_default() += 1;
+            if let Some(lane) = &job.lane {
+                *lanes.entry(lane.clone()).or_default() += 1;
+            }
+        }
+        Ok(job)
+    }
+
+    fn finish(&self, job: &Job) {
+        let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
+        let (kinds, lanes) = &mut *now;
+        let less = |map: &mut std::collections::HashMap<String, usize>, key: &str| {
+            if let Some(n) = map.get_mut(key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    map.remove(key);
+                }
+            }
+        };
+        less(kinds, &job.kind);
+        if let Some(lane) = &job.lane {
+            less(lanes, lane);
+        }
+    }
 }
 
 pub fn complete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
@@ -221,6 +318,8 @@ pub struct JobContext {
     pub mailer: Mailer,
     pub templates: Arc<Templates>,
     pub keys: Arc<Keys>,
+    /// What this process is running, against `jobs.limits` and `jobs.per_lane`.
+    pub running: Running,
 }
 
 impl JobContext {
@@ -235,6 +334,7 @@ impl JobContext {
             mailer: Mailer::from_settings(&settings)?,
             templates: Arc::new(Templates::load(&settings.server.templates_dir)?),
             keys: Arc::new(Keys::new(&secret)),
+            running: Running::new(&settings),
             settings,
         })
     }
@@ -335,11 +435,11 @@ impl Worker {
     /// Runs one due job; `false` when there was none.
     pub fn run_one(&self) -> AppResult<bool> {
         // No connection is held while the job runs: it takes its own.
-        let claimed = claim(&mut *self.ctx.db.get()?)?;
-        let Some(job) = claimed else {
+        let Some(job) = self.ctx.running.claim(&self.ctx.db)? else {
             return Ok(false);
         };
         let outcome = self.perform(&job);
+        self.ctx.running.finish(&job);
         let mut conn = self.ctx.db.get()?;
         match outcome {
             Ok(()) => {

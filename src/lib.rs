@@ -24,6 +24,7 @@ pub mod organisations;
 pub mod reviews;
 pub mod schema;
 pub mod site;
+pub mod spreadsheet;
 pub mod startup;
 pub mod state;
 pub mod users;

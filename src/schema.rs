@@ -125,6 +125,7 @@ diesel::table! {
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
         unique_key -> Nullable<Text>,
+        lane -> Nullable<Text>,
     }
 }
 
@@ -441,6 +442,7 @@ diesel::table! {
         signed_off_at -> Nullable<Timestamp>,
         snapshot -> Nullable<Text>,
         reminded_at -> Nullable<Timestamp>,
+        organisation_id -> BigInt,
     }
 }
 

@@ -48,7 +48,10 @@ impl Application {
             settings.server.base_url = format!("http://{}:{port}", settings.server.host);
         }
         let settings = Arc::new(settings);
-        let ctx = Arc::new(JobContext::from_settings(db.clone(), settings.clone())?);
+        // Jobs have connections of their own: however much work is queued, and however long
+        // it waits on other servers, pages always find one in theirs.
+        let jobs_db = db.another_pool(settings.jobs.pool_size)?;
+        let ctx = Arc::new(JobContext::from_settings(jobs_db, settings.clone())?);
         let waker = JobWaker::default();
         let worker_stop = Arc::new(AtomicBool::new(false));
         let mut workers = if settings.jobs.run_in_serve {
@@ -77,6 +80,7 @@ impl Application {
             hasher: Hasher::new(settings.security.max_concurrent_hashes),
             jobs: waker.clone(),
             cache: Arc::default(),
+            denials: Arc::default(),
         });
         let https = settings.uses_https();
         let access_log = tracing::level_enabled!(tracing::Level::INFO);

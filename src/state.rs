@@ -23,6 +23,8 @@ pub struct AppState {
     pub jobs: JobWaker,
     /// Figures kept until the data changes.
     pub cache: Arc<crate::cache::Cache>,
+    /// Signed-out requests refused, counted for the audit log.
+    pub denials: Arc<crate::audit::AnonymousDenials>,
 }
 
 impl AppState {

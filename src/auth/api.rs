@@ -4,6 +4,7 @@ use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::device;
 use super::login::{self, Attempt};
 use super::sessions::{self, SessionKind};
 use super::ApiCaller;
@@ -28,6 +29,11 @@ pub struct TokenResponse {
     pub token: String,
     /// RFC 3339, UTC.
     pub expires_at: String,
+    /// Marks this client as one that signed in as you. Keep it and send it back in the
+    /// `X-Device-Token` header when asking for a token again: while someone else is
+    /// guessing at your password, a client with it is judged by its own failed attempts
+    /// only, so you are not locked out. It grants no access on its own. Also set as a cookie.
+    pub device_token: String,
 }
 
 /// Exchange an email address and password for a bearer token.
@@ -36,6 +42,10 @@ pub struct TokenResponse {
     path = "/api/v1/auth/token",
     tag = "auth",
     request_body = TokenRequest,
+    params(
+        ("X-Device-Token" = Option<String>, Header,
+            description = "The `device_token` of an earlier sign-in as this person (or the device cookie). Sign-in attempts that carry it are limited by this client's own failed attempts, not by the account's or the address's."),
+    ),
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Wrong email address or password", body = crate::error::Problem),
@@ -66,12 +76,16 @@ pub async fn issue_token(
         ip: state.client_ip(&req),
         user_agent: AppState::user_agent(&req),
         kind: SessionKind::Api,
+        device: device::presented(&state, &req),
     };
     let signed_in = login::sign_in(&state, attempt).await?;
-    Ok(HttpResponse::Ok().json(TokenResponse {
-        token: signed_in.token,
-        expires_at: rfc3339(signed_in.expires_at),
-    }))
+    Ok(HttpResponse::Ok()
+        .cookie(device::cookie(&state, signed_in.device_token.clone()))
+        .json(TokenResponse {
+            token: signed_in.token,
+            expires_at: rfc3339(signed_in.expires_at),
+            device_token: signed_in.device_token,
+        }))
 }
 
 /// Revoke the token this request carries.

@@ -1,7 +1,8 @@
-//! Who is calling: sessions, passwords, tokens, CSRF, throttling, and the extractors
-//! handlers use (`MaybeUser`, `CurrentUser`, `ApiCaller`).
+//! Who is calling: sessions, passwords, tokens, CSRF, throttling with device cookies, and
+//! the extractors handlers use (`MaybeUser`, `CurrentUser`, `ApiCaller`).
 
 pub mod api;
+pub mod device;
 pub mod login;
 pub mod pages;
 pub mod passwords;

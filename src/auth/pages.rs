@@ -6,6 +6,7 @@ use chrono::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::device;
 use super::login::{self, Attempt};
 use super::passwords::check_new_password;
 use super::sessions::{self, SessionKind};
@@ -72,11 +73,14 @@ pub async fn login_submit(page: Page, form: Form<LoginForm>) -> AppResult<HttpRe
         ip: state.client_ip(page.request()),
         user_agent: AppState::user_agent(page.request()),
         kind: SessionKind::Web,
+        device: device::presented(state, page.request()),
     };
     match login::sign_in(state, attempt).await {
         Ok(signed_in) => {
             let mut response = redirect(&next);
             let _ = response.add_cookie(&state.cookie("session", signed_in.token));
+            // Kept after sign-out: it marks this browser as the person's own next time.
+            let _ = response.add_cookie(&device::cookie(state, signed_in.device_token));
             Ok(response)
         }
         Err(AppError::InvalidCredentials) => {

@@ -37,6 +37,14 @@ impl Backend {
         }
     }
 
+    /// The file a SQLite URL names: `sqlite:///var/lib/metro.db` and `sqlite:metro.db` mean
+    /// those paths, as a plain path does.
+    pub fn sqlite_path(url: &str) -> &str {
+        url.strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
@@ -167,6 +175,50 @@ unsafe extern "C" fn stable_plans(
     ffi::SQLITE_OK
 }
 
+/// How long a caller waits for a connection when the database is up but every connection
+/// is in use.
+const POOL_WAIT: Duration = Duration::from_secs(5);
+
+fn pool(
+    manager: &Manager,
+    size: u32,
+    health: &std::sync::Arc<Health>,
+) -> anyhow::Result<Pool<Manager>> {
+    Pool::builder()
+        .max_size(size.max(1))
+        .connection_timeout(POOL_WAIT)
+        .error_handler(Box::new(HealthRecorder(health.clone())))
+        .build(manager.clone())
+        .map_err(|e| anyhow::anyhow!("cannot open the {} database: {e}", manager.backend.name()))
+}
+
+/// When a connection to the database last failed to open (milliseconds since the epoch).
+#[derive(Debug, Default)]
+struct Health {
+    failed_at_ms: std::sync::atomic::AtomicI64,
+}
+
+impl Health {
+    fn failed_recently(&self) -> bool {
+        let at = self.failed_at_ms.load(std::sync::atomic::Ordering::Relaxed);
+        at > 0 && Utc::now().timestamp_millis() - at < 1000
+    }
+}
+
+/// Told by the pool of every connection that could not be opened.
+#[derive(Debug)]
+struct HealthRecorder(std::sync::Arc<Health>);
+
+impl r2d2::HandleError<r2d2::Error> for HealthRecorder {
+    fn handle_error(&self, error: r2d2::Error) {
+        tracing::warn!(error = %error, "cannot connect to the database");
+        self.0.failed_at_ms.store(
+            Utc::now().timestamp_millis(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+}
+
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<Manager>,
@@ -175,11 +227,17 @@ pub struct Db {
     watch: std::sync::Arc<crate::cache::VersionWatch>,
     /// Opens connections outside the pool (the version watcher's own).
     manager: Manager,
+    /// Whether the database could be reached lately; shared by every pool onto it.
+    health: std::sync::Arc<Health>,
 }
 
 impl Db {
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
         let backend = Backend::from_url(url);
+        let url = match backend {
+            Backend::Sqlite => Backend::sqlite_path(url),
+            Backend::Postgres => url,
+        };
         if backend == Backend::Sqlite {
             sqlite_process_settings();
             if let Some(parent) = std::path::Path::new(url).parent() {
@@ -192,16 +250,13 @@ impl Db {
             url: url.to_string(),
             backend,
         };
-        let pool = Pool::builder()
-            .max_size(pool_size.max(1))
-            .connection_timeout(Duration::from_secs(5))
-            .build(manager.clone())
-            .map_err(|e| anyhow::anyhow!("cannot open the {} database: {e}", backend.name()))?;
+        let health = std::sync::Arc::new(Health::default());
         Ok(Db {
-            pool,
+            pool: pool(&manager, pool_size, &health)?,
             backend,
             watch: Default::default(),
             manager,
+            health,
         })
     }
 
@@ -209,16 +264,51 @@ impl Db {
         self.backend
     }
 
-    /// A connection for synchronous callers (CLI, workers).
+    /// A second pool of `size` connections to the same database, for work that must never
+    /// take a connection from the first (jobs beside pages). Versions it raises are
+    /// published to the same watch.
+    pub fn another_pool(&self, size: u32) -> anyhow::Result<Db> {
+        Ok(Db {
+            pool: pool(&self.manager, size, &self.health)?,
+            backend: self.backend,
+            watch: self.watch.clone(),
+            manager: self.manager.clone(),
+            health: self.health.clone(),
+        })
+    }
+
+    /// A connection for synchronous callers (CLI, workers). While the database cannot be
+    /// reached (a connection failed within the last second), this answers at once rather
+    /// than after the pool's wait, so a request gets its 503 straight away.
     pub fn get(&self) -> AppResult<Conn> {
-        let inner = self.pool.get().map_err(|e| {
-            tracing::warn!(error = %e, "database unavailable");
+        let inner = self.checkout().ok_or_else(|| {
+            tracing::warn!("database unavailable");
             AppError::Unavailable
         })?;
         Ok(Conn {
             inner,
             watch: self.watch.clone(),
         })
+    }
+
+    fn checkout(&self) -> Option<PooledConnection<Manager>> {
+        let deadline = std::time::Instant::now() + POOL_WAIT;
+        loop {
+            if let Some(conn) = self.pool.try_get() {
+                return Some(conn);
+            }
+            if self.health.failed_recently() {
+                return None;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            // A short wait lets the pool open a connection, or learn that it cannot.
+            if let Ok(conn) = self.pool.get_timeout(left.min(Duration::from_millis(50))) {
+                return Some(conn);
+            }
+        }
     }
 
     /// Runs `f` with a connection on the blocking pool. If `f` raised the data version, the

@@ -122,11 +122,15 @@ pub struct InboxPage {
     pub items: Vec<InboxItem>,
     pub page: i64,
     pub per_page: i64,
+    /// How many there are to list (only the unread with `unread=true`): what you may see
+    /// now, as the items are.
     pub total: i64,
+    /// How many of what you may see now are unread.
     pub unread: i64,
 }
 
-/// Your notifications, newest first.
+/// Your notifications, newest first. Anything you can no longer see is left out of the
+/// items and of both totals.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])), params(InboxParams),
     responses((status = 200, body = InboxPage), (status = 401, body = Problem)))]
 #[get("/api/v1/notifications")]
@@ -141,20 +145,16 @@ pub async fn list_notifications(
     }
     .paging(25);
     let unread_only = query.unread.unwrap_or(false);
-    let (items, total, unread) = state
+    let inbox = state
         .db
-        .run(move |conn| {
-            let (items, total) = inbox::page(conn, &caller.0, paging, unread_only)?;
-            let unread = inbox::unread_count(conn, caller.0.user_id)?;
-            Ok((items, total, unread))
-        })
+        .run(move |conn| Ok(inbox::page(conn, &caller.0, paging, unread_only)?))
         .await?;
     Ok(HttpResponse::Ok().json(InboxPage {
-        items,
+        items: inbox.items,
         page: paging.page,
         per_page: paging.per_page,
-        total,
-        unread,
+        total: inbox.total,
+        unread: inbox.unread,
     }))
 }
 

@@ -14,6 +14,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use serde_json::{json, Value};
 
 use super::model::{Delivery, Notification};
+use super::subscriptions::{find as find_subscription, reason_for};
 use super::unsubscribe::{self, Scope};
 use super::view::{view, EventView};
 use super::visibility::{caller_for_user, Sight};
@@ -182,13 +183,17 @@ pub fn immediate_mail(
         return Ok(None);
     }
     let item = view(conn, &mut sight, &event)?;
+    let sub_id = n.subscription_id.unwrap_or_default();
+    // Said again as the reader may see things now, not as stored at the fan-out.
+    let sub = find_subscription(conn, sub_id)?;
+    let reason = reason_for(conn, Some(&reader), &sub)?;
     let settings = &ctx.settings;
-    let scope = Scope::Subscription(n.subscription_id.unwrap_or_default());
+    let scope = Scope::Subscription(sub_id);
     let unsubscribe_url = unsubscribe::url(settings.base_url(), &ctx.keys, user_id, scope);
     let data = json!({
         "name": reader.name,
         "item": absolute(settings, &item),
-        "reason": n.reason,
+        "reason": reason,
         "unsubscribe_url": unsubscribe_url,
         "settings_url": format!("{}/settings/subscriptions", settings.base_url()),
     });

@@ -166,11 +166,12 @@ pub fn run(conn: &mut DbConn, ctx: &JobContext, event_id: i64) -> AppResult<()> 
             }
             let delivery_id =
                 webhooks::record_delivery(conn, hook.id, Some(event.id), &event.kind)?;
-            jobs::enqueue_once(
+            jobs::enqueue_in_lane(
                 conn,
                 WEBHOOK_JOB,
                 &json!({ "delivery_id": delivery_id }),
-                &format!("webhook:{}:{}", event.id, hook.id),
+                Some(&format!("webhook:{}:{}", event.id, hook.id)),
+                &webhooks::lane(hook.organisation_id),
                 ctx.settings.webhooks.max_attempts,
             )?;
         }

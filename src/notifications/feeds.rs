@@ -1,5 +1,8 @@
 //! Atom feeds of a workspace's activity and of the register. Signed-out readers get what is
-//! public; a personal feed token (revocable, shown once) gives what its owner may see.
+//! public; a personal feed token (revocable, shown once) gives what its owner may see. An
+//! entry is listed only when its reader could open the page it links to (`Sight`): a
+//! quarterly return in a public workspace, whose pages need signing in, is not for the
+//! signed out.
 
 use actix_web::{get, web, HttpResponse};
 use atom_syndication::{Entry, Feed, Link, Person, Text};

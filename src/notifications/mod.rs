@@ -3,6 +3,7 @@
 //! writes their inbox entries, email jobs and webhook deliveries. Workers send them, checking
 //! again that each recipient may still see what they are told about.
 
+pub mod addresses;
 pub mod api;
 pub mod digests;
 pub mod fanout;
@@ -50,7 +51,11 @@ fn frequency(payload: &Value) -> anyhow::Result<Delivery> {
 /// Runs one notification job.
 pub fn perform(ctx: &JobContext, job: &Job, payload: &Value) -> anyhow::Result<()> {
     // Mail is rendered with a connection and sent after giving it back, so a slow mail
-    // server never holds database connections.
+    // server never holds database connections; a webhook delivery takes its own (see
+    // `webhooks::deliver`) for the same reason.
+    if job.kind == WEBHOOK_JOB {
+        return webhooks::deliver(ctx, job, number(payload, "delivery_id")?);
+    }
     let mail = {
         let mut conn = ctx.db.get()?;
         let conn = &mut conn;
@@ -77,10 +82,6 @@ pub fn perform(ctx: &JobContext, job: &Job, payload: &Value) -> anyhow::Result<(
                 number(payload, "user_id")?,
                 frequency(payload)?,
             )?,
-            WEBHOOK_JOB => {
-                webhooks::deliver(conn, ctx, job, number(payload, "delivery_id")?)?;
-                None
-            }
             other => anyhow::bail!("unknown job kind {other}"),
         }
     };

@@ -77,22 +77,18 @@ pub async fn inbox_page(
 ) -> AppResult<HttpResponse> {
     let caller = user.0;
     let paging = query.paging(25);
-    let (items, total, unread) = page
+    let inbox = page
         .state()
         .db
-        .run(move |conn| {
-            let (items, total) = inbox::page(conn, &caller, paging, false)?;
-            let unread = inbox::unread_count(conn, caller.user_id)?;
-            Ok((items, total, unread))
-        })
+        .run(move |conn| Ok(inbox::page(conn, &caller, paging, false)?))
         .await?;
     page.render(
         "notifications/inbox",
         json!({
             "title": "Notifications",
-            "items": items,
-            "unread": unread,
-            "pagination": paging.context(total, "/notifications"),
+            "items": inbox.items,
+            "unread": inbox.unread,
+            "pagination": paging.context(inbox.total, "/notifications"),
         }),
     )
 }
@@ -317,7 +313,7 @@ pub async fn follow(
         .change(page.request(), caller.clone(), move |conn, actor| {
             let (sub, created) = subscriptions::follow(conn, actor, &input)?;
             Ok((
-                subscriptions::describe(conn, &sub)?,
+                subscriptions::describe(conn, Some(actor.caller), &sub)?,
                 sub.is_organisation_wide(),
                 created,
             ))
@@ -394,7 +390,7 @@ pub async fn unfollow(
         .change(page.request(), caller, move |conn, actor| {
             let sub = subscriptions::find(conn, id)?;
             authz::manage_subscription(actor.caller, sub.organisation_id, sub.user_id)?;
-            let what = subscriptions::describe(conn, &sub)?;
+            let what = subscriptions::describe(conn, Some(actor.caller), &sub)?;
             subscriptions::unfollow(conn, actor, id)?;
             Ok(what)
         })

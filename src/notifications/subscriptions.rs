@@ -1,5 +1,6 @@
 //! Following: a person's own subscriptions, an organisation's, opting out of those, and the
-//! reasons shown for everything a person receives.
+//! reasons shown for everything a person receives. Every description and reason is worded
+//! for its reader as they may see things now.
 
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -7,6 +8,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::model::*;
+use super::visibility::{caller_for_organisation, caller_for_user, Sight};
 use crate::audit::{self, Entry};
 use crate::auth::{Actor, Caller};
 use crate::authz;
@@ -14,9 +16,7 @@ use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::opportunities::model::{ServiceArea, Stage};
 use crate::opportunities::queries as opp_queries;
-use crate::schema::{
-    opportunities, organisations, subscription_opt_outs, subscriptions, users, workspaces,
-};
+use crate::schema::{notifications, organisations, subscription_opt_outs, subscriptions, users};
 use crate::validate::Check;
 use crate::workspaces::queries as ws_queries;
 
@@ -265,7 +265,7 @@ pub fn unfollow(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<()> {
     write_tx(conn, |conn| {
         let sub = find(conn, id)?;
         authz::manage_subscription(caller, sub.organisation_id, sub.user_id)?;
-        diesel::delete(subscriptions::table.find(id)).execute(conn)?;
+        end(conn, &sub)?;
         if sub.is_organisation_wide() {
             audit::record(
                 conn,
@@ -366,51 +366,84 @@ pub fn auto_follow(
     .map(|_| ())
 }
 
-/// What a subscription follows, in words: "Transport and connectivity", "OPP-0004 Shared
-/// legal services", "the opportunity register (theme: Skills; stage: Idea)".
-pub fn describe(conn: &mut DbConn, sub: &Subscription) -> QueryResult<String> {
-    let workspace_name = |conn: &mut DbConn, id: i64| -> QueryResult<String> {
-        workspaces::table
-            .find(id)
-            .select(workspaces::name)
-            .first(conn)
-    };
-    Ok(match (sub.target_kind.as_str(), sub.target_id) {
-        ("workspace", Some(id)) => workspace_name(conn, id)?,
-        ("opportunity", Some(id)) => {
-            let (reference, title): (String, String) = opportunities::table
-                .find(id)
-                .select((opportunities::reference, opportunities::title))
-                .first(conn)?;
-            format!("{reference} {title}")
-        }
-        _ => {
-            let mut filters = Vec::new();
-            if let Some(theme) = sub.theme_id {
-                filters.push(format!("theme: {}", workspace_name(conn, theme)?));
-            }
-            if let Some(area) = sub
-                .service_area
-                .as_deref()
-                .and_then(|a| ServiceArea::parse(a).ok())
-            {
-                filters.push(format!("service area: {}", area.label()));
-            }
-            if let Some(stage) = sub.stage.as_deref().and_then(|s| Stage::parse(s).ok()) {
-                filters.push(format!("stage: {}", stage.label()));
-            }
-            if filters.is_empty() {
-                "the opportunity register".to_string()
-            } else {
-                format!("the opportunity register ({})", filters.join("; "))
-            }
-        }
+/// How something the reader cannot see now is named: the same whether it is hidden from
+/// them or gone, and never by its name, reference or lead.
+pub const UNSEEN_OPPORTUNITY: &str = "an opportunity you can no longer see";
+pub const UNSEEN_WORKSPACE: &str = "a workspace you can no longer see";
+
+fn workspace_name(
+    conn: &mut DbConn,
+    sight: &mut Sight,
+    reader: Option<&Caller>,
+    id: i64,
+) -> QueryResult<String> {
+    Ok(match sight.visible_workspace(conn, reader, id)? {
+        Some(ws) => ws.name,
+        None => UNSEEN_WORKSPACE.to_string(),
     })
 }
 
-/// Why someone receives what a subscription brings.
-pub fn reason(conn: &mut DbConn, sub: &Subscription) -> QueryResult<String> {
-    let what = describe(conn, sub)?;
+fn opportunity_name(
+    conn: &mut DbConn,
+    sight: &mut Sight,
+    reader: Option<&Caller>,
+    id: i64,
+) -> QueryResult<String> {
+    Ok(match sight.visible_opportunity(conn, reader, id)? {
+        Some(o) => format!("{} {}", o.reference, o.title),
+        None => UNSEEN_OPPORTUNITY.to_string(),
+    })
+}
+
+fn register_filters(
+    conn: &mut DbConn,
+    sight: &mut Sight,
+    reader: Option<&Caller>,
+    sub: &Subscription,
+) -> QueryResult<String> {
+    let mut filters = Vec::new();
+    if let Some(theme) = sub.theme_id {
+        filters.push(format!(
+            "theme: {}",
+            workspace_name(conn, sight, reader, theme)?
+        ));
+    }
+    if let Some(area) = sub
+        .service_area
+        .as_deref()
+        .and_then(|a| ServiceArea::parse(a).ok())
+    {
+        filters.push(format!("service area: {}", area.label()));
+    }
+    if let Some(stage) = sub.stage.as_deref().and_then(|s| Stage::parse(s).ok()) {
+        filters.push(format!("stage: {}", stage.label()));
+    }
+    Ok(if filters.is_empty() {
+        "the opportunity register".to_string()
+    } else {
+        format!("the opportunity register ({})", filters.join("; "))
+    })
+}
+
+/// What a subscription follows, in words, as `reader` may see it now: "Transport and
+/// connectivity", "OPP-0004 Shared legal services", "the opportunity register (theme:
+/// Skills; stage: Idea)". A workspace or opportunity the reader can no longer see (a draft
+/// now, a workspace their organisation left) is named by a neutral label.
+pub fn describe(
+    conn: &mut DbConn,
+    reader: Option<&Caller>,
+    sub: &Subscription,
+) -> QueryResult<String> {
+    let mut sight = Sight::default();
+    match (sub.target_kind.as_str(), sub.target_id) {
+        ("workspace", Some(id)) => workspace_name(conn, &mut sight, reader, id),
+        ("opportunity", Some(id)) => opportunity_name(conn, &mut sight, reader, id),
+        _ => register_filters(conn, &mut sight, reader, sub),
+    }
+}
+
+/// "because you follow …" or "because <organisation> follows …", for `what` it follows.
+fn because(conn: &mut DbConn, sub: &Subscription, what: &str) -> QueryResult<String> {
     if sub.is_organisation_wide() {
         let org: String = organisations::table
             .find(sub.organisation_id)
@@ -420,6 +453,43 @@ pub fn reason(conn: &mut DbConn, sub: &Subscription) -> QueryResult<String> {
     } else {
         Ok(format!("because you follow {what}"))
     }
+}
+
+/// Why `reader` receives what a subscription brings, in words they may see now.
+pub fn reason_for(
+    conn: &mut DbConn,
+    reader: Option<&Caller>,
+    sub: &Subscription,
+) -> QueryResult<String> {
+    let what = describe(conn, reader, sub)?;
+    because(conn, sub, &what)
+}
+
+/// Why someone receives what a subscription brings, as its subscriber may see it now: the
+/// person for their own, the organisation (as any of its members) for an organisation's.
+/// Stored with each notification it brings.
+pub fn reason(conn: &mut DbConn, sub: &Subscription) -> QueryResult<String> {
+    let reader = match sub.user_id {
+        Some(user_id) => caller_for_user(conn, user_id)?,
+        None => Some(caller_for_organisation(conn, sub.organisation_id)?),
+    };
+    reason_for(conn, reader.as_ref(), sub)
+}
+
+/// Ends a subscription. The reasons stored with what it brought stop naming what it
+/// followed: once it has ended they are never said again from the subscription, and what
+/// it followed may later be hidden from the person.
+pub fn end(conn: &mut DbConn, sub: &Subscription) -> QueryResult<()> {
+    let followed = if sub.is_organisation_wide() {
+        "because your organisation followed it then"
+    } else {
+        "because you followed it then"
+    };
+    diesel::update(notifications::table.filter(notifications::subscription_id.eq(sub.id)))
+        .set(notifications::reason.eq(followed))
+        .execute(conn)?;
+    diesel::delete(subscriptions::table.find(sub.id)).execute(conn)?;
+    Ok(())
 }
 
 /// One line of the settings page: a subscription that reaches the person, and why.
@@ -456,9 +526,10 @@ pub fn received(conn: &mut DbConn, caller: &Caller) -> QueryResult<Vec<Received>
         .load(conn)?;
     subs.into_iter()
         .map(|sub| {
+            let description = describe(conn, Some(caller), &sub)?;
             Ok(Received {
-                description: describe(conn, &sub)?,
-                reason: reason(conn, &sub)?,
+                reason: because(conn, &sub, &description)?,
+                description,
                 opted_out: opted.contains(&sub.id),
                 effective_delivery: sub.delivery_for(&default).as_str().to_string(),
                 subscription: sub,

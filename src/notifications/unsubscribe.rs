@@ -4,7 +4,8 @@
 use diesel::prelude::*;
 
 use super::model::{Delivery, Subscription};
-use super::subscriptions::{describe, find as find_subscription};
+use super::subscriptions::{describe, end, find as find_subscription};
+use super::visibility::caller_for_user;
 use crate::auth::tokens::Keys;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, AppResult};
@@ -59,7 +60,11 @@ pub fn describe_scope(conn: &mut DbConn, user_id: i64, scope: Scope) -> AppResul
             if sub.is_organisation_wide() && opted_out(conn, id, user_id)? {
                 return Ok(None);
             }
-            Ok(Some(format!("Emails about {}", describe(conn, &sub)?)))
+            // Signed out, the link's person is the reader: what they can no longer see
+            // is named only by a neutral label.
+            let reader = caller_for_user(conn, user_id)?;
+            let what = describe(conn, reader.as_ref(), &sub)?;
+            Ok(Some(format!("Emails about {what}")))
         }
         Scope::Digest(d) => Ok(Some(format!("The {} digest email", d.as_str()))),
     }
@@ -106,7 +111,7 @@ pub fn apply(conn: &mut DbConn, user_id: i64, scope: Scope) -> AppResult<()> {
                     ));
                     crate::insert_ignore!(conn, insert)?;
                 } else {
-                    diesel::delete(subscriptions::table.find(id)).execute(conn)?;
+                    end(conn, &sub)?;
                 }
             }
             Scope::Digest(d) => {

@@ -1,4 +1,7 @@
-//! An event as people read it: in the inbox, in emails, in feeds.
+//! An event as people read it: in the inbox, in emails, in feeds and webhooks. Only events
+//! the reader may see (`visibility::Sight`) are put in words, and an opportunity is named
+//! as it is now, not as the event recorded it: what it was called while it was a draft is
+//! not for those who could not see it then.
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -144,15 +147,20 @@ pub fn view(conn: &mut DbConn, sight: &mut Sight, event: &Event) -> diesel::Quer
             created_at: event.created_at,
         });
     }
+    let current = event
+        .opportunity_id()
+        .map(|id| sight.opportunity(conn, id))
+        .transpose()?
+        .flatten();
     let (place, group_key, path) = match event.opportunity_id() {
-        Some(id) => {
-            let reference = text(&payload, "reference");
-            (
-                format!("{reference} {}", text(&payload, "title")),
-                format!("opportunity:{id}"),
-                format!("/opportunities/{id}"),
-            )
-        }
+        Some(id) => (
+            current
+                .as_ref()
+                .map(|o| format!("{} {}", o.reference, o.title))
+                .unwrap_or_default(),
+            format!("opportunity:{id}"),
+            format!("/opportunities/{id}"),
+        ),
         None => match event.workspace_id {
             Some(ws_id) => {
                 let ws = sight.workspace(conn, ws_id)?;
@@ -180,14 +188,17 @@ pub fn view(conn: &mut DbConn, sight: &mut Sight, event: &Event) -> diesel::Quer
         None => label(&event.kind).to_string(),
     };
     // Older kinds name their subject as "name", or only a role.
-    let title = [
-        text(&payload, "title"),
-        text(&payload, "name"),
-        text(&payload, "role"),
-    ]
-    .into_iter()
-    .find(|t| !t.is_empty())
-    .unwrap_or_default();
+    let title = match (event.opportunity_id(), &current) {
+        (Some(_), found) => found.as_ref().map(|o| o.title.clone()).unwrap_or_default(),
+        (None, _) => [
+            text(&payload, "title"),
+            text(&payload, "name"),
+            text(&payload, "role"),
+        ]
+        .into_iter()
+        .find(|t| !t.is_empty())
+        .unwrap_or_default(),
+    };
     Ok(EventView {
         id: event.id,
         kind: event.kind.clone(),

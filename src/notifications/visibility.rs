@@ -1,5 +1,8 @@
-//! Who may see an event, decided again at every delivery: an opportunity that became a
-//! draft, or a workspace an organisation has left, tells nobody who can no longer see it.
+//! Who may see an event, decided again at every delivery and every reading: an opportunity
+//! that became a draft, or a workspace an organisation has left, tells nobody who can no
+//! longer see it. An event is seen only by a reader who could open the page it links to and
+//! see what is there, so every list, count, feed entry, email and label built from events
+//! asks here.
 
 use std::collections::HashMap;
 
@@ -10,7 +13,7 @@ use crate::authz::{self, Membership};
 use crate::db::DbConn;
 use crate::events::Event;
 use crate::opportunities::model::Opportunity;
-use crate::schema::{opportunities, organisations, users};
+use crate::schema::{events, opportunities, organisations, users};
 use crate::workspaces::model::Workspace;
 use crate::workspaces::queries as ws_queries;
 
@@ -79,6 +82,38 @@ pub fn caller_for_organisation(conn: &mut DbConn, organisation_id: i64) -> Query
     })
 }
 
+/// What an event is about, as the visibility rule needs it: an event without its payload,
+/// so a whole inbox can be judged without reading every event's text.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct Subject {
+    pub organisation_id: Option<i64>,
+    pub target_kind: String,
+    pub target_id: String,
+    pub workspace_id: Option<i64>,
+    pub visibility: String,
+}
+
+impl Subject {
+    fn opportunity_id(&self) -> Option<i64> {
+        (self.target_kind == "opportunity")
+            .then(|| self.target_id.parse().ok())
+            .flatten()
+    }
+}
+
+impl From<&Event> for Subject {
+    fn from(event: &Event) -> Subject {
+        Subject {
+            organisation_id: event.organisation_id,
+            target_kind: event.target_kind.clone(),
+            target_id: event.target_id.clone(),
+            workspace_id: event.workspace_id,
+            visibility: event.visibility.clone(),
+        }
+    }
+}
+
 /// Answers "may this reader see this event?" with what it has loaded kept for the next
 /// question, so a fan-out to many people reads each workspace and opportunity once.
 #[derive(Default)]
@@ -92,11 +127,23 @@ impl Sight {
     /// Loads the opportunities these events are about in one query, so deciding on a long
     /// list of events does not ask the database once per event.
     pub fn preload(&mut self, conn: &mut DbConn, events: &[Event]) -> QueryResult<()> {
-        let ids: Vec<i64> = events
+        let ids: Vec<i64> = events.iter().filter_map(Event::opportunity_id).collect();
+        self.load_opportunities(conn, ids)
+    }
+
+    /// As `preload`, for subjects.
+    pub fn preload_subjects(&mut self, conn: &mut DbConn, subjects: &[Subject]) -> QueryResult<()> {
+        let ids: Vec<i64> = subjects
             .iter()
-            .filter_map(Event::opportunity_id)
-            .filter(|id| !self.opportunities.contains_key(id))
+            .filter_map(Subject::opportunity_id)
             .collect();
+        self.load_opportunities(conn, ids)
+    }
+
+    fn load_opportunities(&mut self, conn: &mut DbConn, mut ids: Vec<i64>) -> QueryResult<()> {
+        ids.retain(|id| !self.opportunities.contains_key(id));
+        ids.sort_unstable();
+        ids.dedup();
         for chunk in ids.chunks(1000) {
             let found: Vec<Opportunity> = opportunities::table
                 .filter(opportunities::id.eq_any(chunk))
@@ -147,35 +194,77 @@ impl Sight {
         Ok(found)
     }
 
+    /// The opportunity, if this reader may see it now.
+    pub fn visible_opportunity(
+        &mut self,
+        conn: &mut DbConn,
+        reader: Option<&Caller>,
+        id: i64,
+    ) -> QueryResult<Option<Opportunity>> {
+        let found = self.opportunity(conn, id)?;
+        Ok(found.filter(|o| authz::view_opportunity(reader, o).is_ok()))
+    }
+
+    /// The workspace, if this reader may see it now.
+    pub fn visible_workspace(
+        &mut self,
+        conn: &mut DbConn,
+        reader: Option<&Caller>,
+        id: i64,
+    ) -> QueryResult<Option<Workspace>> {
+        let Some(ws) = self.workspace(conn, id)? else {
+            return Ok(None);
+        };
+        let membership = match reader {
+            Some(c) => self.membership(conn, id, c.organisation_id)?,
+            None => None,
+        };
+        Ok(authz::view_workspace(reader, &ws, membership)
+            .is_ok()
+            .then_some(ws))
+    }
+
     pub fn can_see(
         &mut self,
         conn: &mut DbConn,
         reader: Option<&Caller>,
         event: &Event,
     ) -> QueryResult<bool> {
-        if event.target_kind == "opportunity" {
-            let Some(id) = event.opportunity_id() else {
-                return Ok(false);
-            };
-            return Ok(match self.opportunity(conn, id)? {
-                Some(o) => authz::view_opportunity(reader, &o).is_ok(),
+        self.can_see_subject(conn, reader, &Subject::from(event))
+    }
+
+    /// The rule, by what the event links to: an opportunity's page as the opportunity's
+    /// visibility says; a review's pages only signed in (and a workspace's return only by
+    /// those who see the workspace); a workspace's pages as the workspace's visibility says;
+    /// anything else as the event was recorded. An event addressed to one organisation
+    /// stays with it wherever it links.
+    pub fn can_see_subject(
+        &mut self,
+        conn: &mut DbConn,
+        reader: Option<&Caller>,
+        subject: &Subject,
+    ) -> QueryResult<bool> {
+        if subject.visibility == "private"
+            && !reader.is_some_and(|c| Some(c.organisation_id) == subject.organisation_id)
+        {
+            return Ok(false);
+        }
+        if subject.target_kind == "opportunity" {
+            return Ok(match subject.opportunity_id() {
+                Some(id) => self.visible_opportunity(conn, reader, id)?.is_some(),
                 None => false,
             });
         }
-        if let Some(ws_id) = event.workspace_id {
-            let Some(ws) = self.workspace(conn, ws_id)? else {
-                return Ok(false);
-            };
-            let membership = match reader {
-                Some(c) => self.membership(conn, ws_id, c.organisation_id)?,
-                None => None,
-            };
-            return Ok(authz::view_workspace(reader, &ws, membership).is_ok());
+        // The review pages ask for a signed-in person whatever the workspace's visibility.
+        if subject.target_kind == "review" && reader.is_none() {
+            return Ok(false);
         }
-        Ok(match event.visibility.as_str() {
+        if let Some(ws_id) = subject.workspace_id {
+            return Ok(self.visible_workspace(conn, reader, ws_id)?.is_some());
+        }
+        Ok(match subject.visibility.as_str() {
             "public" => true,
-            "partners" => reader.is_some(),
-            "private" => reader.is_some_and(|c| Some(c.organisation_id) == event.organisation_id),
+            "partners" | "private" => reader.is_some(),
             _ => false,
         })
     }

@@ -5,7 +5,7 @@
 //! Signature: `X-Metro-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">` with the
 //! webhook's secret, where `<timestamp>` is the `X-Metro-Timestamp` header (Unix seconds).
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
@@ -16,6 +16,7 @@ use serde_json::json;
 use sha2::Sha256;
 use utoipa::ToSchema;
 
+use super::addresses;
 use super::view::{self, view, KINDS};
 use super::visibility::{caller_for_organisation, Sight};
 use super::WEBHOOK_JOB;
@@ -116,56 +117,69 @@ pub fn record_delivery(
     }
 }
 
-fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(a) => {
-            let [first, second, ..] = a.octets();
-            a.is_private()
-                || a.is_loopback()
-                || a.is_link_local()
-                || a.is_unspecified()
-                || a.is_broadcast()
-                || a.is_documentation()
-                || (first == 100 && (second & 0xc0) == 64)
-                || first == 0
-        }
-        IpAddr::V6(a) => {
-            let first = a.segments()[0];
-            a.is_loopback()
-                || a.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || a.to_ipv4_mapped()
-                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
-        }
-    }
-}
-
-/// The address a webhook may be sent to, resolved now: http(s) only, and (unless allowed)
-/// nothing on a private, loopback or link-local network.
-pub fn resolve(url: &str, allow_private: bool) -> Result<(url::Url, SocketAddr), &'static str> {
+/// The address a webhook may be sent to, resolved now: http(s) only, and every address the
+/// host stands for public (`addresses::check`). `allow_loopback` is the
+/// `webhooks.allow_private_addresses` setting: it lets loopback through and nothing else.
+/// Checked when a webhook is saved and again before each delivery, whose connection is
+/// pinned to the address given here.
+pub fn resolve(url: &str, allow_loopback: bool) -> Result<(url::Url, SocketAddr), String> {
     let parsed = url::Url::parse(url.trim())
         .map_err(|_| "Enter a full address, like https://example.org/hooks/metro")?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err("The address must start with https:// or http://");
+        return Err("The address must start with https:// or http://".into());
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("Leave passwords out of the address; the signature proves who sent it");
+        return Err("Leave passwords out of the address; the signature proves who sent it".into());
     }
-    let host = parsed.host_str().ok_or("The address needs a host name")?;
     let port = parsed
         .port_or_known_default()
         .ok_or("The address needs a port")?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let addresses: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|_| "That host name cannot be found")?
-        .collect();
-    let first = *addresses.first().ok_or("That host name cannot be found")?;
-    if !allow_private && addresses.iter().any(|a| is_private(a.ip())) {
-        return Err("Addresses on private, loopback or link-local networks are not allowed");
+    let found = socket_addresses(&parsed, port)?;
+    for address in &found {
+        if let Err(block) = addresses::check(address.ip(), allow_loopback) {
+            return Err(refused(&parsed, address.ip(), block));
+        }
     }
+    let first = *found.first().ok_or("That host name cannot be found")?;
     Ok((parsed, first))
+}
+
+/// What the URL's host stands for. An address in the URL is taken as written (the URL
+/// parser has already read decimal, octal and hex IPv4 spellings into one); names under
+/// `localhost.` are loopback by definition (RFC 6761) and are not asked of DNS, which could
+/// answer `localhost.` or `x.localhost` with anything; other names are looked up.
+fn socket_addresses(url: &url::Url, port: u16) -> Result<Vec<SocketAddr>, &'static str> {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => Ok(vec![SocketAddr::new(ip.into(), port)]),
+        Some(url::Host::Ipv6(ip)) => Ok(vec![SocketAddr::new(ip.into(), port)]),
+        Some(url::Host::Domain(name)) if is_localhost(name) => Ok(vec![
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port),
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port),
+        ]),
+        Some(url::Host::Domain(name)) => (name, port)
+            .to_socket_addrs()
+            .map(Iterator::collect)
+            .map_err(|_| "That host name cannot be found"),
+        None => Err("The address needs a host name"),
+    }
+}
+
+fn is_localhost(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+/// Says which address was refused and names the block it is in.
+fn refused(url: &url::Url, ip: IpAddr, block: &addresses::Block) -> String {
+    let which = match url.host() {
+        Some(url::Host::Domain(name)) => format!("{name} gives {ip}, which is"),
+        _ => format!("{ip} is"),
+    };
+    format!(
+        "Only public internet addresses are allowed, not private, loopback or link-local \
+         ones: {which} in {} ({}, {})",
+        block.prefix, block.name, block.rfc
+    )
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
@@ -194,7 +208,7 @@ pub fn create(
     );
     if !url.is_empty() {
         if let Err(message) = resolve(&url, settings.webhooks.allow_private_addresses) {
-            check.fail("url", message);
+            check.fail("url", &message);
         }
     }
     let mut kinds: Vec<&str> = Vec::new();
@@ -309,15 +323,22 @@ pub fn delete(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<()> {
     })
 }
 
+/// One organisation's deliveries share a lane, so they take a bounded number of places.
+pub fn lane(organisation_id: i64) -> String {
+    format!("organisation:{organisation_id}")
+}
+
 /// Queues a test delivery; gives its id.
 pub fn send_test(conn: &mut DbConn, actor: &Actor, settings: &Settings, id: i64) -> AppResult<i64> {
     write_tx(conn, |conn| {
         let hook = load(conn, actor.caller, id)?;
         let delivery = record_delivery(conn, hook.id, None, "test")?;
-        jobs::enqueue(
+        jobs::enqueue_in_lane(
             conn,
             WEBHOOK_JOB,
             &json!({ "delivery_id": delivery }),
+            None,
+            &lane(hook.organisation_id),
             settings.webhooks.max_attempts,
         )?;
         Ok(delivery)
@@ -385,14 +406,13 @@ fn finish(conn: &mut DbConn, id: i64, status: &str, error: Option<String>) -> Qu
         .execute(conn)
 }
 
-/// Sends one delivery. A failure is logged on the delivery and returned, so the job is
-/// retried with backoff; the last failure marks it failed.
-pub fn deliver(
+/// The delivery, its webhook and the body to send, or `None` when there is nothing to send
+/// (the delivery is then recorded as failed, with the reason).
+fn prepare(
     conn: &mut DbConn,
     ctx: &JobContext,
-    job: &Job,
     delivery_id: i64,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<(Delivery, Webhook, String)>> {
     let found: Option<(Delivery, Webhook)> = webhook_deliveries::table
         .inner_join(webhooks::table)
         .filter(webhook_deliveries::id.eq(delivery_id))
@@ -400,7 +420,7 @@ pub fn deliver(
         .first(conn)
         .optional()?;
     let Some((d, hook)) = found else {
-        return Ok(());
+        return Ok(None);
     };
     if !hook.active {
         finish(
@@ -409,7 +429,7 @@ pub fn deliver(
             "failed",
             Some("The webhook is turned off".into()),
         )?;
-        return Ok(());
+        return Ok(None);
     }
     let Some(payload) = body(conn, ctx, &hook, &d)? else {
         finish(
@@ -418,6 +438,18 @@ pub fn deliver(
             "failed",
             Some("The organisation can no longer see this event".into()),
         )?;
+        return Ok(None);
+    };
+    Ok(Some((d, hook, payload)))
+}
+
+/// Sends one delivery. A failure is logged on the delivery and returned, so the job is
+/// retried with backoff; the last failure marks it failed. No database connection is held
+/// while the receiver is waited on: one is taken to prepare the body and another to record
+/// the outcome.
+pub fn deliver(ctx: &JobContext, job: &Job, delivery_id: i64) -> anyhow::Result<()> {
+    let prepared = prepare(&mut *ctx.db.get()?, ctx, delivery_id)?;
+    let Some((d, hook, payload)) = prepared else {
         return Ok(());
     };
     let started = Instant::now();
@@ -446,23 +478,26 @@ pub fn deliver(
             webhook_deliveries::error.eq(&error),
             webhook_deliveries::last_attempt_at.eq(Some(now())),
         ))
-        .execute(conn)?;
+        .execute(&mut *ctx.db.get()?)?;
     match error {
         None => Ok(()),
         Some(e) => Err(anyhow::anyhow!(e)),
     }
 }
 
-/// POSTs the body, pinned to the address checked just now, following no redirects.
+/// POSTs the body, pinned to the address checked just now. Redirects are not followed (a
+/// 3xx is an answer like any other) and proxies from the environment are not used, since
+/// either would connect to an address that was never checked.
 fn post(ctx: &JobContext, hook: &Webhook, d: &Delivery, payload: &str) -> Result<i32, String> {
     let (url, address) = resolve(&hook.url, ctx.settings.webhooks.allow_private_addresses)
-        .map_err(str::to_string)?;
+        .map_err(|e| format!("Not sent: {e}"))?;
     let host = url.host_str().unwrap_or_default().to_string();
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(
             ctx.settings.webhooks.timeout_seconds.clamp(1, 30),
         ))
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
         .resolve(&host, address)
         .user_agent("MetroPortal-Webhooks/1")
         .build()

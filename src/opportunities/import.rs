@@ -1,10 +1,11 @@
 //! Import of a register the partners already keep, from CSV or XLSX. Every row is checked
 //! before anything is written; then all rows are written in one transaction, or none.
-//! A row with a reference that already exists updates that opportunity, so importing the
-//! same file again changes nothing new.
+//! A row with the reference (or, without one, the title) of one of the importer's own
+//! opportunities updates it, so importing the same file again changes nothing new; any other
+//! row is a new opportunity with the next free reference. A reference held by another
+//! organisation is answered exactly as a free one, so an import tells nothing of others.
 
 use std::collections::HashMap;
-use std::io::Cursor;
 
 use diesel::prelude::*;
 use serde::Serialize;
@@ -92,19 +93,8 @@ pub fn read(bytes: &[u8], filename: &str) -> AppResult<Sheet> {
     let lower = filename.to_ascii_lowercase();
     // Each row with its number as the spreadsheet shows it.
     let grid: Vec<(usize, Vec<String>)> = if lower.ends_with(".xlsx") || bytes.starts_with(b"PK") {
-        use calamine::{Reader, Xlsx};
-        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
-            .map_err(|_| file_problem("The file is not a readable XLSX workbook"))?;
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or_else(|| file_problem("The workbook has no sheets"))?
-            .map_err(|_| file_problem("The first sheet could not be read"))?;
-        let first = range.start().map(|(row, _)| row as usize).unwrap_or(0);
-        range
-            .rows()
-            .enumerate()
-            .map(|(i, r)| (first + i + 1, r.iter().map(|c| c.to_string()).collect()))
-            .collect()
+        let limits = crate::spreadsheet::Limits::for_upload(MAX_ROWS, MAX_BYTES);
+        crate::spreadsheet::first_sheet(bytes, &limits).map_err(|r| file_problem(r.0))?
     } else {
         let text = std::str::from_utf8(bytes)
             .map_err(|_| file_problem("The file is not UTF-8 text: save it as CSV UTF-8"))?;
@@ -170,7 +160,6 @@ pub fn read(bytes: &[u8], filename: &str) -> AppResult<Sheet> {
 
 struct Planned {
     row: usize,
-    reference: Option<String>,
     existing: Option<Opportunity>,
     input: OpportunityInput,
     stage: Option<Stage>,
@@ -182,6 +171,44 @@ fn valid_reference(value: &str) -> bool {
     value
         .strip_prefix("OPP-")
         .is_some_and(|n| n.len() >= 4 && n.len() <= 9 && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The opportunity a row updates: the one of yours its reference names, or else the one of
+/// yours with its title; `Err` when several of yours have the title. A reference that is
+/// not one of your organisation's opportunities, free or another organisation's, is passed
+/// over exactly as if the row had none, so no answer (and no write) can tell which
+/// references others hold. Such a row becomes a new opportunity with the next reference,
+/// and importing it again finds it by its title.
+fn own_match(
+    conn: &mut DbConn,
+    lead: i64,
+    reference: Option<&str>,
+    title: &str,
+) -> QueryResult<Result<Option<Opportunity>, &'static str>> {
+    if let Some(r) = reference {
+        let mine: Option<Opportunity> = opportunities::table
+            .filter(opportunities::reference.eq(r))
+            .filter(opportunities::lead_organisation_id.eq(lead))
+            .select(Opportunity::as_select())
+            .first(conn)
+            .optional()?;
+        if mine.is_some() {
+            return Ok(Ok(mine));
+        }
+    }
+    if title.is_empty() {
+        return Ok(Ok(None));
+    }
+    // So importing the same file twice does not duplicate what it added.
+    let same: Vec<Opportunity> = opportunities::table
+        .filter(opportunities::lead_organisation_id.eq(lead))
+        .filter(opportunities::title.eq(title))
+        .select(Opportunity::as_select())
+        .load(conn)?;
+    Ok(match same.len() {
+        0 | 1 => Ok(same.into_iter().next()),
+        _ => Err("Several of your opportunities have this title: add the reference"),
+    })
 }
 
 /// Checks every row; returns the plan, or every problem found.
@@ -227,44 +254,27 @@ fn plan(
                 message: message.into(),
             })
         };
-        let reference = Some(get("reference")).filter(|r| !r.is_empty());
-        let mut existing = None;
-        if let Some(r) = &reference {
-            if !valid_reference(r) {
+        let reference = get("reference");
+        let mut named = None;
+        if !reference.is_empty() {
+            if !valid_reference(&reference) {
                 fail("reference", "A reference looks like OPP-0042");
-            } else if let Some(first) = seen.insert(r.clone(), row) {
+            } else if let Some(first) = seen.insert(reference.clone(), row) {
                 fail(
                     "reference",
                     &format!("This reference is also on row {first}"),
                 );
-            } else if let Some(o) = queries::find_by_reference(conn, r)? {
-                if o.lead_organisation_id == lead {
-                    existing = Some(o);
-                } else {
-                    fail(
-                        "reference",
-                        "This reference is not one of your organisation's opportunities",
-                    );
-                }
+            } else {
+                named = Some(reference.as_str());
             }
         }
-        if reference.is_none() && !get("title").is_empty() {
-            // Without a reference, a row with the title of one of your opportunities
-            // updates it, so importing the same file twice does not duplicate it.
-            let same: Vec<Opportunity> = opportunities::table
-                .filter(opportunities::lead_organisation_id.eq(lead))
-                .filter(opportunities::title.eq(get("title")))
-                .select(Opportunity::as_select())
-                .load(conn)?;
-            match same.len() {
-                0 => {}
-                1 => existing = same.into_iter().next(),
-                _ => fail(
-                    "reference",
-                    "Several of your opportunities have this title: add the reference",
-                ),
+        let existing = match own_match(conn, lead, named, &get("title"))? {
+            Ok(found) => found,
+            Err(message) => {
+                fail("reference", message);
+                None
             }
-        }
+        };
         let lead_value = get("lead_organisation");
         if !lead_value.is_empty() && lead_value != lead_slug {
             fail(
@@ -441,7 +451,6 @@ fn plan(
         };
         planned.push(Planned {
             row,
-            reference,
             existing,
             input,
             stage,
@@ -484,13 +493,7 @@ pub fn import(
     }
     let current_row = std::cell::Cell::new(0);
     let outcome = write_tx(conn, |conn| {
-        // Rows naming their reference go first, so no reference made for another row
-        // can take one that a later row asks for.
-        let ordered = planned
-            .iter()
-            .filter(|p| p.reference.is_some())
-            .chain(planned.iter().filter(|p| p.reference.is_none()));
-        for (done, p) in ordered.enumerate() {
+        for (done, p) in planned.iter().enumerate() {
             current_row.set(p.row);
             write_row(conn, actor, p)?;
             progress(done + 1);
@@ -537,7 +540,9 @@ fn write_row(conn: &mut DbConn, actor: &Actor, p: &Planned) -> AppResult<()> {
             o.id
         }
         None => {
-            let o = service::create_with_reference(conn, actor, &p.input, p.reference.as_deref())?;
+            // Always the next reference, taken under the reference lock: a new row never
+            // asks for one, so none can meet another organisation's at write time.
+            let o = service::create_with_reference(conn, actor, &p.input, None)?;
             if let Some(stage) = p.stage.filter(|s| *s != Stage::Idea) {
                 // A register brought in from a spreadsheet starts where it already was.
                 let at = now();

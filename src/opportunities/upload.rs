@@ -86,10 +86,11 @@ async fn run(
     upload: Upload,
 ) -> AppResult<Report> {
     let ip = state.client_ip(req);
+    let sheet = read_sheet(upload.bytes, upload.filename).await?;
+    let dry_run = upload.dry_run;
     state
         .db
         .run(move |conn| {
-            let sheet = import::read(&upload.bytes, &upload.filename)?;
             import::import(
                 conn,
                 &Actor {
@@ -97,11 +98,25 @@ async fn run(
                     ip: &ip,
                 },
                 &sheet,
-                upload.dry_run,
+                dry_run,
                 &|_| {},
             )
         })
         .await
+}
+
+/// Spreadsheets are read two at a time at most, on the blocking pool and holding no database
+/// connection, so uploads can neither fill memory nor keep pages from the pool.
+static READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+async fn read_sheet(bytes: Vec<u8>, filename: String) -> AppResult<import::Sheet> {
+    let _turn = READS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    web::block(move || import::read(&bytes, &filename))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?
 }
 
 /// A refused import, as documented: problems by row and column, or a problem with the file
@@ -143,7 +158,7 @@ pub async fn api_import(
 fn columns() -> Vec<serde_json::Value> {
     let about = |c: &str| {
         match c {
-        "reference" => "Like OPP-0042. A row whose reference (or, without one, whose title) matches one of your opportunities updates it; otherwise a new opportunity is made, with this reference or the next free one.",
+        "reference" => "Like OPP-0042. A row whose reference (or, without one, whose title) matches one of your opportunities updates it; otherwise a new opportunity is made with the next free reference.",
         "title" => "Required.",
         "summary" => "Required. Markdown allowed.",
         "service_area" => "Required: legal, procurement, ict_digital, hr_payroll, finance, highways_transport, waste, property_facilities, customer_services, social_care, public_health, regeneration or other.",

@@ -25,7 +25,8 @@ pub async fn list(state: web::Data<AppState>, _caller: ApiCaller) -> AppResult<H
     Ok(HttpResponse::Ok().json(ReviewList { items }))
 }
 
-/// Open a review for a quarter (leaders and platform admins).
+/// Open a review for a quarter (leaders and platform admins); it belongs to the opener's
+/// organisation.
 #[utoipa::path(post, path = "/api/v1/reviews", tag = "reviews", security(("bearer" = [])), request_body = OpenInput,
     responses((status = 201, body = Review), (status = 403, body = Problem), (status = 422, body = Problem)))]
 #[post("/api/v1/reviews")]
@@ -149,7 +150,8 @@ pub struct ReturnRequest {
     pub comment: String,
 }
 
-/// Send a return back to its workspace with a comment (leaders and platform admins).
+/// Send a return back to its workspace with a comment (leaders of the organisation that
+/// opened the review, and platform admins).
 #[utoipa::path(post, path = "/api/v1/reviews/{id}/submissions/{workspace}/return", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path), ("workspace" = String, Path, description = "The workspace's short name")), request_body = ReturnRequest,
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[post("/api/v1/reviews/{id}/submissions/{workspace}/return")]
@@ -171,7 +173,8 @@ pub async fn send_back(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Sign off: the review's figures are frozen (leaders and platform admins).
+/// Sign off: the review's figures are frozen (leaders of the organisation that opened the
+/// review, and platform admins).
 #[utoipa::path(post, path = "/api/v1/reviews/{id}/sign-off", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Review), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 #[post("/api/v1/reviews/{id}/sign-off")]

@@ -1,3 +1,5 @@
+//! A quarterly review and the workspaces' returns to it, as stored.
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,9 @@ pub struct Review {
     pub snapshot: Option<String>,
     #[serde(skip)]
     pub reminded_at: Option<NaiveDateTime>,
+    /// The organisation that opened the review (the programme office or a lead council):
+    /// its leaders send returns back and sign the review off.
+    pub organisation_id: i64,
 }
 
 impl Review {

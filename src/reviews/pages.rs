@@ -107,7 +107,7 @@ async fn render_list(
         json!({
             "title": "Quarterly reviews",
             "reviews": list.iter().map(review_json).collect::<Vec<_>>(),
-            "can_open": authz::lead_review(&caller).is_ok(),
+            "can_open": authz::open_review(&caller).is_ok(),
             "form": form,
             "errors": errors.map(|e| e.to_json()),
         }),
@@ -122,7 +122,7 @@ pub async fn list_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse>
 #[post("/reviews")]
 pub async fn open(page: Page, user: CurrentUser, form: Form<OpenInput>) -> AppResult<HttpResponse> {
     let caller = user.0;
-    authz::lead_review(&caller)?;
+    authz::open_review(&caller)?;
     let input = form.0;
     let echo = json!({ "quarter": input.quarter, "deadline": input.deadline });
     let outcome = page
@@ -151,13 +151,14 @@ pub async fn show(page: Page, user: CurrentUser, path: web::Path<i64>) -> AppRes
     let caller = user.0;
     let id = path.into_inner();
     let who = caller.clone();
-    let (review, figures, comparison) = page
+    let (review, opener, figures, comparison) = page
         .state()
         .db
         .run(move |conn| {
             let review = service::find(conn, id)?;
+            let opener = service::opener_name(conn, &review)?;
             let (figures, comparison) = summary::view(conn, &review, &who)?;
-            Ok((review, figures, comparison))
+            Ok((review, opener, figures, comparison))
         })
         .await?;
     page.render(
@@ -166,9 +167,10 @@ pub async fn show(page: Page, user: CurrentUser, path: web::Path<i64>) -> AppRes
             "title": format!("{} review", review.label()),
             "breadcrumbs": [{ "href": "/reviews", "label": "Quarterly reviews" }],
             "review": review_json(&review),
+            "opened_by": opener,
             "figures": figures_json(&figures, review.id),
             "comparison": comparison.as_ref().map(comparison_json),
-            "can_lead": review.is_open() && authz::lead_review(&caller).is_ok(),
+            "can_sign_off": review.is_open() && authz::sign_off_review(&caller, &review).is_ok(),
         }),
     )
 }
@@ -231,7 +233,7 @@ async fn render_return(
         && authz::submit_review(&caller, access.membership).is_ok()
         && !access.ws.is_archived();
     let can_send_back = review.is_open()
-        && authz::lead_review(&caller).is_ok()
+        && authz::send_back_return(&caller, &review).is_ok()
         && sub.as_ref().is_some_and(|s| s.status == "submitted");
     let (fields, errors) = match echo {
         Some(e) => (e.fields, e.errors),

@@ -75,6 +75,11 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Review> {
         .first(conn)
 }
 
+/// The name of the organisation that opened the review, for "Opened by …".
+pub fn opener_name(conn: &mut DbConn, review: &Review) -> QueryResult<String> {
+    Ok(crate::organisations::queries::find(conn, review.organisation_id)?.name)
+}
+
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Review>> {
     reviews::table
         .order((reviews::year.desc(), reviews::quarter.desc()))
@@ -99,8 +104,9 @@ pub struct OpenInput {
     pub deadline: String,
 }
 
+/// Opens a review for a quarter. It belongs to the opener's organisation from then on.
 pub fn open(conn: &mut DbConn, actor: &Actor, input: &OpenInput) -> AppResult<Review> {
-    authz::lead_review(actor.caller)?;
+    authz::open_review(actor.caller)?;
     write_tx(conn, |conn| {
         let mut check = Check::default();
         let quarter = check.choice("quarter", Quarter::parse(&input.quarter));
@@ -128,6 +134,7 @@ pub fn open(conn: &mut DbConn, actor: &Actor, input: &OpenInput) -> AppResult<Re
                 reviews::status.eq("open"),
                 reviews::opened_by.eq(actor.caller.user_id),
                 reviews::opened_at.eq(now()),
+                reviews::organisation_id.eq(actor.caller.organisation_id),
             ))
             .returning(reviews::id)
             .get_result(conn)?;
@@ -366,7 +373,8 @@ pub fn submit(
     })
 }
 
-/// Sends a return back to its workspace with a comment; its submitter is told.
+/// Sends a return back to its workspace with a comment; its submitter is told. Only those
+/// who run the review (see `authz::send_back_return`).
 pub fn send_back(
     conn: &mut DbConn,
     actor: &Actor,
@@ -374,7 +382,8 @@ pub fn send_back(
     access: &Access,
     comment: &str,
 ) -> AppResult<()> {
-    authz::lead_review(actor.caller)?;
+    // Who runs a review never changes, so this is asked before the write begins.
+    authz::send_back_return(actor.caller, &find(conn, review_id)?)?;
     write_tx(conn, |conn| {
         let review = open_review(conn, review_id)?;
         let mut check = Check::default();
@@ -455,9 +464,9 @@ fn tell(
     Ok(())
 }
 
-/// Freezes the review as it stands.
+/// Freezes the review as it stands. Only those who run it (see `authz::sign_off_review`).
 pub fn sign_off(conn: &mut DbConn, actor: &Actor, review_id: i64) -> AppResult<Review> {
-    authz::lead_review(actor.caller)?;
+    authz::sign_off_review(actor.caller, &find(conn, review_id)?)?;
     write_tx(conn, |conn| {
         let review = open_review(conn, review_id)?;
         let snapshot = summary::live(conn, &review)?;

@@ -2,7 +2,7 @@ use diesel::prelude::*;
 
 use super::model::{Role, User, UserStatus};
 use crate::db::{now, DbConn};
-use crate::schema::{sessions, users};
+use crate::schema::{feed_tokens, sessions, users};
 use crate::web::Paging;
 
 pub struct NewUser<'a> {
@@ -89,8 +89,10 @@ pub fn touch_sign_in(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// Ends every session of a user, web and API alike (raising the data version after, as
-/// `auth::sessions::revoke` does).
+/// Ends every credential of a user but the password: every session, web and API token
+/// alike, and the feed key (raising the data version after, as `auth::sessions::revoke`
+/// does). Called when the password is reset, on "sign out everywhere" and when the person is
+/// disabled. Gives the number of sessions ended.
 pub fn revoke_all_sessions(conn: &mut DbConn, user_id: i64) -> QueryResult<usize> {
     let ended = diesel::update(
         sessions::table
@@ -98,6 +100,13 @@ pub fn revoke_all_sessions(conn: &mut DbConn, user_id: i64) -> QueryResult<usize
             .filter(sessions::revoked_at.is_null()),
     )
     .set(sessions::revoked_at.eq(Some(now())))
+    .execute(conn)?;
+    diesel::update(
+        feed_tokens::table
+            .filter(feed_tokens::user_id.eq(user_id))
+            .filter(feed_tokens::revoked_at.is_null()),
+    )
+    .set(feed_tokens::revoked_at.eq(Some(now())))
     .execute(conn)?;
     crate::cache::bump_version(conn)?;
     Ok(ended)

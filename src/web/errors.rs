@@ -184,21 +184,36 @@ pub async fn audit_denials(
                 .extensions()
                 .get::<Resolved>()
                 .and_then(|r| r.caller.clone());
-            let mut entry = Entry::new("permission.denied")
-                .target("path", request.path())
-                .ip(&state.client_ip(&request))
-                .details(json!({ "action": denial.action, "method": request.method().as_str() }));
-            if let Some(u) = user {
-                entry = entry.actor(u.user_id, u.organisation_id);
-            }
+            let ip = state.client_ip(&request);
+            // A signed-in person's denials are kept one by one; a stranger's are counted.
+            let entries = match user {
+                Some(u) => vec![Entry::new("permission.denied")
+                    .target("path", request.path())
+                    .ip(&ip)
+                    .actor(u.user_id, u.organisation_id)
+                    .details(
+                        json!({ "action": denial.action, "method": request.method().as_str() }),
+                    )],
+                None => state.denials.count(&ip, request.path(), denial.action),
+            };
             // Written after the answer goes, so a refusal takes no longer than a miss and
             // the timing does not tell which things exist.
-            let db = state.db.clone();
-            actix_web::rt::spawn(async move {
-                if let Err(e) = db.write(move |conn| Ok(audit::record(conn, entry)?)).await {
-                    tracing::error!(error = %e, "could not audit a permission denial");
-                }
-            });
+            if !entries.is_empty() {
+                let db = state.db.clone();
+                actix_web::rt::spawn(async move {
+                    let written = db
+                        .write(move |conn| {
+                            for entry in entries {
+                                audit::record(conn, entry)?;
+                            }
+                            Ok(())
+                        })
+                        .await;
+                    if let Err(e) = written {
+                        tracing::error!(error = %e, "could not audit a permission denial");
+                    }
+                });
+            }
         }
     }
     Ok(res.map_into_left_body())

@@ -53,10 +53,12 @@ impl FromRequest for Page {
             } = auth::resolved(&req).await?;
             let unread = match &user {
                 Some(u) => {
-                    let user_id = u.user_id;
-                    let count = state.cache.unread.get_or_work(version, user_id, || {
+                    // Counted by the inbox's own rule, so the badge never counts what the
+                    // list leaves out (see `Cache::unread` for why the person is the key).
+                    let reader = u.clone();
+                    let count = state.cache.unread.get_or_work(version, u.user_id, || {
                         state.db.run(move |conn| {
-                            Ok(crate::notifications::inbox::unread_count(conn, user_id)?)
+                            Ok(crate::notifications::inbox::unread_count(conn, &reader)?)
                         })
                     });
                     Some(count.await?)

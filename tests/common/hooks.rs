@@ -76,3 +76,42 @@ fn serve(stream: TcpStream, store: &Mutex<Vec<HookRequest>>, status: u16) -> std
     )?;
     writer.flush()
 }
+
+/// A loopback server that accepts connections and never answers, as a receiver or mail
+/// server that has hung; it holds every connection it accepts and counts them.
+#[derive(Clone)]
+pub struct Silent {
+    pub port: u16,
+    held: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Silent {
+    pub fn start() -> Silent {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a silent server");
+        let port = listener.local_addr().unwrap().port();
+        let held = Arc::new(Mutex::new(Vec::new()));
+        let keep = held.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                keep.lock().unwrap().push(stream);
+            }
+        });
+        Silent { port, held }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/hooks/hung", self.port)
+    }
+
+    /// Connections accepted so far that the other side has not closed.
+    pub fn open(&self) -> usize {
+        let mut held = self.held.lock().unwrap();
+        held.retain(|s| {
+            let _ = s.set_nonblocking(true);
+            let mut byte = [0u8; 1];
+            // A closed connection reads as 0 bytes; an open, quiet one would block.
+            !matches!(std::io::Read::read(&mut &*s, &mut byte), Ok(0))
+        });
+        held.len()
+    }
+}

@@ -374,6 +374,7 @@ impl Tenants {
     }
 }
 
+#[derive(Clone)]
 pub struct Browser {
     pub base: String,
     pub client: reqwest::Client,

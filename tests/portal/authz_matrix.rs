@@ -1203,6 +1203,75 @@ fn leader_rows() -> Vec<Row> {
                 _ => 404,
             },
         ),
+        // Who runs a review: the leaders of the organisation that opened it (own, for
+        // {open_review} and {signed_review}; the other council, for {other_open_review} and
+        // {other_signed_review}) and platform admins. Everyone else reads it.
+        row(
+            Post,
+            "/api/v1/reviews/{open_review}/submissions/pub-ws/return",
+            &[("comment", "Api comment {n}")],
+            |w| match w {
+                Anonymous => 401,
+                Platform | Leader => 204,
+                _ => 403,
+            },
+        ),
+        form(
+            "/reviews/{other_open_review}/workspaces/pub-ws/return",
+            &[("comment", "Please add more {n}")],
+            |w| match w {
+                Anonymous | Platform => 303,
+                _ => 403,
+            },
+        ),
+        row(
+            Post,
+            "/api/v1/reviews/{other_open_review}/submissions/pub-ws/return",
+            &[("comment", "Api comment {n}")],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 204,
+                _ => 403,
+            },
+        ),
+        form(
+            "/reviews/{other_signed_review}/sign-off",
+            &[],
+            |w| match w {
+                Anonymous => 303,
+                Platform => 409,
+                _ => 403,
+            },
+        ),
+        row(
+            Post,
+            "/api/v1/reviews/{other_signed_review}/sign-off",
+            &[],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 409,
+                _ => 403,
+            },
+        ),
+        // A return the caller may not see is missing to them, even in a review they run.
+        form(
+            "/reviews/{open_review}/workspaces/other-ws/return",
+            &[("comment", "Please add more {n}")],
+            |w| match w {
+                Anonymous | Platform => 303,
+                _ => 404,
+            },
+        ),
+        row(
+            Post,
+            "/api/v1/reviews/{open_review}/submissions/other-ws/return",
+            &[("comment", "Api comment {n}")],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 204,
+                _ => 404,
+            },
+        ),
     ]
 }
 
@@ -1243,6 +1312,49 @@ fn review_fixtures(app: &TestApp, t: &Tenants) -> (i64, i64) {
     )
     .unwrap();
     (current, signed)
+}
+
+/// For who runs a review: the other council's return for other-ws in own's open review,
+/// and two reviews the other council opened (one open, with own's return for pub-ws; one
+/// signed off).
+fn review_owner_fixtures(app: &TestApp, t: &Tenants, own_open: i64) -> (i64, i64) {
+    use metro_portal::auth::Actor;
+    use metro_portal::reviews::service::{open, sign_off, OpenInput};
+    send_return(app, own_open, "other-ws", t.other(Role::Staff));
+    let mut conn = app.db.get().unwrap();
+    let leader = app.caller(t.other(Role::Leader));
+    let lead = Actor {
+        caller: &leader,
+        ip: "",
+    };
+    let quarter = |q: &str| OpenInput {
+        quarter: q.into(),
+        deadline: "2027-01-15".into(),
+    };
+    let signed = open(&mut conn, &lead, &quarter("2025/26 Q2")).unwrap().id;
+    sign_off(&mut conn, &lead, signed).unwrap();
+    let current = open(&mut conn, &lead, &quarter("2025/26 Q3")).unwrap().id;
+    drop(conn);
+    send_return(app, current, "pub-ws", t.own(Role::Staff));
+    (current, signed)
+}
+
+fn send_return(app: &TestApp, review: i64, slug: &str, user: &crate::common::TestUser) {
+    use metro_portal::auth::Actor;
+    use metro_portal::reviews::service::{submit, SubmissionInput};
+    let mut conn = app.db.get().unwrap();
+    let caller = app.caller(user);
+    let access = metro_portal::workspaces::queries::load(&mut conn, slug, Some(&caller)).unwrap();
+    let input = SubmissionInput {
+        overall_rag: "green".into(),
+        commentary: "Steady".into(),
+        ..SubmissionInput::default()
+    };
+    let actor = Actor {
+        caller: &caller,
+        ip: "",
+    };
+    submit(&mut conn, &actor, review, &access, &input).unwrap();
 }
 
 /// Subscriptions, notifications and webhooks of both organisations, for the rows above.
@@ -1402,6 +1514,7 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
     let ox = app.opportunities(&t);
     let nx = notification_fixtures(&app, &t);
     let (open_review, signed_review) = review_fixtures(&app, &t);
+    let (other_open_review, other_signed_review) = review_owner_fixtures(&app, &t, open_review);
     let callers = callers(&app, &t).await;
     // Nothing of the other organisation's people or private workspace may show.
     let mut secrets: Vec<String> = t.other_users.iter().map(|u| u.email.clone()).collect();
@@ -1442,6 +1555,8 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
                     .replace("{other_hook}", &nx.other_hook.to_string())
                     .replace("{open_review}", &open_review.to_string())
                     .replace("{signed_review}", &signed_review.to_string())
+                    .replace("{other_open_review}", &other_open_review.to_string())
+                    .replace("{other_signed_review}", &other_signed_review.to_string())
                     .replace("{n}", &n.to_string())
             };
             prepare(&app, &t, &ox, row.prepare);

@@ -749,10 +749,12 @@ async fn importing_the_same_file_again_updates_instead_of_duplicating() {
     assert_eq!(s.app.count("opportunities"), 2);
     let (_, list) = s.get(&s.lead_token, "/api/v1/opportunities?q=pest").await;
     let item = &list["items"][0];
-    assert_eq!(item["reference"], "OPP-0101");
+    // A reference that is not one of yours is not taken (whether another organisation holds
+    // it or not, the answer is the same): the row gets the next free one.
+    assert_eq!(item["reference"], "OPP-0001");
     assert_eq!(item["stage"], "under_assessment");
     assert_eq!(item["totals"]["estimated"], 1_250_050, "not doubled");
-    // Another organisation cannot update these by reference.
+    // Another organisation cannot update these by reference: its rows are its own new ones.
     let (status, report) = upload(
         &s,
         &s.other_token,
@@ -761,8 +763,20 @@ async fn importing_the_same_file_again_updates_instead_of_duplicating() {
         false,
     )
     .await;
-    assert_eq!(status, 422);
-    assert_eq!(report["problems"][0]["column"], "reference");
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (report["created"].as_u64(), report["updated"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert_eq!(s.app.count("opportunities"), 4);
+    let (_, again) = s
+        .get(
+            &s.lead_token,
+            &format!("/api/v1/opportunities/{}", item["id"]),
+        )
+        .await;
+    assert_eq!(again["stage"], "under_assessment");
+    assert_eq!(again["reference"], "OPP-0001", "ours is unchanged");
 }
 
 #[tokio::test]
@@ -784,7 +798,10 @@ async fn an_xlsx_register_imports_like_a_csv_one() {
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["created"], 2);
     let (_, list) = s.get(&s.lead_token, "/api/v1/opportunities?q=garage").await;
-    assert_eq!(list["items"][0]["reference"], "OPP-0102");
+    assert_eq!(
+        list["items"][0]["reference"], "OPP-0002",
+        "rows are written in file order"
+    );
 }
 
 #[tokio::test]
@@ -963,8 +980,9 @@ OPP-0001,-5% on energy bills,Joint energy,procurement,joint_procurement,partners
     assert_eq!(
         refs,
         vec!["OPP-0001", "OPP-0002"],
-        "the named reference is kept and the other gets the next"
+        "a reference that is not yours yet is not taken: rows get the next, in file order"
     );
+    assert_eq!(list["items"][0]["title"], "Shared fleet garage");
 
     // Export, then import the export: nothing new, nothing changed, no problems.
     let csv = s
@@ -984,7 +1002,7 @@ OPP-0001,-5% on energy bills,Joint energy,procurement,joint_procurement,partners
     let (_, detail) = s
         .get(
             &s.lead_token,
-            &format!("/api/v1/opportunities/{}", list["items"][0]["id"]),
+            &format!("/api/v1/opportunities/{}", list["items"][1]["id"]),
         )
         .await;
     assert_eq!(
@@ -994,18 +1012,18 @@ OPP-0001,-5% on energy bills,Joint energy,procurement,joint_procurement,partners
     let (_, garage) = s
         .get(
             &s.lead_token,
-            &format!("/api/v1/opportunities/{}", list["items"][1]["id"]),
+            &format!("/api/v1/opportunities/{}", list["items"][0]["id"]),
         )
         .await;
     assert_eq!(garage["partners"].as_array().unwrap().len(), 1);
 
     // A file without the partners and visibility columns leaves them as they were.
-    let (status, _) = upload(&s, &s.lead_token, "r.csv", b"reference,title,summary,service_area,type\nOPP-0002,Shared fleet garage,Edited,highways_transport,shared_service\n".to_vec(), false).await;
+    let (status, _) = upload(&s, &s.lead_token, "r.csv", b"reference,title,summary,service_area,type\nOPP-0001,Shared fleet garage,Edited,highways_transport,shared_service\n".to_vec(), false).await;
     assert_eq!(status, 200);
     let (_, garage) = s
         .get(
             &s.lead_token,
-            &format!("/api/v1/opportunities/{}", list["items"][1]["id"]),
+            &format!("/api/v1/opportunities/{}", list["items"][0]["id"]),
         )
         .await;
     assert_eq!(

@@ -198,3 +198,117 @@ async fn a_disabled_user_loses_their_sessions_and_cannot_sign_in() {
             && actions.contains(&"user.enabled".to_string())
     );
 }
+
+/// A feed key, as the subscriptions page shows it once.
+async fn feed_key(browser: &crate::common::Browser) -> String {
+    let res = browser.post("/settings/feed-token", &[]).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    let start = html.find("feed.atom?token=").expect("the new key") + "feed.atom?token=".len();
+    html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+async fn feed_status(app: &TestApp, key: &str) -> u16 {
+    reqwest::get(app.url(&format!("/opportunities/feed.atom?token={key}")))
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The ways a person's credentials end: each must end their feed key and API tokens too.
+#[derive(Clone, Copy, Debug)]
+enum Ending {
+    PasswordReset,
+    SignOutEverywhere,
+    Disabled,
+}
+
+async fn end(app: &TestApp, user: &TestUser, browser: &crate::common::Browser, how: Ending) {
+    match how {
+        Ending::SignOutEverywhere => {
+            assert_eq!(
+                browser
+                    .post("/account/sign-out-everywhere", &[])
+                    .await
+                    .status(),
+                303
+            );
+        }
+        Ending::Disabled => {
+            let admin = app.create_user(user.organisation_id, metro_portal::users::Role::OrgAdmin);
+            let admin = app.signed_in(&admin).await;
+            let res = admin
+                .post(&format!("/admin/users/{}/disable", user.id), &[])
+                .await;
+            assert_eq!(res.status(), 303);
+        }
+        Ending::PasswordReset => {
+            let anonymous = app.browser();
+            let res = anonymous
+                .post("/password-reset", &[("email", &user.email)])
+                .await;
+            assert_eq!(res.status(), 200);
+            let link = app
+                .smtp
+                .wait_for(&user.email)
+                .link(&format!("{}/password-reset/", app.address))
+                .unwrap();
+            let path = link.trim_start_matches(&app.address).to_string();
+            let new = "a brand new passphrase for the metro";
+            let res = anonymous
+                .post(&path, &[("password", new), ("confirm", new)])
+                .await;
+            assert_eq!(res.status(), 303);
+        }
+    }
+}
+
+#[tokio::test]
+async fn feed_keys_and_api_tokens_end_with_the_credentials() {
+    for how in [
+        Ending::PasswordReset,
+        Ending::SignOutEverywhere,
+        Ending::Disabled,
+    ] {
+        let app = spawn_app().await;
+        let user = user(&app).await;
+        let browser = app.signed_in(&user).await;
+        let key = feed_key(&browser).await;
+        let token = app.token(&user).await;
+        assert_eq!(
+            feed_status(&app, &key).await,
+            200,
+            "{how:?}: the key works first"
+        );
+        assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), 200);
+
+        end(&app, &user, &browser, how).await;
+
+        assert_eq!(
+            feed_status(&app, &key).await,
+            401,
+            "{how:?}: the feed key has ended"
+        );
+        assert_eq!(
+            app.api_get(&token, "/api/v1/me").await.status(),
+            401,
+            "{how:?}: the API token has ended"
+        );
+        let ended: i64 = {
+            use diesel::prelude::*;
+            use metro_portal::schema::feed_tokens;
+            let mut conn = app.db.get().unwrap();
+            feed_tokens::table
+                .filter(feed_tokens::user_id.eq(user.id))
+                .filter(feed_tokens::revoked_at.is_not_null())
+                .count()
+                .get_result(&mut *conn)
+                .unwrap()
+        };
+        assert_eq!(ended, 1, "{how:?}");
+    }
+}
