@@ -7,25 +7,32 @@
 #   bench/faults.sh import-kill smtp-down   some of them
 #
 # Scenarios:
-#   import-kill     kill -9 during a 5,000-row import → nothing written; the rerun writes all
-#   fanout-kill     kill -9 while updates fan out and mail goes → after restart every
-#                   follower is notified once and mailed once
-#   smtp-down       mail server down 60 s (SMTP_DOWN) under page load → all delivered after,
-#                   none twice, every page answered
-#   pg-restart      PostgreSQL restarted while serving → 503s, then answers again without
-#                   restarting the portal
-#   two-instances   two portals on one PostgreSQL, both running workers → nothing twice
+#   import-kill        kill -9 during a 5,000-row import → nothing written; the rerun writes all
+#   fanout-kill        kill -9 while updates fan out and mail goes → after restart every
+#                      follower is notified once and mailed once
+#   smtp-down          mail server down 60 s (SMTP_DOWN) under page load → all delivered after,
+#                      none twice, every page answered
+#   pg-restart         PostgreSQL restarted while serving → 503s, then answers again without
+#                      restarting the portal
+#   two-instances      two portals on one PostgreSQL, both running workers → nothing twice
+#   hostile-workbooks  XLSX uploads that lie about their sizes and counts or unpack to hundreds
+#                      of MB, three at once → each answered 422, memory under 100 MB more,
+#                      /healthz answering within 1 s throughout
+#   hung-receivers     a webhook receiver and a mail server that accept and never answer →
+#                      pages still answer within 100 ms; the job limits bound the connections held
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 
-SCENARIOS="${*:-import-kill fanout-kill smtp-down pg-restart two-instances}"
+SCENARIOS="${*:-import-kill fanout-kill smtp-down pg-restart two-instances hostile-workbooks hung-receivers}"
 ENGINES="${ENGINES:-sqlite postgres}"
 PEOPLE="${PEOPLE:-1000}"
 SMTP_DOWN="${SMTP_DOWN:-60}"
 PORT=8192
 PORT2=8193
 SMTP_PORT=2592
+HOOK_PORT=2593
+MAIL_PORT=2594
 BASE="http://127.0.0.1:$PORT"
 build_release
 
@@ -249,6 +256,167 @@ two_instances() {
   cleanup
 }
 
+# upload BASE TOKEN FILE: the status code of a dry-run import of FILE (000 if no answer).
+upload() {
+  curl -s -o /dev/null -w '%{http_code}' --max-time 60 -H "Authorization: Bearer $2" \
+    -F "file=@$3" "$1/api/v1/opportunities/import?dry_run=true" || true
+}
+
+# mb KB: kilobytes as megabytes, one decimal.
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+hostile_workbooks() {
+  local engine="$1" tok xlsx stop
+  setup "$engine"
+  serve "$PORT"
+  tok="$(token "$BASE" "$POSTER")"
+  xlsx="$DIR/xlsx"
+  python3 bench/hostile_xlsx.py "$xlsx" | sed 's/^/      /'
+  # The portal's resident memory every 50 ms, and /healthz every 100 ms, until $stop.
+  stop="$DIR/stop-sampling"
+  ( while [ ! -e "$stop" ]; do
+      ps -o rss= -p "$SERVED" >>"$DIR/rss" || break
+      sleep 0.05
+    done ) &
+  local sampler=$!
+  PIDS+=("$sampler")
+  ( while [ ! -e "$stop" ]; do
+      curl -s -o /dev/null -w '%{http_code} %{time_total}\n' --max-time 5 "$BASE/healthz" >>"$DIR/health" || true
+      sleep 0.1
+    done ) &
+  local poller=$!
+  PIDS+=("$poller")
+  local good idle
+  good="$(upload "$BASE" "$tok" "$xlsx/good.xlsx")"
+  check "$engine hostile-workbooks: the good workbook checks out ($good)" test "$good" = 200
+  sleep 1
+  idle="$(ps -o rss= -p "$SERVED" | tr -d ' ' || echo 0)"
+  # Each hostile file three times at once.
+  local file kind files=0 pids
+  for file in "$xlsx"/*.xlsx; do
+    kind="$(basename "$file" .xlsx)"
+    [ "$kind" = good ] && continue
+    files=$((files + 1))
+    pids=()
+    for _ in 1 2 3; do
+      { echo "$kind $(upload "$BASE" "$tok" "$file")" >>"$DIR/uploads"; } &
+      pids+=("$!")
+    done
+    wait "${pids[@]}" || true
+  done
+  sleep 1
+  touch "$stop"
+  wait "$sampler" "$poller" 2>/dev/null || true
+  local peak uploads rejected polls unhealthy slowest late
+  peak="$(awk '$1 > m { m = $1 } END { print m + 0 }' "$DIR/rss")"
+  uploads="$(wc -l <"$DIR/uploads")"
+  rejected="$(awk '$2 == 422 { n++ } END { print n + 0 }' "$DIR/uploads")"
+  polls="$(wc -l <"$DIR/health")"
+  unhealthy="$(awk '$1 != 200 { n++ } END { print n + 0 }' "$DIR/health")"
+  slowest="$(awk '$2 > m { m = $2 } END { printf "%.3f", m }' "$DIR/health")"
+  late="$(awk '$1 != 200 || $2 > 1 { n++ } END { print (NR ? n + 0 : "no polls") }' "$DIR/health")"
+  echo "      memory: $(mb "$idle") MB idle, $(mb "$peak") MB at peak, $(mb $((peak - idle))) MB more"
+  echo "      $uploads uploads of $files hostile files, $rejected answered 422"
+  awk '$2 != 422 { print "      " $1 " answered " $2 }' "$DIR/uploads"
+  echo "      $polls health polls, $unhealthy not 200, slowest ${slowest}s"
+  check "$engine hostile-workbooks: every hostile upload answered 422 ($rejected of $((files * 3)))" \
+    test "$rejected" = $((files * 3))
+  check "$engine hostile-workbooks: memory rose under 100 MB ($(mb $((peak - idle))) MB)" \
+    test $((peak - idle)) -lt $((100 * 1024))
+  check "$engine hostile-workbooks: every health poll answered 200 within 1 s ($late did not)" \
+    test "$late" = 0
+  cleanup
+}
+
+# silent_up PORT: a server on PORT that accepts every connection and never answers nor closes
+# one; sets SILENT.
+silent_up() {
+  python3 - "$1" <<'PY' &
+import socket, sys
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", int(sys.argv[1])))
+server.listen(256)
+held = []
+while True:
+    held.append(server.accept()[0])
+PY
+  SILENT=$!
+  PIDS+=("$SILENT")
+  wait_until 5 listening "$1" || fail "no silent server came up on port $1"
+}
+listening() { test "$(ss -tln "( sport = :$1 )" | grep -c LISTEN)" -gt 0; }
+# held PORT: connections open at the server on PORT just now.
+held() { ss -tn state established "( sport = :$1 )" | tail -n +2 | wc -l; }
+
+# to_ms LATENCY: wrk's latency (like 850.00us, 12.30ms or 1.20s) in milliseconds; ? if none.
+to_ms() {
+  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : 0
+    if (f == 0) print "?"; else printf "%.2f\n", n * f }'
+}
+# below NUMBER LIMIT: NUMBER is a number, and under LIMIT.
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a ~ /^[0-9.]+$/ && a + 0 < b + 0) }'; }
+
+# page_report LABEL WRK_OUTPUT: a page's p99 and rate under wrk; every answer 2xx, none
+# lost, p99 under 100 ms.
+page_report() {
+  local label="$1" out="$2" p99 rate errors
+  p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")"
+  rate="$(awk '$1 == "Requests/sec:" { print $2 }' "$out")"
+  errors="$(grep -E 'Non-2xx|Socket errors' "$out" || true)"
+  echo "      $label: p99 $p99 ms, ${rate:-?} requests/s"
+  if [ -n "$errors" ]; then sed 's/^ */      /' <<<"$errors"; fi
+  check "$label: no non-2xx and no socket errors" test -z "$errors"
+  check "$label: p99 under 100 ms ($p99 ms)" below "$p99" 100
+}
+
+hung_receivers() {
+  local engine="$1"
+  setup "$engine"
+  # Deliveries to loopback, waiting the longest a receiver may take; mail to the silent server.
+  export METRO__WEBHOOKS__ALLOW_PRIVATE_ADDRESSES=true METRO__WEBHOOKS__TIMEOUT_SECONDS=30
+  export METRO__EMAIL__SMTP__PORT="$MAIL_PORT"
+  silent_up "$HOOK_PORT"
+  silent_up "$MAIL_PORT"
+  local org author values="" n
+  read -r org author <<<"$(sql "$URL" "SELECT organisation_id, id FROM users WHERE email = '$POSTER'" | tr '|' ' ')"
+  for n in $(seq 1 16); do
+    values="$values${values:+, }($org, 'http://127.0.0.1:$HOOK_PORT/hook/$n', 'fault-suite-secret-$n',
+      'post.created', TRUE, $author, CURRENT_TIMESTAMP)"
+  done
+  sql "$URL" "INSERT INTO webhooks (organisation_id, url, secret, event_kinds, active, created_by, created_at)
+    VALUES $values" >/dev/null
+  serve "$PORT"
+  local tok stop
+  tok="$(token "$BASE" "$POSTER")"
+  post_updates "$BASE" 3 "Hung"
+  # Connections held at each silent server, every second, until $stop.
+  stop="$DIR/stop-counting"
+  ( while [ ! -e "$stop" ]; do
+      echo "$(held "$HOOK_PORT") $(held "$MAIL_PORT")" >>"$DIR/held"
+      sleep 1
+    done ) &
+  local counter=$!
+  PIDS+=("$counter")
+  sleep 3
+  wrk -t1 -c4 -d20s --latency -H "Authorization: Bearer $tok" "$BASE/api/v1/workspaces/skills" >"$DIR/wrk-skills.txt" 2>&1 || true
+  wrk -t1 -c4 -d20s --latency -H "Authorization: Bearer $tok" "$BASE/api/v1/opportunities?per_page=20" >"$DIR/wrk-opportunities.txt" 2>&1 || true
+  touch "$stop"
+  wait "$counter" 2>/dev/null || true
+  local hooks mails
+  read -r hooks mails < <(awk '$1 > w { w = $1 } $2 > m { m = $2 } END { print w + 0, m + 0 }' "$DIR/held")
+  page_report "$engine hung-receivers: workspace page" "$DIR/wrk-skills.txt"
+  page_report "$engine hung-receivers: opportunities page" "$DIR/wrk-opportunities.txt"
+  echo "      held at most: $hooks connections at the webhook receiver, $mails at the mail server"
+  check "$engine hung-receivers: both silent servers were waited on" test $((hooks > 0 && mails > 0)) = 1
+  # jobs.limits in config/default.toml: webhook 6; email 3 + notify 3 + digest 3.
+  check "$engine hung-receivers: the webhook receiver held at most 6 ($hooks)" test "$hooks" -le 6
+  check "$engine hung-receivers: the mail server held at most 9 ($mails)" test "$mails" -le 9
+  unset METRO__WEBHOOKS__ALLOW_PRIVATE_ADDRESSES METRO__WEBHOOKS__TIMEOUT_SECONDS
+  cleanup
+}
+
 echo "Fault suite: $(date -u +%Y-%m-%dT%H:%MZ), $PEOPLE people following one workspace"
 for scenario in $SCENARIOS; do
   echo
@@ -259,6 +427,8 @@ for scenario in $SCENARIOS; do
     smtp-down) for e in $ENGINES; do smtp_down "$e"; done ;;
     pg-restart) pg_restart ;;
     two-instances) two_instances ;;
+    hostile-workbooks) for e in $ENGINES; do hostile_workbooks "$e"; done ;;
+    hung-receivers) for e in $ENGINES; do hung_receivers "$e"; done ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
 done

@@ -605,10 +605,17 @@ pub async fn create_webhook(
     };
     let echo = serde_json::to_value(&input)?;
     let settings = page.state().settings.clone();
+    // The address is looked up holding no database connection, and only for those who may
+    // add webhooks.
+    authz::manage_org_notifications(&caller, caller.organisation_id)?;
+    let url = input.url.clone();
+    let vetted = web::block(move || webhooks::vet(&settings, &url))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let outcome = page
         .state()
         .change(page.request(), caller.clone(), move |conn, actor| {
-            webhooks::create(conn, actor, &settings, &input)
+            webhooks::create(conn, actor, &input, &vetted)
         })
         .await;
     match outcome {

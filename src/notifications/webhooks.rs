@@ -191,11 +191,24 @@ pub struct WebhookInput {
 }
 
 /// Registers a webhook; gives it with its secret, which is shown only this once.
+/// What looking up a webhook's address found: nothing wrong, or why it is refused. Made by
+/// [`vet`] before a database connection is taken, since a name lookup can take seconds.
+pub struct Vetted(Result<(), String>);
+
+/// Checks an address as it will be sent to (its host looked up); see [`resolve`].
+pub fn vet(settings: &Settings, url: &str) -> Vetted {
+    let url = url.trim();
+    if url.is_empty() {
+        return Vetted(Ok(()));
+    }
+    Vetted(resolve(url, settings.webhooks.allow_private_addresses).map(|_| ()))
+}
+
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
-    settings: &Settings,
     input: &WebhookInput,
+    vetted: &Vetted,
 ) -> AppResult<Webhook> {
     let caller = actor.caller;
     authz::manage_org_notifications(caller, caller.organisation_id)?;
@@ -207,8 +220,8 @@ pub fn create(
         "Enter the address to send events to",
     );
     if !url.is_empty() {
-        if let Err(message) = resolve(&url, settings.webhooks.allow_private_addresses) {
-            check.fail("url", &message);
+        if let Err(message) = &vetted.0 {
+            check.fail("url", message);
         }
     }
     let mut kinds: Vec<&str> = Vec::new();

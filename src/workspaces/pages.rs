@@ -353,7 +353,7 @@ pub async fn overview_page(page: Page, path: web::Path<String>) -> AppResult<Htt
             let measures = queries::measures_for(conn, id)?;
             let ids: Vec<i64> = measures.iter().map(|m| m.id).collect();
             let readings = queries::readings_for(conn, &ids)?;
-            let activity = queries::activity(conn, id, 10)?;
+            let activity = queries::activity(conn, id, caller.as_ref(), 10)?;
             Ok((
                 access, members, posts, actions, milestones, measures, readings, activity, follow,
             ))

@@ -471,20 +471,34 @@ pub fn set_reading(
     }
 }
 
-/// The newest events of a workspace: (kind, payload JSON, when).
+/// The newest events of a workspace that `reader` may see: (kind, payload JSON, when).
+/// Each is judged by the one rule for events (`notifications::visibility`), so an entry
+/// whose page needs sign-in (a quarterly return, say) is not shown to a signed-out reader.
 pub fn activity(
     conn: &mut DbConn,
     workspace_id: i64,
+    reader: Option<&crate::auth::Caller>,
     limit: i64,
 ) -> QueryResult<Vec<(String, String, chrono::NaiveDateTime)>> {
     // Only the workspace's own events: opportunities linked to a theme have their own
     // visibility (drafts among them) and are shown through the register.
-    events::table
+    let recent: Vec<crate::events::Event> = events::table
         .filter(events::workspace_id.eq(workspace_id))
         .filter(events::target_kind.ne("opportunity"))
         .filter(events::visibility.ne_all(["draft", "private"]))
         .order(events::id.desc())
-        .limit(limit)
-        .select((events::kind, events::payload, events::created_at))
-        .load(conn)
+        .limit(limit * 4)
+        .select(crate::events::Event::as_select())
+        .load(conn)?;
+    let mut sight = crate::notifications::visibility::Sight::default();
+    let mut shown = Vec::new();
+    for event in recent {
+        if shown.len() as i64 == limit {
+            break;
+        }
+        if sight.can_see(conn, reader, &event)? {
+            shown.push((event.kind, event.payload, event.created_at));
+        }
+    }
+    Ok(shown)
 }

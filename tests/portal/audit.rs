@@ -80,3 +80,66 @@ async fn the_log_refuses_changes_and_a_forced_change_breaks_the_chain() {
     .unwrap();
     assert_eq!(audit::verify(&mut conn).unwrap(), Err(second));
 }
+
+/// Rows of the audit log with this action.
+fn rows_of(app: &crate::common::TestApp, action: &str) -> Vec<audit::Row> {
+    let mut conn = app.db.get().unwrap();
+    audit::recent(&mut conn, action, 1_000).unwrap()
+}
+
+async fn settle(app: &crate::common::TestApp, action: &str, at_least: usize) {
+    for _ in 0..100 {
+        if rows_of(app, action).len() >= at_least {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Writes are made after the answers go: give any stragglers their moment.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn a_strangers_denials_are_counted_and_a_signed_in_persons_kept_one_by_one() {
+    let app = spawn_app().await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    let hidden = "/workspaces/other-ws";
+    let anonymous = app.browser();
+    let before = app.count("audit_log");
+    for _ in 0..200 {
+        assert_eq!(anonymous.get(hidden).await.status(), 404);
+    }
+    settle(&app, "permission.denied.anonymous", 1).await;
+    let counted = rows_of(&app, "permission.denied.anonymous");
+    assert_eq!(
+        counted.len(),
+        1,
+        "the first is written; the rest are counted for later"
+    );
+    assert!(
+        counted[0].details.contains("\"count\":1"),
+        "{}",
+        counted[0].details
+    );
+    assert_eq!(
+        app.count("audit_log") - before,
+        1,
+        "200 strangers' requests, one row"
+    );
+    assert!(rows_of(&app, "permission.denied").is_empty());
+
+    // A signed-in person's denials are each kept, with who they were.
+    let reader = app.signed_in(t.own(Role::Partner)).await;
+    for _ in 0..3 {
+        assert_eq!(reader.get(hidden).await.status(), 404);
+    }
+    settle(&app, "permission.denied", 3).await;
+    let kept = rows_of(&app, "permission.denied");
+    assert_eq!(kept.len(), 3);
+    assert!(kept
+        .iter()
+        .all(|r| r.actor_user_id == Some(t.own(Role::Partner).id)));
+    let mut conn = app.db.get().unwrap();
+    let all = app.count("audit_log") as usize;
+    assert_eq!(audit::verify(&mut conn).unwrap(), Ok(all));
+}

@@ -669,7 +669,15 @@ async fn feeds_list_only_entries_their_reader_can_open() {
                 .strip_suffix("/feed.atom")
                 .filter(|p| p.starts_with("/workspaces"))
             {
-                let (page_status, _) = reader.browser.get_html(page).await;
+                let (page_status, page_body) = reader.browser.get_html(page).await;
+                // Its page's recent activity keeps the same rule as the feed.
+                leaks(
+                    &mut failures,
+                    &reader.who,
+                    page,
+                    &page_body,
+                    &reader.secrets,
+                );
                 check(
                     &mut failures,
                     status == page_status,
