@@ -274,6 +274,7 @@ hostile_workbooks() {
   python3 bench/hostile_xlsx.py "$xlsx" | sed 's/^/      /'
   # The portal's resident memory every 50 ms, and /healthz every 100 ms, until $stop.
   stop="$DIR/stop-sampling"
+  touch "$DIR/rss" "$DIR/health" "$DIR/uploads"
   ( while [ ! -e "$stop" ]; do
       ps -o rss= -p "$SERVED" >>"$DIR/rss" || break
       sleep 0.05
@@ -393,6 +394,7 @@ hung_receivers() {
   post_updates "$BASE" 3 "Hung"
   # Connections held at each silent server, every second, until $stop.
   stop="$DIR/stop-counting"
+  touch "$DIR/held"
   ( while [ ! -e "$stop" ]; do
       echo "$(held "$HOOK_PORT") $(held "$MAIL_PORT")" >>"$DIR/held"
       sleep 1

@@ -149,3 +149,32 @@ async fn a_sqlite_url_names_its_path() {
     let relative = metro_portal::db::Backend::sqlite_path("sqlite:data/metro.db");
     assert_eq!(relative, "data/metro.db");
 }
+
+/// libpq is built from source with OpenSSL, so `sslmode=require` still makes a TLS
+/// connection (the server here is Debian's, with TLS on by default).
+#[test]
+fn a_postgres_url_that_requires_tls_gets_it() {
+    use diesel::prelude::*;
+    if backend() != Backend::Postgres {
+        eprintln!("a_postgres_url_that_requires_tls_gets_it: PostgreSQL suite only");
+        return;
+    }
+    let mut url = url::Url::parse(&std::env::var("TEST_DATABASE_URL").unwrap()).unwrap();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "sslmode")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(kept).append_pair("sslmode", "require");
+    let db = metro_portal::db::Db::connect(url.as_str(), 1).expect("a TLS connection");
+    let mut conn = db.get().unwrap();
+    #[derive(QueryableByName)]
+    struct Tls {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        ssl: bool,
+    }
+    let tls: Tls = diesel::sql_query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .get_result(&mut *conn)
+        .unwrap();
+    assert!(tls.ssl, "the connection is encrypted");
+}
