@@ -245,7 +245,7 @@ impl Sight {
         subject: &Subject,
     ) -> QueryResult<bool> {
         if subject.visibility == "private"
-            && !reader.is_some_and(|c| Some(c.organisation_id) == subject.organisation_id)
+            && reader.is_none_or(|c| Some(c.organisation_id) != subject.organisation_id)
         {
             return Ok(false);
         }

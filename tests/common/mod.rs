@@ -730,3 +730,53 @@ impl TestApp {
         }
     }
 }
+
+/// Changes made straight through the services, as a person would through a page.
+impl TestApp {
+    /// `user` posts an update in workspace `slug`; gives the post's id.
+    pub fn post_update(&self, user: &TestUser, slug: &str, title: &str) -> i64 {
+        use metro_portal::workspaces::{queries, service::*};
+        let caller = self.caller(user);
+        let mut conn = self.db.get().unwrap();
+        let access = queries::load(&mut conn, slug, Some(&caller)).unwrap();
+        let input = PostInput {
+            title: title.into(),
+            body: "Progress this month".into(),
+        };
+        let actor = Actor {
+            caller: &caller,
+            ip: "",
+        };
+        create_post(&mut conn, &actor, &access, &input).unwrap()
+    }
+
+    /// `user` comments on an opportunity.
+    pub fn comment_on(&self, user: &TestUser, opportunity: i64, body: &str) {
+        use metro_portal::opportunities::service::{comment, Actor, CommentInput};
+        let caller = self.caller(user);
+        let mut conn = self.db.get().unwrap();
+        let input = CommentInput {
+            body: body.into(),
+            proposed_stage: String::new(),
+        };
+        let actor = Actor {
+            caller: &caller,
+            ip: "",
+        };
+        comment(&mut conn, &actor, opportunity, &input).unwrap();
+    }
+}
+
+impl Browser {
+    /// A new feed key, as the subscriptions page shows it once.
+    pub async fn feed_key(&self) -> String {
+        let res = self.post("/settings/feed-token", &[]).await;
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        let start = html.find("feed.atom?token=").expect("the new key") + "feed.atom?token=".len();
+        html[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+}

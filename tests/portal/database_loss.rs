@@ -165,7 +165,10 @@ fn a_postgres_url_that_requires_tls_gets_it() {
         .filter(|(k, _)| k != "sslmode")
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    url.query_pairs_mut().clear().extend_pairs(kept).append_pair("sslmode", "require");
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("sslmode", "require");
     let db = metro_portal::db::Db::connect(url.as_str(), 1).expect("a TLS connection");
     let mut conn = db.get().unwrap();
     #[derive(QueryableByName)]

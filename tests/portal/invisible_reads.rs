@@ -173,29 +173,6 @@ fn actor(caller: &metro_portal::auth::Caller) -> Actor<'_> {
     Actor { caller, ip: "" }
 }
 
-fn comment_on(app: &TestApp, user: &TestUser, opportunity: i64, body: &str) {
-    use metro_portal::opportunities::service::{comment, CommentInput};
-    let caller = app.caller(user);
-    let mut conn = app.db.get().unwrap();
-    let input = CommentInput {
-        body: body.into(),
-        proposed_stage: String::new(),
-    };
-    comment(&mut conn, &actor(&caller), opportunity, &input).unwrap();
-}
-
-fn post_update(app: &TestApp, user: &TestUser, slug: &str, title: &str) {
-    use metro_portal::workspaces::{queries, service::*};
-    let caller = app.caller(user);
-    let mut conn = app.db.get().unwrap();
-    let access = queries::load(&mut conn, slug, Some(&caller)).unwrap();
-    let input = PostInput {
-        title: title.into(),
-        body: "Agreed in principle".into(),
-    };
-    create_post(&mut conn, &actor(&caller), &access, &input).unwrap();
-}
-
 /// The partnership opportunity becomes a draft of its lead organisation.
 fn make_draft(app: &TestApp, s: &Scene) {
     use metro_portal::opportunities::service::{update, OpportunityInput};
@@ -521,14 +498,13 @@ async fn what_people_follow_and_their_inboxes_show_only_what_they_may_see_now() 
     for r in &readers {
         following.push(follow_all(&app, r, &s).await);
     }
-    comment_on(
-        &app,
+    app.comment_on(
         &s.opp_actor,
         s.o.own_opp,
         "Terms agreed with both legal teams",
     );
-    comment_on(&app, &s.opp_actor, s.o.own_opp, "Budget line confirmed");
-    post_update(&app, &s.ws_actor, "mem-ws", MEM_POST);
+    app.comment_on(&s.opp_actor, s.o.own_opp, "Budget line confirmed");
+    app.post_update(&s.ws_actor, "mem-ws", MEM_POST);
     app.run_pending_jobs();
     let mut failures = Vec::new();
     for (r, f) in readers.iter().zip(&following) {
@@ -564,18 +540,6 @@ async fn what_people_follow_and_their_inboxes_show_only_what_they_may_see_now() 
     finish(failures);
 }
 
-/// A feed key for `user`, made on the settings page.
-async fn feed_key(browser: &Browser) -> String {
-    let res = browser.post("/settings/feed-token", &[]).await;
-    assert_eq!(res.status(), 200);
-    let html = res.text().await.unwrap();
-    let start = html.find("feed.atom?token=").unwrap() + "feed.atom?token=".len();
-    html[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
-
 const FEEDS: [&str; 5] = [
     "/workspaces/pub-ws/feed.atom",
     "/workspaces/mem-ws/feed.atom",
@@ -608,7 +572,7 @@ async fn feed_readers(app: &TestApp, s: &Scene) -> Vec<FeedReader> {
         let browser = app.signed_in(&r.user).await;
         out.push(FeedReader {
             who: r.name(),
-            key: Some(feed_key(&browser).await),
+            key: Some(browser.feed_key().await),
             secrets: s.secrets(&r),
             browser,
         });
@@ -645,13 +609,12 @@ async fn feeds_list_only_entries_their_reader_can_open() {
     let app = spawn_app_with_queue(|_| {}).await;
     let s = Scene::new(&app).await;
     submit_return(&app, &s);
-    comment_on(
-        &app,
+    app.comment_on(
         &s.opp_actor,
         s.o.own_opp,
         "Terms agreed with both legal teams",
     );
-    post_update(&app, &s.ws_actor, "mem-ws", MEM_POST);
+    app.post_update(&s.ws_actor, "mem-ws", MEM_POST);
     make_draft(&app, &s);
     leave_mem_ws(&app, &s);
     let mut failures = Vec::new();

@@ -6,24 +6,8 @@
 use std::time::{Duration, Instant};
 
 use crate::common::hooks::{HookSink, Silent};
-use crate::common::{spawn_app_with, TestApp, TestUser};
+use crate::common::spawn_app_with;
 use metro_portal::users::Role;
-
-fn post_update(app: &TestApp, user: &TestUser, slug: &str, title: &str) {
-    use metro_portal::workspaces::{queries, service::*};
-    let caller = app.caller(user);
-    let mut conn = app.db.get().unwrap();
-    let access = queries::load(&mut conn, slug, Some(&caller)).unwrap();
-    let input = PostInput {
-        title: title.into(),
-        body: "Progress this month".into(),
-    };
-    let actor = Actor {
-        caller: &caller,
-        ip: "",
-    };
-    create_post(&mut conn, &actor, &access, &input).unwrap();
-}
 
 async fn until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
     let started = Instant::now();
@@ -77,7 +61,7 @@ async fn hung_receivers_and_a_hung_mail_server_leave_pages_and_other_tenants_goi
         assert_eq!(res.status(), 200);
     }
 
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Everyone hears of this");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Everyone hears of this");
     until(
         "deliveries to the hung receiver",
         Duration::from_secs(20),

@@ -39,47 +39,6 @@ async fn follows(app: &TestApp, user: &TestUser, body: Value) -> i64 {
     res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
 }
 
-fn post_update(app: &TestApp, user: &TestUser, slug: &str, title: &str) -> i64 {
-    use metro_portal::workspaces::{queries, service::*};
-    let caller = app.caller(user);
-    let mut conn = app.db.get().unwrap();
-    let access = queries::load(&mut conn, slug, Some(&caller)).unwrap();
-    let input = PostInput {
-        title: title.into(),
-        body: "Progress this month".into(),
-    };
-    create_post(
-        &mut conn,
-        &Actor {
-            caller: &caller,
-            ip: "",
-        },
-        &access,
-        &input,
-    )
-    .unwrap()
-}
-
-fn comment_on(app: &TestApp, user: &TestUser, opportunity: i64, body: &str) {
-    use metro_portal::opportunities::service::{comment, CommentInput};
-    let caller = app.caller(user);
-    let mut conn = app.db.get().unwrap();
-    let input = CommentInput {
-        body: body.into(),
-        proposed_stage: String::new(),
-    };
-    comment(
-        &mut conn,
-        &Actor {
-            caller: &caller,
-            ip: "",
-        },
-        opportunity,
-        &input,
-    )
-    .unwrap();
-}
-
 fn set_default(app: &TestApp, user: &TestUser, delivery: &str) {
     let mut conn = app.db.get().unwrap();
     diesel::update(users::table.find(user.id))
@@ -158,7 +117,7 @@ async fn events_reach_followers_and_whole_organisations_but_not_those_who_opt_ou
     )
     .await;
 
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Toton hub masterplan");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Toton hub masterplan");
     app.run_pending_jobs();
     let first = told(&app, "Toton hub masterplan");
     let mut expected = vec![
@@ -199,7 +158,7 @@ async fn events_reach_followers_and_whole_organisations_but_not_those_who_opt_ou
     partner
         .post(&format!("/subscriptions/{org_sub}/opt-in"), &[])
         .await;
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Second masterplan note");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Second masterplan note");
     app.run_pending_jobs();
     assert!(ids(&told(&app, "Second masterplan note")).contains(&t.other(Role::Partner).id));
 }
@@ -228,10 +187,9 @@ async fn immediate_email_and_a_grouped_digest_that_is_never_sent_empty() {
     .await;
     follows(&app, partner, json!({ "target": "opportunity", "opportunity": o.own_opp.to_string(), "delivery": "daily" })).await;
 
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Older workspace news");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Older workspace news");
     std::thread::sleep(std::time::Duration::from_millis(5));
-    comment_on(
-        &app,
+    app.comment_on(
         t.own(Role::Staff),
         o.own_opp,
         "Newest comment on the legal team",
@@ -303,7 +261,7 @@ async fn immediate_email_and_a_grouped_digest_that_is_never_sent_empty() {
     assert_eq!(app.smtp.to(&partner.email).len(), 1);
 
     // A digest whose only item the person may no longer see is not sent either.
-    comment_on(&app, t.own(Role::Staff), o.own_opp, "Soon hidden");
+    app.comment_on(t.own(Role::Staff), o.own_opp, "Soon hidden");
     app.run_pending_jobs();
     make_draft(&app, t.own(Role::Staff), o.own_opp);
     let mut conn = app.db.get().unwrap();
@@ -365,8 +323,8 @@ async fn smtp_down_for_a_batch_then_up_delivers_every_message_exactly_once() {
         .await;
     }
     app.smtp.set_down(true);
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Outage one");
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Outage two");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Outage one");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Outage two");
     app.run_pending_jobs();
     assert!(app.smtp.messages().is_empty());
     let mut conn = app.db.get().unwrap();
@@ -424,7 +382,7 @@ async fn two_workers_at_once_send_nothing_twice() {
         .await;
     }
     for n in 0..5 {
-        post_update(&app, t.own(Role::Staff), "pub-ws", &format!("Busy day {n}"));
+        app.post_update(t.own(Role::Staff), "pub-ws", &format!("Busy day {n}"));
     }
     let first = app.worker();
     let second = app.worker();
@@ -485,7 +443,7 @@ async fn webhooks_are_signed_retried_after_a_500_and_logged() {
     let (_, again) = admin.get_html("/admin/webhooks").await;
     assert!(!again.contains(&secret), "and never again");
 
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Hooked update");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Hooked update");
     app.run_pending_jobs();
     assert_eq!(hook.requests().len(), 1);
     let mut conn = app.db.get().unwrap();
@@ -565,7 +523,7 @@ async fn webhooks_are_signed_retried_after_a_500_and_logged() {
     admin
         .post(&format!("/admin/webhooks/{hook_id}/disable"), &[])
         .await;
-    post_update(&app, t.own(Role::Staff), "pub-ws", "While off");
+    app.post_update(t.own(Role::Staff), "pub-ws", "While off");
     app.run_pending_jobs();
     assert_eq!(hook.requests().len(), 3);
 }
@@ -618,7 +576,7 @@ async fn the_unsubscribe_link_works_signed_out_and_changes_only_that_subscriptio
     )
     .await;
     let register_sub = follows(&app, leader, json!({ "target": "register" })).await;
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Unsubscribe me");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Unsubscribe me");
     app.run_pending_jobs();
     let mail = app.smtp.wait_for(&leader.email);
     let link = header(&mail, "List-Unsubscribe").unwrap();
@@ -698,12 +656,12 @@ async fn nobody_is_told_about_what_they_cannot_see() {
     assert_eq!(res.status(), 404);
 
     // Told of a comment, then the opportunity becomes a draft before the email goes.
-    comment_on(&app, t.own(Role::Staff), o.own_opp, "Before it was hidden");
+    app.comment_on(t.own(Role::Staff), o.own_opp, "Before it was hidden");
     assert!(app.worker().run_one().unwrap(), "the fan-out runs first");
     assert_eq!(told(&app, "Joint legal team").len(), 1);
     make_draft(&app, t.own(Role::Staff), o.own_opp);
-    comment_on(&app, t.own(Role::Staff), o.own_draft, "Inside the draft");
-    comment_on(&app, t.other(Role::Staff), o.other_draft, "Their own draft");
+    app.comment_on(t.own(Role::Staff), o.own_draft, "Inside the draft");
+    app.comment_on(t.other(Role::Staff), o.other_draft, "Their own draft");
     app.run_pending_jobs();
     // Only their own organisation's draft reaches them.
     let mail = app.smtp.to(&outsider.email);
@@ -737,7 +695,7 @@ async fn nobody_is_told_about_what_they_cannot_see() {
         json!({ "target": "workspace", "workspace": "mem-ws" }),
     )
     .await;
-    post_update(&app, t.other(Role::Staff), "mem-ws", "Members only one");
+    app.post_update(t.other(Role::Staff), "mem-ws", "Members only one");
     app.run_pending_jobs();
     assert_eq!(app.smtp.to(&member.email).len(), 1);
     {
@@ -756,7 +714,7 @@ async fn nobody_is_told_about_what_they_cannot_see() {
         )
         .unwrap();
     }
-    post_update(&app, t.other(Role::Staff), "mem-ws", "Members only two");
+    app.post_update(t.other(Role::Staff), "mem-ws", "Members only two");
     app.run_pending_jobs();
     assert_eq!(app.smtp.to(&member.email).len(), 1);
     assert!(told(&app, "Members only two")
@@ -844,8 +802,8 @@ async fn subscriptions_and_notifications_on_the_api() {
         json!({ "target": "workspace", "workspace": "pub-ws", "delivery": "inbox" }),
     )
     .await;
-    post_update(&app, t.own(Role::Staff), "pub-ws", "First for the API");
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Second for the API");
+    app.post_update(t.own(Role::Staff), "pub-ws", "First for the API");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Second for the API");
     app.run_pending_jobs();
     let inbox: Value = app
         .api_get(&token, "/api/v1/notifications?unread=true")
@@ -957,8 +915,8 @@ async fn the_inbox_page_counts_unread_and_marks_read() {
     assert_eq!(location(&res), "/workspaces/pub-ws");
     let (_, html) = browser.get_html("/workspaces/pub-ws").await;
     assert!(html.contains("Stop following"));
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Inbox one");
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Inbox two");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Inbox one");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Inbox two");
     // Not told yet: the count kept now must not outlast the fan-out.
     let (_, html) = browser.get_html("/notifications").await;
     assert!(!html.contains("nav-count"));
@@ -1089,9 +1047,9 @@ async fn the_queue_page_shows_depth_failures_and_the_oldest_job() {
     )
     .await;
     app.smtp.set_down(true);
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Queue check");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Queue check");
     app.run_pending_jobs();
-    post_update(&app, t.own(Role::Staff), "pub-ws", "Still waiting");
+    app.post_update(t.own(Role::Staff), "pub-ws", "Still waiting");
     let platform = app.signed_in(&t.platform).await;
     let (status, html) = platform.get_html("/admin/jobs").await;
     assert_eq!(status, 200);
@@ -1119,12 +1077,7 @@ async fn a_long_digest_lists_fifty_items_and_counts_the_rest() {
     )
     .await;
     for n in 0..55 {
-        post_update(
-            &app,
-            t.own(Role::Staff),
-            "pub-ws",
-            &format!("Weekly item {n}"),
-        );
+        app.post_update(t.own(Role::Staff), "pub-ws", &format!("Weekly item {n}"));
     }
     app.run_pending_jobs();
     let mut conn = app.db.get().unwrap();

@@ -199,18 +199,6 @@ async fn a_disabled_user_loses_their_sessions_and_cannot_sign_in() {
     );
 }
 
-/// A feed key, as the subscriptions page shows it once.
-async fn feed_key(browser: &crate::common::Browser) -> String {
-    let res = browser.post("/settings/feed-token", &[]).await;
-    assert_eq!(res.status(), 200);
-    let html = res.text().await.unwrap();
-    let start = html.find("feed.atom?token=").expect("the new key") + "feed.atom?token=".len();
-    html[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
-
 async fn feed_status(app: &TestApp, key: &str) -> u16 {
     reqwest::get(app.url(&format!("/opportunities/feed.atom?token={key}")))
         .await
@@ -277,7 +265,7 @@ async fn feed_keys_and_api_tokens_end_with_the_credentials() {
         let app = spawn_app().await;
         let user = user(&app).await;
         let browser = app.signed_in(&user).await;
-        let key = feed_key(&browser).await;
+        let key = browser.feed_key().await;
         let token = app.token(&user).await;
         assert_eq!(
             feed_status(&app, &key).await,
