@@ -103,7 +103,8 @@ pub fn first_sheet(bytes: &[u8], limits: &Limits) -> Result<Vec<(usize, Vec<Stri
 fn too_big_sheet(limits: &Limits) -> String {
     format!(
         "The sheet is larger than an import can be: at most {} rows and {} columns",
-        limits.max_rows, limits.max_columns
+        grouped(limits.max_rows),
+        grouped(limits.max_columns)
     )
 }
 
@@ -114,8 +115,8 @@ pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
     if zip.len() > limits.max_parts {
         return refuse(format!(
             "The workbook has {} parts; a workbook may have at most {}",
-            zip.len(),
-            limits.max_parts
+            grouped(zip.len() as u64),
+            grouped(limits.max_parts as u64)
         ));
     }
     let mut total = 0u64;
@@ -240,10 +241,13 @@ fn element(
                 })?;
                 if rows > limits.max_rows || columns > limits.max_columns {
                     return refuse(format!(
-                        "The sheet declares {rows} rows and {columns} columns ({area}); an \
+                        "The sheet declares {} rows and {} columns ({area}); an \
                          import may have at most {} rows and {} columns. Delete the empty rows \
                          and columns around your data, or copy the data into a new sheet",
-                        limits.max_rows, limits.max_columns
+                        grouped(rows),
+                        grouped(columns),
+                        grouped(limits.max_rows),
+                        grouped(limits.max_columns)
                     ));
                 }
             }
@@ -262,7 +266,7 @@ fn element(
             if tally.cells > limits.max_cells {
                 return refuse(format!(
                     "The sheet has more than {} cells; an import may have at most that",
-                    limits.max_cells
+                    grouped(limits.max_cells)
                 ));
             }
             let beyond = attr(e, "r")
@@ -282,7 +286,7 @@ fn element(
             if tally.strings > limits.max_cells {
                 return refuse(format!(
                     "The workbook has more than {} shared strings; it may have at most that",
-                    limits.max_cells
+                    grouped(limits.max_cells)
                 ));
             }
         }
@@ -291,7 +295,7 @@ fn element(
             if tally.formats > limits.max_styles * 2 {
                 return refuse(format!(
                     "The workbook has more than {} styles; it may have at most that",
-                    limits.max_styles * 2
+                    grouped(limits.max_styles * 2)
                 ));
             }
         }
@@ -301,14 +305,32 @@ fn element(
     Ok(())
 }
 
+/// A count as people write it: 640,128.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Refuses a count an element declares (for readers that make room for it in advance).
 fn declared(e: &BytesStart, key: &str, max: u64, what: &str) -> Result<(), Refusal> {
     match attr(e, key) {
         None => Ok(()),
         Some(value) => match value.trim().parse::<u64>() {
             Ok(n) if n <= max => Ok(()),
-            _ => refuse(format!(
-                "The workbook declares {value} {what}; it may have at most {max}"
+            Ok(n) => refuse(format!(
+                "The workbook declares {} {what}; it may have at most {}",
+                grouped(n),
+                grouped(max)
+            )),
+            Err(_) => refuse(format!(
+                "The workbook declares an unreadable number of {what} ({value})"
             )),
         },
     }
@@ -370,5 +392,7 @@ mod tests {
         assert_eq!(area_size("A1:O5001"), Some((5001, 15)));
         assert_eq!(area_size("C3"), Some((3, 3)));
         assert_eq!(area_size("A1:XFD1048576"), Some((1_048_576, 16_384)));
+        assert_eq!(grouped(4_000_000_000), "4,000,000,000");
+        assert_eq!(grouped(640), "640");
     }
 }
