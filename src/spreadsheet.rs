@@ -310,7 +310,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -381,6 +381,35 @@ fn area_size(area: &str) -> Option<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every XLSX reader goes through the checks here: no other file opens a workbook.
+    #[test]
+    fn no_other_module_opens_a_workbook() {
+        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && !path.ends_with("spreadsheet.rs")
+                {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    if text.contains("calamine") || text.contains("zip::ZipArchive") {
+                        found.push(path.display().to_string());
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        assert!(
+            found.is_empty(),
+            "read workbooks through crate::spreadsheet: {found:?}"
+        );
+    }
 
     #[test]
     fn cell_references_read_as_row_and_column() {
