@@ -23,13 +23,9 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 
-use crate::auth::sessions::LiveSession;
 use crate::auth::Caller;
-use crate::dashboard::queries::Dashboard;
 use crate::db::DbConn;
-use crate::opportunities::queries::Totals;
 use crate::schema::data_version;
-use crate::web::page::KeptPage;
 
 thread_local! {
     /// Whether this thread has raised the data version since it last published it.
@@ -282,38 +278,35 @@ pub fn kept_key(caller: Option<&Caller>, what: &str) -> String {
     )
 }
 
-/// What the portal keeps between requests.
-pub struct Cache {
-    /// Live sessions by (session id, kind, user id). Ending a session or disabling its
-    /// person raises the version, so none outlives that.
-    pub sessions: Versioned<(String, &'static str, i64), LiveSession>,
-    /// Unread notifications by person, counted as the inbox lists them: only what the
-    /// person may see now. The person is the whole key: their organisation and role never
-    /// change, and every change to what anyone may see (a draft, a visibility, a
-    /// membership) writes an event, which raises the version.
-    pub unread: Versioned<i64, i64>,
-    /// Rendered pages by what they depend on (see `KeptPage`).
-    pub pages: Versioned<String, Arc<KeptPage>>,
-    /// JSON answers by what they depend on.
-    pub answers: Versioned<String, actix_web::web::Bytes>,
-    /// The register's count and totals, by the caller's organisation (none when signed
-    /// out) and the filter.
-    pub register_totals: Versioned<(Option<i64>, String), (i64, Totals)>,
-    /// Leaders' dashboards, by organisation, role, filter and hour.
-    pub dashboards: Versioned<(i64, String, String), Dashboard>,
+/// A kind of value kept until the data version moves, declared beside what makes it (a
+/// slice's figures, live sessions, rendered pages): the cache itself knows none of them.
+pub trait Keep: 'static {
+    type Key: Eq + Hash + Send + 'static;
+    type Value: Clone + Send + 'static;
+    /// An empty store for this kind, with its limits.
+    fn store() -> Versioned<Self::Key, Self::Value>;
 }
 
-impl Default for Cache {
-    fn default() -> Cache {
-        Cache {
-            sessions: Versioned::new(10_000),
-            unread: Versioned::new(10_000),
-            // Kept pages and answers are the largest values: 8 MB of each at most.
-            pages: Versioned::with_budget(500, 8 << 20, |k, v| k.len() + v.content.len() + 256),
-            answers: Versioned::with_budget(1_000, 8 << 20, |k, v| k.len() + v.len()),
-            register_totals: Versioned::new(2_000),
-            dashboards: Versioned::new(500),
-        }
+/// What the portal keeps between requests: one store for each kind of kept value, made
+/// when it is first asked for.
+#[derive(Default)]
+pub struct Cache {
+    stores: Mutex<HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>,
+}
+
+impl Cache {
+    /// The store of kind `K`.
+    pub fn kept<K: Keep>(&self) -> Arc<Versioned<K::Key, K::Value>> {
+        let store = {
+            let mut stores = self.stores.lock().unwrap_or_else(|e| e.into_inner());
+            stores
+                .entry(std::any::TypeId::of::<K>())
+                .or_insert_with(|| Arc::new(K::store()))
+                .clone()
+        };
+        store
+            .downcast::<Versioned<K::Key, K::Value>>()
+            .unwrap_or_else(|_| unreachable!("a kind's store is made by that kind"))
     }
 }
 

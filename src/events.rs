@@ -8,6 +8,9 @@ use serde_json::{json, Value};
 use crate::db::{now, DbConn};
 use crate::schema::events;
 
+/// The job each event queues, `{"event_id": …}`, done by whoever registers this kind (the
+/// notifications slice fans it out to inboxes, mail and webhooks).
+pub const EVENT_JOB: &str = "fanout";
 /// How often the fan-out of one event is tried before it is given up.
 const FANOUT_ATTEMPTS: i32 = 10;
 
@@ -99,7 +102,7 @@ pub fn emit(conn: &mut DbConn, event: NewEvent) -> QueryResult<i64> {
         .get_result(conn)?;
     crate::jobs::enqueue_once(
         conn,
-        crate::notifications::FANOUT_JOB,
+        EVENT_JOB,
         &json!({ "event_id": id }),
         &format!("fanout:{id}"),
         FANOUT_ATTEMPTS,

@@ -311,6 +311,33 @@ impl JobWaker {
     }
 }
 
+/// What a job of one kind does with its payload.
+pub type Perform = fn(&JobContext, &Job, &Value) -> anyhow::Result<()>;
+/// Work a worker does once a minute, such as queueing the digests that have fallen due.
+pub type Periodic = fn(&JobContext) -> anyhow::Result<()>;
+
+/// The job kinds and periodic tasks a worker runs, registered by those who define them (see
+/// `startup::job_kinds`): the queue itself knows none of them.
+#[derive(Default)]
+pub struct Kinds {
+    perform: std::collections::HashMap<&'static str, Perform>,
+    periodic: Vec<(&'static str, Periodic)>,
+}
+
+impl Kinds {
+    /// Jobs of `kind` are done by `perform`.
+    pub fn kind(mut self, kind: &'static str, perform: Perform) -> Kinds {
+        self.perform.insert(kind, perform);
+        self
+    }
+
+    /// `task` runs once a minute on the first worker thread (when `jobs.schedule` is on).
+    pub fn periodic(mut self, name: &'static str, task: Periodic) -> Kinds {
+        self.periodic.push((name, task));
+        self
+    }
+}
+
 /// What jobs need to do their work.
 pub struct JobContext {
     pub db: Db,
@@ -320,11 +347,16 @@ pub struct JobContext {
     pub keys: Arc<Keys>,
     /// What this process is running, against `jobs.limits` and `jobs.per_lane`.
     pub running: Running,
+    pub kinds: Kinds,
 }
 
 impl JobContext {
     /// Everything from the settings: mail transport, templates and the signing secret.
-    pub fn from_settings(db: Db, settings: Arc<Settings>) -> anyhow::Result<JobContext> {
+    pub fn from_settings(
+        db: Db,
+        settings: Arc<Settings>,
+        kinds: Kinds,
+    ) -> anyhow::Result<JobContext> {
         let secret = crate::auth::tokens::load_or_create_secret(
             &settings.security.jwt_secret,
             &settings.data_dir,
@@ -335,6 +367,7 @@ impl JobContext {
             templates: Arc::new(Templates::load(&settings.server.templates_dir)?),
             keys: Arc::new(Keys::new(&secret)),
             running: Running::new(&settings),
+            kinds,
             settings,
         })
     }
@@ -377,9 +410,7 @@ impl Worker {
             if schedules && last_schedule.is_none_or(|t| t.elapsed() >= StdDuration::from_secs(60))
             {
                 last_schedule = Some(std::time::Instant::now());
-                if let Err(e) = self.schedule() {
-                    tracing::warn!(error = %e, "job worker: could not schedule digests");
-                }
+                self.run_periodic();
             }
             match self.run_one() {
                 Ok(true) => continue,
@@ -392,11 +423,12 @@ impl Worker {
         }
     }
 
-    fn schedule(&self) -> AppResult<()> {
-        let mut conn = self.ctx.db.get()?;
-        crate::notifications::digests::schedule(&mut conn, &self.ctx.settings, now())?;
-        crate::reviews::service::remind_due(&mut conn, now().date())?;
-        Ok(())
+    fn run_periodic(&self) {
+        for (name, task) in &self.ctx.kinds.periodic {
+            if let Err(e) = task(&self.ctx) {
+                tracing::warn!(error = %e, task = name, "job worker: a periodic task failed");
+            }
+        }
     }
 
     /// Runs due jobs until none is left, one at a time (tests; `send-digests` finishing
@@ -456,9 +488,9 @@ impl Worker {
 
     fn perform(&self, job: &Job) -> anyhow::Result<()> {
         let payload: Value = serde_json::from_str(&job.payload)?;
-        match job.kind.as_str() {
-            crate::email::JOB_KIND => self.ctx.mailer.send(&serde_json::from_value(payload)?, job),
-            _ => crate::notifications::perform(&self.ctx, job, &payload),
+        match self.ctx.kinds.perform.get(job.kind.as_str()) {
+            Some(perform) => perform(&self.ctx, job, &payload),
+            None => anyhow::bail!("unknown job kind {}", job.kind),
         }
     }
 }

@@ -9,12 +9,12 @@ use metro_portal::auth::passwords::{check_new_password, hash_password};
 use metro_portal::auth::tokens::random_token;
 use metro_portal::config::{redact_url, Settings};
 use metro_portal::db::{write_tx, Db};
-use metro_portal::demo::{self, Seeded};
 use metro_portal::error::AppError;
 use metro_portal::jobs::{self, JobContext, JobWaker, Worker};
 use metro_portal::notifications::digests;
 use metro_portal::notifications::model::Delivery;
 use metro_portal::organisations::{self, OrgKind};
+use metro_portal::seed::demo::{self, Seeded};
 use metro_portal::startup::Application;
 use metro_portal::users::{self, model::parse_email, queries::NewUser, Role};
 
@@ -183,7 +183,7 @@ fn seed_bench(
     db.migrate()?;
     let (password, generated) = password_from_env("METRO_BENCH_PASSWORD")?;
     let hash = hash_password(&password)?;
-    let size = metro_portal::bench_seed::Size {
+    let size = metro_portal::seed::bench::Size {
         opportunities,
         events,
         users: users.max(60),
@@ -209,7 +209,7 @@ fn seed_bench(
         }
     };
     let mut conn = db.get()?;
-    let seeded = metro_portal::bench_seed::seed(&mut conn, size, &hash, &mut progress)?;
+    let seeded = metro_portal::seed::bench::seed(&mut conn, size, &hash, &mut progress)?;
     if let Some((_, b)) = bar {
         b.finish();
     }
@@ -251,7 +251,11 @@ fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
 fn job_context(settings: Settings) -> anyhow::Result<Arc<JobContext>> {
     let db = connect(&settings)?;
     db.migrate()?;
-    Ok(Arc::new(JobContext::from_settings(db, Arc::new(settings))?))
+    Ok(Arc::new(JobContext::from_settings(
+        db,
+        Arc::new(settings),
+        metro_portal::startup::job_kinds(),
+    )?))
 }
 
 fn worker(settings: Settings) -> anyhow::Result<()> {
@@ -467,7 +471,7 @@ fn import(
     let email: String = people.first(&mut *conn).optional()?.ok_or_else(|| {
         anyhow::anyhow!("no active staff, leader or administrator of {org} to import as")
     })?;
-    let caller = metro_portal::demo_workspaces::caller(&mut conn, &email)
+    let caller = metro_portal::seed::demo_workspaces::caller(&mut conn, &email)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let bar = indicatif::ProgressBar::new(sheet.len() as u64);
     bar.set_style(

@@ -12,8 +12,8 @@ use actix_web::{web, App, HttpServer};
 
 use crate::auth::passwords::Hasher;
 use crate::config::Settings;
-use crate::db::Db;
-use crate::jobs::{JobContext, JobWaker, Worker};
+use crate::db::{now, Db};
+use crate::jobs::{JobContext, JobWaker, Kinds, Worker};
 use crate::state::AppState;
 use crate::web::errors::{
     audit_denials, json_config, not_found, path_config, query_config, refuse_nul, render_error,
@@ -51,7 +51,11 @@ impl Application {
         // Jobs have connections of their own: however much work is queued, and however long
         // it waits on other servers, pages always find one in theirs.
         let jobs_db = db.another_pool(settings.jobs.pool_size)?;
-        let ctx = Arc::new(JobContext::from_settings(jobs_db, settings.clone())?);
+        let ctx = Arc::new(JobContext::from_settings(
+            jobs_db,
+            settings.clone(),
+            job_kinds(),
+        )?);
         let waker = JobWaker::default();
         let worker_stop = Arc::new(AtomicBool::new(false));
         let mut workers = if settings.jobs.run_in_serve {
@@ -81,6 +85,10 @@ impl Application {
             jobs: waker.clone(),
             cache: Arc::default(),
             denials: Arc::default(),
+            nav_counts: vec![crate::web::page::NavCount {
+                href: "/notifications",
+                count: crate::notifications::inbox::unread_count,
+            }],
         });
         let https = settings.uses_https();
         let access_log = tracing::level_enabled!(tracing::Level::INFO);
@@ -239,4 +247,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(workspaces::pages::routes)
         .configure(opportunities::api::routes)
         .configure(opportunities::pages::routes);
+}
+
+/// The job kinds and periodic tasks of every slice, for the workers of `serve`, of
+/// `metro-portal worker` and of the tests.
+pub fn job_kinds() -> Kinds {
+    let mut kinds = Kinds::default().kind(crate::email::JOB_KIND, |ctx, job, payload| {
+        ctx.mailer
+            .send(&serde_json::from_value(payload.clone())?, job)
+    });
+    for kind in crate::notifications::JOB_KINDS {
+        kinds = kinds.kind(kind, crate::notifications::perform);
+    }
+    kinds
+        .periodic("digests", |ctx| {
+            let mut conn = ctx.db.get()?;
+            crate::notifications::digests::schedule(&mut conn, &ctx.settings, now())?;
+            Ok(())
+        })
+        .periodic("review reminders", |ctx| {
+            crate::reviews::service::remind_due(&mut *ctx.db.get()?, now().date())?;
+            Ok(())
+        })
 }

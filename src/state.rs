@@ -23,6 +23,8 @@ pub struct AppState {
     pub jobs: JobWaker,
     /// Figures kept until the data changes.
     pub cache: Arc<crate::cache::Cache>,
+    /// Counts beside navigation items (the unread badge), from the slices that own them.
+    pub nav_counts: Vec<crate::web::page::NavCount>,
     /// Signed-out requests refused, counted for the audit log.
     pub denials: Arc<crate::audit::AnonymousDenials>,
 }

@@ -97,7 +97,11 @@ pub async fn resolved(req: &HttpRequest) -> AppResult<Resolved> {
         Some((claims, kind)) => {
             let user_id: i64 = claims.sub.parse().unwrap_or(-1);
             let key = (claims.sid, kind.as_str(), user_id);
-            match state.cache.sessions.get(version, &key) {
+            match state
+                .cache
+                .kept::<sessions::LiveSessions>()
+                .get(version, &key)
+            {
                 Some(live) if live.expires_at > crate::db::now() => Some(live.caller),
                 _ => {
                     let sid = key.0.clone();
@@ -107,7 +111,10 @@ pub async fn resolved(req: &HttpRequest) -> AppResult<Resolved> {
                         .await?;
                     live.map(|live| {
                         let caller = live.caller.clone();
-                        state.cache.sessions.put(version, key, live);
+                        state
+                            .cache
+                            .kept::<sessions::LiveSessions>()
+                            .put(version, key, live);
                         caller
                     })
                 }

@@ -127,3 +127,15 @@ pub fn revoke(conn: &mut DbConn, session_id: &str) -> QueryResult<usize> {
     crate::cache::bump_version(conn)?;
     Ok(ended)
 }
+
+/// Live sessions kept by (session id, kind, user id). Ending a session or disabling its
+/// person raises the version, so none outlives that.
+pub struct LiveSessions;
+
+impl crate::cache::Keep for LiveSessions {
+    type Key = (String, &'static str, i64);
+    type Value = LiveSession;
+    fn store() -> crate::cache::Versioned<Self::Key, Self::Value> {
+        crate::cache::Versioned::new(10_000)
+    }
+}

@@ -442,7 +442,7 @@ pub fn dashboard_cached(
         format!("{f:?}@{}", now().format("%Y-%m-%dT%H")),
     );
     cache
-        .dashboards
+        .kept::<Dashboards>()
         .get_or_try(version, key, || dashboard(conn, caller, f))
 }
 
@@ -454,4 +454,15 @@ pub fn dashboard(conn: &mut DbConn, caller: &Caller, f: DashboardFilter) -> Quer
         stuck: stuck(conn, caller, f)?,
         activity: activity(conn, caller, f, 10)?,
     })
+}
+
+/// Leaders' dashboards, kept by organisation, role, filter and hour.
+pub struct Dashboards;
+
+impl crate::cache::Keep for Dashboards {
+    type Key = (i64, String, String);
+    type Value = Dashboard;
+    fn store() -> crate::cache::Versioned<Self::Key, Self::Value> {
+        crate::cache::Versioned::new(500)
+    }
 }

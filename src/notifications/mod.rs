@@ -22,13 +22,21 @@ use serde_json::Value;
 use crate::jobs::{Job, JobContext};
 use model::Delivery;
 
-pub const FANOUT_JOB: &str = "fanout";
+pub const FANOUT_JOB: &str = crate::events::EVENT_JOB;
 /// One email sent at once, for one (event, person).
 pub const NOTIFY_JOB: &str = "notify";
 /// Gathers a day's or week's notifications into one digest job per person.
 pub const DIGEST_RUN_JOB: &str = "digest_run";
 pub const DIGEST_JOB: &str = "digest";
 pub const WEBHOOK_JOB: &str = "webhook";
+/// Every job kind this slice does, all through [`perform`].
+pub const JOB_KINDS: [&str; 5] = [
+    FANOUT_JOB,
+    NOTIFY_JOB,
+    DIGEST_RUN_JOB,
+    DIGEST_JOB,
+    WEBHOOK_JOB,
+];
 
 fn number(payload: &Value, name: &str) -> anyhow::Result<i64> {
     payload

@@ -282,7 +282,7 @@ pub fn list(
         Some((cache, version)) if filter.stale_days.is_none() => {
             let key = (caller.map(|c| c.organisation_id), format!("{filter:?}"));
             cache
-                .register_totals
+                .kept::<RegisterTotals>()
                 .get_or_try(version, key, || whole_view(conn, caller, filter))?
         }
         _ => whole_view(conn, caller, filter)?,
@@ -465,4 +465,16 @@ pub fn partners(conn: &mut DbConn, opportunity_id: i64) -> QueryResult<Vec<(i64,
         .order(organisations::name.asc())
         .select((organisations::id, organisations::name))
         .load(conn)
+}
+
+/// The register's count and totals, kept by the caller's organisation (none when signed
+/// out) and the filter.
+pub struct RegisterTotals;
+
+impl crate::cache::Keep for RegisterTotals {
+    type Key = (Option<i64>, String);
+    type Value = (i64, Totals);
+    fn store() -> crate::cache::Versioned<Self::Key, Self::Value> {
+        crate::cache::Versioned::new(2_000)
+    }
 }

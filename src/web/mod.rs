@@ -56,6 +56,17 @@ pub fn redirect_with_flash(state: &AppState, location: &str, message: &str) -> H
     response
 }
 
+/// JSON answers, by what they depend on: 8 MB of them at most.
+pub struct KeptAnswers;
+
+impl crate::cache::Keep for KeptAnswers {
+    type Key = String;
+    type Value = actix_web::web::Bytes;
+    fn store() -> crate::cache::Versioned<String, actix_web::web::Bytes> {
+        crate::cache::Versioned::with_budget(1_000, 8 << 20, |k, v| k.len() + v.len())
+    }
+}
+
 /// A JSON answer kept until the data version moves. `key` names what it is built from
 /// besides the data and the caller's organisation and role (which are added here); `build`
 /// runs only when nothing is kept.
@@ -74,7 +85,7 @@ where
     let key = crate::cache::kept_key(caller, key);
     let body = state
         .cache
-        .answers
+        .kept::<KeptAnswers>()
         .get_or_work(version, key, || async {
             let answer = build().await?;
             Ok::<_, crate::error::AppError>(actix_web::web::Bytes::from(serde_json::to_vec(

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
@@ -25,6 +26,59 @@ pub struct KeptPage {
     pub content: String,
 }
 
+/// Rendered pages, by what they depend on: 8 MB of them at most.
+pub struct KeptPages;
+
+impl crate::cache::Keep for KeptPages {
+    type Key = String;
+    type Value = Arc<KeptPage>;
+    fn store() -> crate::cache::Versioned<String, Arc<KeptPage>> {
+        crate::cache::Versioned::with_budget(500, 8 << 20, |k, v| k.len() + v.content.len() + 256)
+    }
+}
+
+/// A count shown beside a navigation item (the unread badge), worked out by the slice that
+/// owns the page it links to and wired in by `startup`, so this layer names no slice.
+#[derive(Clone, Copy)]
+pub struct NavCount {
+    pub href: &'static str,
+    pub count: fn(&mut crate::db::DbConn, &Caller) -> diesel::QueryResult<i64>,
+}
+
+/// Navigation counts kept by (link, person). The person is the whole key: their
+/// organisation and role never change, and every change to what anyone may see (a draft, a
+/// visibility, a membership) writes an event, which raises the version.
+struct KeptCounts;
+
+impl crate::cache::Keep for KeptCounts {
+    type Key = (&'static str, i64);
+    type Value = i64;
+    fn store() -> crate::cache::Versioned<Self::Key, i64> {
+        crate::cache::Versioned::new(10_000)
+    }
+}
+
+/// Each registered navigation count for `user`, kept until the data version moves.
+async fn nav_counts(
+    state: &web::Data<AppState>,
+    user: &Caller,
+    version: i64,
+) -> AppResult<Vec<(&'static str, i64)>> {
+    let mut counts = Vec::new();
+    for nav in state.nav_counts.iter().copied() {
+        let reader = user.clone();
+        let count = state
+            .cache
+            .kept::<KeptCounts>()
+            .get_or_work(version, (nav.href, user.user_id), || {
+                state.db.run(move |conn| Ok((nav.count)(conn, &reader)?))
+            })
+            .await?;
+        counts.push((nav.href, count));
+    }
+    Ok(counts)
+}
+
 pub struct Page {
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -32,7 +86,7 @@ pub struct Page {
     csrf_cookie: String,
     new_csrf: bool,
     flash: Option<Flash>,
-    unread: Option<i64>,
+    counts: Vec<(&'static str, i64)>,
     version: i64,
 }
 
@@ -51,19 +105,9 @@ impl FromRequest for Page {
                 caller: user,
                 version,
             } = auth::resolved(&req).await?;
-            let unread = match &user {
-                Some(u) => {
-                    // Counted by the inbox's own rule, so the badge never counts what the
-                    // list leaves out (see `Cache::unread` for why the person is the key).
-                    let reader = u.clone();
-                    let count = state.cache.unread.get_or_work(version, u.user_id, || {
-                        state.db.run(move |conn| {
-                            Ok(crate::notifications::inbox::unread_count(conn, &reader)?)
-                        })
-                    });
-                    Some(count.await?)
-                }
-                None => None,
+            let counts = match &user {
+                Some(u) => nav_counts(&state, u, version).await?,
+                None => Vec::new(),
             };
             let (csrf_cookie, new_csrf) = csrf_cookie(&req, &state);
             let flash = req
@@ -76,7 +120,7 @@ impl FromRequest for Page {
                 csrf_cookie,
                 new_csrf,
                 flash,
-                unread,
+                counts,
                 version,
             })
         })
@@ -145,7 +189,7 @@ impl Page {
         let kept = self
             .state
             .cache
-            .pages
+            .kept::<KeptPages>()
             .get_or_work(self.version, key, || async {
                 let data = build().await?;
                 let content = self
@@ -153,7 +197,7 @@ impl Page {
                     .templates
                     .content(template, &data)
                     .map_err(AppError::Internal)?;
-                Ok::<_, AppError>(std::sync::Arc::new(KeptPage {
+                Ok::<_, AppError>(Arc::new(KeptPage {
                     fields: json!({ "title": data["title"], "breadcrumbs": data["breadcrumbs"] }),
                     content,
                 }))
@@ -183,7 +227,7 @@ impl Page {
             self.user.as_ref(),
             &csrf,
             self.flash.as_ref(),
-            self.unread,
+            &self.counts,
         )
     }
 
@@ -212,7 +256,7 @@ pub fn layout_context(
     user: Option<&Caller>,
     csrf: &str,
     flash: Option<&Flash>,
-    unread: Option<i64>,
+    counts: &[(&'static str, i64)],
 ) -> Value {
     let path = req.path();
     let is_admin = user.is_some_and(|u| matches!(u.role(), Role::PlatformAdmin | Role::OrgAdmin));
@@ -234,9 +278,10 @@ pub fn layout_context(
         .into_iter()
         .map(|(href, label)| {
             let current = path == href || (href != "/" && path.starts_with(href));
-            let count = (href == "/notifications")
-                .then_some(unread)
-                .flatten()
+            let count = counts
+                .iter()
+                .find(|(of, _)| *of == href)
+                .map(|(_, n)| *n)
                 .filter(|n| *n > 0);
             json!({ "href": href, "label": label, "current": current, "count": count })
         })

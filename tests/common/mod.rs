@@ -174,8 +174,12 @@ pub async fn spawn_app_with_queue(tweak: impl FnOnce(&mut Settings)) -> TestApp 
 impl TestApp {
     /// A job worker like the one inside `serve`, for running the queue from a test.
     pub fn worker(&self) -> Worker {
-        let ctx = JobContext::from_settings(self.db.clone(), Arc::new(self.settings.clone()))
-            .expect("job context");
+        let ctx = JobContext::from_settings(
+            self.db.clone(),
+            Arc::new(self.settings.clone()),
+            metro_portal::startup::job_kinds(),
+        )
+        .expect("job context");
         Worker {
             ctx: Arc::new(ctx),
             waker: JobWaker::default(),

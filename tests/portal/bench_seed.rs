@@ -1,7 +1,7 @@
 //! `seed-bench` at a small size: it fills an empty database consistently on either engine,
 //! the portal serves what it made, and it refuses a database that already has data.
 
-use metro_portal::bench_seed::{seed, Size};
+use metro_portal::seed::bench::{seed, Size};
 use metro_portal::users::Role;
 
 use crate::common::*;

@@ -6,10 +6,10 @@ use diesel::prelude::*;
 
 use crate::auth::Actor;
 use crate::db::{now, DbConn};
-use crate::demo_workspaces::{caller, org_id};
 use crate::error::AppResult;
 use crate::notifications::subscriptions::{follow, FollowInput};
 use crate::schema::{users, webhooks};
+use crate::seed::demo_workspaces::{caller, org_id};
 
 /// Who follows what for their whole organisation: (organisation, target, workspace or
 /// register theme).

@@ -136,11 +136,12 @@ pub fn seed(db: &Db, password: &str) -> anyhow::Result<Seeded> {
         }
         Ok::<_, AppError>(accounts)
     })?;
-    crate::demo_notifications::seed(&mut conn)
+    crate::seed::demo_notifications::seed(&mut conn)
         .map_err(|e| anyhow::anyhow!("demo subscriptions: {e}"))?;
-    crate::demo_workspaces::seed(&mut conn).map_err(|e| anyhow::anyhow!("demo workspaces: {e}"))?;
-    crate::demo_opportunities::seed(&mut conn)
+    crate::seed::demo_workspaces::seed(&mut conn)
+        .map_err(|e| anyhow::anyhow!("demo workspaces: {e}"))?;
+    crate::seed::demo_opportunities::seed(&mut conn)
         .map_err(|e| anyhow::anyhow!("demo opportunities: {e}"))?;
-    crate::demo_reviews::seed(&mut conn).map_err(|e| anyhow::anyhow!("demo reviews: {e}"))?;
+    crate::seed::demo_reviews::seed(&mut conn).map_err(|e| anyhow::anyhow!("demo reviews: {e}"))?;
     Ok(Seeded::Created { accounts })
 }

@@ -3,9 +3,9 @@
 //! with savings by year, barriers and interest from partners. Written through the service.
 
 use crate::db::DbConn;
-use crate::demo_workspaces::caller;
 use crate::error::AppResult;
 use crate::opportunities::service::{self, *};
+use crate::seed::demo_workspaces::caller;
 
 struct Demo {
     lead: &'static str,
@@ -150,7 +150,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
         };
         let mut partners = Vec::new();
         for p in d.partners {
-            partners.push(crate::demo_workspaces::org_id(conn, p)?.to_string());
+            partners.push(crate::seed::demo_workspaces::org_id(conn, p)?.to_string());
         }
         let input = OpportunityInput {
             title: d.title.into(),
@@ -182,7 +182,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
                 financial_year: year.to_string(),
                 kind: kind.to_string(),
                 cashable: if *cashable { "yes" } else { "no" }.into(),
-                organisation_id: crate::demo_workspaces::org_id(conn, org)?.to_string(),
+                organisation_id: crate::seed::demo_workspaces::org_id(conn, org)?.to_string(),
                 amount: amount.to_string(),
                 one_off_cost: String::new(),
                 note: String::new(),

@@ -7,9 +7,9 @@ use chrono::Duration;
 
 use crate::auth::{Actor, Caller};
 use crate::db::{now, DbConn};
-use crate::demo_workspaces::caller;
 use crate::error::AppResult;
 use crate::reviews::service::{self, ActionInput, OpenInput, SubmissionInput};
+use crate::seed::demo_workspaces::caller;
 use crate::workspaces::model::Quarter;
 use crate::workspaces::queries as ws_queries;
 
