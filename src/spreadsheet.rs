@@ -135,12 +135,16 @@ pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
         } else {
             Ok(())
         };
-        std::io::copy(&mut counted, &mut std::io::sink()).map_err(not_readable)?;
         // A part cut short at the limit reads as broken XML: say what is really wrong.
         if counted.read > limits.max_part_bytes {
             return refuse(part_too_big(&name, limits));
         }
+        // A refused part is not unpacked further; one that passed is counted to its end.
         scanned?;
+        std::io::copy(&mut counted, &mut std::io::sink()).map_err(not_readable)?;
+        if counted.read > limits.max_part_bytes {
+            return refuse(part_too_big(&name, limits));
+        }
         total += counted.read;
         if total > limits.max_total_bytes {
             return refuse(format!(

@@ -260,6 +260,10 @@ pub fn job_kinds() -> Kinds {
         kinds = kinds.kind(kind, crate::notifications::perform);
     }
     kinds
+        .kind(
+            crate::notifications::WEBHOOK_JOB,
+            crate::notifications::deliver_webhook,
+        )
         .periodic("digests", |ctx| {
             let mut conn = ctx.db.get()?;
             crate::notifications::digests::schedule(&mut conn, &ctx.settings, now())?;
