@@ -82,7 +82,8 @@ pub fn manage_user(caller: &Caller, target: &User) -> AppResult<()> {
 /// The roles an invitation from this caller may carry, for the invite form.
 pub fn invitable_roles(_caller: &Caller) -> Vec<Role> {
     Role::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|r| *r != Role::PlatformAdmin)
         .collect()
 }

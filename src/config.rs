@@ -25,6 +25,9 @@ pub struct ServerSettings {
     pub base_url: String,
     pub trust_forwarded_for: bool,
     pub templates_dir: PathBuf,
+    /// Fail a render that names a missing value (the tests turn this on).
+    #[serde(default)]
+    pub strict_templates: bool,
     pub workers: usize,
 }
 

@@ -364,7 +364,10 @@ impl JobContext {
         Ok(JobContext {
             db,
             mailer: Mailer::from_settings(&settings)?,
-            templates: Arc::new(Templates::load(&settings.server.templates_dir)?),
+            templates: Arc::new(Templates::load(
+                &settings.server.templates_dir,
+                settings.server.strict_templates,
+            )?),
             keys: Arc::new(Keys::new(&secret)),
             running: Running::new(&settings),
             kinds,

@@ -10,6 +10,7 @@ pub mod db;
 pub mod email;
 pub mod error;
 pub mod events;
+pub mod identity;
 pub mod jobs;
 #[cfg(test)]
 mod layers;

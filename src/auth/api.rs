@@ -129,8 +129,7 @@ pub struct Me {
     pub id: i64,
     pub email: String,
     pub name: String,
-    /// platform_admin | org_admin | leader | staff | partner
-    pub role: String,
+    pub role: crate::identity::Role,
     pub organisation: Organisation,
 }
 

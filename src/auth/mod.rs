@@ -16,37 +16,11 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
-use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::users::Role;
 
-/// The signed-in person behind a request.
-#[derive(Clone, Debug, Serialize)]
-pub struct Caller {
-    pub user_id: i64,
-    pub organisation_id: i64,
-    pub email: String,
-    pub name: String,
-    pub role: String,
-    pub organisation_name: String,
-    pub organisation_slug: String,
-    #[serde(skip)]
-    pub session_id: String,
-}
-
-impl Caller {
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Partner)
-    }
-}
-
-/// Who is making a change, and from where: what services record in events and the audit.
-pub struct Actor<'a> {
-    pub caller: &'a Caller,
-    pub ip: &'a str,
-}
+pub use crate::identity::{Actor, Caller};
 
 /// The caller as resolved once per request, with the data version read before it, kept in
 /// the request's extensions.

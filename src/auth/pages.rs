@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::Duration;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::device;
@@ -42,7 +42,27 @@ pub async fn login_page(page: Page, query: web::Query<NextQuery>) -> AppResult<H
     if page.user.is_some() {
         return Ok(redirect(&next));
     }
-    page.render("auth/login", json!({ "title": "Sign in", "next": next }))
+    page.render("auth/login", LoginView::new(&next, ""))
+}
+
+/// The sign-in page.
+#[derive(Serialize)]
+struct LoginView<'a> {
+    title: &'static str,
+    next: &'a str,
+    email: &'a str,
+    errors: Option<FieldErrors>,
+}
+
+impl<'a> LoginView<'a> {
+    fn new(next: &'a str, email: &'a str) -> LoginView<'a> {
+        LoginView {
+            title: "Sign in",
+            next,
+            email,
+            errors: None,
+        }
+    }
 }
 
 #[post("/login")]
@@ -60,7 +80,10 @@ pub async fn login_submit(page: Page, form: Form<LoginForm>) -> AppResult<HttpRe
         page.render_status(
             status,
             "auth/login",
-            json!({ "title": "Sign in", "next": next, "email": form.email, "errors": errors.to_json() }),
+            LoginView {
+                errors: Some(errors),
+                ..LoginView::new(&next, &form.email)
+            },
         )
     };
     if !errors.is_empty() {
@@ -184,10 +207,25 @@ pub struct ResetRequestForm {
 
 #[get("/password-reset")]
 pub async fn reset_request_page(page: Page) -> AppResult<HttpResponse> {
-    page.render(
-        "auth/password_reset_request",
-        json!({ "title": "Reset your password" }),
-    )
+    page.render("auth/password_reset_request", ResetRequestView::default())
+}
+
+/// The page asking for the address a reset link goes to.
+#[derive(Serialize)]
+struct ResetRequestView<'a> {
+    title: &'static str,
+    email: &'a str,
+    errors: Option<FieldErrors>,
+}
+
+impl Default for ResetRequestView<'_> {
+    fn default() -> Self {
+        ResetRequestView {
+            title: "Reset your password",
+            email: "",
+            errors: None,
+        }
+    }
 }
 
 #[post("/password-reset")]
@@ -200,7 +238,11 @@ pub async fn reset_request_submit(
         return page.render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             "auth/password_reset_request",
-            json!({ "title": "Reset your password", "email": form.0.email, "errors": errors.to_json() }),
+            ResetRequestView {
+                email: &form.0.email,
+                errors: Some(errors),
+                ..Default::default()
+            },
         );
     };
     let state = page.state();
@@ -423,7 +465,7 @@ fn invitation_context(
         "token": token,
         "email": invitation.email,
         "organisation": org_name,
-        "role": Role::parse(&invitation.role).map(Role::label),
+        "role": Role::parse(&invitation.role).map(Role::label).ok(),
     })
 }
 
@@ -467,7 +509,7 @@ pub async fn invitation_submit(
                             .into(),
                     ));
                 }
-                let role = Role::parse(&invitation.role).ok_or_else(link_expired)?;
+                let role = Role::parse(&invitation.role).map_err(|_| link_expired())?;
                 let user_id = users::queries::insert(
                     conn,
                     &NewUser {

@@ -89,7 +89,7 @@ pub fn load_live(
             i64,
             String,
             String,
-            String,
+            crate::identity::Role,
             String,
             String,
             NaiveDateTime,

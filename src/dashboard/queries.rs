@@ -438,7 +438,7 @@ pub fn dashboard_cached(
 ) -> QueryResult<Dashboard> {
     let key = (
         caller.organisation_id,
-        caller.role.clone(),
+        caller.role,
         format!("{f:?}@{}", now().format("%Y-%m-%dT%H")),
     );
     cache
@@ -460,7 +460,7 @@ pub fn dashboard(conn: &mut DbConn, caller: &Caller, f: DashboardFilter) -> Quer
 pub struct Dashboards;
 
 impl crate::cache::Keep for Dashboards {
-    type Key = (i64, String, String);
+    type Key = (i64, crate::identity::Role, String);
     type Value = Dashboard;
     fn store() -> crate::cache::Versioned<Self::Key, Self::Value> {
         crate::cache::Versioned::new(500)

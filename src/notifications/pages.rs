@@ -63,7 +63,7 @@ fn delivery_options(selected: &str, with_default: Option<&str>) -> Vec<Value> {
             "selected": selected == DEFAULT_DELIVERY,
         }));
     }
-    options.extend(Delivery::options(selected));
+    options.extend(Delivery::options(selected).into_iter().map(|o| json!(o)));
     options
 }
 

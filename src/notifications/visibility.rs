@@ -25,7 +25,16 @@ pub fn caller_for_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<Ca
 }
 
 /// A person, their organisation's name and slug, and their default delivery.
-type ReaderRow = (i64, i64, String, String, String, String, String, String);
+type ReaderRow = (
+    i64,
+    i64,
+    String,
+    String,
+    crate::identity::Role,
+    String,
+    String,
+    String,
+);
 
 /// Active people as the permission checks see them, with their default delivery, loaded
 /// together for a fan-out to many.
@@ -75,7 +84,7 @@ pub fn caller_for_organisation(conn: &mut DbConn, organisation_id: i64) -> Query
         organisation_id,
         email: String::new(),
         name: name.clone(),
-        role: crate::users::Role::Partner.as_str().to_string(),
+        role: crate::identity::Role::Partner,
         organisation_name: name,
         organisation_slug: slug,
         session_id: String::new(),

@@ -25,7 +25,7 @@ pub fn caller(conn: &mut DbConn, email: &str) -> AppResult<Caller> {
             organisations::name,
             organisations::slug,
         ))
-        .first::<(i64, i64, String, String, String, String)>(conn)?;
+        .first::<(i64, i64, String, crate::identity::Role, String, String)>(conn)?;
     Ok(Caller {
         user_id,
         organisation_id,

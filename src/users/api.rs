@@ -4,7 +4,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::model::User;
+use super::model::{Role, User};
 use super::service::{self, Invite};
 use crate::auth::ApiCaller;
 use crate::authz;
@@ -20,10 +20,8 @@ pub struct UserSummary {
     pub id: i64,
     pub email: String,
     pub name: String,
-    /// platform_admin | org_admin | leader | staff | partner
-    pub role: String,
-    /// active | disabled
-    pub status: String,
+    pub role: Role,
+    pub status: crate::users::model::UserStatus,
     pub last_sign_in_at: Option<String>,
 }
 

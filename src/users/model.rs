@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::schema::users;
+use crate::text_enum;
 
 #[derive(Clone, Debug, Queryable, Selectable, Serialize)]
 #[diesel(table_name = users)]
@@ -11,8 +12,8 @@ pub struct User {
     pub organisation_id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
-    pub status: String,
+    pub role: Role,
+    pub status: UserStatus,
     #[serde(skip)]
     pub password_hash: String,
     pub created_at: NaiveDateTime,
@@ -21,71 +22,20 @@ pub struct User {
 
 impl User {
     pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Partner)
+        self.role
     }
 
     pub fn is_active(&self) -> bool {
-        self.status == UserStatus::Active.as_str()
+        self.status == UserStatus::Active
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    PlatformAdmin,
-    OrgAdmin,
-    Leader,
-    Staff,
-    Partner,
-}
+pub use crate::identity::Role;
 
-impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::PlatformAdmin,
-        Role::OrgAdmin,
-        Role::Leader,
-        Role::Staff,
-        Role::Partner,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::PlatformAdmin => "platform_admin",
-            Role::OrgAdmin => "org_admin",
-            Role::Leader => "leader",
-            Role::Staff => "staff",
-            Role::Partner => "partner",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::PlatformAdmin => "Platform administrator",
-            Role::OrgAdmin => "Organisation administrator",
-            Role::Leader => "Leader",
-            Role::Staff => "Staff",
-            Role::Partner => "Partner",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == value)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UserStatus {
-    Active,
-    Disabled,
-}
-
-impl UserStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UserStatus::Active => "active",
-            UserStatus::Disabled => "disabled",
-        }
-    }
-}
+text_enum!(UserStatus, "active or disabled", {
+    Active => ("active", "Active"),
+    Disabled => ("disabled", "Disabled"),
+});
 
 /// A syntactically plausible email address, trimmed and lower-cased.
 pub fn parse_email(value: &str) -> Result<String, &'static str> {

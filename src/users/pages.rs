@@ -57,7 +57,7 @@ async fn render_users(
         .map(|i| {
             json!({
                 "email": i.email,
-                "role": Role::parse(&i.role).map(Role::label),
+                "role": Role::parse(&i.role).map(Role::label).ok(),
                 "expires": i.expires_at.format("%-d %B %Y").to_string(),
             })
         })

@@ -28,7 +28,7 @@ impl Invite {
     pub fn parse(email: &str, role: &str) -> Result<Invite, FieldErrors> {
         let mut errors = FieldErrors::default();
         let email = errors.check("email", parse_email(email));
-        let role = errors.check("role", Role::parse(role).ok_or("Select a role"));
+        let role = errors.check("role", Role::parse(role).map_err(|_| "Select a role"));
         match (email, role) {
             (Some(email), Some(role)) => Ok(Invite { email, role }),
             _ => Err(errors),

@@ -145,6 +145,10 @@ impl FieldErrors {
     }
 
     pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
+    fn view(&self) -> serde_json::Value {
         let list: Vec<_> = self
             .0
             .iter()
@@ -163,6 +167,13 @@ impl FieldErrors {
             .into_iter()
             .map(|(f, m)| (f.to_string(), m))
             .collect()
+    }
+}
+
+/// As the error summary and the fields read them: `list` (href, message) and `by_field`.
+impl Serialize for FieldErrors {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.view().serialize(s)
     }
 }
 

@@ -8,15 +8,17 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::templates::CONTENT_MARK;
 use super::Flash;
-use crate::auth::{self, Caller};
+use crate::auth;
 use crate::cache::kept_key;
 use crate::error::{AppError, AppResult};
+use crate::identity::Caller;
+use crate::identity::Role;
 use crate::state::AppState;
-use crate::users::Role;
 
 /// A page whose main part depends only on the data and on who is asking as an
 /// organisation and role: that part rendered once, and its layout fields (title,
@@ -144,7 +146,9 @@ impl Page {
         &self.req
     }
 
-    pub fn render(&self, template: &str, data: Value) -> AppResult<HttpResponse> {
+    /// Renders a page from its view model: a `#[derive(Serialize)]` struct of the page's
+    /// own (the page layer adds `layout`).
+    pub fn render(&self, template: &str, data: impl Serialize) -> AppResult<HttpResponse> {
         self.render_status(StatusCode::OK, template, data)
     }
 
@@ -157,8 +161,9 @@ impl Page {
         &self,
         status: StatusCode,
         template: &str,
-        mut data: Value,
+        data: impl Serialize,
     ) -> AppResult<HttpResponse> {
+        let mut data = view(data)?;
         data["layout"] = self.layout();
         let body = self
             .state
@@ -175,7 +180,7 @@ impl Page {
     /// (who is signed in, the form token, unread count and flash) is rendered for each
     /// request. The main part sees no `layout` fields, so a form that posts (and needs the
     /// person's own form token) has no place in a kept page.
-    pub async fn render_kept<F, Fut>(
+    pub async fn render_kept<F, Fut, T>(
         &self,
         template: &str,
         key: &str,
@@ -183,7 +188,8 @@ impl Page {
     ) -> AppResult<HttpResponse>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = AppResult<Value>>,
+        Fut: Future<Output = AppResult<T>>,
+        T: Serialize,
     {
         let key = kept_key(self.user.as_ref(), &format!("{template}|{key}"));
         let kept = self
@@ -191,7 +197,7 @@ impl Page {
             .cache
             .kept::<KeptPages>()
             .get_or_work(self.version, key, || async {
-                let data = build().await?;
+                let data = view(build().await?)?;
                 let content = self
                     .state
                     .templates
@@ -241,6 +247,17 @@ impl Page {
         }
         response
     }
+}
+
+/// A view model as the templates read it. A view model that is not a JSON object is a bug.
+fn view(data: impl Serialize) -> AppResult<Value> {
+    let value = serde_json::to_value(data).map_err(|e| AppError::Internal(e.into()))?;
+    if !value.is_object() {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "a page's view model must be an object"
+        )));
+    }
+    Ok(value)
 }
 
 pub fn html_response(status: StatusCode, body: String) -> HttpResponse {

@@ -86,13 +86,14 @@ pub struct Templates {
     text: Handlebars<'static>,
     /// The pages without their layout, for rendering a page's main part once and keeping it.
     content: Handlebars<'static>,
+    strict: bool,
 }
 
 /// Where a kept main part goes in the layout (`layout_shell`).
 pub const CONTENT_MARK: &str = "\u{1}metro-content\u{1}";
 
 impl Templates {
-    pub fn load(override_dir: &Path) -> anyhow::Result<Templates> {
+    pub fn load(override_dir: &Path, strict: bool) -> anyhow::Result<Templates> {
         let mut html = Handlebars::new();
         let mut text = Handlebars::new();
         let mut content = Handlebars::new();
@@ -107,7 +108,7 @@ impl Templates {
                 .unwrap_or_else(|_| builtin.to_string())
         };
         for registry in [&mut html, &mut text, &mut content] {
-            registry.set_strict_mode(false);
+            registry.set_strict_mode(strict);
         }
         let mut layout = String::new();
         for (name, builtin) in PAGES {
@@ -137,19 +138,31 @@ impl Templates {
             html,
             text,
             content,
+            strict,
         })
+    }
+
+    /// In strict mode (the tests) a failed render is written to stderr too, naming the
+    /// template and the missing value, since the page itself only shows a 500.
+    fn told(&self, e: &handlebars::RenderError) {
+        if self.strict {
+            eprintln!("template error: {e}");
+        }
     }
 
     /// A page's main part alone, without the layout around it.
     pub fn content<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
-        Ok(self.content.render(name, data)?)
+        Ok(self
+            .content
+            .render(name, data)
+            .inspect_err(|e| self.told(e))?)
     }
 
     pub fn html<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
-        Ok(self.html.render(name, data)?)
+        Ok(self.html.render(name, data).inspect_err(|e| self.told(e))?)
     }
 
     pub fn text<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
-        Ok(self.text.render(name, data)?)
+        Ok(self.text.render(name, data).inspect_err(|e| self.told(e))?)
     }
 }

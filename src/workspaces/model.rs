@@ -6,40 +6,7 @@ use utoipa::ToSchema;
 use crate::schema::{
     actions, comments, measures, milestones, outcomes, posts, readings, workspaces,
 };
-
-/// Text enums stored as TEXT with a CHECK constraint: one definition gives the stored
-/// value, the label people read, and parsing with a clear error.
-#[macro_export]
-macro_rules! text_enum {
-    ($name:ident, $what:literal, { $($variant:ident => ($value:literal, $label:literal)),* $(,)? }) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $value),* }
-            }
-
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),* }
-            }
-
-            pub fn parse(value: &str) -> Result<$name, &'static str> {
-                match value { $($value => Ok($name::$variant),)* _ => Err(concat!("Choose ", $what)) }
-            }
-
-            /// For a <select>: every value with its label, the current one selected.
-            pub fn options(selected: &str) -> Vec<serde_json::Value> {
-                $name::ALL
-                    .iter()
-                    .map(|v| serde_json::json!({ "value": v.as_str(), "label": v.label(), "selected": v.as_str() == selected }))
-                    .collect()
-            }
-        }
-    };
-}
+use crate::text_enum;
 
 text_enum!(WorkspaceKind, "a kind of workspace", {
     Theme => ("theme", "Metro theme"),

@@ -936,7 +936,7 @@ async fn render_action_form(
         "organisations": members.iter().map(|m| json!({ "value": m.organisation_id, "label": m.organisation, "selected": m.organisation_id.to_string() == owner })).collect::<Vec<_>>(),
         "people": people.iter().map(|(id, name, org)| json!({ "value": id, "label": format!("{name} ({org})"), "selected": id.to_string() == person })).collect::<Vec<_>>(),
         "statuses": ActionStatus::options(form["status"].as_str().unwrap_or("")),
-        "rags": Rag::options(form["rag"].as_str().unwrap_or("")).into_iter().map(|mut o| { o["id"] = json!(format!("rag-{}", o["value"].as_str().unwrap_or(""))); o }).collect::<Vec<_>>(),
+        "rags": Rag::options(form["rag"].as_str().unwrap_or("")),
         "form": form,
         "errors": errors.map(|e| e.to_json()),
     });
