@@ -34,6 +34,16 @@ const LOWER: &[&str] = &[
     "error.rs",
     "schema.rs",
     "state.rs",
+    "identity.rs",
+    "web",
+    // Who is calling (sessions, tokens, device cookies, throttling, password hashing);
+    // the sign-in pages and the token endpoints above them are a slice of their own.
+    "auth/mod.rs",
+    "auth/sessions.rs",
+    "auth/tokens.rs",
+    "auth/device.rs",
+    "auth/throttle.rs",
+    "auth/passwords.rs",
 ];
 
 fn files(place: &Path, out: &mut Vec<PathBuf>) {
@@ -46,19 +56,49 @@ fn files(place: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The slices a file names by `crate::<slice>` paths.
+/// The slices a file names by `crate::<slice>` paths, or inside `crate::{…}` groups.
 fn named_slices(text: &str) -> Vec<&'static str> {
+    let grouped = grouped_names(text);
     SLICES
         .iter()
         .copied()
         .filter(|slice| {
             let path = format!("crate::{slice}");
-            text.match_indices(&path).any(|(at, _)| {
-                let next = text[at + path.len()..].chars().next();
-                !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
-            })
+            grouped.iter().any(|name| name == slice)
+                || text.match_indices(&path).any(|(at, _)| {
+                    let next = text[at + path.len()..].chars().next();
+                    !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
         })
         .collect()
+}
+
+/// The first names inside each `crate::{…}` group: `use crate::{users, db::now}` gives
+/// `users` and `db`.
+fn grouped_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices("crate::{") {
+        let rest = &text[at + "crate::{".len()..];
+        let (mut depth, mut name, mut fresh) = (0, String::new(), true);
+        for c in rest.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => break,
+                '}' => depth -= 1,
+                ',' if depth == 0 => fresh = true,
+                c if depth == 0 && fresh && (c.is_alphanumeric() || c == '_') => name.push(c),
+                _ if depth == 0 && !name.is_empty() => {
+                    names.push(std::mem::take(&mut name));
+                    fresh = false;
+                }
+                _ => {}
+            }
+        }
+        if !name.is_empty() {
+            names.push(name);
+        }
+    }
+    names
 }
 
 #[test]
@@ -89,4 +129,13 @@ fn a_named_slice_is_seen_and_a_longer_name_is_not() {
         vec!["reviews"]
     );
     assert!(named_slices("use crate::users_extra;").is_empty());
+    assert_eq!(
+        named_slices("use crate::{db::now, workspaces::model::Rag, self};"),
+        vec!["workspaces"]
+    );
+    assert_eq!(
+        named_slices("use crate::{\n    users,\n    error::{AppError, AppResult},\n};"),
+        vec!["users"]
+    );
+    assert!(named_slices("use crate::{db::{now, DbConn}, error::AppError};").is_empty());
 }

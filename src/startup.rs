@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::web::errors::{
     audit_denials, json_config, not_found, path_config, query_config, refuse_nul, render_error,
 };
+use crate::web::page::{Audience, NavItem};
 use crate::{
     auth, dashboard, notifications, openapi, opportunities, organisations, reviews, site, users,
     web as pages, workspaces,
@@ -85,6 +86,7 @@ impl Application {
             jobs: waker.clone(),
             cache: Arc::default(),
             denials: Arc::default(),
+            nav: navigation(),
             nav_counts: vec![crate::web::page::NavCount {
                 href: "/notifications",
                 count: crate::notifications::inbox::unread_count,
@@ -200,6 +202,25 @@ fn security_headers(https: bool) -> DefaultHeaders {
         ));
     }
     headers
+}
+
+/// The navigation, in order: each slice's front page, for whom it is shown.
+pub fn navigation() -> Vec<NavItem> {
+    let item = |href, label, shown_to| NavItem {
+        href,
+        label,
+        shown_to,
+    };
+    vec![
+        item("/", "Home", Audience::Everyone),
+        item("/workspaces", "Workspaces", Audience::Everyone),
+        item("/opportunities", "Opportunities", Audience::Everyone),
+        item("/dashboard", "Progress", Audience::SignedIn),
+        item("/reviews", "Reviews", Audience::SignedIn),
+        item("/notifications", "Notifications", Audience::SignedIn),
+        item("/account", "Your account", Audience::SignedIn),
+        item("/admin", "Admin", Audience::Administrators),
+    ]
 }
 
 /// Every route of the portal.

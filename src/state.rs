@@ -24,6 +24,8 @@ pub struct AppState {
     /// Figures kept until the data changes.
     pub cache: Arc<crate::cache::Cache>,
     /// Counts beside navigation items (the unread badge), from the slices that own them.
+    /// The navigation links, in order (set by `startup`).
+    pub nav: Vec<crate::web::page::NavItem>,
     pub nav_counts: Vec<crate::web::page::NavCount>,
     /// Signed-out requests refused, counted for the audit log.
     pub denials: Arc<crate::audit::AnonymousDenials>,

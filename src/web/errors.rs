@@ -141,7 +141,7 @@ fn error_page(req: &HttpRequest, status: StatusCode, message: Option<String>) ->
         "title": title,
         "detail": detail,
         "status": status.as_u16(),
-        "layout": layout_context(req, user.as_ref(), &csrf, None, &[]),
+        "layout": layout_context(req, &state.nav, user.as_ref(), &csrf, None, &[]),
     });
     let body = state
         .templates

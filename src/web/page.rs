@@ -164,7 +164,7 @@ impl Page {
         data: impl Serialize,
     ) -> AppResult<HttpResponse> {
         let mut data = view(data)?;
-        data["layout"] = self.layout();
+        data["layout"] = self.layout()?;
         let body = self
             .state
             .templates
@@ -210,7 +210,7 @@ impl Page {
             })
             .await?;
         let mut data = kept.fields.clone();
-        data["layout"] = self.layout();
+        data["layout"] = self.layout()?;
         let shell = self
             .state
             .templates
@@ -226,15 +226,16 @@ impl Page {
         Ok(self.respond(StatusCode::OK, body))
     }
 
-    fn layout(&self) -> Value {
+    fn layout(&self) -> AppResult<Value> {
         let csrf = self.state.keys.csrf_token(&self.csrf_cookie);
-        layout_context(
+        view(layout_context(
             &self.req,
+            &self.state.nav,
             self.user.as_ref(),
             &csrf,
             self.flash.as_ref(),
             &self.counts,
-        )
+        ))
     }
 
     fn respond(&self, status: StatusCode, body: String) -> HttpResponse {
@@ -267,51 +268,94 @@ pub fn html_response(status: StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
-/// What the layout template needs.
-pub fn layout_context(
-    req: &HttpRequest,
-    user: Option<&Caller>,
-    csrf: &str,
-    flash: Option<&Flash>,
+/// A link in the navigation, registered by `startup` (the page layer names no feature).
+#[derive(Clone, Copy, Debug)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub shown_to: Audience,
+}
+
+/// Who sees a navigation link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Everyone,
+    SignedIn,
+    /// Platform and organisation administrators.
+    Administrators,
+}
+
+impl Audience {
+    fn includes(self, user: Option<&Caller>) -> bool {
+        match self {
+            Audience::Everyone => true,
+            Audience::SignedIn => user.is_some(),
+            Audience::Administrators => {
+                user.is_some_and(|u| matches!(u.role(), Role::PlatformAdmin | Role::OrgAdmin))
+            }
+        }
+    }
+}
+
+/// What the layout template reads (`layout` in every page's data).
+#[derive(Serialize)]
+pub struct LayoutView<'a> {
+    user: Option<LayoutUser<'a>>,
+    csrf: &'a str,
+    flash: Option<&'a Flash>,
+    nav: Vec<NavLink>,
+    path: &'a str,
+}
+
+#[derive(Serialize)]
+struct LayoutUser<'a> {
+    name: &'a str,
+    organisation: &'a str,
+    role: &'static str,
+}
+
+#[derive(Serialize)]
+struct NavLink {
+    href: &'static str,
+    label: &'static str,
+    current: bool,
+    count: Option<i64>,
+}
+
+/// The layout's data for this request: who is signed in, the form token, the flash and the
+/// navigation with its counts.
+pub fn layout_context<'a>(
+    req: &'a HttpRequest,
+    nav: &[NavItem],
+    user: Option<&'a Caller>,
+    csrf: &'a str,
+    flash: Option<&'a Flash>,
     counts: &[(&'static str, i64)],
-) -> Value {
+) -> LayoutView<'a> {
     let path = req.path();
-    let is_admin = user.is_some_and(|u| matches!(u.role(), Role::PlatformAdmin | Role::OrgAdmin));
-    let mut items = vec![
-        ("/", "Home"),
-        ("/workspaces", "Workspaces"),
-        ("/opportunities", "Opportunities"),
-    ];
-    if user.is_some() {
-        items.push(("/dashboard", "Progress"));
-        items.push(("/reviews", "Reviews"));
-        items.push(("/notifications", "Notifications"));
-        items.push(("/account", "Your account"));
-    }
-    if is_admin {
-        items.push(("/admin", "Admin"));
-    }
-    let nav: Vec<Value> = items
-        .into_iter()
-        .map(|(href, label)| {
-            let current = path == href || (href != "/" && path.starts_with(href));
-            let count = counts
+    let nav = nav
+        .iter()
+        .filter(|item| item.shown_to.includes(user))
+        .map(|item| NavLink {
+            href: item.href,
+            label: item.label,
+            current: path == item.href || (item.href != "/" && path.starts_with(item.href)),
+            count: counts
                 .iter()
-                .find(|(of, _)| *of == href)
+                .find(|(of, _)| *of == item.href)
                 .map(|(_, n)| *n)
-                .filter(|n| *n > 0);
-            json!({ "href": href, "label": label, "current": current, "count": count })
+                .filter(|n| *n > 0),
         })
         .collect();
-    json!({
-        "user": user.map(|u| json!({
-            "name": u.name,
-            "organisation": u.organisation_name,
-            "role": u.role().label(),
-        })),
-        "csrf": csrf,
-        "flash": flash,
-        "nav": nav,
-        "path": path,
-    })
+    LayoutView {
+        user: user.map(|u| LayoutUser {
+            name: &u.name,
+            organisation: &u.organisation_name,
+            role: u.role().label(),
+        }),
+        csrf,
+        flash,
+        nav,
+        path,
+    }
 }
