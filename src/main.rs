@@ -438,10 +438,8 @@ fn import(
     as_user: Option<&str>,
     dry_run: bool,
 ) -> anyhow::Result<()> {
-    use diesel::prelude::*;
     use metro_portal::opportunities::import;
     use metro_portal::opportunities::service::Actor;
-    use metro_portal::schema::{organisations, users};
 
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let name = file
@@ -452,34 +450,10 @@ fn import(
     let db = connect(settings)?;
     db.migrate()?;
     let mut conn = db.get()?;
-    let org_id: i64 = organisations::table
-        .filter(organisations::slug.eq(org))
-        .select(organisations::id)
-        .first(&mut *conn)
-        .optional()?
-        .ok_or_else(|| anyhow::anyhow!("--org: no organisation has the short name {org}"))?;
-    let mut people = users::table
-        .filter(users::organisation_id.eq(org_id))
-        .filter(users::status.eq("active"))
-        .filter(users::role.eq_any(["org_admin", "leader", "staff"]))
-        .order((users::role.asc(), users::id.asc()))
-        .select(users::email)
-        .into_boxed();
-    if let Some(email) = as_user {
-        people = people.filter(users::email.eq(email.to_lowercase()));
-    }
-    let email: String = people.first(&mut *conn).optional()?.ok_or_else(|| {
-        anyhow::anyhow!("no active staff, leader or administrator of {org} to import as")
-    })?;
+    let email = importer(&mut conn, org, as_user)?;
     let caller = metro_portal::seed::demo_workspaces::caller(&mut conn, &email)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let bar = indicatif::ProgressBar::new(sheet.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_message("Importing");
+    let bar = rows_bar(sheet.len(), "Importing");
     let report = import::import(
         &mut conn,
         &Actor {
@@ -511,6 +485,48 @@ fn import(
         report.rows, report.created, report.updated
     );
     Ok(())
+}
+
+/// Whom an import from the command line runs as: the named person, or the organisation's
+/// first active administrator, leader or staff member.
+fn importer(
+    conn: &mut metro_portal::db::DbConn,
+    org: &str,
+    as_user: Option<&str>,
+) -> anyhow::Result<String> {
+    use diesel::prelude::*;
+    use metro_portal::schema::{organisations, users};
+    let org_id: i64 = organisations::table
+        .filter(organisations::slug.eq(org))
+        .select(organisations::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| anyhow::anyhow!("--org: no organisation has the short name {org}"))?;
+    let mut people = users::table
+        .filter(users::organisation_id.eq(org_id))
+        .filter(users::status.eq("active"))
+        .filter(users::role.eq_any(["org_admin", "leader", "staff"]))
+        .order((users::role.asc(), users::id.asc()))
+        .select(users::email)
+        .into_boxed();
+    if let Some(email) = as_user {
+        people = people.filter(users::email.eq(email.to_lowercase()));
+    }
+    people.first(conn).optional()?.ok_or_else(|| {
+        anyhow::anyhow!("no active staff, leader or administrator of {org} to import as")
+    })
+}
+
+/// A progress bar counting rows.
+fn rows_bar(len: usize, message: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
 }
 
 /// An error as one line for the terminal, with its field messages.

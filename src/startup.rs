@@ -59,39 +59,8 @@ impl Application {
         )?);
         let waker = JobWaker::default();
         let worker_stop = Arc::new(AtomicBool::new(false));
-        let mut workers = if settings.jobs.run_in_serve {
-            Worker {
-                ctx: ctx.clone(),
-                waker: waker.clone(),
-                poll: Duration::from_millis(settings.jobs.poll_interval_ms.max(10)),
-                stop: worker_stop.clone(),
-            }
-            .spawn()
-        } else {
-            Vec::new()
-        };
-        if settings.database.watch_ms > 0 {
-            workers.push(db.watch_versions(
-                Duration::from_millis(settings.database.watch_ms),
-                worker_stop.clone(),
-            )?);
-        }
-
-        let state = web::Data::new(AppState {
-            db: db.clone(),
-            settings: settings.clone(),
-            keys: ctx.keys.clone(),
-            templates: ctx.templates.clone(),
-            hasher: Hasher::new(settings.security.max_concurrent_hashes),
-            jobs: waker.clone(),
-            cache: Arc::default(),
-            denials: Arc::default(),
-            nav: navigation(),
-            nav_counts: vec![crate::web::page::NavCount {
-                href: "/notifications",
-                count: crate::notifications::inbox::unread_count,
-            }],
-        });
+        let workers = background(&settings, &ctx, &db, &waker, &worker_stop)?;
+        let state = web::Data::new(app_state(&settings, &ctx, &db, &waker));
         let https = settings.uses_https();
         let access_log = tracing::level_enabled!(tracing::Level::INFO);
         let mut server = HttpServer::new(move || {
@@ -202,6 +171,54 @@ fn security_headers(https: bool) -> DefaultHeaders {
         ));
     }
     headers
+}
+
+/// The threads beside the server: the job worker (when `serve` runs jobs) and the watch on
+/// the data version (when changes made elsewhere must be noticed).
+fn background(
+    settings: &Arc<Settings>,
+    ctx: &Arc<JobContext>,
+    db: &Db,
+    waker: &JobWaker,
+    stop: &Arc<AtomicBool>,
+) -> anyhow::Result<Vec<std::thread::JoinHandle<()>>> {
+    let mut workers = if settings.jobs.run_in_serve {
+        Worker {
+            ctx: ctx.clone(),
+            waker: waker.clone(),
+            poll: Duration::from_millis(settings.jobs.poll_interval_ms.max(10)),
+            stop: stop.clone(),
+        }
+        .spawn()
+    } else {
+        Vec::new()
+    };
+    if settings.database.watch_ms > 0 {
+        workers.push(db.watch_versions(
+            Duration::from_millis(settings.database.watch_ms),
+            stop.clone(),
+        )?);
+    }
+    Ok(workers)
+}
+
+/// What every request shares, with the slices' navigation and its counts wired in.
+fn app_state(settings: &Arc<Settings>, ctx: &JobContext, db: &Db, waker: &JobWaker) -> AppState {
+    AppState {
+        db: db.clone(),
+        settings: settings.clone(),
+        keys: ctx.keys.clone(),
+        templates: ctx.templates.clone(),
+        hasher: Hasher::new(settings.security.max_concurrent_hashes),
+        jobs: waker.clone(),
+        cache: Arc::default(),
+        denials: Arc::default(),
+        nav: navigation(),
+        nav_counts: vec![crate::web::page::NavCount {
+            href: "/notifications",
+            count: crate::notifications::inbox::unread_count,
+        }],
+    }
 }
 
 /// The navigation, in order: each slice's front page, for whom it is shown.

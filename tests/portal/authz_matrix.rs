@@ -113,6 +113,54 @@ fn platform_edits_visible(w: Who) -> u16 {
         _ => 403,
     }
 }
+/// A page or form whose thing no signed-in caller here may see.
+fn login_then_invisible(w: Who) -> u16 {
+    if w == Anonymous {
+        303
+    } else {
+        404
+    }
+}
+/// An API read anyone with a token may make.
+fn token_then_ok(w: Who) -> u16 {
+    if w == Anonymous {
+        401
+    } else {
+        200
+    }
+}
+/// An API creation anyone with a token may make.
+fn token_then_created(w: Who) -> u16 {
+    if w == Anonymous {
+        401
+    } else {
+        201
+    }
+}
+/// An API call on something no caller here may see.
+fn token_then_invisible(w: Who) -> u16 {
+    if w == Anonymous {
+        401
+    } else {
+        404
+    }
+}
+/// Visible to anyone signed in, invisible (404) when signed out.
+fn invisible_to_anonymous(w: Who) -> u16 {
+    if w == Anonymous {
+        404
+    } else {
+        200
+    }
+}
+/// A form every signed-in caller is refused (403).
+fn login_then_refused(w: Who) -> u16 {
+    if w == Anonymous {
+        303
+    } else {
+        403
+    }
+}
 fn only_platform_sees(w: Who) -> u16 {
     if w == Platform {
         200
@@ -178,13 +226,7 @@ fn rows() -> Vec<Row> {
             _ => 404,
         }),
         page("/admin/organisations/{other}/users", platform_only_page),
-        page("/admin/organisations/999999/users", |w| {
-            if w == Anonymous {
-                303
-            } else {
-                404
-            }
-        }),
+        page("/admin/organisations/999999/users", login_then_invisible),
         form(
             "/admin/organisations",
             &[
@@ -221,14 +263,8 @@ fn rows() -> Vec<Row> {
             &[],
             platform_only_form,
         ),
-        get("/api/v1/me", |w| if w == Anonymous { 401 } else { 200 }),
-        get("/api/v1/organisations", |w| {
-            if w == Anonymous {
-                401
-            } else {
-                200
-            }
-        }),
+        get("/api/v1/me", token_then_ok),
+        get("/api/v1/organisations", token_then_ok),
         get("/api/v1/organisations/{own}/users", |w| match w {
             Anonymous => 401,
             Platform | OrgAdmin => 200,
@@ -305,10 +341,7 @@ fn rows() -> Vec<Row> {
         page("/workspaces/pub-ws/measures/new", signed_in_page),
         page("/workspaces/pub-ws/actions/{action}/edit", signed_in_page),
         page("/workspaces/pub-ws/updates/{post}/edit", signed_in_page),
-        page(
-            "/workspaces/mem-ws",
-            |w| if w == Anonymous { 404 } else { 200 },
-        ),
+        page("/workspaces/mem-ws", invisible_to_anonymous),
         page("/workspaces/mem-ws/updates/{mem_post}/edit", |w| match w {
             Anonymous => 303,
             Platform | Staff => 200,
@@ -322,10 +355,7 @@ fn rows() -> Vec<Row> {
                 _ => 403,
             },
         ),
-        page(
-            "/workspaces/obs-ws",
-            |w| if w == Anonymous { 404 } else { 200 },
-        ),
+        page("/workspaces/obs-ws", invisible_to_anonymous),
         page("/workspaces/other-ws", only_platform_sees),
         page("/workspaces/other-ws/updates", only_platform_sees),
         page("/workspaces/other-ws/members", only_platform_sees),
@@ -368,7 +398,7 @@ fn rows() -> Vec<Row> {
         form(
             "/workspaces/arch-ws/updates",
             &[("title", "Update {n}"), ("body", "Text")],
-            |w| if w == Anonymous { 303 } else { 403 },
+            login_then_refused,
         ),
         form(
             "/workspaces/pub-ws/updates/{post}/edit",
@@ -457,13 +487,7 @@ fn rows() -> Vec<Row> {
     rows.extend([
         get("/api/v1/workspaces/other-ws", only_platform_sees),
         get("/api/v1/workspaces/other-ws/posts", only_platform_sees),
-        get("/api/v1/workspaces/mem-ws/actions", |w| {
-            if w == Anonymous {
-                404
-            } else {
-                200
-            }
-        }),
+        get("/api/v1/workspaces/mem-ws/actions", invisible_to_anonymous),
         row(Post, "/api/v1/workspaces", WORKSPACE, |w| match w {
             Anonymous => 401,
             Platform => 201,
@@ -483,7 +507,7 @@ fn rows() -> Vec<Row> {
             Post,
             "/api/v1/workspaces/pub-ws/posts",
             &[("title", "Api update {n}"), ("body", "Text")],
-            |w| if w == Anonymous { 401 } else { 201 },
+            token_then_created,
         ),
         row(
             Post,
@@ -519,20 +543,19 @@ fn rows() -> Vec<Row> {
             Post,
             "/api/v1/workspaces/obs-ws/posts/{obs_post}/comments",
             &[("body", "Api comment {n}")],
-            |w| if w == Anonymous { 401 } else { 201 },
+            token_then_created,
         ),
-        row(Post, "/api/v1/workspaces/pub-ws/actions", ACTION, |w| {
-            if w == Anonymous {
-                401
-            } else {
-                201
-            }
-        }),
+        row(
+            Post,
+            "/api/v1/workspaces/pub-ws/actions",
+            ACTION,
+            token_then_created,
+        ),
         row(
             Patch,
             "/api/v1/workspaces/pub-ws/actions/{action}",
             &[("rag", "green")],
-            |w| if w == Anonymous { 401 } else { 200 },
+            token_then_ok,
         ),
         row(
             Patch,
@@ -548,32 +571,31 @@ fn rows() -> Vec<Row> {
             Post,
             "/api/v1/workspaces/pub-ws/actions/{action}/milestones",
             &[("title", "Api milestone {n}"), ("due_date", "2027-02-28")],
-            |w| if w == Anonymous { 401 } else { 201 },
+            token_then_created,
         ),
         row(
             Patch,
             "/api/v1/workspaces/pub-ws/milestones/{milestone}",
             &[],
-            |w| if w == Anonymous { 401 } else { 200 },
+            token_then_ok,
         ),
         row(
             Post,
             "/api/v1/workspaces/pub-ws/outcomes",
             &[("title", "Api outcome {n}")],
-            |w| if w == Anonymous { 401 } else { 201 },
+            token_then_created,
         ),
-        row(Post, "/api/v1/workspaces/pub-ws/measures", MEASURE, |w| {
-            if w == Anonymous {
-                401
-            } else {
-                201
-            }
-        }),
+        row(
+            Post,
+            "/api/v1/workspaces/pub-ws/measures",
+            MEASURE,
+            token_then_created,
+        ),
         row(
             Post,
             "/api/v1/workspaces/pub-ws/measures/{measure}/readings",
             &[("quarter", "2026/27 Q1"), ("value", "{n}")],
-            |w| if w == Anonymous { 401 } else { 201 },
+            token_then_created,
         ),
         row(
             Post,
@@ -625,21 +647,9 @@ fn rows() -> Vec<Row> {
             _ => 200,
         }),
         page("/opportunities/{other_draft}", |_| 404),
-        page("/opportunities/{other_opp}", |w| {
-            if w == Anonymous {
-                404
-            } else {
-                200
-            }
-        }),
+        page("/opportunities/{other_opp}", invisible_to_anonymous),
         page("/opportunities/{own_opp}/edit", lead_staff),
-        page("/opportunities/{other_draft}/edit", |w| {
-            if w == Anonymous {
-                303
-            } else {
-                404
-            }
-        }),
+        page("/opportunities/{other_draft}/edit", login_then_invisible),
         form(
             "/opportunities",
             &[
@@ -676,7 +686,7 @@ fn rows() -> Vec<Row> {
         form(
             "/opportunities/{other_opp}/transitions",
             &[("to", "under_assessment")],
-            |w| if w == Anonymous { 303 } else { 403 },
+            login_then_refused,
         ),
         form(
             "/opportunities/{own_opp}/savings",
@@ -716,7 +726,7 @@ fn rows() -> Vec<Row> {
         form(
             "/opportunities/{own_opp}/interest",
             &[("note", "Ours already")],
-            |w| if w == Anonymous { 303 } else { 403 },
+            login_then_refused,
         ),
         form(
             "/opportunities/{other_opp}/comments",
@@ -726,7 +736,7 @@ fn rows() -> Vec<Row> {
         form(
             "/opportunities/{other_draft}/comments",
             &[("body", "Comment {n}")],
-            |w| if w == Anonymous { 303 } else { 404 },
+            login_then_invisible,
         ),
         get("/api/v1/opportunities", ok_all),
         get("/api/v1/opportunities/export.csv", ok_all),
@@ -776,7 +786,7 @@ fn rows() -> Vec<Row> {
             Patch,
             "/api/v1/opportunities/{other_draft}",
             &[("summary", "Patched {n}")],
-            |w| if w == Anonymous { 401 } else { 404 },
+            token_then_invisible,
         ),
         Row {
             prepare: Prepare::OwnOpportunityIsAnIdea,
@@ -871,7 +881,7 @@ fn rows() -> Vec<Row> {
             Post,
             "/api/v1/opportunities/{other_opp}/comments",
             &[("body", "Api comment {n}")],
-            |w| if w == Anonymous { 401 } else { 201 },
+            token_then_created,
         ),
     ]);
     rows.extend(notification_rows());
@@ -885,7 +895,7 @@ fn rows() -> Vec<Row> {
     ] {
         let path: &'static str =
             Box::leak(format!("/api/v1/opportunities/{{other_opp}}/{path}").into_boxed_str());
-        rows.push(get(path, |w| if w == Anonymous { 404 } else { 200 }));
+        rows.push(get(path, invisible_to_anonymous));
     }
     rows
 }
@@ -914,13 +924,7 @@ fn notification_rows() -> Vec<Row> {
             Platform => 404,
             _ => 403,
         }),
-        page("/admin/webhooks/{other_hook}", |w| {
-            if w == Anonymous {
-                303
-            } else {
-                404
-            }
-        }),
+        page("/admin/webhooks/{other_hook}", login_then_invisible),
         page("/workspaces/pub-ws/feed.atom", ok_all),
         page("/workspaces/other-ws/feed.atom", |_| 404),
         page("/opportunities/feed.atom", ok_all),
@@ -944,27 +948,21 @@ fn notification_rows() -> Vec<Row> {
             &[("target", "register"), ("scope", "organisation")],
             own_admins,
         ),
-        form("/subscriptions/{other_org_sub}/delete", &[], |w| {
-            if w == Anonymous {
-                303
-            } else {
-                404
-            }
-        }),
-        form("/subscriptions/{other_user_sub}/delete", &[], |w| {
-            if w == Anonymous {
-                303
-            } else {
-                404
-            }
-        }),
-        form("/subscriptions/{other_org_sub}/opt-out", &[], |w| {
-            if w == Anonymous {
-                303
-            } else {
-                404
-            }
-        }),
+        form(
+            "/subscriptions/{other_org_sub}/delete",
+            &[],
+            login_then_invisible,
+        ),
+        form(
+            "/subscriptions/{other_user_sub}/delete",
+            &[],
+            login_then_invisible,
+        ),
+        form(
+            "/subscriptions/{other_org_sub}/opt-out",
+            &[],
+            login_then_invisible,
+        ),
         form("/subscriptions/{own_org_sub}/opt-out", &[], |w| {
             if w == Platform {
                 404
@@ -972,13 +970,11 @@ fn notification_rows() -> Vec<Row> {
                 303
             }
         }),
-        form("/notifications/{other_note}/read", &[], |w| {
-            if w == Anonymous {
-                303
-            } else {
-                404
-            }
-        }),
+        form(
+            "/notifications/{other_note}/read",
+            &[],
+            login_then_invisible,
+        ),
         form("/notifications/{own_note}/read", &[], |w| match w {
             Anonymous | Leader => 303,
             _ => 404,
@@ -1005,27 +1001,17 @@ fn notification_rows() -> Vec<Row> {
             Platform => 404,
             _ => 403,
         }),
-        form("/admin/webhooks/{other_hook}/test", &[], |w| {
-            if w == Anonymous {
-                303
-            } else {
-                404
-            }
-        }),
-        form("/admin/webhooks/{other_hook}/delete", &[], |w| {
-            if w == Anonymous {
-                303
-            } else {
-                404
-            }
-        }),
-        get("/api/v1/subscriptions", |w| {
-            if w == Anonymous {
-                401
-            } else {
-                200
-            }
-        }),
+        form(
+            "/admin/webhooks/{other_hook}/test",
+            &[],
+            login_then_invisible,
+        ),
+        form(
+            "/admin/webhooks/{other_hook}/delete",
+            &[],
+            login_then_invisible,
+        ),
+        get("/api/v1/subscriptions", token_then_ok),
         row(
             Post,
             "/api/v1/subscriptions",
@@ -1055,36 +1041,22 @@ fn notification_rows() -> Vec<Row> {
             Patch,
             "/api/v1/subscriptions/{other_user_sub}",
             &[("delivery", "inbox")],
-            |w| if w == Anonymous { 401 } else { 404 },
+            token_then_invisible,
         ),
-        row(Delete, "/api/v1/subscriptions/{other_org_sub}", &[], |w| {
-            if w == Anonymous {
-                401
-            } else {
-                404
-            }
-        }),
-        get("/api/v1/notifications", |w| {
-            if w == Anonymous {
-                401
-            } else {
-                200
-            }
-        }),
-        row(Post, "/api/v1/notifications/{other_note}/read", &[], |w| {
-            if w == Anonymous {
-                401
-            } else {
-                404
-            }
-        }),
-        row(Post, "/api/v1/notifications/read-all", &[], |w| {
-            if w == Anonymous {
-                401
-            } else {
-                200
-            }
-        }),
+        row(
+            Delete,
+            "/api/v1/subscriptions/{other_org_sub}",
+            &[],
+            token_then_invisible,
+        ),
+        get("/api/v1/notifications", token_then_ok),
+        row(
+            Post,
+            "/api/v1/notifications/{other_note}/read",
+            &[],
+            token_then_invisible,
+        ),
+        row(Post, "/api/v1/notifications/read-all", &[], token_then_ok),
     ]
 }
 
@@ -1106,18 +1078,12 @@ fn leader_rows() -> Vec<Row> {
         page("/dashboard", signed_in_page),
         page("/dashboard?theme=pub-ws", signed_in_page),
         page("/dashboard?theme=other-ws", not_for_anyone_else),
-        get(
-            "/api/v1/dashboard",
-            |w| if w == Anonymous { 401 } else { 200 },
-        ),
+        get("/api/v1/dashboard", token_then_ok),
         page("/admin/audit", platform_only_page),
         page("/reviews", signed_in_page),
         page("/reviews/{open_review}", signed_in_page),
         page("/reviews/{signed_review}", signed_in_page),
-        page(
-            "/reviews/999999",
-            |w| if w == Anonymous { 303 } else { 404 },
-        ),
+        page("/reviews/999999", login_then_invisible),
         page("/reviews/{open_review}/workspaces/pub-ws", signed_in_page),
         page(
             "/reviews/{open_review}/workspaces/other-ws",
@@ -1161,24 +1127,9 @@ fn leader_rows() -> Vec<Row> {
             Platform | Leader => 409,
             _ => 403,
         }),
-        get(
-            "/api/v1/reviews",
-            |w| if w == Anonymous { 401 } else { 200 },
-        ),
-        get("/api/v1/reviews/{open_review}", |w| {
-            if w == Anonymous {
-                401
-            } else {
-                200
-            }
-        }),
-        get("/api/v1/reviews/{open_review}/submissions", |w| {
-            if w == Anonymous {
-                401
-            } else {
-                200
-            }
-        }),
+        get("/api/v1/reviews", token_then_ok),
+        get("/api/v1/reviews/{open_review}", token_then_ok),
+        get("/api/v1/reviews/{open_review}/submissions", token_then_ok),
         row(
             Post,
             "/api/v1/reviews/{signed_review}/sign-off",
