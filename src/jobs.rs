@@ -16,7 +16,14 @@ use crate::db::{now, write_tx, Db, DbConn};
 use crate::email::Mailer;
 use crate::error::AppResult;
 use crate::schema::jobs;
+use crate::text_enum;
 use crate::web::templates::Templates;
+
+text_enum!(JobStatus, "a job status", {
+    Pending => ("pending", "Waiting"),
+    Done => ("done", "Done"),
+    Failed => ("failed", "Failed"),
+});
 
 /// How long a claimed job is reserved before another worker may retry it: longer than any
 /// job may take (mail gives up after 20 s, webhooks after at most 30 s), short enough that
@@ -29,7 +36,7 @@ pub struct Job {
     pub id: i64,
     pub kind: String,
     pub payload: String,
-    pub status: String,
+    pub status: JobStatus,
     pub run_at: NaiveDateTime,
     pub attempts: i32,
     pub max_attempts: i32,
@@ -84,17 +91,8 @@ fn insert(
     lane: Option<&str>,
     max_attempts: i32,
 ) -> QueryResult<usize> {
-    let at = now();
-    let insert = diesel::insert_into(jobs::table).values((
-        jobs::kind.eq(kind),
-        jobs::payload.eq(payload.to_string()),
-        jobs::status.eq("pending"),
-        jobs::run_at.eq(at),
-        jobs::max_attempts.eq(max_attempts),
-        jobs::created_at.eq(at),
-        jobs::unique_key.eq(key),
-        jobs::lane.eq(lane),
-    ));
+    let job = NewJob::due_now(kind, payload, key, lane, max_attempts);
+    let insert = diesel::insert_into(jobs::table).values(&job);
     // Jobs without a key never clash.
     crate::insert_ignore!(conn, insert)
 }
@@ -107,26 +105,51 @@ pub fn enqueue_many_once(
     jobs_by_key: &[(String, Value)],
     max_attempts: i32,
 ) -> QueryResult<usize> {
-    let at = now();
     let mut queued = 0;
     for chunk in jobs_by_key.chunks(BATCH) {
         let rows: Vec<_> = chunk
             .iter()
-            .map(|(key, payload)| {
-                (
-                    jobs::kind.eq(kind),
-                    jobs::payload.eq(payload.to_string()),
-                    jobs::status.eq("pending"),
-                    jobs::run_at.eq(at),
-                    jobs::max_attempts.eq(max_attempts),
-                    jobs::created_at.eq(at),
-                    jobs::unique_key.eq(Some(key.as_str())),
-                )
-            })
+            .map(|(key, payload)| NewJob::due_now(kind, payload, Some(key), None, max_attempts))
             .collect();
         queued += crate::insert_ignore!(conn, diesel::insert_into(jobs::table).values(&rows))?;
     }
     Ok(queued)
+}
+
+/// A job as queued: pending and due now.
+#[derive(Insertable)]
+#[diesel(table_name = jobs, treat_none_as_default_value = false)]
+struct NewJob<'a> {
+    kind: &'a str,
+    payload: String,
+    status: JobStatus,
+    run_at: NaiveDateTime,
+    max_attempts: i32,
+    created_at: NaiveDateTime,
+    unique_key: Option<&'a str>,
+    lane: Option<&'a str>,
+}
+
+impl<'a> NewJob<'a> {
+    fn due_now(
+        kind: &'a str,
+        payload: &Value,
+        key: Option<&'a str>,
+        lane: Option<&'a str>,
+        max_attempts: i32,
+    ) -> NewJob<'a> {
+        let at = now();
+        NewJob {
+            kind,
+            payload: payload.to_string(),
+            status: JobStatus::Pending,
+            run_at: at,
+            max_attempts,
+            created_at: at,
+            unique_key: key,
+            lane,
+        }
+    }
 }
 
 /// Rows per statement when writing many at once: well inside both engines' limits on
@@ -135,7 +158,7 @@ pub const BATCH: usize = 500;
 
 pub fn failed_count(conn: &mut DbConn) -> QueryResult<i64> {
     jobs::table
-        .filter(jobs::status.eq("failed"))
+        .filter(jobs::status.eq(JobStatus::Failed))
         .count()
         .get_result(conn)
 }
@@ -148,7 +171,7 @@ pub fn claim(conn: &mut DbConn, full: &Full) -> AppResult<Option<Job>> {
         // (An empty list excludes nothing: diesel writes `NOT IN ()` as true.)
         let due = jobs::table
             .select(jobs::id)
-            .filter(jobs::status.eq("pending"))
+            .filter(jobs::status.eq(JobStatus::Pending))
             .filter(jobs::run_at.le(at))
             .filter(jobs::locked_until.is_null().or(jobs::locked_until.lt(at)))
             .filter(jobs::kind.ne_all(&full.kinds))
@@ -251,7 +274,7 @@ impl Running {
 pub fn complete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::update(jobs::table.find(id))
         .set((
-            jobs::status.eq("done"),
+            jobs::status.eq(JobStatus::Done),
             // The payload may hold single-use links; nothing needs it once sent.
             jobs::payload.eq("{}"),
             jobs::finished_at.eq(Some(now())),
@@ -266,7 +289,7 @@ pub fn fail(conn: &mut DbConn, job: &Job, error: &str, base_delay: i64) -> Query
     if job.attempts >= job.max_attempts {
         diesel::update(jobs::table.find(job.id))
             .set((
-                jobs::status.eq("failed"),
+                jobs::status.eq(JobStatus::Failed),
                 jobs::payload.eq("{}"),
                 jobs::last_error.eq(Some(error)),
                 jobs::finished_at.eq(Some(now())),
