@@ -1,83 +1,17 @@
-//! The OpenAPI document, generated from the handlers' annotations.
+//! The OpenAPI document: the API operations of the route table, as their `#[utoipa::path]`
+//! annotations describe them, with the security scheme and the answers every operation may
+//! give.
 
-use actix_web::{get, HttpResponse};
+use actix_web::{web, HttpResponse};
+
+use crate::web::routes::Routes;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Metro Portal API", description = "The Derby–Nottingham Metro collaboration portal."),
-    paths(
-        crate::auth::api::issue_token,
-        crate::auth::api::revoke_token,
-        crate::auth::api::me,
-        crate::organisations::api::list,
-        crate::organisations::api::create,
-        crate::users::api::list,
-        crate::users::api::invite,
-        crate::workspaces::api::list,
-        crate::workspaces::api::create,
-        crate::workspaces::api::show,
-        crate::workspaces::api::update,
-        crate::workspaces::api::list_members,
-        crate::workspaces::api::set_member,
-        crate::workspaces::api::remove_member,
-        crate::workspaces::api::list_posts,
-        crate::workspaces::api::create_post,
-        crate::workspaces::api::show_post,
-        crate::workspaces::api::update_post,
-        crate::workspaces::api::list_comments,
-        crate::workspaces::api::create_comment,
-        crate::workspaces::api::list_actions,
-        crate::workspaces::api::create_action,
-        crate::workspaces::api::show_action,
-        crate::workspaces::api::update_action,
-        crate::workspaces::api::list_milestones,
-        crate::workspaces::api::create_milestone,
-        crate::workspaces::api::complete_milestone,
-        crate::workspaces::api::list_outcomes,
-        crate::workspaces::api::create_outcome,
-        crate::workspaces::api::list_measures,
-        crate::workspaces::api::create_measure,
-        crate::workspaces::api::show_measure,
-        crate::workspaces::api::list_readings,
-        crate::workspaces::api::create_reading,
-        crate::opportunities::api::list,
-        crate::opportunities::export::api_export,
-        crate::opportunities::upload::api_import,
-        crate::opportunities::api::create,
-        crate::opportunities::api::show,
-        crate::opportunities::api::update,
-        crate::opportunities::api::transitions,
-        crate::opportunities::api::create_transition,
-        crate::opportunities::api::savings,
-        crate::opportunities::api::create_saving,
-        crate::opportunities::api::barriers,
-        crate::opportunities::api::create_barrier,
-        crate::opportunities::api::update_barrier,
-        crate::opportunities::api::endorsements,
-        crate::opportunities::api::create_endorsement,
-        crate::opportunities::api::delete_endorsement,
-        crate::opportunities::api::comments,
-        crate::opportunities::api::create_comment,
-        crate::notifications::api::list_subscriptions,
-        crate::notifications::api::create_subscription,
-        crate::notifications::api::update_subscription,
-        crate::notifications::api::delete_subscription,
-        crate::notifications::api::list_notifications,
-        crate::notifications::api::mark_all_read,
-        crate::notifications::api::mark_read,
-        crate::dashboard::api::dashboard,
-        crate::reviews::api::list,
-        crate::reviews::api::open,
-        crate::reviews::api::show,
-        crate::reviews::api::submissions,
-        crate::reviews::api::submit,
-        crate::reviews::api::send_back,
-        crate::reviews::api::sign_off,
-    ),
     components(schemas(crate::error::Problem)),
-    modifiers(&BearerAuth, &CommonAnswers),
     tags(
         (name = "auth", description = "Tokens and the signed-in caller"),
         (name = "organisations", description = "Organisations and their people"),
@@ -153,7 +87,27 @@ impl Modify for CommonAnswers {
     }
 }
 
-#[get("/api/v1/openapi.json")]
-pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+pub async fn openapi_json(document: web::Data<Document>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(document.0.clone())
+}
+
+/// The document as served, made once at start-up.
+pub struct Document(pub actix_web::web::Bytes);
+
+impl Document {
+    pub fn of(routes: &Routes) -> Document {
+        let document = describe(routes);
+        Document(serde_json::to_vec(&document).unwrap_or_default().into())
+    }
+}
+
+/// The document for the API operations of `routes`.
+pub fn describe(routes: &Routes) -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    routes.describe(&mut document);
+    BearerAuth.modify(&mut document);
+    CommonAnswers.modify(&mut document);
+    document
 }

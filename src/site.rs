@@ -1,7 +1,7 @@
 //! Pages that belong to no feature: the start page, the accessibility statement and the
 //! health check.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use serde_json::json;
@@ -11,12 +11,10 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::Page;
 
-#[get("/")]
 pub async fn home(page: Page) -> AppResult<HttpResponse> {
     page.render("home", json!({ "title": "Home" }))
 }
 
-#[get("/accessibility")]
 pub async fn accessibility(page: Page) -> AppResult<HttpResponse> {
     page.render(
         "accessibility",
@@ -32,7 +30,6 @@ pub struct Health {
     pub database: &'static str,
 }
 
-#[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let database = state.db.backend().name();
     let ok = state

@@ -19,6 +19,7 @@ use crate::web::errors::{
     audit_denials, json_config, not_found, path_config, query_config, refuse_nul, render_error,
 };
 use crate::web::page::{Audience, NavItem};
+use crate::web::routes::Routes;
 use crate::{
     auth, dashboard, notifications, openapi, opportunities, organisations, reviews, site, users,
     web as pages, workspaces,
@@ -63,6 +64,7 @@ impl Application {
         let state = web::Data::new(app_state(&settings, &ctx, &db, &waker));
         let https = settings.uses_https();
         let access_log = tracing::level_enabled!(tracing::Level::INFO);
+        let document = web::Data::new(crate::openapi::Document::of(&route_table()));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -80,7 +82,8 @@ impl Application {
                     Logger::new("%a \"%r\" %s %b %Dms")
                         .exclude_regex("^/(invitations|password-reset|unsubscribe)/|feed\\.atom"),
                 ))
-                .configure(routes)
+                .app_data(document.clone())
+                .service(route_table().into_services())
                 .default_service(web::to(not_found))
         })
         .listen(listener)?;
@@ -240,51 +243,65 @@ pub fn navigation() -> Vec<NavItem> {
     ]
 }
 
-/// Every route of the portal.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    // Fixed paths such as /opportunities/feed.atom go before patterns that would take them.
-    cfg.configure(notifications::api::routes)
-        .configure(notifications::pages::routes)
-        .configure(dashboard::api::routes)
-        .configure(dashboard::pages::routes)
-        .configure(reviews::api::routes)
-        .configure(reviews::pages::routes);
-    cfg.service(site::home)
-        .service(site::accessibility)
-        .service(site::healthz)
-        .service(pages::assets::asset)
-        .service(auth::pages::login_page)
-        .service(auth::pages::login_submit)
-        .service(auth::pages::logout_page)
-        .service(auth::pages::logout_submit)
-        .service(auth::pages::account_page)
-        .service(auth::pages::sign_out_everywhere)
-        .service(auth::pages::reset_request_page)
-        .service(auth::pages::reset_request_submit)
-        .service(auth::pages::reset_page)
-        .service(auth::pages::reset_submit)
-        .service(auth::pages::invitation_page)
-        .service(auth::pages::invitation_submit)
-        .service(organisations::pages::admin_index)
-        .service(organisations::pages::list)
-        .service(organisations::pages::create)
-        .service(organisations::pages::audit_search)
-        .service(users::pages::list)
-        .service(users::pages::invite)
-        .service(users::pages::disable)
-        .service(users::pages::enable)
-        .service(openapi::openapi_json)
-        .service(auth::api::issue_token)
-        .service(auth::api::revoke_token)
-        .service(auth::api::me)
-        .service(organisations::api::list)
-        .service(organisations::api::create)
-        .service(users::api::list)
-        .service(users::api::invite)
-        .configure(workspaces::api::routes)
-        .configure(workspaces::pages::routes)
-        .configure(opportunities::api::routes)
-        .configure(opportunities::pages::routes);
+/// Every route of the portal, as the server mounts it, the OpenAPI document describes it and
+/// the authorisation matrix test checks it.
+pub fn route_table() -> Routes {
+    let mut table = Routes::default();
+    routes(&mut table);
+    table
+}
+
+fn routes(r: &mut Routes) {
+    notifications::api::routes(r);
+    notifications::pages::routes(r);
+    dashboard::api::routes(r);
+    dashboard::pages::routes(r);
+    reviews::api::routes(r);
+    reviews::pages::routes(r);
+    r.get("/", site::home)
+        .get("/accessibility", site::accessibility)
+        .get("/healthz", site::healthz)
+        .get("/assets/{name}", pages::assets::asset)
+        .get("/login", auth::pages::login_page)
+        .post("/login", auth::pages::login_submit)
+        .get("/logout", auth::pages::logout_page)
+        .post("/logout", auth::pages::logout_submit)
+        .get("/account", auth::pages::account_page)
+        .post(
+            "/account/sign-out-everywhere",
+            auth::pages::sign_out_everywhere,
+        )
+        .get("/password-reset", auth::pages::reset_request_page)
+        .post("/password-reset", auth::pages::reset_request_submit)
+        .get("/password-reset/{token}", auth::pages::reset_page)
+        .post("/password-reset/{token}", auth::pages::reset_submit)
+        .get("/invitations/{token}", auth::pages::invitation_page)
+        .post("/invitations/{token}", auth::pages::invitation_submit)
+        .get("/admin", organisations::pages::admin_index)
+        .get("/admin/organisations", organisations::pages::list)
+        .post("/admin/organisations", organisations::pages::create)
+        .get("/admin/audit", organisations::pages::audit_search)
+        .get("/admin/organisations/{id}/users", users::pages::list)
+        .post(
+            "/admin/organisations/{id}/invitations",
+            users::pages::invite,
+        )
+        .post("/admin/users/{id}/disable", users::pages::disable)
+        .post("/admin/users/{id}/enable", users::pages::enable)
+        .get("/api/v1/openapi.json", openapi::openapi_json)
+        .api(auth::api::__path_issue_token, auth::api::issue_token)
+        .api(auth::api::__path_revoke_token, auth::api::revoke_token)
+        .api(auth::api::__path_me, auth::api::me)
+        .api(organisations::api::__path_list, organisations::api::list)
+        .api(
+            organisations::api::__path_create,
+            organisations::api::create,
+        )
+        .api(users::api::__path_list, users::api::list)
+        .api(users::api::__path_invite, users::api::invite);
+    workspaces::routes(r);
+    opportunities::api::routes(r);
+    opportunities::pages::routes(r);
 }
 
 /// The job kinds and periodic tasks of every slice, for the workers of `serve`, of

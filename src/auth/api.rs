@@ -1,6 +1,6 @@
 //! API sign-in: bearer tokens, and who am I.
 
-use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -53,7 +53,6 @@ pub struct TokenResponse {
         (status = 429, description = "Too many failed attempts", body = crate::error::Problem),
     )
 )]
-#[post("/api/v1/auth/token")]
 pub async fn issue_token(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -99,7 +98,6 @@ pub async fn issue_token(
         (status = 401, description = "No valid token", body = crate::error::Problem),
     )
 )]
-#[delete("/api/v1/auth/token")]
 pub async fn revoke_token(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -144,7 +142,6 @@ pub struct Me {
         (status = 401, description = "No valid token", body = crate::error::Problem),
     )
 )]
-#[get("/api/v1/me")]
 pub async fn me(state: web::Data<AppState>, caller: ApiCaller) -> AppResult<HttpResponse> {
     let caller = caller.0;
     let organisation = state

@@ -1,7 +1,7 @@
 //! Sign in, sign out, your account, password reset and accepting an invitation.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -36,7 +36,6 @@ pub struct LoginForm {
     next: String,
 }
 
-#[get("/login")]
 pub async fn login_page(page: Page, query: web::Query<NextQuery>) -> AppResult<HttpResponse> {
     let next = safe_next(query.next.as_deref());
     if page.user.is_some() {
@@ -65,7 +64,6 @@ impl<'a> LoginView<'a> {
     }
 }
 
-#[post("/login")]
 pub async fn login_submit(page: Page, form: Form<LoginForm>) -> AppResult<HttpResponse> {
     let form = form.0;
     let next = safe_next(Some(&form.next));
@@ -118,7 +116,6 @@ pub async fn login_submit(page: Page, form: Form<LoginForm>) -> AppResult<HttpRe
     }
 }
 
-#[get("/logout")]
 pub async fn logout_page(page: Page) -> AppResult<HttpResponse> {
     if page.user.is_none() {
         return Ok(redirect("/"));
@@ -126,7 +123,6 @@ pub async fn logout_page(page: Page) -> AppResult<HttpResponse> {
     page.render("auth/logout", json!({ "title": "Sign out" }))
 }
 
-#[post("/logout")]
 pub async fn logout_submit(page: Page, _form: Form<NoFields>) -> AppResult<HttpResponse> {
     let state = page.state();
     if let Some(user) = page.user.clone() {
@@ -151,7 +147,6 @@ pub async fn logout_submit(page: Page, _form: Form<NoFields>) -> AppResult<HttpR
     Ok(response)
 }
 
-#[get("/account")]
 pub async fn account_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
     let user = user.0;
     page.render(
@@ -166,7 +161,6 @@ pub async fn account_page(page: Page, user: CurrentUser) -> AppResult<HttpRespon
     )
 }
 
-#[post("/account/sign-out-everywhere")]
 pub async fn sign_out_everywhere(
     page: Page,
     user: CurrentUser,
@@ -205,7 +199,6 @@ pub struct ResetRequestForm {
     email: String,
 }
 
-#[get("/password-reset")]
 pub async fn reset_request_page(page: Page) -> AppResult<HttpResponse> {
     page.render("auth/password_reset_request", ResetRequestView::default())
 }
@@ -228,7 +221,6 @@ impl Default for ResetRequestView<'_> {
     }
 }
 
-#[post("/password-reset")]
 pub async fn reset_request_submit(
     page: Page,
     form: Form<ResetRequestForm>,
@@ -330,7 +322,6 @@ fn link_expired() -> AppError {
     )
 }
 
-#[get("/password-reset/{token}")]
 pub async fn reset_page(page: Page, token: web::Path<String>) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     let probe = token.clone();
@@ -348,7 +339,6 @@ pub async fn reset_page(page: Page, token: web::Path<String>) -> AppResult<HttpR
     )
 }
 
-#[post("/password-reset/{token}")]
 pub async fn reset_submit(
     page: Page,
     token: web::Path<String>,
@@ -445,7 +435,6 @@ async fn load_invitation(
         .await
 }
 
-#[get("/invitations/{token}")]
 pub async fn invitation_page(page: Page, token: web::Path<String>) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     let (invitation, org_name) = load_invitation(page.state(), &token).await?;
@@ -469,7 +458,6 @@ fn invitation_context(
     })
 }
 
-#[post("/invitations/{token}")]
 pub async fn invitation_submit(
     page: Page,
     token: web::Path<String>,

@@ -1,18 +1,18 @@
 //! The dashboard on the JSON API: the same figures, amounts in pence.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use super::pages::{filter, DashboardQuery};
 use super::queries::{self, Dashboard};
 use crate::auth::{ApiCaller, DataVersion};
 use crate::error::{AppResult, Problem};
 use crate::state::AppState;
+use crate::web::routes::Routes;
 
 /// Progress per theme, the savings pipeline, what is stuck and recent activity, counting
 /// only what the caller may see.
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "dashboard", security(("bearer" = [])), params(DashboardQuery),
     responses((status = 200, body = Dashboard), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[get("/api/v1/dashboard")]
 pub async fn dashboard(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -36,6 +36,6 @@ pub async fn dashboard(
     Ok(HttpResponse::Ok().json(d))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(dashboard);
+pub fn routes(r: &mut Routes) {
+    r.api(__path_dashboard, dashboard);
 }

@@ -1,6 +1,6 @@
 //! `/dashboard`: are we on track, what have we saved, what is stuck.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -10,6 +10,7 @@ use crate::auth::{Caller, CurrentUser};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::opportunities::model::format_pence;
+use crate::web::routes::Routes;
 use crate::web::Page;
 use crate::workspaces::chart::format_number;
 use crate::workspaces::queries as ws_queries;
@@ -139,7 +140,6 @@ fn context(d: &Dashboard, f: DashboardFilter, q: &DashboardQuery) -> Value {
     })
 }
 
-#[get("/dashboard")]
 pub async fn dashboard_page(
     page: Page,
     user: CurrentUser,
@@ -193,6 +193,6 @@ async fn dashboard_data(page: &Page, caller: Caller, q: DashboardQuery) -> AppRe
     Ok(data)
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(dashboard_page);
+pub fn routes(r: &mut Routes) {
+    r.get("/dashboard", dashboard_page);
 }

@@ -1,6 +1,6 @@
 //! Subscriptions and the inbox on the JSON API.
 
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -9,12 +9,12 @@ use super::subscriptions::{self, FollowInput, Received};
 use crate::auth::{Actor, ApiCaller};
 use crate::error::{AppResult, Problem};
 use crate::state::AppState;
+use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged};
 
 /// Everything that reaches the caller: their own subscriptions and their organisation's.
 #[utoipa::path(get, path = "/api/v1/subscriptions", tag = "notifications", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Paged<Received>), (status = 401, body = Problem)))]
-#[get("/api/v1/subscriptions")]
 pub async fn list_subscriptions(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -34,7 +34,6 @@ pub async fn list_subscriptions(
 #[utoipa::path(post, path = "/api/v1/subscriptions", tag = "notifications", security(("bearer" = [])), request_body = FollowInput,
     responses((status = 201, body = crate::notifications::model::Subscription), (status = 200, body = crate::notifications::model::Subscription),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/api/v1/subscriptions")]
 pub async fn create_subscription(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -69,7 +68,6 @@ pub struct DeliveryRequest {
 /// Change how one of your own subscriptions is delivered.
 #[utoipa::path(patch, path = "/api/v1/subscriptions/{id}", tag = "notifications", security(("bearer" = [])), params(("id" = i64, Path)), request_body = DeliveryRequest,
     responses((status = 200, body = crate::notifications::model::Subscription), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[patch("/api/v1/subscriptions/{id}")]
 pub async fn update_subscription(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -87,7 +85,6 @@ pub async fn update_subscription(
 /// Stop following: your own subscription, or (organisation admins) the organisation's.
 #[utoipa::path(delete, path = "/api/v1/subscriptions/{id}", tag = "notifications", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[delete("/api/v1/subscriptions/{id}")]
 pub async fn delete_subscription(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -133,7 +130,6 @@ pub struct InboxPage {
 /// items and of both totals.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])), params(InboxParams),
     responses((status = 200, body = InboxPage), (status = 401, body = Problem)))]
-#[get("/api/v1/notifications")]
 pub async fn list_notifications(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -161,7 +157,6 @@ pub async fn list_notifications(
 /// Mark one notification read.
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-#[post("/api/v1/notifications/{id}/read")]
 pub async fn mark_read(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -183,7 +178,6 @@ pub struct Marked {
 /// Mark all your notifications read.
 #[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications", security(("bearer" = [])),
     responses((status = 200, body = Marked)))]
-#[post("/api/v1/notifications/read-all")]
 pub async fn mark_all_read(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -195,12 +189,12 @@ pub async fn mark_all_read(
     Ok(HttpResponse::Ok().json(Marked { marked }))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(list_subscriptions)
-        .service(create_subscription)
-        .service(update_subscription)
-        .service(delete_subscription)
-        .service(list_notifications)
-        .service(mark_all_read)
-        .service(mark_read);
+pub fn routes(r: &mut Routes) {
+    r.api(__path_list_subscriptions, list_subscriptions)
+        .api(__path_create_subscription, create_subscription)
+        .api(__path_update_subscription, update_subscription)
+        .api(__path_delete_subscription, delete_subscription)
+        .api(__path_list_notifications, list_notifications)
+        .api(__path_mark_all_read, mark_all_read)
+        .api(__path_mark_read, mark_read);
 }

@@ -4,7 +4,7 @@
 //! quarterly return in a public workspace, whose pages need signing in, is not for the
 //! signed out.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use atom_syndication::{Entry, Feed, Link, Person, Text};
 use chrono::{DateTime, FixedOffset};
 use diesel::prelude::*;
@@ -191,7 +191,6 @@ where
     Ok(atom(body))
 }
 
-#[get("/workspaces/{slug}/feed.atom")]
 pub async fn workspace_feed(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -216,7 +215,6 @@ pub async fn workspace_feed(
     .await
 }
 
-#[get("/opportunities/feed.atom")]
 pub async fn register_feed(
     state: web::Data<AppState>,
     query: web::Query<FeedQuery>,

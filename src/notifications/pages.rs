@@ -2,7 +2,7 @@
 //! admin pages for webhooks and the job queue.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::Job;
 use crate::opportunities::model::{ServiceArea, Stage};
 use crate::schema::{jobs, subscriptions as subs_table};
+use crate::web::routes::Routes;
 use crate::web::{redirect_with_flash, safe_next, FieldErrors, Form, NoFields, Page, PageQuery};
 use crate::workspaces::queries as ws_queries;
 
@@ -69,7 +70,6 @@ fn delivery_options(selected: &str, with_default: Option<&str>) -> Vec<Value> {
 
 // ---- Inbox ----
 
-#[get("/notifications")]
 pub async fn inbox_page(
     page: Page,
     user: CurrentUser,
@@ -93,7 +93,6 @@ pub async fn inbox_page(
     )
 }
 
-#[post("/notifications/{id}/read")]
 pub async fn read_one(
     page: Page,
     user: CurrentUser,
@@ -113,7 +112,6 @@ pub async fn read_one(
     ))
 }
 
-#[post("/notifications/read-all")]
 pub async fn read_all(
     page: Page,
     user: CurrentUser,
@@ -230,7 +228,6 @@ async fn render_settings(page: &Page, caller: Caller, extra: Extra) -> AppResult
     )
 }
 
-#[get("/settings/subscriptions")]
 pub async fn settings_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
     render_settings(&page, user.0, Extra::default()).await
 }
@@ -241,7 +238,6 @@ pub struct DeliveryForm {
     delivery: String,
 }
 
-#[post("/settings/subscriptions/default")]
 pub async fn set_default(
     page: Page,
     user: CurrentUser,
@@ -299,7 +295,6 @@ pub struct FollowForm {
     return_to: String,
 }
 
-#[post("/subscriptions")]
 pub async fn follow(
     page: Page,
     user: CurrentUser,
@@ -352,7 +347,6 @@ pub async fn follow(
     }
 }
 
-#[post("/subscriptions/{id}/delivery")]
 pub async fn change_delivery(
     page: Page,
     user: CurrentUser,
@@ -376,7 +370,6 @@ pub struct ReturnForm {
     return_to: String,
 }
 
-#[post("/subscriptions/{id}/delete")]
 pub async fn unfollow(
     page: Page,
     user: CurrentUser,
@@ -419,7 +412,6 @@ async fn set_opt_out(page: Page, caller: Caller, id: i64, out: bool) -> AppResul
     .await
 }
 
-#[post("/subscriptions/{id}/opt-out")]
 pub async fn opt_out(
     page: Page,
     user: CurrentUser,
@@ -429,7 +421,6 @@ pub async fn opt_out(
     set_opt_out(page, user.0, path.into_inner(), true).await
 }
 
-#[post("/subscriptions/{id}/opt-in")]
 pub async fn opt_in(
     page: Page,
     user: CurrentUser,
@@ -439,7 +430,6 @@ pub async fn opt_in(
     set_opt_out(page, user.0, path.into_inner(), false).await
 }
 
-#[post("/settings/feed-token")]
 pub async fn new_feed_token(
     page: Page,
     user: CurrentUser,
@@ -463,7 +453,6 @@ pub async fn new_feed_token(
     .await
 }
 
-#[post("/settings/feed-token/revoke")]
 pub async fn revoke_feed_token(
     page: Page,
     user: CurrentUser,
@@ -507,14 +496,12 @@ async fn unsubscribe_view(page: &Page, token: String, apply: bool) -> AppResult<
     )
 }
 
-#[get("/unsubscribe/{token}")]
 pub async fn unsubscribe_page(page: Page, path: web::Path<String>) -> AppResult<HttpResponse> {
     unsubscribe_view(&page, path.into_inner(), false).await
 }
 
 /// The one-click POST (RFC 8058) from mail programs and the button on the page. The signed
 /// link is the authority, so there is no form token to check.
-#[post("/unsubscribe/{token}")]
 pub async fn unsubscribe_submit(page: Page, path: web::Path<String>) -> AppResult<HttpResponse> {
     unsubscribe_view(&page, path.into_inner(), true).await
 }
@@ -580,7 +567,6 @@ async fn render_webhooks(
     )
 }
 
-#[get("/admin/webhooks")]
 pub async fn webhooks_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
     render_webhooks(&page, user.0, None, json!({}), None).await
 }
@@ -592,7 +578,6 @@ pub struct WebhookForm {
     event_kinds: Vec<String>,
 }
 
-#[post("/admin/webhooks")]
 pub async fn create_webhook(
     page: Page,
     user: CurrentUser,
@@ -636,7 +621,6 @@ pub async fn create_webhook(
     }
 }
 
-#[get("/admin/webhooks/{id}")]
 pub async fn webhook_page(
     page: Page,
     user: CurrentUser,
@@ -701,7 +685,6 @@ where
     Ok(redirect_with_flash(page.state(), &back, message))
 }
 
-#[post("/admin/webhooks/{id}/test")]
 pub async fn test_webhook(
     page: Page,
     user: CurrentUser,
@@ -723,7 +706,6 @@ pub async fn test_webhook(
     Ok(response)
 }
 
-#[post("/admin/webhooks/{id}/enable")]
 pub async fn enable_webhook(
     page: Page,
     user: CurrentUser,
@@ -741,7 +723,6 @@ pub async fn enable_webhook(
     .await
 }
 
-#[post("/admin/webhooks/{id}/disable")]
 pub async fn disable_webhook(
     page: Page,
     user: CurrentUser,
@@ -759,7 +740,6 @@ pub async fn disable_webhook(
     .await
 }
 
-#[post("/admin/webhooks/{id}/delete")]
 pub async fn delete_webhook(
     page: Page,
     user: CurrentUser,
@@ -779,7 +759,6 @@ pub async fn delete_webhook(
 
 // ---- The job queue (platform admins) ----
 
-#[get("/admin/jobs")]
 pub async fn jobs_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
     authz::view_queue(&user.0)?;
     let (depth, failed, oldest, recent) = page
@@ -826,29 +805,29 @@ pub async fn jobs_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse>
     )
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(feeds::workspace_feed)
-        .service(feeds::register_feed)
-        .service(inbox_page)
-        .service(read_all)
-        .service(read_one)
-        .service(settings_page)
-        .service(set_default)
-        .service(follow)
-        .service(change_delivery)
-        .service(unfollow)
-        .service(opt_out)
-        .service(opt_in)
-        .service(new_feed_token)
-        .service(revoke_feed_token)
-        .service(unsubscribe_page)
-        .service(unsubscribe_submit)
-        .service(webhooks_page)
-        .service(create_webhook)
-        .service(webhook_page)
-        .service(test_webhook)
-        .service(enable_webhook)
-        .service(disable_webhook)
-        .service(delete_webhook)
-        .service(jobs_page);
+pub fn routes(r: &mut Routes) {
+    r.get("/workspaces/{slug}/feed.atom", feeds::workspace_feed)
+        .get("/opportunities/feed.atom", feeds::register_feed)
+        .get("/notifications", inbox_page)
+        .post("/notifications/read-all", read_all)
+        .post("/notifications/{id}/read", read_one)
+        .get("/settings/subscriptions", settings_page)
+        .post("/settings/subscriptions/default", set_default)
+        .post("/subscriptions", follow)
+        .post("/subscriptions/{id}/delivery", change_delivery)
+        .post("/subscriptions/{id}/delete", unfollow)
+        .post("/subscriptions/{id}/opt-out", opt_out)
+        .post("/subscriptions/{id}/opt-in", opt_in)
+        .post("/settings/feed-token", new_feed_token)
+        .post("/settings/feed-token/revoke", revoke_feed_token)
+        .get("/unsubscribe/{token}", unsubscribe_page)
+        .post("/unsubscribe/{token}", unsubscribe_submit)
+        .get("/admin/webhooks", webhooks_page)
+        .post("/admin/webhooks", create_webhook)
+        .get("/admin/webhooks/{id}", webhook_page)
+        .post("/admin/webhooks/{id}/test", test_webhook)
+        .post("/admin/webhooks/{id}/enable", enable_webhook)
+        .post("/admin/webhooks/{id}/disable", disable_webhook)
+        .post("/admin/webhooks/{id}/delete", delete_webhook)
+        .get("/admin/jobs", jobs_page);
 }

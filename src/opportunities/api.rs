@@ -1,18 +1,19 @@
 //! The register on the JSON API: the same filters, rules and validation as the pages.
 //! Drafts never appear to anyone outside the lead organisation, in lists or by id.
 
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::filter::RegisterQuery;
 use super::model::*;
-use super::pages::RegisterQuery;
 use super::queries::{self, Totals};
 use super::service::{self, *};
 use crate::auth::{ApiCaller, Caller, DataVersion, MaybeUser};
 use crate::db::DbConn;
 use crate::error::{AppResult, Problem};
 use crate::state::AppState;
+use crate::web::routes::Routes;
 use crate::web::{kept_json, PageQuery, Paged};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -34,59 +35,16 @@ pub struct OpportunityList {
     pub totals: Totals,
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct ListParams {
-    /// Words to find in titles, summaries and barriers (each as a prefix).
-    pub q: Option<String>,
-    pub stage: Option<String>,
-    /// Lead organisation id.
-    pub lead: Option<String>,
-    /// Partner organisation id.
-    pub partner: Option<String>,
-    pub service_area: Option<String>,
-    pub kind: Option<String>,
-    /// Theme workspace id.
-    pub theme: Option<String>,
-    /// "open_high": only those with open high-severity barriers.
-    pub barriers: Option<String>,
-    /// Only open opportunities whose stage has not changed for this many days.
-    pub stale: Option<String>,
-    /// updated | reference | savings
-    pub sort: Option<String>,
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-}
-
-impl From<ListParams> for RegisterQuery {
-    fn from(p: ListParams) -> RegisterQuery {
-        RegisterQuery {
-            q: p.q,
-            stage: p.stage,
-            lead: p.lead,
-            partner: p.partner,
-            service_area: p.service_area,
-            kind: p.kind,
-            theme: p.theme,
-            barriers: p.barriers,
-            stale: p.stale,
-            sort: p.sort,
-            page: p.page,
-            per_page: p.per_page,
-        }
-    }
-}
-
 /// The register: opportunities the caller may see, filtered, sorted and paged.
-#[utoipa::path(get, path = "/api/v1/opportunities", tag = "opportunities", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/opportunities", tag = "opportunities", params(RegisterQuery),
     responses((status = 200, body = OpportunityList), (status = 422, description = "A filter value is not valid", body = Problem)))]
-#[get("/api/v1/opportunities")]
 pub async fn list(
     state: web::Data<AppState>,
     user: MaybeUser,
     version: DataVersion,
-    params: web::Query<ListParams>,
+    params: web::Query<RegisterQuery>,
 ) -> AppResult<HttpResponse> {
-    let query: RegisterQuery = params.into_inner().into();
+    let query = params.into_inner();
     let (filter, sort) = query.filter()?;
     let paging = PageQuery {
         page: query.page,
@@ -191,7 +149,6 @@ impl OpportunityRequest {
 /// Log an opportunity, led by the caller's organisation. It starts as an idea.
 #[utoipa::path(post, path = "/api/v1/opportunities", tag = "opportunities", security(("bearer" = [])), request_body = OpportunityRequest,
     responses((status = 201, body = Opportunity), (status = 401, body = Problem), (status = 422, body = Problem)))]
-#[post("/api/v1/opportunities")]
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -243,7 +200,6 @@ fn detail(conn: &mut DbConn, id: i64, caller: Option<&Caller>) -> AppResult<Oppo
 /// One opportunity with its pipeline, savings, barriers, interest and comments.
 #[utoipa::path(get, path = "/api/v1/opportunities/{id}", tag = "opportunities", params(("id" = i64, Path)),
     responses((status = 200, body = OpportunityDetail), (status = 404, body = Problem)))]
-#[get("/api/v1/opportunities/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
     user: MaybeUser,
@@ -261,7 +217,6 @@ pub async fn show(
 /// Change an opportunity's details (staff and leaders of the lead organisation).
 #[utoipa::path(patch, path = "/api/v1/opportunities/{id}", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = OpportunityRequest,
     responses((status = 200, body = Opportunity), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[patch("/api/v1/opportunities/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -303,7 +258,6 @@ pub async fn update(
 /// The pipeline so far, oldest move first.
 #[utoipa::path(get, path = "/api/v1/opportunities/{id}/transitions", tag = "opportunities", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = Paged<Transition>), (status = 404, body = Problem)))]
-#[get("/api/v1/opportunities/{id}/transitions")]
 pub async fn transitions(
     state: web::Data<AppState>,
     user: MaybeUser,
@@ -329,7 +283,6 @@ pub struct TransitionRequest {
 /// Move along the pipeline. Moves the pipeline does not allow answer 422.
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/transitions", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = TransitionRequest,
     responses((status = 200, body = Opportunity), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/api/v1/opportunities/{id}/transitions")]
 pub async fn create_transition(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -354,7 +307,6 @@ pub async fn create_transition(
 /// Savings lines.
 #[utoipa::path(get, path = "/api/v1/opportunities/{id}/savings", tag = "opportunities", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = Paged<Saving>), (status = 404, body = Problem)))]
-#[get("/api/v1/opportunities/{id}/savings")]
 pub async fn savings(
     state: web::Data<AppState>,
     user: MaybeUser,
@@ -386,7 +338,6 @@ pub struct SavingRequest {
 /// Add a savings line (staff and leaders of the lead organisation).
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/savings", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = SavingRequest,
     responses((status = 201, body = Saving), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/api/v1/opportunities/{id}/savings")]
 pub async fn create_saving(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -430,7 +381,6 @@ pub async fn create_saving(
 /// Barriers.
 #[utoipa::path(get, path = "/api/v1/opportunities/{id}/barriers", tag = "opportunities", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = Paged<Barrier>), (status = 404, body = Problem)))]
-#[get("/api/v1/opportunities/{id}/barriers")]
 pub async fn barriers(
     state: web::Data<AppState>,
     user: MaybeUser,
@@ -473,7 +423,6 @@ impl BarrierRequest {
 /// Record a barrier.
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/barriers", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = BarrierRequest,
     responses((status = 201, body = Barrier), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/api/v1/opportunities/{id}/barriers")]
 pub async fn create_barrier(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -506,7 +455,6 @@ pub async fn create_barrier(
 #[utoipa::path(patch, path = "/api/v1/opportunities/{id}/barriers/{barrier}", tag = "opportunities", security(("bearer" = [])),
     params(("id" = i64, Path), ("barrier" = i64, Path)), request_body = BarrierRequest,
     responses((status = 200, body = Barrier), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[patch("/api/v1/opportunities/{id}/barriers/{barrier}")]
 pub async fn update_barrier(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -545,7 +493,6 @@ pub async fn update_barrier(
 /// Organisations that want in.
 #[utoipa::path(get, path = "/api/v1/opportunities/{id}/endorsements", tag = "opportunities", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = Paged<Endorsement>), (status = 404, body = Problem)))]
-#[get("/api/v1/opportunities/{id}/endorsements")]
 pub async fn endorsements(
     state: web::Data<AppState>,
     user: MaybeUser,
@@ -568,7 +515,6 @@ pub struct EndorsementRequest {
 /// Register the caller's organisation's interest ("we want in"); again replaces the note.
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/endorsements", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = EndorsementRequest,
     responses((status = 200, body = Vec<Endorsement>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/api/v1/opportunities/{id}/endorsements")]
 pub async fn create_endorsement(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -592,7 +538,6 @@ pub async fn create_endorsement(
 /// Withdraw the caller's organisation's interest.
 #[utoipa::path(delete, path = "/api/v1/opportunities/{id}/endorsements", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204, description = "Withdrawn"), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[delete("/api/v1/opportunities/{id}/endorsements")]
 pub async fn delete_endorsement(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -611,7 +556,6 @@ pub async fn delete_endorsement(
 /// Comments, oldest first.
 #[utoipa::path(get, path = "/api/v1/opportunities/{id}/comments", tag = "opportunities", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = Paged<OpportunityComment>), (status = 404, body = Problem)))]
-#[get("/api/v1/opportunities/{id}/comments")]
 pub async fn comments(
     state: web::Data<AppState>,
     user: MaybeUser,
@@ -636,7 +580,6 @@ pub struct CommentRequest {
 /// Comment, and optionally propose a move.
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/comments", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = CommentRequest,
     responses((status = 201, body = OpportunityComment), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/api/v1/opportunities/{id}/comments")]
 pub async fn create_comment(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -663,23 +606,23 @@ pub async fn create_comment(
     Ok(HttpResponse::Created().json(comment))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(list)
-        .service(super::export::api_export)
-        .service(super::upload::api_import)
-        .service(create)
-        .service(show)
-        .service(update)
-        .service(transitions)
-        .service(create_transition)
-        .service(savings)
-        .service(create_saving)
-        .service(barriers)
-        .service(create_barrier)
-        .service(update_barrier)
-        .service(endorsements)
-        .service(create_endorsement)
-        .service(delete_endorsement)
-        .service(comments)
-        .service(create_comment);
+pub fn routes(r: &mut Routes) {
+    r.api(__path_list, list)
+        .api(super::export::__path_api_export, super::export::api_export)
+        .api(super::upload::__path_api_import, super::upload::api_import)
+        .api(__path_create, create)
+        .api(__path_show, show)
+        .api(__path_update, update)
+        .api(__path_transitions, transitions)
+        .api(__path_create_transition, create_transition)
+        .api(__path_savings, savings)
+        .api(__path_create_saving, create_saving)
+        .api(__path_barriers, barriers)
+        .api(__path_create_barrier, create_barrier)
+        .api(__path_update_barrier, update_barrier)
+        .api(__path_endorsements, endorsements)
+        .api(__path_create_endorsement, create_endorsement)
+        .api(__path_delete_endorsement, delete_endorsement)
+        .api(__path_comments, comments)
+        .api(__path_create_comment, create_comment);
 }

@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 
 use actix_web::http::header;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::pages::RegisterQuery;
+use super::filter::RegisterQuery;
 use super::queries::{self, ListItem};
 use crate::auth::{Caller, MaybeUser};
 use crate::db::{now, rfc3339, DbConn};
@@ -249,7 +249,6 @@ async fn export(
 }
 
 /// The current view of the register, from the register page's links.
-#[get("/opportunities/export.{format}")]
 pub async fn page_export(
     state: web::Data<AppState>,
     user: MaybeUser,
@@ -261,22 +260,15 @@ pub async fn page_export(
 
 /// The register as CSV, XLSX or JSON, with the list's filters.
 #[utoipa::path(get, path = "/api/v1/opportunities/export.{format}", tag = "opportunities",
-    params(("format" = String, Path, description = "csv | xlsx | json"), super::api::ListParams),
+    params(("format" = String, Path, description = "csv | xlsx | json"), RegisterQuery),
     responses((status = 200, description = "The file"), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-#[get("/api/v1/opportunities/export.{format}")]
 pub async fn api_export(
     state: web::Data<AppState>,
     user: MaybeUser,
     format: web::Path<String>,
-    params: web::Query<super::api::ListParams>,
+    params: web::Query<RegisterQuery>,
 ) -> AppResult<HttpResponse> {
-    export(
-        &state,
-        user.0,
-        format.into_inner(),
-        params.into_inner().into(),
-    )
-    .await
+    export(&state, user.0, format.into_inner(), params.into_inner()).await
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod export;
+pub mod filter;
 pub mod import;
 pub mod model;
 pub mod pages;

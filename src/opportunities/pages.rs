@@ -2,10 +2,10 @@
 //! opportunity; and its page with pipeline, savings, barriers, interest and comments.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
-use serde::Deserialize;
+use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
+use super::filter::{present, RegisterQuery};
 use super::model::*;
 use super::queries::{self, Filter, Sort};
 use super::service::{self, *};
@@ -14,93 +14,8 @@ use crate::authz;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::web::markdown::to_safe_html;
+use crate::web::routes::Routes;
 use crate::web::{redirect_with_flash, FieldErrors, Form, NoFields, Page, PageQuery};
-
-/// The register's query string, as typed: everything optional.
-#[derive(Debug, Default, Deserialize)]
-pub struct RegisterQuery {
-    pub q: Option<String>,
-    pub stage: Option<String>,
-    pub lead: Option<String>,
-    pub partner: Option<String>,
-    pub service_area: Option<String>,
-    pub kind: Option<String>,
-    pub theme: Option<String>,
-    pub barriers: Option<String>,
-    /// Days without a stage change: only open opportunities stuck that long.
-    pub stale: Option<String>,
-    pub sort: Option<String>,
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-}
-
-fn present(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-impl RegisterQuery {
-    /// The filter, or a clear 400 naming what is wrong.
-    pub fn filter(&self) -> AppResult<(Filter, Sort)> {
-        let bad = |field: &str, message: &str| AppError::field(field, message);
-        let id = |field: &str, v: &Option<String>| -> AppResult<Option<i64>> {
-            present(v)
-                .map(|s| {
-                    s.parse::<i64>()
-                        .map_err(|_| bad(field, "Choose from the list"))
-                })
-                .transpose()
-        };
-        let filter = Filter {
-            q: self.q.clone().unwrap_or_default(),
-            stage: present(&self.stage)
-                .map(|s| Stage::parse(s).map_err(|m| bad("stage", m)))
-                .transpose()?,
-            lead: id("lead", &self.lead)?,
-            partner: id("partner", &self.partner)?,
-            service_area: present(&self.service_area)
-                .map(|s| ServiceArea::parse(s).map_err(|m| bad("service_area", m)))
-                .transpose()?,
-            kind: present(&self.kind)
-                .map(|s| OpportunityKind::parse(s).map_err(|m| bad("kind", m)))
-                .transpose()?,
-            theme: id("theme", &self.theme)?,
-            open_high_barriers: matches!(present(&self.barriers), Some("open_high")),
-            stale_days: present(&self.stale)
-                .map(|s| match s.parse::<i64>() {
-                    Ok(days) if (1..=3650).contains(&days) => Ok(days),
-                    _ => Err(bad("stale", "Enter a number of days from 1 to 3650")),
-                })
-                .transpose()?,
-        };
-        let sort = Sort::parse(present(&self.sort).unwrap_or("")).map_err(|m| bad("sort", m))?;
-        Ok((filter, sort))
-    }
-
-    /// The same query again, without the page, for pagination links.
-    pub fn base_link(&self) -> String {
-        let pairs: Vec<(&str, &str)> = [
-            ("q", &self.q),
-            ("stage", &self.stage),
-            ("lead", &self.lead),
-            ("partner", &self.partner),
-            ("service_area", &self.service_area),
-            ("kind", &self.kind),
-            ("theme", &self.theme),
-            ("barriers", &self.barriers),
-            ("stale", &self.stale),
-            ("sort", &self.sort),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| present(v).map(|v| (k, v)))
-        .collect();
-        let query = serde_html_form::to_string(pairs).unwrap_or_default();
-        if query.is_empty() {
-            "/opportunities".into()
-        } else {
-            format!("/opportunities?{query}")
-        }
-    }
-}
 
 fn totals_json(t: &queries::Totals) -> Value {
     json!({
@@ -139,7 +54,6 @@ fn choices(conn: &mut DbConn, caller: Option<&Caller>) -> AppResult<(Choices, Ch
     Ok((organisations, themes))
 }
 
-#[get("/opportunities")]
 pub async fn register(page: Page, query: web::Query<RegisterQuery>) -> AppResult<HttpResponse> {
     let (filter, sort) = query
         .filter()
@@ -357,7 +271,6 @@ async fn render_form(
     )
 }
 
-#[get("/opportunities/new")]
 pub async fn new_page(page: Page, _user: CurrentUser) -> AppResult<HttpResponse> {
     render_form(&page, None, Value::Null, None).await
 }
@@ -389,7 +302,6 @@ where
     }
 }
 
-#[post("/opportunities")]
 pub async fn create(
     page: Page,
     user: CurrentUser,
@@ -411,7 +323,6 @@ pub async fn create(
     }
 }
 
-#[get("/opportunities/{id}/edit")]
 pub async fn edit_page(
     page: Page,
     _user: CurrentUser,
@@ -420,7 +331,6 @@ pub async fn edit_page(
     render_form(&page, Some(path.into_inner()), Value::Null, None).await
 }
 
-#[post("/opportunities/{id}/edit")]
 pub async fn update(
     page: Page,
     user: CurrentUser,
@@ -558,7 +468,6 @@ async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<Http
     )
 }
 
-#[get("/opportunities/{id}")]
 pub async fn show(page: Page, path: web::Path<i64>) -> AppResult<HttpResponse> {
     render_show(&page, path.into_inner(), None).await
 }
@@ -599,7 +508,6 @@ where
     }
 }
 
-#[post("/opportunities/{id}/transitions")]
 pub async fn move_stage(
     page: Page,
     user: CurrentUser,
@@ -622,7 +530,6 @@ pub async fn move_stage(
     .await
 }
 
-#[post("/opportunities/{id}/savings")]
 pub async fn add_saving(
     page: Page,
     user: CurrentUser,
@@ -644,7 +551,6 @@ pub async fn add_saving(
     .await
 }
 
-#[post("/opportunities/{id}/barriers")]
 pub async fn add_barrier(
     page: Page,
     user: CurrentUser,
@@ -666,7 +572,6 @@ pub async fn add_barrier(
     .await
 }
 
-#[post("/opportunities/{id}/barriers/{barrier}")]
 pub async fn update_barrier(
     page: Page,
     user: CurrentUser,
@@ -688,7 +593,6 @@ pub async fn update_barrier(
     .await
 }
 
-#[post("/opportunities/{id}/interest")]
 pub async fn register_interest(
     page: Page,
     user: CurrentUser,
@@ -710,7 +614,6 @@ pub async fn register_interest(
     .await
 }
 
-#[post("/opportunities/{id}/interest/withdraw")]
 pub async fn withdraw_interest(
     page: Page,
     user: CurrentUser,
@@ -730,7 +633,6 @@ pub async fn withdraw_interest(
     .await
 }
 
-#[post("/opportunities/{id}/comments")]
 pub async fn comment(
     page: Page,
     user: CurrentUser,
@@ -752,22 +654,25 @@ pub async fn comment(
     .await
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(register)
-        .service(super::export::page_export)
-        .service(super::upload::import_form)
-        .service(super::upload::page_upload)
-        .service(super::upload::template)
-        .service(new_page)
-        .service(create)
-        .service(show)
-        .service(edit_page)
-        .service(update)
-        .service(move_stage)
-        .service(add_saving)
-        .service(add_barrier)
-        .service(update_barrier)
-        .service(register_interest)
-        .service(withdraw_interest)
-        .service(comment);
+pub fn routes(r: &mut Routes) {
+    r.get("/opportunities", register)
+        .get("/opportunities/export.{format}", super::export::page_export)
+        .get("/opportunities/import", super::upload::import_form)
+        .post("/opportunities/import", super::upload::page_upload)
+        .get(
+            "/opportunities/import/template.csv",
+            super::upload::template,
+        )
+        .get("/opportunities/new", new_page)
+        .post("/opportunities", create)
+        .get("/opportunities/{id}", show)
+        .get("/opportunities/{id}/edit", edit_page)
+        .post("/opportunities/{id}/edit", update)
+        .post("/opportunities/{id}/transitions", move_stage)
+        .post("/opportunities/{id}/savings", add_saving)
+        .post("/opportunities/{id}/barriers", add_barrier)
+        .post("/opportunities/{id}/barriers/{barrier}", update_barrier)
+        .post("/opportunities/{id}/interest", register_interest)
+        .post("/opportunities/{id}/interest/withdraw", withdraw_interest)
+        .post("/opportunities/{id}/comments", comment);
 }

@@ -3,7 +3,7 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
 
@@ -135,7 +135,6 @@ pub enum ImportRefusal {
     params(("dry_run" = Option<bool>, Query, description = "Check only; write nothing")),
     request_body(content_type = "multipart/form-data", description = "field `file`: the CSV or XLSX"),
     responses((status = 200, body = Report), (status = 403, body = crate::error::Problem), (status = 422, description = "Problems by row and column, or with the file itself; nothing written", body = ImportRefusal)))]
-#[post("/api/v1/opportunities/import")]
 pub async fn api_import(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -203,13 +202,11 @@ fn import_page(
     )
 }
 
-#[get("/opportunities/import")]
 pub async fn import_form(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
     authz::log_opportunity(&user.0)?;
     import_page(&page, StatusCode::OK, None, None)
 }
 
-#[post("/opportunities/import")]
 pub async fn page_upload(
     page: Page,
     req: HttpRequest,
@@ -249,7 +246,6 @@ pub async fn page_upload(
     }
 }
 
-#[get("/opportunities/import/template.csv")]
 pub async fn template() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -1,6 +1,6 @@
 //! Organisations on the API.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -34,7 +34,6 @@ pub struct OrganisationList {
         (status = 401, description = "No valid token", body = crate::error::Problem),
     )
 )]
-#[get("/api/v1/organisations")]
 pub async fn list(
     state: web::Data<AppState>,
     _caller: ApiCaller,
@@ -85,7 +84,6 @@ pub struct CreateOrganisation {
         (status = 422, description = "Invalid input or short name taken", body = crate::error::Problem),
     )
 )]
-#[post("/api/v1/organisations")]
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,

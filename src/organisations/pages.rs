@@ -1,7 +1,7 @@
 //! Admin pages: the admin start page and the list of organisations.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
@@ -15,7 +15,6 @@ use crate::schema::{organisations, users};
 use crate::users::Role;
 use crate::web::{redirect, redirect_with_flash, FieldErrors, Form, Page, PageQuery};
 
-#[get("/admin")]
 pub async fn admin_index(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
     let user = user.0;
     authz::use_admin_area(&user)?;
@@ -102,7 +101,6 @@ async fn render_list(
     )
 }
 
-#[get("/admin/organisations")]
 pub async fn list(
     page: Page,
     user: CurrentUser,
@@ -120,7 +118,6 @@ pub struct OrganisationForm {
     kind: String,
 }
 
-#[post("/admin/organisations")]
 pub async fn create(
     page: Page,
     user: CurrentUser,
@@ -171,7 +168,6 @@ fn present(v: &Option<String>) -> Option<String> {
 }
 
 /// Platform admins search the audit log by person, organisation, action and dates.
-#[get("/admin/audit")]
 pub async fn audit_search(
     page: Page,
     user: CurrentUser,

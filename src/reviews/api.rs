@@ -1,6 +1,6 @@
 //! Quarterly reviews on the JSON API.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -10,6 +10,7 @@ use super::summary::{self, Comparison, Snapshot};
 use crate::auth::ApiCaller;
 use crate::error::{AppResult, Problem};
 use crate::state::AppState;
+use crate::web::routes::Routes;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewList {
@@ -19,7 +20,6 @@ pub struct ReviewList {
 /// Every quarterly review, newest quarter first.
 #[utoipa::path(get, path = "/api/v1/reviews", tag = "reviews", security(("bearer" = [])),
     responses((status = 200, body = ReviewList), (status = 401, body = Problem)))]
-#[get("/api/v1/reviews")]
 pub async fn list(state: web::Data<AppState>, _caller: ApiCaller) -> AppResult<HttpResponse> {
     let items = state.db.run(|conn| Ok(service::list(conn)?)).await?;
     Ok(HttpResponse::Ok().json(ReviewList { items }))
@@ -29,7 +29,6 @@ pub async fn list(state: web::Data<AppState>, _caller: ApiCaller) -> AppResult<H
 /// organisation.
 #[utoipa::path(post, path = "/api/v1/reviews", tag = "reviews", security(("bearer" = [])), request_body = OpenInput,
     responses((status = 201, body = Review), (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[post("/api/v1/reviews")]
 pub async fn open(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -57,7 +56,6 @@ pub struct ReviewDetail {
 /// A review's figures and how they compare with the previous one.
 #[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = ReviewDetail), (status = 404, body = Problem)))]
-#[get("/api/v1/reviews/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -87,7 +85,6 @@ pub struct SubmissionList {
 /// The returns so far, for the workspaces the caller may see.
 #[utoipa::path(get, path = "/api/v1/reviews/{id}/submissions", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = SubmissionList), (status = 404, body = Problem)))]
-#[get("/api/v1/reviews/{id}/submissions")]
 pub async fn submissions(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -125,7 +122,6 @@ pub struct SubmissionRequest {
 /// organisations, while the review is open.
 #[utoipa::path(post, path = "/api/v1/reviews/{id}/submissions", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)), request_body = SubmissionRequest,
     responses((status = 201, body = Submission), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/api/v1/reviews/{id}/submissions")]
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -154,7 +150,6 @@ pub struct ReturnRequest {
 /// opened the review, and platform admins).
 #[utoipa::path(post, path = "/api/v1/reviews/{id}/submissions/{workspace}/return", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path), ("workspace" = String, Path, description = "The workspace's short name")), request_body = ReturnRequest,
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/api/v1/reviews/{id}/submissions/{workspace}/return")]
 pub async fn send_back(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -177,7 +172,6 @@ pub async fn send_back(
 /// review, and platform admins).
 #[utoipa::path(post, path = "/api/v1/reviews/{id}/sign-off", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Review), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-#[post("/api/v1/reviews/{id}/sign-off")]
 pub async fn sign_off(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -193,12 +187,12 @@ pub async fn sign_off(
     Ok(HttpResponse::Ok().json(review))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(list)
-        .service(open)
-        .service(show)
-        .service(submissions)
-        .service(submit)
-        .service(send_back)
-        .service(sign_off);
+pub fn routes(r: &mut Routes) {
+    r.api(__path_list, list)
+        .api(__path_open, open)
+        .api(__path_show, show)
+        .api(__path_submissions, submissions)
+        .api(__path_submit, submit)
+        .api(__path_send_back, send_back)
+        .api(__path_sign_off, sign_off);
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -15,6 +15,7 @@ use crate::auth::{Caller, CurrentUser};
 use crate::authz;
 use crate::error::{AppError, AppResult};
 use crate::opportunities::model::format_pence;
+use crate::web::routes::Routes;
 use crate::web::{redirect_with_flash, FieldErrors, Form, NoFields, Page};
 use crate::workspaces::chart::format_number;
 use crate::workspaces::model::Rag;
@@ -114,12 +115,10 @@ async fn render_list(
     )
 }
 
-#[get("/reviews")]
 pub async fn list_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
     render_list(&page, user.0, json!({}), None).await
 }
 
-#[post("/reviews")]
 pub async fn open(page: Page, user: CurrentUser, form: Form<OpenInput>) -> AppResult<HttpResponse> {
     let caller = user.0;
     authz::open_review(&caller)?;
@@ -146,7 +145,6 @@ pub async fn open(page: Page, user: CurrentUser, form: Form<OpenInput>) -> AppRe
 
 // ---- A review ----
 
-#[get("/reviews/{id}")]
 pub async fn show(page: Page, user: CurrentUser, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let caller = user.0;
     let id = path.into_inner();
@@ -175,7 +173,6 @@ pub async fn show(page: Page, user: CurrentUser, path: web::Path<i64>) -> AppRes
     )
 }
 
-#[post("/reviews/{id}/sign-off")]
 pub async fn sign_off(
     page: Page,
     user: CurrentUser,
@@ -318,7 +315,6 @@ async fn render_return(
     )
 }
 
-#[get("/reviews/{id}/workspaces/{slug}")]
 pub async fn return_page(
     page: Page,
     user: CurrentUser,
@@ -358,7 +354,6 @@ fn submission_from(fields: &BTreeMap<String, String>) -> SubmissionInput {
     input
 }
 
-#[post("/reviews/{id}/workspaces/{slug}")]
 pub async fn submit(
     page: Page,
     user: CurrentUser,
@@ -397,7 +392,6 @@ pub struct CommentForm {
     comment: String,
 }
 
-#[post("/reviews/{id}/workspaces/{slug}/return")]
 pub async fn send_back(
     page: Page,
     user: CurrentUser,
@@ -433,7 +427,6 @@ pub async fn send_back(
 
 // ---- The board pack ----
 
-#[get("/reviews/{id}/board-pack")]
 pub async fn board_pack(
     page: Page,
     user: CurrentUser,
@@ -462,7 +455,6 @@ pub async fn board_pack(
     )
 }
 
-#[get("/reviews/{id}/board-pack.xlsx")]
 pub async fn board_pack_xlsx(
     page: Page,
     user: CurrentUser,
@@ -496,14 +488,14 @@ pub async fn board_pack_xlsx(
         .body(bytes))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(list_page)
-        .service(open)
-        .service(board_pack_xlsx)
-        .service(board_pack)
-        .service(sign_off)
-        .service(return_page)
-        .service(submit)
-        .service(send_back)
-        .service(show);
+pub fn routes(r: &mut Routes) {
+    r.get("/reviews", list_page)
+        .post("/reviews", open)
+        .get("/reviews/{id}/board-pack.xlsx", board_pack_xlsx)
+        .get("/reviews/{id}/board-pack", board_pack)
+        .post("/reviews/{id}/sign-off", sign_off)
+        .get("/reviews/{id}/workspaces/{slug}", return_page)
+        .post("/reviews/{id}/workspaces/{slug}", submit)
+        .post("/reviews/{id}/workspaces/{slug}/return", send_back)
+        .get("/reviews/{id}", show);
 }

@@ -12,6 +12,8 @@ use crate::schema::{organisations, users};
 use crate::workspaces::model::Quarter;
 use crate::workspaces::queries::{self, Access};
 use crate::workspaces::service::{self, *};
+use crate::workspaces::{actions::service::*, measures::service::*, members::service::*};
+use crate::workspaces::{outcomes::service::*, posts::service::*};
 
 pub fn caller(conn: &mut DbConn, email: &str) -> AppResult<Caller> {
     let (user_id, organisation_id, name, role, org_name, org_slug) = users::table
@@ -217,7 +219,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
                 organisation_id: org_id(conn, org)?.to_string(),
                 role: role.to_string(),
             };
-            service::set_member(conn, &actor, &ws, &input)?;
+            crate::workspaces::members::service::set_member(conn, &actor, &ws, &input)?;
         }
         let author = caller(conn, demo.author)?;
         let as_author = Actor {
@@ -226,7 +228,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
         };
         let ws = access(conn, demo.slug, &author)?;
         for (title, body) in demo.posts {
-            service::create_post(
+            crate::workspaces::posts::service::create_post(
                 conn,
                 &as_author,
                 &ws,
@@ -249,9 +251,10 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
                 rag: a.rag.into(),
                 rag_reason: a.reason.into(),
             };
-            let action_id = service::create_action(conn, &as_author, &ws, &input)?;
+            let action_id =
+                crate::workspaces::actions::service::create_action(conn, &as_author, &ws, &input)?;
             for (title, due, done) in a.milestones {
-                let id = service::create_milestone(
+                let id = crate::workspaces::actions::service::create_milestone(
                     conn,
                     &as_author,
                     &ws,
@@ -262,7 +265,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
                     },
                 )?;
                 if *done {
-                    service::complete_milestone(
+                    crate::workspaces::actions::service::complete_milestone(
                         conn,
                         &as_author,
                         &ws,
@@ -274,7 +277,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
                 }
             }
         }
-        let outcome_id = service::create_outcome(
+        let outcome_id = crate::workspaces::outcomes::service::create_outcome(
             conn,
             &as_author,
             &ws,
@@ -293,10 +296,12 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
                 target: m.target.to_string(),
                 target_date: day(730),
             };
-            let measure_id = service::create_measure(conn, &as_author, &ws, &input)?;
+            let measure_id = crate::workspaces::measures::service::create_measure(
+                conn, &as_author, &ws, &input,
+            )?;
             let quarters = recent_quarters(m.readings.len() as i32);
             for (quarter, value) in quarters.iter().zip(m.readings.iter()) {
-                service::record_reading(
+                crate::workspaces::measures::service::record_reading(
                     conn,
                     &as_author,
                     &ws,

@@ -1,6 +1,6 @@
 //! An organisation's people on the API: its own admins and platform admins only.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -59,7 +59,6 @@ pub struct UserList {
         (status = 404, description = "No such organisation, or not this caller's to see", body = crate::error::Problem),
     )
 )]
-#[get("/api/v1/organisations/{id}/users")]
 pub async fn list(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -113,7 +112,6 @@ pub struct InvitationCreated {
         (status = 422, description = "Invalid input", body = crate::error::Problem),
     )
 )]
-#[post("/api/v1/organisations/{id}/invitations")]
 pub async fn invite(
     state: web::Data<AppState>,
     req: HttpRequest,

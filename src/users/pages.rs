@@ -1,7 +1,7 @@
 //! Admin pages for an organisation's people: list, invite, disable and re-enable.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -86,7 +86,6 @@ async fn render_users(
     )
 }
 
-#[get("/admin/organisations/{id}/users")]
 pub async fn list(
     page: Page,
     user: CurrentUser,
@@ -103,7 +102,6 @@ pub struct InviteForm {
     role: String,
 }
 
-#[post("/admin/organisations/{id}/invitations")]
 pub async fn invite(
     page: Page,
     user: CurrentUser,
@@ -164,7 +162,6 @@ async fn change_status(
     Ok(redirect_with_flash(state, &back, &message))
 }
 
-#[post("/admin/users/{id}/disable")]
 pub async fn disable(
     page: Page,
     user: CurrentUser,
@@ -174,7 +171,6 @@ pub async fn disable(
     change_status(page, user.0, path.into_inner(), UserStatus::Disabled).await
 }
 
-#[post("/admin/users/{id}/enable")]
 pub async fn enable(
     page: Page,
     user: CurrentUser,

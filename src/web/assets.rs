@@ -1,7 +1,7 @@
 //! Static assets, built into the binary: no CDN, no build step.
 
 use actix_web::http::header;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use crate::error::AppError;
 
@@ -28,7 +28,6 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-#[get("/assets/{name}")]
 pub async fn asset(name: web::Path<String>) -> Result<HttpResponse, AppError> {
     let (_, content_type, body) = ASSETS
         .iter()

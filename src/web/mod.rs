@@ -7,6 +7,7 @@ pub mod forms;
 pub mod markdown;
 pub mod page;
 pub mod pagination;
+pub mod routes;
 pub mod templates;
 
 use actix_web::http::header;

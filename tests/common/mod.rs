@@ -500,7 +500,10 @@ impl TestApp {
 
     pub fn workspaces(&self, t: &Tenants) -> Workspaces {
         use metro_portal::workspaces::queries;
-        use metro_portal::workspaces::service::*;
+        use metro_portal::workspaces::{
+            actions::service::*, measures::service::*, members::service::*, outcomes::service::*,
+            posts::service::*, service::*,
+        };
         let mut conn = self.db.get().unwrap();
         let platform = self.caller(&t.platform);
         let staff = self.caller(t.own(Role::Staff));
@@ -747,7 +750,7 @@ impl TestApp {
 impl TestApp {
     /// `user` posts an update in workspace `slug`; gives the post's id.
     pub fn post_update(&self, user: &TestUser, slug: &str, title: &str) -> i64 {
-        use metro_portal::workspaces::{queries, service::*};
+        use metro_portal::workspaces::{posts::service::*, queries, service::*};
         let caller = self.caller(user);
         let mut conn = self.db.get().unwrap();
         let access = queries::load(&mut conn, slug, Some(&caller)).unwrap();

@@ -54,6 +54,10 @@ enum Prepare {
     OwnOpportunityIsAnIdea,
     /// own has registered interest in other_opp (for withdrawals).
     OwnInterestInOtherOpp,
+    /// The request ends the caller's session or token: sign in again after it.
+    SignInAgainAfter,
+    /// The archived workspace is archived again (for restores).
+    ArchWsIsArchived,
 }
 
 fn row(
@@ -884,6 +888,7 @@ fn rows() -> Vec<Row> {
             token_then_created,
         ),
     ]);
+    rows.extend(own_rows());
     rows.extend(notification_rows());
     rows.extend(leader_rows());
     for path in [
@@ -898,6 +903,110 @@ fn rows() -> Vec<Row> {
         rows.push(get(path, invisible_to_anonymous));
     }
     rows
+}
+
+/// Signing in and out, the caller's own account, public plumbing, and forms whose thing is
+/// named by a secret link.
+fn own_rows() -> Vec<Row> {
+    use Kind::*;
+    let ends_session = |row: Row| Row {
+        prepare: Prepare::SignInAgainAfter,
+        ..row
+    };
+    vec![
+        page("/healthz", ok_all),
+        page("/assets/metro.css", ok_all),
+        get("/api/v1/openapi.json", ok_all),
+        form(
+            "/login",
+            &[
+                ("email", "nobody-{n}@example.org"),
+                ("password", "not the password"),
+            ],
+            |_| 401,
+        ),
+        ends_session(form("/logout", &[], |_| 303)),
+        ends_session(form("/account/sign-out-everywhere", &[], |_| 303)),
+        form(
+            "/password-reset",
+            &[("email", "nobody-{n}@example.org")],
+            ok_all,
+        ),
+        form(
+            "/password-reset/not-a-real-token",
+            &[
+                ("password", "a new long password {n}"),
+                ("confirm", "a new long password {n}"),
+            ],
+            |_| 400,
+        ),
+        form(
+            "/invitations/not-a-real-token",
+            &[("name", "Someone"), ("password", "a new long password {n}")],
+            |_| 400,
+        ),
+        form("/unsubscribe/not-a-signed-link", &[], |_| 404),
+        row(
+            Post,
+            "/api/v1/auth/token",
+            &[
+                ("email", "nobody-{n}@example.org"),
+                ("password", "not the password"),
+            ],
+            |_| 401,
+        ),
+        ends_session(row(Delete, "/api/v1/auth/token", &[], |w| {
+            if w == Anonymous {
+                401
+            } else {
+                204
+            }
+        })),
+        Row {
+            prepare: Prepare::ArchWsIsArchived,
+            ..form("/workspaces/arch-ws/restore", &[], platform_edits_visible)
+        },
+        Row {
+            prepare: Prepare::OwnInterestInOtherOpp,
+            ..form("/opportunities/{other_opp}/interest/withdraw", &[], |w| {
+                if w == Platform {
+                    403
+                } else {
+                    303
+                }
+            })
+        },
+        form("/opportunities/import", &[], |w| match w {
+            Anonymous => 303,
+            Platform => 403,
+            _ => 400,
+        }),
+        form(
+            "/subscriptions/{other_org_sub}/delivery",
+            &[("delivery", "daily")],
+            login_then_invisible,
+        ),
+        form(
+            "/subscriptions/{other_org_sub}/opt-in",
+            &[],
+            login_then_invisible,
+        ),
+        form(
+            "/admin/webhooks/{other_hook}/enable",
+            &[],
+            login_then_invisible,
+        ),
+        row(
+            Post,
+            "/api/v1/reviews",
+            &[("quarter", "Q{n}"), ("deadline", "2027-01-15")],
+            |w| match w {
+                Anonymous => 401,
+                Platform | Leader => 422,
+                _ => 403,
+            },
+        ),
+    ]
 }
 
 fn own_admins(w: Who) -> u16 {
@@ -1417,19 +1526,23 @@ struct Callers {
     tokens: HashMap<Who, String>,
 }
 
+fn user_for(t: &Tenants, who: Who) -> &crate::common::TestUser {
+    match who {
+        Platform => &t.platform,
+        OrgAdmin => t.own(Role::OrgAdmin),
+        Leader => t.own(Role::Leader),
+        Staff => t.own(Role::Staff),
+        Partner => t.own(Role::Partner),
+        Anonymous => unreachable!("the anonymous caller has no account"),
+    }
+}
+
 async fn callers(app: &TestApp, t: &Tenants) -> Callers {
     let mut browsers = HashMap::new();
     let mut tokens = HashMap::new();
     browsers.insert(Anonymous, app.browser());
     for who in &EVERYONE[1..] {
-        let user = match who {
-            Platform => &t.platform,
-            OrgAdmin => t.own(Role::OrgAdmin),
-            Leader => t.own(Role::Leader),
-            Staff => t.own(Role::Staff),
-            Partner => t.own(Role::Partner),
-            Anonymous => unreachable!(),
-        };
+        let user = user_for(t, *who);
         browsers.insert(*who, app.signed_in(user).await);
         tokens.insert(*who, app.token(user).await);
     }
@@ -1466,7 +1579,7 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
     let nx = notification_fixtures(&app, &t);
     let (open_review, signed_review) = review_fixtures(&app, &t);
     let (other_open_review, other_signed_review) = review_owner_fixtures(&app, &t, open_review);
-    let callers = callers(&app, &t).await;
+    let mut callers = callers(&app, &t).await;
     // Nothing of the other organisation's people or private workspace may show.
     let mut secrets: Vec<String> = t.other_users.iter().map(|u| u.email.clone()).collect();
     secrets.push(other_target.email.clone());
@@ -1560,7 +1673,14 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
             }
             let goes_to = location(&res);
             let mutation = !matches!(row.kind, Kind::Page | Kind::Get);
-            if who == Anonymous && status == 303 && mutation && !goes_to.starts_with("/login") {
+            // Signing out when not signed in has nothing to refuse: it goes home.
+            let signs_out = row.path == "/logout";
+            if who == Anonymous
+                && status == 303
+                && mutation
+                && !signs_out
+                && !goes_to.starts_with("/login")
+            {
                 failures.push(format!(
                     "Anonymous {path}: sent to {goes_to}, not to sign in"
                 ));
@@ -1573,6 +1693,11 @@ async fn every_route_answers_each_role_as_it_should_and_leaks_nothing() {
                 ));
             }
             let body = res.text().await.unwrap();
+            if row.prepare == Prepare::SignInAgainAfter && who != Anonymous {
+                let user = user_for(&t, who);
+                callers.browsers.insert(who, app.signed_in(user).await);
+                callers.tokens.insert(who, app.token(user).await);
+            }
             if who != Platform {
                 for secret in &secrets {
                     if body.contains(secret.as_str()) {
@@ -1594,7 +1719,14 @@ fn prepare(app: &TestApp, t: &Tenants, ox: &crate::common::Opportunities, what: 
     use metro_portal::schema::{endorsements, opportunities};
     let mut conn = app.db.get().unwrap();
     match what {
-        Prepare::Nothing => {}
+        Prepare::Nothing | Prepare::SignInAgainAfter => {}
+        Prepare::ArchWsIsArchived => {
+            use metro_portal::schema::workspaces;
+            diesel::update(workspaces::table.filter(workspaces::slug.eq("arch-ws")))
+                .set(workspaces::archived_at.eq(Some(metro_portal::db::now())))
+                .execute(&mut *conn)
+                .unwrap();
+        }
         Prepare::OtherObservesPubWs => {
             let ws = metro_portal::workspaces::queries::find_by_slug(&mut conn, "pub-ws").unwrap();
             metro_portal::workspaces::queries::set_member(
@@ -1642,4 +1774,44 @@ fn method(kind: Kind) -> &'static str {
         Kind::Patch => "PATCH",
         Kind::Delete => "DELETE",
     }
+}
+
+/// The route table is the list of what the server answers: every route in it must have its
+/// row above, so a new endpoint cannot be added without saying who may use it.
+#[test]
+fn every_route_in_the_table_has_a_matrix_row() {
+    use metro_portal::web::routes::matches;
+    let rows = rows();
+    let path_of = |row: &Row| row.path.split('?').next().unwrap_or_default().to_string();
+    let table = metro_portal::startup::route_table().table();
+    let missing: Vec<String> = table
+        .iter()
+        .filter(|route| {
+            !rows.iter().any(|row| {
+                method(row.kind) == route.method.as_str() && matches(&route.path, &path_of(row))
+            })
+        })
+        .map(|route| format!("{} {}", route.method, route.path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} routes have no authorisation-matrix row:\n{}",
+        missing.len(),
+        table.len(),
+        missing.join("\n")
+    );
+    // And no row asks for a route that is not served.
+    let strays: Vec<&str> = rows
+        .iter()
+        .filter(|row| {
+            !table.iter().any(|route| {
+                method(row.kind) == route.method.as_str() && matches(&route.path, &path_of(row))
+            })
+        })
+        .map(|row| row.path)
+        .collect();
+    assert!(
+        strays.is_empty(),
+        "rows for routes not in the table: {strays:?}"
+    );
 }

@@ -191,7 +191,7 @@ fn make_draft(app: &TestApp, s: &Scene) {
 
 /// The lead organisation of the draft leaves the members-only workspace.
 fn leave_mem_ws(app: &TestApp, s: &Scene) {
-    use metro_portal::workspaces::{queries, service::remove_member};
+    use metro_portal::workspaces::{members::service::remove_member, queries};
     let platform = app.caller(&s.t.platform);
     let mut conn = app.db.get().unwrap();
     let access = queries::load(&mut conn, "mem-ws", Some(&platform)).unwrap();

@@ -586,7 +586,7 @@ async fn a_quarterly_review_from_opening_to_a_frozen_sign_off() {
 }
 
 fn post_update(app: &TestApp, user: &TestUser) {
-    use metro_portal::workspaces::{queries, service::*};
+    use metro_portal::workspaces::{posts::service::*, queries, service::*};
     let caller = app.caller(user);
     let mut conn = app.db.get().unwrap();
     let access = queries::load(&mut conn, "pub-ws", Some(&caller)).unwrap();

@@ -488,7 +488,7 @@ async fn webhooks_are_signed_retried_after_a_500_and_logged() {
 
     // Kinds it did not ask for are not sent; a test event is.
     {
-        use metro_portal::workspaces::{queries, service::*};
+        use metro_portal::workspaces::{outcomes::service::*, queries, service::*};
         let caller = app.caller(t.own(Role::Staff));
         let mut conn = app.db.get().unwrap();
         let access = queries::load(&mut conn, "pub-ws", Some(&caller)).unwrap();
@@ -699,7 +699,7 @@ async fn nobody_is_told_about_what_they_cannot_see() {
     app.run_pending_jobs();
     assert_eq!(app.smtp.to(&member.email).len(), 1);
     {
-        use metro_portal::workspaces::{queries, service::remove_member};
+        use metro_portal::workspaces::{members::service::remove_member, queries};
         let platform = app.caller(&t.platform);
         let mut conn = app.db.get().unwrap();
         let access = queries::load(&mut conn, "mem-ws", Some(&platform)).unwrap();

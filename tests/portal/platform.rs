@@ -147,6 +147,96 @@ async fn openapi_describes_the_api_that_is_served() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+    // The document holds every API operation of the route table, each exactly once, and
+    // every schema an operation names.
+    let table = metro_portal::startup::route_table().table();
+    let api: Vec<_> = table.iter().filter(|r| r.api).collect();
+    let mut described = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, _) in item.as_object().unwrap() {
+            assert!(
+                api.iter()
+                    .any(|r| r.path == *path && r.method.as_str().eq_ignore_ascii_case(method)),
+                "{method} {path} is described but not served"
+            );
+            described += 1;
+        }
+    }
+    assert_eq!(described, api.len());
+    let text = doc.to_string();
+    for reference in text.split("\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "schema {name} is referred to but not in the document"
+        );
+    }
+}
+
+/// RFC 9110: HEAD is answered wherever GET is, without a body; a method a path does not
+/// serve is 405 with `Allow`, not 404; a path that does not exist stays 404.
+#[tokio::test]
+async fn head_is_served_and_a_wrong_method_is_405_with_allow() {
+    let app = spawn_app().await;
+    let client = app.api();
+    for path in [
+        "/",
+        "/opportunities",
+        "/api/v1/opportunities",
+        "/assets/metro.css",
+    ] {
+        let get = client.get(app.url(path)).send().await.unwrap();
+        let head = client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), get.status(), "HEAD {path}");
+        assert_eq!(
+            head.headers().get("content-type"),
+            get.headers().get("content-type"),
+            "HEAD {path}"
+        );
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has a body"
+        );
+    }
+    for (method, path, allow) in [
+        (reqwest::Method::DELETE, "/opportunities", "GET, HEAD, POST"),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/opportunities",
+            "GET, HEAD, POST",
+        ),
+        (reqwest::Method::POST, "/accessibility", "GET, HEAD"),
+        (reqwest::Method::GET, "/logout/", ""),
+    ] {
+        let res = client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        if allow.is_empty() {
+            assert_eq!(res.status(), 404, "{method} {path}");
+            continue;
+        }
+        assert_eq!(res.status(), 405, "{method} {path}");
+        let mut got: Vec<&str> = res.headers()["allow"]
+            .to_str()
+            .unwrap()
+            .split(", ")
+            .collect();
+        got.sort_unstable();
+        let mut want: Vec<&str> = allow.split(", ").collect();
+        want.sort_unstable();
+        assert_eq!(got, want, "{method} {path}");
+    }
+    // A wrong method on the API is answered as a problem, like every API error.
+    let res = client
+        .patch(app.url("/api/v1/opportunities"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "method_not_allowed");
 }
 
 #[tokio::test]

@@ -1,0 +1,285 @@
+//! Actions (must-dos) of a workspace, with their milestones: the JSON API.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::service::{self, *};
+use crate::auth::{ApiCaller, MaybeUser};
+use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
+use crate::web::routes::Routes;
+use crate::web::{PageQuery, Paged};
+use crate::workspaces::api::{change, read, text};
+use crate::workspaces::model::*;
+use crate::workspaces::queries;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ActionQuery {
+    /// Only actions of this RAG: red | amber | green.
+    pub rag: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// Actions by due date.
+#[utoipa::path(get, path = "/api/v1/workspaces/{slug}/actions", tag = "workspaces", params(("slug" = String, Path), ActionQuery),
+    responses((status = 200, body = Paged<Action>), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_actions(
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    path: web::Path<String>,
+    query: web::Query<ActionQuery>,
+) -> AppResult<HttpResponse> {
+    let paging = PageQuery {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .paging(50);
+    let rag = match query.rag.as_deref() {
+        None | Some("") => None,
+        Some(value) => Some(Rag::parse(value).map_err(|m| AppError::field("rag", m))?),
+    };
+    let (items, total) = read(&state, user.0, path.into_inner(), move |conn, access| {
+        let filter = queries::ActionFilter {
+            rag,
+            ..queries::ActionFilter::default()
+        };
+        Ok(queries::actions_page(conn, access.ws.id, &filter, paging)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Paged::of(
+        items.into_iter().map(|a| a.action).collect(),
+        paging,
+        total,
+    )))
+}
+
+/// An action as sent: dates as YYYY-MM-DD.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ActionRequest {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub owner_organisation_id: Option<i64>,
+    pub owner_user_id: Option<i64>,
+    pub start_date: Option<String>,
+    pub due_date: Option<String>,
+    /// not_started | in_progress | blocked | done | cancelled
+    pub status: Option<String>,
+    /// 0–100
+    pub progress: Option<i64>,
+    /// red | amber | green
+    pub rag: Option<String>,
+    /// Required for red and amber.
+    pub rag_reason: Option<String>,
+}
+
+impl ActionRequest {
+    /// The request over `base`: fields left out keep their current value.
+    fn over(self, base: ActionInput) -> ActionInput {
+        ActionInput {
+            title: self.title.unwrap_or(base.title),
+            description: self.description.unwrap_or(base.description),
+            owner_organisation_id: self
+                .owner_organisation_id
+                .map(|v| v.to_string())
+                .unwrap_or(base.owner_organisation_id),
+            owner_user_id: self
+                .owner_user_id
+                .map(|v| v.to_string())
+                .unwrap_or(base.owner_user_id),
+            start_date: self.start_date.unwrap_or(base.start_date),
+            due_date: self.due_date.unwrap_or(base.due_date),
+            status: self.status.unwrap_or(base.status),
+            progress: self
+                .progress
+                .map(|v| v.to_string())
+                .unwrap_or(base.progress),
+            rag: self.rag.unwrap_or(base.rag),
+            rag_reason: self.rag_reason.unwrap_or(base.rag_reason),
+        }
+    }
+}
+
+fn action_input(a: &Action) -> ActionInput {
+    ActionInput {
+        title: a.title.clone(),
+        description: a.description.clone(),
+        owner_organisation_id: a.owner_organisation_id.to_string(),
+        owner_user_id: a.owner_user_id.map(|v| v.to_string()).unwrap_or_default(),
+        start_date: a.start_date.map(|d| d.to_string()).unwrap_or_default(),
+        due_date: a.due_date.map(|d| d.to_string()).unwrap_or_default(),
+        status: a.status.clone(),
+        progress: a.progress.to_string(),
+        rag: a.rag.clone(),
+        rag_reason: a.rag_reason.clone(),
+    }
+}
+
+/// Add an action (lead and member organisations).
+#[utoipa::path(post, path = "/api/v1/workspaces/{slug}/actions", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path)), request_body = ActionRequest,
+    responses((status = 201, body = Action), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_action(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    body: web::Json<ActionRequest>,
+) -> AppResult<HttpResponse> {
+    let defaults = ActionInput {
+        status: "not_started".into(),
+        progress: "0".into(),
+        rag: "green".into(),
+        ..ActionInput::default()
+    };
+    let input = body.into_inner().over(defaults);
+    let action = change(
+        &state,
+        &req,
+        caller.0,
+        path.into_inner(),
+        move |conn, actor, access| {
+            let id = service::create_action(conn, actor, access, &input)?;
+            Ok(queries::find_action(conn, access.ws.id, id)?.action)
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(action))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionDetail {
+    #[serde(flatten)]
+    pub action: Action,
+    pub milestones: Vec<Milestone>,
+}
+
+/// One action with its milestones.
+#[utoipa::path(get, path = "/api/v1/workspaces/{slug}/actions/{id}", tag = "workspaces", params(("slug" = String, Path), ("id" = i64, Path)),
+    responses((status = 200, body = ActionDetail), (status = 404, body = Problem)))]
+pub async fn show_action(
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let detail = read(&state, user.0, slug, move |conn, access| {
+        let action = queries::find_action(conn, access.ws.id, id)?.action;
+        Ok(ActionDetail {
+            action,
+            milestones: queries::milestones_for(conn, id)?,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+/// Change an action: status, progress, RAG and the rest (a lead or the owning organisation).
+#[utoipa::path(patch, path = "/api/v1/workspaces/{slug}/actions/{id}", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), request_body = ActionRequest,
+    responses((status = 200, body = Action), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_action(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    path: web::Path<(String, i64)>,
+    body: web::Json<ActionRequest>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let changes = body.into_inner();
+    let action = change(&state, &req, caller.0, slug, move |conn, actor, access| {
+        let current = queries::find_action(conn, access.ws.id, id)?.action;
+        let input = changes.over(action_input(&current));
+        service::update_action(conn, actor, access, id, &input)?;
+        Ok(queries::find_action(conn, access.ws.id, id)?.action)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(action))
+}
+
+/// Milestones of an action, by due date.
+#[utoipa::path(get, path = "/api/v1/workspaces/{slug}/actions/{id}/milestones", tag = "workspaces", params(("slug" = String, Path), ("id" = i64, Path), PageQuery),
+    responses((status = 200, body = Paged<Milestone>), (status = 404, body = Problem)))]
+pub async fn list_milestones(
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    path: web::Path<(String, i64)>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let paging = query.paging(50);
+    let all = read(&state, user.0, slug, move |conn, access| {
+        queries::find_action(conn, access.ws.id, id)?;
+        Ok(queries::milestones_for(conn, id)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Paged::slice(all, paging)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MilestoneRequest {
+    pub title: Option<String>,
+    /// YYYY-MM-DD
+    pub due_date: Option<String>,
+}
+
+/// Add a milestone to an action.
+#[utoipa::path(post, path = "/api/v1/workspaces/{slug}/actions/{id}/milestones", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), request_body = MilestoneRequest,
+    responses((status = 201, body = Milestone), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_milestone(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    path: web::Path<(String, i64)>,
+    body: web::Json<MilestoneRequest>,
+) -> AppResult<HttpResponse> {
+    let (slug, action_id) = path.into_inner();
+    let b = body.into_inner();
+    let input = MilestoneInput {
+        title: text(b.title),
+        due_date: text(b.due_date),
+    };
+    let milestone = change(&state, &req, caller.0, slug, move |conn, actor, access| {
+        let id = service::create_milestone(conn, actor, access, action_id, &input)?;
+        Ok(queries::find_milestone(conn, access.ws.id, id)?.0)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(milestone))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MilestoneDone {
+    /// YYYY-MM-DD; today when left out.
+    pub done_date: Option<String>,
+}
+
+/// Mark a milestone done.
+#[utoipa::path(patch, path = "/api/v1/workspaces/{slug}/milestones/{id}", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), request_body = MilestoneDone,
+    responses((status = 200, body = Milestone), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn complete_milestone(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    path: web::Path<(String, i64)>,
+    body: web::Json<MilestoneDone>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let input = MilestoneDoneInput {
+        done_date: text(body.into_inner().done_date),
+    };
+    let milestone = change(&state, &req, caller.0, slug, move |conn, actor, access| {
+        service::complete_milestone(conn, actor, access, id, &input)?;
+        Ok(queries::find_milestone(conn, access.ws.id, id)?.0)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(milestone))
+}
+
+pub fn routes(r: &mut Routes) {
+    r.api(__path_list_actions, list_actions)
+        .api(__path_create_action, create_action)
+        .api(__path_show_action, show_action)
+        .api(__path_update_action, update_action)
+        .api(__path_list_milestones, list_milestones)
+        .api(__path_create_milestone, create_milestone)
+        .api(__path_complete_milestone, complete_milestone);
+}

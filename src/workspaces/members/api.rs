@@ -1,0 +1,90 @@
+//! The organisations that are members of a workspace, and their roles: the JSON API.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::service::{self, *};
+use crate::auth::{ApiCaller, MaybeUser};
+use crate::error::{AppResult, Problem};
+use crate::state::AppState;
+use crate::web::routes::Routes;
+use crate::web::{PageQuery, Paged};
+use crate::workspaces::api::{change, read};
+use crate::workspaces::queries::{self, MemberView};
+
+/// Member organisations.
+#[utoipa::path(get, path = "/api/v1/workspaces/{slug}/members", tag = "workspaces", params(("slug" = String, Path), PageQuery),
+    responses((status = 200, body = Paged<MemberView>), (status = 404, body = Problem)))]
+pub async fn list_members(
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let paging = query.paging(50);
+    let all = read(&state, user.0, path.into_inner(), |conn, access| {
+        Ok(queries::members(conn, access.ws.id)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Paged::slice(all, paging)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SetMember {
+    pub organisation_id: i64,
+    /// lead | member | observer
+    pub role: String,
+}
+
+/// Add an organisation or change its role (leads and platform admins).
+#[utoipa::path(post, path = "/api/v1/workspaces/{slug}/members", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path)), request_body = SetMember,
+    responses((status = 200, body = Vec<MemberView>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_member(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    body: web::Json<SetMember>,
+) -> AppResult<HttpResponse> {
+    let input = MemberInput {
+        organisation_id: body.organisation_id.to_string(),
+        role: body.role.clone(),
+    };
+    let members = change(
+        &state,
+        &req,
+        caller.0,
+        path.into_inner(),
+        move |conn, actor, access| {
+            service::set_member(conn, actor, access, &input)?;
+            Ok(queries::members(conn, access.ws.id)?)
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(members))
+}
+
+/// Remove a member organisation.
+#[utoipa::path(delete, path = "/api/v1/workspaces/{slug}/members/{organisation_id}", tag = "workspaces", security(("bearer" = [])),
+    params(("slug" = String, Path), ("organisation_id" = i64, Path)),
+    responses((status = 204, description = "Removed"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn remove_member(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, organisation_id) = path.into_inner();
+    change(&state, &req, caller.0, slug, move |conn, actor, access| {
+        service::remove_member(conn, actor, access, organisation_id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn routes(r: &mut Routes) {
+    r.api(__path_list_members, list_members)
+        .api(__path_set_member, set_member)
+        .api(__path_remove_member, remove_member);
+}
