@@ -438,8 +438,8 @@ fn import(
     as_user: Option<&str>,
     dry_run: bool,
 ) -> anyhow::Result<()> {
-    use metro_portal::opportunities::import;
     use metro_portal::opportunities::service::Actor;
+    use metro_portal::opportunities::transfer::import;
 
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let name = file

@@ -300,8 +300,7 @@ fn routes(r: &mut Routes) {
         .api(users::api::__path_list, users::api::list)
         .api(users::api::__path_invite, users::api::invite);
     workspaces::routes(r);
-    opportunities::api::routes(r);
-    opportunities::pages::routes(r);
+    opportunities::routes(r);
 }
 
 /// The job kinds and periodic tasks of every slice, for the workers of `serve`, of

@@ -15,7 +15,7 @@ use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::web::markdown::to_safe_html;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, FieldErrors, Form, NoFields, Page, PageQuery};
+use crate::web::{redirect_with_flash, FieldErrors, Form, Page, PageQuery};
 
 fn totals_json(t: &queries::Totals) -> Value {
     json!({
@@ -27,7 +27,7 @@ fn totals_json(t: &queries::Totals) -> Value {
     })
 }
 
-fn label<T>(parsed: Result<T, &str>, f: fn(T) -> &'static str) -> &'static str {
+pub(super) fn label<T>(parsed: Result<T, &str>, f: fn(T) -> &'static str) -> &'static str {
     parsed.map(f).unwrap_or("")
 }
 
@@ -474,7 +474,7 @@ pub async fn show(page: Page, path: web::Path<i64>) -> AppResult<HttpResponse> {
 
 /// Handles a form on the opportunity page: redirect on success, the page with the form's
 /// errors otherwise.
-async fn page_change<T, F>(
+pub(super) async fn page_change<T, F>(
     page: Page,
     caller: Caller,
     id: i64,
@@ -508,171 +508,11 @@ where
     }
 }
 
-pub async fn move_stage(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    form: Form<TransitionInput>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    let message = format!("Moved to {}", label(Stage::parse(&input.to), Stage::label));
-    page_change(
-        page,
-        user.0,
-        id,
-        "pipeline",
-        echo,
-        &message,
-        move |conn, actor| service::transition(conn, actor, id, &input),
-    )
-    .await
-}
-
-pub async fn add_saving(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    form: Form<SavingInput>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    page_change(
-        page,
-        user.0,
-        id,
-        "savings",
-        echo,
-        "The saving has been added",
-        move |conn, actor| service::add_saving(conn, actor, id, &input),
-    )
-    .await
-}
-
-pub async fn add_barrier(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    form: Form<BarrierInput>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    page_change(
-        page,
-        user.0,
-        id,
-        "barriers",
-        echo,
-        "The barrier has been recorded",
-        move |conn, actor| service::add_barrier(conn, actor, id, &input),
-    )
-    .await
-}
-
-pub async fn update_barrier(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<(i64, i64)>,
-    form: Form<BarrierInput>,
-) -> AppResult<HttpResponse> {
-    let (id, barrier) = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    page_change(
-        page,
-        user.0,
-        id,
-        "barriers",
-        echo,
-        "The barrier has been updated",
-        move |conn, actor| service::update_barrier(conn, actor, id, barrier, &input),
-    )
-    .await
-}
-
-pub async fn register_interest(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    form: Form<InterestInput>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    page_change(
-        page,
-        user.0,
-        id,
-        "interest",
-        echo,
-        "Your organisation's interest has been recorded",
-        move |conn, actor| service::register_interest(conn, actor, id, &input),
-    )
-    .await
-}
-
-pub async fn withdraw_interest(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    page_change(
-        page,
-        user.0,
-        id,
-        "interest",
-        json!({}),
-        "Your organisation's interest has been withdrawn",
-        move |conn, actor| service::withdraw_interest(conn, actor, id),
-    )
-    .await
-}
-
-pub async fn comment(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    form: Form<CommentInput>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    page_change(
-        page,
-        user.0,
-        id,
-        "comments",
-        echo,
-        "Your comment has been added",
-        move |conn, actor| service::comment(conn, actor, id, &input),
-    )
-    .await
-}
-
 pub fn routes(r: &mut Routes) {
     r.get("/opportunities", register)
-        .get("/opportunities/export.{format}", super::export::page_export)
-        .get("/opportunities/import", super::upload::import_form)
-        .post("/opportunities/import", super::upload::page_upload)
-        .get(
-            "/opportunities/import/template.csv",
-            super::upload::template,
-        )
         .get("/opportunities/new", new_page)
         .post("/opportunities", create)
         .get("/opportunities/{id}", show)
         .get("/opportunities/{id}/edit", edit_page)
-        .post("/opportunities/{id}/edit", update)
-        .post("/opportunities/{id}/transitions", move_stage)
-        .post("/opportunities/{id}/savings", add_saving)
-        .post("/opportunities/{id}/barriers", add_barrier)
-        .post("/opportunities/{id}/barriers/{barrier}", update_barrier)
-        .post("/opportunities/{id}/interest", register_interest)
-        .post("/opportunities/{id}/interest/withdraw", withdraw_interest)
-        .post("/opportunities/{id}/comments", comment);
+        .post("/opportunities/{id}/edit", update);
 }

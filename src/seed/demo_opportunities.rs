@@ -5,6 +5,8 @@
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::opportunities::service::{self, *};
+use crate::opportunities::{barriers::service::BarrierInput, interest::service::InterestInput};
+use crate::opportunities::{savings::service::SavingInput, stages::service::TransitionInput};
 use crate::seed::demo_workspaces::caller;
 
 struct Demo {
@@ -175,7 +177,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
                 status: status.to_string(),
                 mitigation: String::new(),
             };
-            service::add_barrier(conn, &actor, o.id, &barrier)?;
+            crate::opportunities::barriers::service::add_barrier(conn, &actor, o.id, &barrier)?;
         }
         for (year, kind, cashable, amount, org) in d.savings {
             let saving = SavingInput {
@@ -187,7 +189,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
                 one_off_cost: String::new(),
                 note: String::new(),
             };
-            service::add_saving(conn, &actor, o.id, &saving)?;
+            crate::opportunities::savings::service::add_saving(conn, &actor, o.id, &saving)?;
         }
         for stage in d.path {
             let note = if *stage == "declined" {
@@ -195,7 +197,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
             } else {
                 ""
             };
-            service::transition(
+            crate::opportunities::stages::service::transition(
                 conn,
                 &actor,
                 o.id,
@@ -207,7 +209,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
         }
         for (org, note) in d.interest {
             let who = caller(conn, &manager_email(org))?;
-            service::register_interest(
+            crate::opportunities::interest::service::register_interest(
                 conn,
                 &Actor {
                     caller: &who,

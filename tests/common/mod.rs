@@ -686,7 +686,7 @@ pub struct Opportunities {
 
 impl TestApp {
     pub fn opportunities(&self, t: &Tenants) -> Opportunities {
-        use metro_portal::opportunities::service::*;
+        use metro_portal::opportunities::{barriers::service::*, service::*};
         let mut conn = self.db.get().unwrap();
         let own = self.caller(t.own(Role::Staff));
         let other = self.caller(t.other(Role::Staff));
@@ -767,7 +767,8 @@ impl TestApp {
 
     /// `user` comments on an opportunity.
     pub fn comment_on(&self, user: &TestUser, opportunity: i64, body: &str) {
-        use metro_portal::opportunities::service::{comment, Actor, CommentInput};
+        use metro_portal::opportunities::comments::service::{comment, CommentInput};
+        use metro_portal::opportunities::service::Actor;
         let caller = self.caller(user);
         let mut conn = self.db.get().unwrap();
         let input = CommentInput {

@@ -18,7 +18,7 @@ fn add_saving(
     amount: &str,
     cashable: &str,
 ) {
-    use metro_portal::opportunities::service::{add_saving, SavingInput};
+    use metro_portal::opportunities::savings::service::{add_saving, SavingInput};
     let caller = app.caller(user);
     let mut conn = app.db.get().unwrap();
     let input = SavingInput {

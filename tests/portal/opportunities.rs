@@ -808,7 +808,7 @@ async fn an_xlsx_register_imports_like_a_csv_one() {
 async fn oversized_and_overlong_files_are_refused_with_a_clear_message() {
     let s = setup().await;
     let mut long = String::from("title,summary,service_area,type\n");
-    for n in 0..=metro_portal::opportunities::import::MAX_ROWS {
+    for n in 0..=metro_portal::opportunities::transfer::import::MAX_ROWS {
         long.push_str(&format!("Idea {n},S,legal,other\n"));
     }
     let (status, body) = upload(&s, &s.lead_token, "long.csv", long.into_bytes(), false).await;
@@ -817,7 +817,7 @@ async fn oversized_and_overlong_files_are_refused_with_a_clear_message() {
         .as_str()
         .unwrap()
         .contains("at most 5000"));
-    let big = vec![b'a'; metro_portal::opportunities::import::MAX_BYTES + 10];
+    let big = vec![b'a'; metro_portal::opportunities::transfer::import::MAX_BYTES + 10];
     let (status, body) = upload(&s, &s.lead_token, "big.csv", big, false).await;
     assert_eq!(status, 422);
     assert!(body["fields"]["file"]

@@ -8,10 +8,10 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 use super::import::{self, Report, TEMPLATE_COLUMNS};
-use super::service::Actor;
 use crate::auth::{ApiCaller, Caller, CurrentUser};
 use crate::authz;
 use crate::error::{AppError, AppResult};
+use crate::opportunities::service::Actor;
 use crate::state::AppState;
 use crate::web::Page;
 

@@ -9,11 +9,11 @@ use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::filter::RegisterQuery;
-use super::queries::{self, ListItem};
 use crate::auth::{Caller, MaybeUser};
 use crate::db::{now, rfc3339, DbConn};
 use crate::error::{AppError, AppResult};
+use crate::opportunities::filter::RegisterQuery;
+use crate::opportunities::queries::{self, ListItem};
 use crate::schema::{opportunity_partners, organisations};
 use crate::state::AppState;
 

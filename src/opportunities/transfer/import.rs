@@ -11,11 +11,12 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::model::*;
-use super::queries;
-use super::service::{self, Actor, OpportunityInput, TransitionInput};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{AppError, AppResult};
+use crate::opportunities::model::*;
+use crate::opportunities::queries;
+use crate::opportunities::service::{self, Actor, OpportunityInput};
+use crate::opportunities::stages::service::TransitionInput;
 use crate::schema::{opportunities, opportunity_transitions, organisations, savings};
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
@@ -527,7 +528,7 @@ fn write_row(conn: &mut DbConn, actor: &Actor, p: &Planned) -> AppResult<()> {
         Some(o) => {
             service::update(conn, actor, o.id, &p.input)?;
             if let Some(to) = p.stage.filter(|s| s.as_str() != o.stage) {
-                service::transition(
+                crate::opportunities::stages::service::transition(
                     conn,
                     actor,
                     o.id,
@@ -576,7 +577,7 @@ fn write_row(conn: &mut DbConn, actor: &Actor, p: &Planned) -> AppResult<()> {
                 .filter(savings::organisation_id.eq(actor.caller.organisation_id)),
         )
         .execute(conn)?;
-        let input = service::SavingInput {
+        let input = crate::opportunities::savings::service::SavingInput {
             financial_year: financial_year_label(*year),
             kind: kind.as_str().into(),
             cashable: if *cashable { "yes" } else { "no" }.into(),
@@ -585,7 +586,7 @@ fn write_row(conn: &mut DbConn, actor: &Actor, p: &Planned) -> AppResult<()> {
             one_off_cost: String::new(),
             note: "Imported".into(),
         };
-        service::add_saving(conn, actor, id, &input)?;
+        crate::opportunities::savings::service::add_saving(conn, actor, id, &input)?;
     }
     Ok(())
 }

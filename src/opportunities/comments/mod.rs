@@ -1,0 +1,5 @@
+//! Comments on an opportunity, which may propose a move.
+
+pub mod api;
+pub mod pages;
+pub mod service;

@@ -1,0 +1,111 @@
+//! Savings recorded against an opportunity: estimated, validated and realised: the changes.
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::auth::Actor;
+use crate::authz;
+use crate::db::{now, write_tx, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::opportunities::model::*;
+use crate::opportunities::queries;
+use crate::opportunities::service::record;
+use crate::schema::{opportunities, organisations, savings};
+use crate::validate::Check;
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SavingInput {
+    /// Like 2026/27.
+    pub financial_year: String,
+    pub kind: String,
+    /// "yes" or "no".
+    pub cashable: String,
+    pub organisation_id: String,
+    /// Like £1,234.56.
+    pub amount: String,
+    /// Like £1,234.56; empty for none.
+    pub one_off_cost: String,
+    pub note: String,
+}
+
+fn parse_yes_no(value: &str) -> Result<bool, &'static str> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "yes" | "true" | "y" => Ok(true),
+        "no" | "false" | "n" => Ok(false),
+        _ => Err("Say whether the saving is cashable"),
+    }
+}
+
+pub fn add_saving(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    input: &SavingInput,
+) -> AppResult<i64> {
+    write_tx(conn, |conn| {
+        let o = queries::load(conn, id, Some(actor.caller))?;
+        authz::manage_opportunity(actor.caller, &o)?;
+        let mut check = Check::default();
+        let year = check.choice(
+            "financial_year",
+            parse_financial_year(&input.financial_year),
+        );
+        let kind = check.choice("kind", SavingKind::parse(&input.kind));
+        let cashable = check.choice("cashable", parse_yes_no(&input.cashable));
+        let organisation_id = check.optional_id("organisation_id", &input.organisation_id);
+        let known = match organisation_id {
+            Some(org) => {
+                organisations::table
+                    .find(org)
+                    .count()
+                    .get_result::<i64>(conn)?
+                    == 1
+            }
+            None => false,
+        };
+        if !known {
+            check.fail("organisation_id", "Choose the organisation that saves");
+        }
+        let amount = check.choice("amount", parse_pence(&input.amount));
+        let cost = if input.one_off_cost.trim().is_empty() {
+            Some(0)
+        } else {
+            check.choice("one_off_cost", parse_pence(&input.one_off_cost))
+        };
+        let note = check.text("note", &input.note, 1000, "");
+        check.done()?;
+        let (Some(year), Some(kind), Some(cashable), Some(org), Some(amount), Some(cost)) =
+            (year, kind, cashable, organisation_id, amount, cost)
+        else {
+            return Err(AppError::BadRequest("Check the form".into()));
+        };
+        let saving_id = diesel::insert_into(savings::table)
+            .values((
+                savings::opportunity_id.eq(id),
+                savings::financial_year.eq(year),
+                savings::kind.eq(kind.as_str()),
+                savings::cashable.eq(cashable),
+                savings::organisation_id.eq(org),
+                savings::amount_pence.eq(amount),
+                savings::one_off_cost_pence.eq(cost),
+                savings::note.eq(&note),
+                savings::created_by.eq(actor.caller.user_id),
+                savings::created_at.eq(now()),
+            ))
+            .returning(savings::id)
+            .get_result(conn)?;
+        diesel::update(opportunities::table.find(id))
+            .set(opportunities::updated_at.eq(now()))
+            .execute(conn)?;
+        record(
+            conn,
+            actor,
+            &o,
+            "opportunity.saving_added",
+            json!({ "financial_year": financial_year_label(year), "kind": kind.as_str(), "amount_pence": amount, "cashable": cashable }),
+        )?;
+        Ok(saving_id)
+    })
+}

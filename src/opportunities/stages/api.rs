@@ -1,0 +1,68 @@
+//! Moving an opportunity through the pipeline, and the moves it has made: the JSON API.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::service::{self, *};
+use crate::auth::{ApiCaller, MaybeUser};
+use crate::error::{AppResult, Problem};
+use crate::opportunities::api::detail;
+use crate::opportunities::model::*;
+use crate::state::AppState;
+use crate::web::routes::Routes;
+use crate::web::{PageQuery, Paged};
+
+/// The pipeline so far, oldest move first.
+#[utoipa::path(get, path = "/api/v1/opportunities/{id}/transitions", tag = "opportunities", params(("id" = i64, Path), PageQuery),
+    responses((status = 200, body = Paged<Transition>), (status = 404, body = Problem)))]
+pub async fn transitions(
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    path: web::Path<i64>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let (id, caller, paging) = (path.into_inner(), user.0, query.paging(50));
+    let all = state
+        .db
+        .run(move |conn| Ok(detail(conn, id, caller.as_ref())?.transitions))
+        .await?;
+    Ok(HttpResponse::Ok().json(Paged::slice(all, paging)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TransitionRequest {
+    /// The stage to move to.
+    pub to: Option<String>,
+    /// Required when declining.
+    pub note: Option<String>,
+}
+
+/// Move along the pipeline. Moves the pipeline does not allow answer 422.
+#[utoipa::path(post, path = "/api/v1/opportunities/{id}/transitions", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = TransitionRequest,
+    responses((status = 200, body = Opportunity), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_transition(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    path: web::Path<i64>,
+    body: web::Json<TransitionRequest>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let b = body.into_inner();
+    let input = TransitionInput {
+        to: b.to.unwrap_or_default(),
+        note: b.note.unwrap_or_default(),
+    };
+    let o = state
+        .change(&req, caller.0, move |conn, actor| {
+            service::transition(conn, actor, id, &input)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(o))
+}
+
+pub fn routes(r: &mut Routes) {
+    r.api(__path_transitions, transitions)
+        .api(__path_create_transition, create_transition);
+}

@@ -1,0 +1,17 @@
+//! The register in and out of spreadsheets: exports of the current view (CSV, XLSX, JSON)
+//! and imports of a council's own rows, planned in full before anything is written.
+
+pub mod export;
+pub mod import;
+pub mod upload;
+
+use crate::web::routes::Routes;
+
+pub fn routes(r: &mut Routes) {
+    r.api(export::__path_api_export, export::api_export)
+        .api(upload::__path_api_import, upload::api_import)
+        .get("/opportunities/export.{format}", export::page_export)
+        .get("/opportunities/import", upload::import_form)
+        .post("/opportunities/import", upload::page_upload)
+        .get("/opportunities/import/template.csv", upload::template);
+}
