@@ -222,8 +222,23 @@ pub fn view_opportunity(caller: Option<&Caller>, opportunity: &Opportunity) -> A
 }
 
 fn lead_staff(caller: &Caller, opportunity: &Opportunity) -> bool {
-    caller.organisation_id == opportunity.lead_organisation_id
-        && matches!(caller.role(), Role::OrgAdmin | Role::Leader | Role::Staff)
+    caller.organisation_id == opportunity.lead_organisation_id && manages_own(caller)
+}
+
+/// Staff, leaders and org admins manage their own organisation's opportunities; partners
+/// (and platform admins, who lead none) do not.
+fn manages_own(caller: &Caller) -> bool {
+    matches!(caller.role(), Role::OrgAdmin | Role::Leader | Role::Staff)
+}
+
+/// Placing an organisation's own opportunities at a stage other than "idea", as an import
+/// of its register does: the same people who may move them later.
+pub fn place_own_opportunities(caller: &Caller) -> AppResult<()> {
+    if manages_own(caller) {
+        Ok(())
+    } else {
+        Err(refuse("opportunity.manage"))
+    }
 }
 
 /// Editing, moving through the pipeline, savings and barriers: staff and leaders of the

@@ -446,7 +446,8 @@ fn import(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let sheet = import::read(&bytes, &name).map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
+    let sheet = metro_portal::opportunities::transfer::sheet::read(&bytes, &name)
+        .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
     let db = connect(settings)?;
     db.migrate()?;
     let mut conn = db.get()?;

@@ -252,8 +252,7 @@ pub fn route_table() -> Routes {
 }
 
 fn routes(r: &mut Routes) {
-    notifications::api::routes(r);
-    notifications::pages::routes(r);
+    notifications::routes(r);
     dashboard::api::routes(r);
     dashboard::pages::routes(r);
     reviews::api::routes(r);

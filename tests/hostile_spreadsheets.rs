@@ -295,7 +295,7 @@ async fn hostile_workbooks_are_refused_within_bounded_memory_while_the_portal_an
     let files = hostile_files();
     for (what, bytes, _) in &files {
         assert!(
-            bytes.len() <= metro_portal::opportunities::transfer::import::MAX_BYTES,
+            bytes.len() <= metro_portal::opportunities::transfer::sheet::MAX_BYTES,
             "{what} is {} bytes",
             bytes.len()
         );
@@ -370,7 +370,7 @@ async fn hostile_workbooks_are_refused_within_bounded_memory_while_the_portal_an
 #[test]
 fn the_reader_the_command_line_uses_refuses_the_same_files() {
     for (what, bytes, says) in hostile_files() {
-        match metro_portal::opportunities::transfer::import::read(&bytes, "register.xlsx") {
+        match metro_portal::opportunities::transfer::sheet::read(&bytes, "register.xlsx") {
             Ok(_) => panic!("{what} was read"),
             Err(e) => {
                 let text = format!("{e:?}");
@@ -393,7 +393,7 @@ fn a_full_register_with_extra_columns_is_within_the_limits() {
     for c in 4..40u16 {
         sheet.write_string(0, c, format!("our column {c}")).unwrap();
     }
-    for r in 1..=metro_portal::opportunities::transfer::import::MAX_ROWS as u32 {
+    for r in 1..=metro_portal::opportunities::transfer::sheet::MAX_ROWS as u32 {
         sheet.write_string(r, 0, format!("Idea {r}")).unwrap();
         sheet
             .write_string(
@@ -411,10 +411,10 @@ fn a_full_register_with_extra_columns_is_within_the_limits() {
         }
     }
     let bytes = book.save_to_buffer().unwrap();
-    let read = metro_portal::opportunities::transfer::import::read(&bytes, "register.xlsx");
+    let read = metro_portal::opportunities::transfer::sheet::read(&bytes, "register.xlsx");
     let sheet = read.unwrap_or_else(|e| panic!("refused: {e:?}"));
     assert_eq!(
         sheet.len(),
-        metro_portal::opportunities::transfer::import::MAX_ROWS
+        metro_portal::opportunities::transfer::sheet::MAX_ROWS
     );
 }

@@ -95,3 +95,12 @@ pub fn perform(ctx: &JobContext, job: &Job, payload: &Value) -> anyhow::Result<(
         None => Ok(()),
     }
 }
+
+/// Every notifications page and API operation.
+pub fn routes(r: &mut crate::web::routes::Routes) {
+    api::routes(r);
+    pages::routes(r);
+    subscriptions::api::routes(r);
+    subscriptions::pages::routes(r);
+    webhooks::pages::routes(r);
+}

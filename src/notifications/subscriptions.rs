@@ -2,6 +2,9 @@
 //! reasons shown for everything a person receives. Every description and reason is worded
 //! for its reader as they may see things now.
 
+pub mod api;
+pub mod pages;
+
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

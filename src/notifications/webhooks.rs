@@ -5,6 +5,8 @@
 //! Signature: `X-Metro-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">` with the
 //! webhook's secret, where `<timestamp>` is the `X-Metro-Timestamp` header (Unix seconds).
 
+pub mod pages;
+
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 

@@ -1,3 +1,6 @@
+//! The register as stored: opportunities and what is attached to them, with the typed
+//! values their columns hold.
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -148,6 +151,18 @@ pub struct Transition {
     pub actor_user_id: i64,
     #[serde(serialize_with = "crate::db::serialize_utc")]
     #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+}
+
+/// A move along the pipeline, as written.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = opportunity_transitions)]
+pub struct NewTransition<'a> {
+    pub opportunity_id: i64,
+    pub from_stage: Stage,
+    pub to_stage: Stage,
+    pub note: &'a str,
+    pub actor_user_id: i64,
     pub created_at: NaiveDateTime,
 }
 

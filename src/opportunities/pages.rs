@@ -370,7 +370,7 @@ async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<Http
             let o = queries::load(conn, id, caller.as_ref())?;
             let d = queries::detail(conn, &o, caller.as_ref())?;
             let organisations = crate::organisations::queries::list(conn)?;
-            let follow = crate::notifications::pages::follow_context(
+            let follow = crate::notifications::subscriptions::pages::follow_context(
                 conn,
                 caller.as_ref(),
                 crate::notifications::model::TargetKind::Opportunity,

@@ -327,7 +327,7 @@ pub async fn overview_page(page: Page, path: web::Path<String>) -> AppResult<Htt
         .run(move |conn| {
             let access = queries::load(conn, &slug, caller.as_ref())?;
             let id = access.ws.id;
-            let follow = crate::notifications::pages::follow_context(
+            let follow = crate::notifications::subscriptions::pages::follow_context(
                 conn,
                 caller.as_ref(),
                 crate::notifications::model::TargetKind::Workspace,

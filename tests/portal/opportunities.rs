@@ -779,6 +779,57 @@ async fn importing_the_same_file_again_updates_instead_of_duplicating() {
     assert_eq!(again["reference"], "OPP-0001", "ours is unchanged");
 }
 
+/// An import goes through the same services as the pages and the API: every opportunity
+/// it logs, every stage it places and every figure it records is an event (so followers
+/// and webhooks hear of it) with its audit entry, and the pipeline shows the move.
+#[tokio::test]
+async fn an_import_writes_events_and_moves_like_any_change() {
+    use diesel::prelude::*;
+    use metro_portal::schema::{audit_log, events};
+    let s = setup().await;
+    let (status, report) = upload(&s, &s.lead_token, "register.csv", GOOD.into(), false).await;
+    assert_eq!(status, 200, "{report}");
+    let (_, list) = s.get(&s.lead_token, "/api/v1/opportunities?q=pest").await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let reference = list["items"][0]["reference"].as_str().unwrap().to_string();
+    let mut conn = s.app.db.get().unwrap();
+    let kinds: Vec<String> = events::table
+        .filter(events::target_kind.eq("opportunity"))
+        .filter(events::target_id.eq(id.to_string()))
+        .order(events::id.asc())
+        .select(events::kind)
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            "opportunity.created",
+            "opportunity.moved",
+            "opportunity.saving_added"
+        ]
+    );
+    let audited: i64 = audit_log::table
+        .filter(audit_log::target_kind.eq("opportunity"))
+        .filter(audit_log::target_id.eq(&reference))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(audited, 3, "each change is audited");
+    let (_, moves) = s
+        .get(
+            &s.lead_token,
+            &format!("/api/v1/opportunities/{id}/transitions"),
+        )
+        .await;
+    assert_eq!(moves["items"][0]["from_stage"], "idea", "{moves}");
+    assert_eq!(moves["items"][0]["to_stage"], "under_assessment");
+    // Importing the same figures again replaces them: one more event, the same total.
+    let (status, _) = upload(&s, &s.lead_token, "register.csv", GOOD.into(), false).await;
+    assert_eq!(status, 200);
+    let (_, list) = s.get(&s.lead_token, "/api/v1/opportunities?q=pest").await;
+    assert_eq!(list["items"][0]["totals"]["estimated"], 1_250_050);
+}
+
 #[tokio::test]
 async fn an_xlsx_register_imports_like_a_csv_one() {
     let s = setup().await;
@@ -808,7 +859,7 @@ async fn an_xlsx_register_imports_like_a_csv_one() {
 async fn oversized_and_overlong_files_are_refused_with_a_clear_message() {
     let s = setup().await;
     let mut long = String::from("title,summary,service_area,type\n");
-    for n in 0..=metro_portal::opportunities::transfer::import::MAX_ROWS {
+    for n in 0..=metro_portal::opportunities::transfer::sheet::MAX_ROWS {
         long.push_str(&format!("Idea {n},S,legal,other\n"));
     }
     let (status, body) = upload(&s, &s.lead_token, "long.csv", long.into_bytes(), false).await;
@@ -817,7 +868,7 @@ async fn oversized_and_overlong_files_are_refused_with_a_clear_message() {
         .as_str()
         .unwrap()
         .contains("at most 5000"));
-    let big = vec![b'a'; metro_portal::opportunities::transfer::import::MAX_BYTES + 10];
+    let big = vec![b'a'; metro_portal::opportunities::transfer::sheet::MAX_BYTES + 10];
     let (status, body) = upload(&s, &s.lead_token, "big.csv", big, false).await;
     assert_eq!(status, 422);
     assert!(body["fields"]["file"]

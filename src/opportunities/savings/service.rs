@@ -109,3 +109,31 @@ pub fn add_saving(
         Ok(saving_id)
     })
 }
+
+/// The figure an organisation gives for one year and kind, in place of any it gave before:
+/// importing the same year's figures again replaces them rather than adding to them.
+pub fn replace_saving(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    input: &SavingInput,
+) -> AppResult<i64> {
+    write_tx(conn, |conn| {
+        let o = queries::load(conn, id, Some(actor.caller))?;
+        authz::manage_opportunity(actor.caller, &o)?;
+        let year = parse_financial_year(&input.financial_year)
+            .map_err(|m| AppError::field("financial_year", m))?;
+        let org = input.organisation_id.trim().parse::<i64>().map_err(|_| {
+            AppError::field("organisation_id", "Choose the organisation that saves")
+        })?;
+        diesel::delete(
+            savings::table
+                .filter(savings::opportunity_id.eq(id))
+                .filter(savings::financial_year.eq(year))
+                .filter(savings::kind.eq(input.kind.trim()))
+                .filter(savings::organisation_id.eq(org)),
+        )
+        .execute(conn)?;
+        add_saving(conn, actor, id, input)
+    })
+}

@@ -53,32 +53,66 @@ pub fn transition(
         }
         check.done()?;
         let to = to.ok_or_else(|| AppError::BadRequest("Check the form".into()))?;
-        let at = now();
-        diesel::update(opportunities::table.find(id))
-            .set((
-                opportunities::stage.eq(to.as_str()),
-                opportunities::stage_changed_at.eq(at),
-                opportunities::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-        diesel::insert_into(opportunity_transitions::table)
-            .values((
-                opportunity_transitions::opportunity_id.eq(id),
-                opportunity_transitions::from_stage.eq(from.as_str()),
-                opportunity_transitions::to_stage.eq(to.as_str()),
-                opportunity_transitions::note.eq(&note),
-                opportunity_transitions::actor_user_id.eq(actor.caller.user_id),
-                opportunity_transitions::created_at.eq(at),
-            ))
-            .execute(conn)?;
-        let o = reload(conn, id)?;
-        record(
-            conn,
-            actor,
-            &o,
-            "opportunity.moved",
-            json!({ "from": from.as_str(), "to": to.as_str(), "note": note }),
-        )?;
-        Ok(o)
+        move_to(conn, actor, &current, from, to, &note)
     })
+}
+
+/// An opportunity that has only just been logged, placed where a register brought in from
+/// a spreadsheet already had it: from "idea" to any stage, as one recorded move.
+pub fn start_at(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    stage: Stage,
+    note: &str,
+) -> AppResult<Opportunity> {
+    write_tx(conn, |conn| {
+        let current = queries::load(conn, id, Some(actor.caller))?;
+        authz::manage_opportunity(actor.caller, &current)?;
+        if current.stage != Stage::Idea.as_str() {
+            return Err(AppError::field(
+                "stage",
+                "Only a new idea can be placed at a stage",
+            ));
+        }
+        move_to(conn, actor, &current, Stage::Idea, stage, note)
+    })
+}
+
+/// The move itself: the stage, the pipeline's record of it, the event and the audit entry.
+fn move_to(
+    conn: &mut DbConn,
+    actor: &Actor,
+    current: &Opportunity,
+    from: Stage,
+    to: Stage,
+    note: &str,
+) -> AppResult<Opportunity> {
+    let at = now();
+    diesel::update(opportunities::table.find(current.id))
+        .set((
+            opportunities::stage.eq(to.as_str()),
+            opportunities::stage_changed_at.eq(at),
+            opportunities::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(opportunity_transitions::table)
+        .values(NewTransition {
+            opportunity_id: current.id,
+            from_stage: from,
+            to_stage: to,
+            note,
+            actor_user_id: actor.caller.user_id,
+            created_at: at,
+        })
+        .execute(conn)?;
+    let o = reload(conn, current.id)?;
+    record(
+        conn,
+        actor,
+        &o,
+        "opportunity.moved",
+        json!({ "from": from.as_str(), "to": to.as_str(), "note": note }),
+    )?;
+    Ok(o)
 }

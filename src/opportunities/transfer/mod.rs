@@ -3,6 +3,8 @@
 
 pub mod export;
 pub mod import;
+pub mod plan;
+pub mod sheet;
 pub mod upload;
 
 use crate::web::routes::Routes;

@@ -7,7 +7,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
 
-use super::import::{self, Report, TEMPLATE_COLUMNS};
+use super::import::{self, Report};
+use super::sheet::{self, TEMPLATE_COLUMNS};
 use crate::auth::{ApiCaller, Caller, CurrentUser};
 use crate::authz;
 use crate::error::{AppError, AppResult};
@@ -48,12 +49,12 @@ async fn read_upload(mut payload: Multipart) -> AppResult<Upload> {
             let chunk = chunk
                 .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
             data.extend_from_slice(&chunk);
-            if data.len() > import::MAX_BYTES {
+            if data.len() > sheet::MAX_BYTES {
                 return Err(AppError::field(
                     "file",
                     &format!(
                         "The file is larger than {} MB",
-                        import::MAX_BYTES / 1024 / 1024
+                        sheet::MAX_BYTES / 1024 / 1024
                     ),
                 ));
             }
@@ -109,12 +110,12 @@ async fn run(
 /// connection, so uploads can neither fill memory nor keep pages from the pool.
 static READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
-async fn read_sheet(bytes: Vec<u8>, filename: String) -> AppResult<import::Sheet> {
+async fn read_sheet(bytes: Vec<u8>, filename: String) -> AppResult<sheet::Sheet> {
     let _turn = READS
         .acquire()
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    web::block(move || import::read(&bytes, &filename))
+    web::block(move || sheet::read(&bytes, &filename))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?
 }
@@ -194,8 +195,8 @@ fn import_page(
             "title": "Import opportunities",
             "breadcrumbs": [{ "href": "/opportunities", "label": "Opportunities" }],
             "columns": columns(),
-            "max_rows": import::MAX_ROWS,
-            "max_mb": import::MAX_BYTES / 1024 / 1024,
+            "max_rows": sheet::MAX_ROWS,
+            "max_mb": sheet::MAX_BYTES / 1024 / 1024,
             "report": report,
             "errors": errors,
         }),
@@ -253,5 +254,5 @@ pub async fn template() -> HttpResponse {
             "Content-Disposition",
             "attachment; filename=\"opportunities-template.csv\"",
         ))
-        .body(import::template_csv())
+        .body(sheet::template_csv())
 }

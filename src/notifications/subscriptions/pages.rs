@@ -1,0 +1,452 @@
+//! Following workspaces, the register and opportunities; delivery settings, feed tokens and unsubscribe links: the pages.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::{Caller, CurrentUser};
+use crate::authz;
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::notifications::feeds;
+use crate::notifications::model::{Delivery, TargetKind, DEFAULT_DELIVERY};
+use crate::notifications::subscriptions::{self, FollowInput};
+use crate::notifications::unsubscribe;
+use crate::notifications::view;
+use crate::opportunities::model::{ServiceArea, Stage};
+use crate::schema::subscriptions as subs_table;
+use crate::web::routes::Routes;
+use crate::web::{redirect_with_flash, safe_next, FieldErrors, Form, NoFields, Page};
+use crate::workspaces::queries as ws_queries;
+
+/// What a follow button needs: the caller's own subscription, if any, and whether their
+/// organisation already follows it for everyone.
+pub fn follow_context(
+    conn: &mut DbConn,
+    caller: Option<&Caller>,
+    kind: TargetKind,
+    target_id: i64,
+    value: &str,
+    name: &str,
+) -> AppResult<Value> {
+    let Some(caller) = caller else {
+        return Ok(Value::Null);
+    };
+    let own = subscriptions::own_subscription(conn, caller, kind, target_id)?;
+    let organisation_follows: bool = diesel::select(diesel::dsl::exists(
+        subs_table::table
+            .filter(subs_table::organisation_id.eq(caller.organisation_id))
+            .filter(subs_table::user_id.is_null())
+            .filter(subs_table::target_kind.eq(kind.as_str()))
+            .filter(subs_table::target_id.eq(target_id)),
+    ))
+    .get_result(conn)?;
+    Ok(json!({
+        "subscription": own,
+        "target": kind.as_str(),
+        "value": value,
+        "name": name,
+        "organisation": organisation_follows.then_some(&caller.organisation_name),
+    }))
+}
+
+fn delivery_options(selected: &str, with_default: Option<&str>) -> Vec<Value> {
+    let mut options = Vec::new();
+    if let Some(default) = with_default {
+        let label = Delivery::parse(default).map(Delivery::label).unwrap_or("");
+        options.push(json!({
+            "value": DEFAULT_DELIVERY,
+            "label": format!("Your default ({})", label.to_lowercase()),
+            "selected": selected == DEFAULT_DELIVERY,
+        }));
+    }
+    options.extend(Delivery::options(selected).into_iter().map(|o| json!(o)));
+    options
+}
+
+// ---- Settings ----
+
+/// A feed token just made, to show once, or form errors to show.
+#[derive(Default)]
+struct Extra {
+    new_token: Option<String>,
+    form: Value,
+    errors: Option<FieldErrors>,
+}
+
+async fn render_settings(page: &Page, caller: Caller, extra: Extra) -> AppResult<HttpResponse> {
+    let viewer = caller.clone();
+    let (received, default, themes, token_created) = page
+        .state()
+        .db
+        .run(move |conn| {
+            let received = subscriptions::received(conn, &viewer)?;
+            let default = subscriptions::default_delivery(conn, viewer.user_id)?;
+            let themes: Vec<(String, String)> = ws_queries::list_visible(conn, Some(&viewer))?
+                .into_iter()
+                .filter(|a| !a.ws.is_archived())
+                .map(|a| (a.ws.slug, a.ws.name))
+                .collect();
+            let token_created = feeds::token_created(conn, viewer.user_id)?;
+            Ok((received, default, themes, token_created))
+        })
+        .await?;
+    let is_org_admin = authz::manage_org_notifications(&caller, caller.organisation_id).is_ok();
+    let (own, organisation): (Vec<_>, Vec<_>) = received
+        .into_iter()
+        .partition(|r| !r.subscription.is_organisation_wide());
+    let own: Vec<Value> = own
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.subscription.id,
+                "description": r.description,
+                "options": delivery_options(&r.subscription.delivery, Some(&default)),
+            })
+        })
+        .collect();
+    let organisation: Vec<Value> = organisation
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.subscription.id,
+                "description": r.description,
+                "reason": r.reason,
+                "opted_out": r.opted_out,
+                "delivery": Delivery::parse(&r.effective_delivery).map(Delivery::label).unwrap_or(""),
+            })
+        })
+        .collect();
+    let form = &extra.form;
+    let selected = |key: &str| form[key].as_str().unwrap_or("").to_string();
+    let theme_options: Vec<Value> = themes
+        .iter()
+        .map(|(slug, name)| json!({ "value": slug, "label": name, "selected": *slug == selected("theme") }))
+        .collect();
+    let feed_workspaces: Vec<Value> = themes
+        .iter()
+        .map(|(slug, name)| json!({ "slug": slug, "name": name }))
+        .collect();
+    let status = if extra.errors.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let base = page.state().settings.base_url().to_string();
+    page.render_status(
+        status,
+        "notifications/settings",
+        json!({
+            "title": "What you receive",
+            "default_options": Delivery::options(&default),
+            "own": own,
+            "organisation": organisation,
+            "organisation_name": caller.organisation_name,
+            "is_org_admin": is_org_admin,
+            "themes": theme_options,
+            "service_areas": ServiceArea::options(&selected("service_area")),
+            "stages": Stage::options(&selected("stage")),
+            "follow_delivery": delivery_options(&selected("delivery"), Some(&default)),
+            "scope_organisation": selected("scope") == "organisation",
+            "feed_workspaces": feed_workspaces,
+            "token_created": token_created.map(view::when),
+            "new_token": extra.new_token,
+            "base_url": base,
+            "errors": extra.errors.map(|e| e.to_json()),
+        }),
+    )
+}
+
+pub async fn settings_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
+    render_settings(&page, user.0, Extra::default()).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeliveryForm {
+    delivery: String,
+}
+
+pub async fn set_default(
+    page: Page,
+    user: CurrentUser,
+    form: Form<DeliveryForm>,
+) -> AppResult<HttpResponse> {
+    let delivery = form.0.delivery;
+    settings_change(
+        page,
+        user.0,
+        "Your default has been saved",
+        move |conn, who| subscriptions::set_default_delivery(conn, who, &delivery),
+    )
+    .await
+}
+
+/// Saves a change made on the settings page: back to it with `message`, or the page again
+/// with the form's errors.
+async fn settings_change<F>(
+    page: Page,
+    caller: Caller,
+    message: &'static str,
+    change: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut DbConn, &Caller) -> AppResult<()> + Send + 'static,
+{
+    let who = caller.clone();
+    match page.state().db.run(move |conn| change(conn, &who)).await {
+        Ok(()) => Ok(redirect_with_flash(
+            page.state(),
+            "/settings/subscriptions",
+            message,
+        )),
+        Err(AppError::Validation { fields, .. }) => {
+            let errors = Some(FieldErrors::from_map(fields));
+            render_settings(
+                &page,
+                caller,
+                Extra {
+                    errors,
+                    ..Extra::default()
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FollowForm {
+    #[serde(flatten)]
+    input: FollowInput,
+    return_to: String,
+}
+
+pub async fn follow(
+    page: Page,
+    user: CurrentUser,
+    form: Form<FollowForm>,
+) -> AppResult<HttpResponse> {
+    let caller = user.0;
+    let FollowForm { input, return_to } = form.0;
+    let echo = serde_json::to_value(&input)?;
+    let outcome = page
+        .state()
+        .change(page.request(), caller.clone(), move |conn, actor| {
+            let (sub, created) = subscriptions::follow(conn, actor, &input)?;
+            Ok((
+                subscriptions::describe(conn, Some(actor.caller), &sub)?,
+                sub.is_organisation_wide(),
+                created,
+            ))
+        })
+        .await;
+    match outcome {
+        Ok((what, organisation_wide, created)) => {
+            let message = match (organisation_wide, created) {
+                (true, _) => format!("{} now follows {what}", caller.organisation_name),
+                (false, true) => format!("You now follow {what}"),
+                (false, false) => {
+                    format!("You already follow {what}; your choice of delivery has been saved")
+                }
+            };
+            let back = if return_to.is_empty() {
+                "/settings/subscriptions".to_string()
+            } else {
+                safe_next(Some(&return_to))
+            };
+            Ok(redirect_with_flash(page.state(), &back, &message))
+        }
+        Err(AppError::Validation { fields, .. }) => {
+            let errors = Some(FieldErrors::from_map(fields));
+            render_settings(
+                &page,
+                caller,
+                Extra {
+                    form: echo,
+                    errors,
+                    ..Extra::default()
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn change_delivery(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: Form<DeliveryForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let delivery = form.0.delivery;
+    settings_change(
+        page,
+        user.0,
+        "Your choice has been saved",
+        move |conn, who| subscriptions::set_delivery(conn, who, id, &delivery).map(|_| ()),
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReturnForm {
+    return_to: String,
+}
+
+pub async fn unfollow(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: Form<ReturnForm>,
+) -> AppResult<HttpResponse> {
+    let caller = user.0;
+    let id = path.into_inner();
+    let what = page
+        .state()
+        .change(page.request(), caller, move |conn, actor| {
+            let sub = subscriptions::find(conn, id)?;
+            authz::manage_subscription(actor.caller, sub.organisation_id, sub.user_id)?;
+            let what = subscriptions::describe(conn, Some(actor.caller), &sub)?;
+            subscriptions::unfollow(conn, actor, id)?;
+            Ok(what)
+        })
+        .await?;
+    let back = if form.0.return_to.is_empty() {
+        "/settings/subscriptions".to_string()
+    } else {
+        safe_next(Some(&form.0.return_to))
+    };
+    Ok(redirect_with_flash(
+        page.state(),
+        &back,
+        &format!("No longer following {what}"),
+    ))
+}
+
+async fn set_opt_out(page: Page, caller: Caller, id: i64, out: bool) -> AppResult<HttpResponse> {
+    let message = if out {
+        "You will no longer receive this"
+    } else {
+        "You will receive this again"
+    };
+    settings_change(page, caller, message, move |conn, who| {
+        subscriptions::opt_out(conn, who, id, out)
+    })
+    .await
+}
+
+pub async fn opt_out(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    _form: Form<NoFields>,
+) -> AppResult<HttpResponse> {
+    set_opt_out(page, user.0, path.into_inner(), true).await
+}
+
+pub async fn opt_in(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    _form: Form<NoFields>,
+) -> AppResult<HttpResponse> {
+    set_opt_out(page, user.0, path.into_inner(), false).await
+}
+
+pub async fn new_feed_token(
+    page: Page,
+    user: CurrentUser,
+    _form: Form<NoFields>,
+) -> AppResult<HttpResponse> {
+    let caller = user.0;
+    let viewer = caller.clone();
+    let token = page
+        .state()
+        .db
+        .run(move |conn| feeds::new_token(conn, &viewer))
+        .await?;
+    render_settings(
+        &page,
+        caller,
+        Extra {
+            new_token: Some(token),
+            ..Extra::default()
+        },
+    )
+    .await
+}
+
+pub async fn revoke_feed_token(
+    page: Page,
+    user: CurrentUser,
+    _form: Form<NoFields>,
+) -> AppResult<HttpResponse> {
+    let caller = user.0;
+    page.state()
+        .db
+        .run(move |conn| Ok(feeds::revoke(conn, &caller)?))
+        .await?;
+    Ok(redirect_with_flash(
+        page.state(),
+        "/settings/subscriptions",
+        "Your feed links no longer work",
+    ))
+}
+
+// ---- Unsubscribe (signed links; no sign-in) ----
+
+async fn unsubscribe_view(page: &Page, token: String, apply: bool) -> AppResult<HttpResponse> {
+    let (user_id, scope) = unsubscribe::parse(&page.state().keys, &token)?;
+    let what = page
+        .state()
+        .db
+        .run(move |conn| {
+            let what = unsubscribe::describe_scope(conn, user_id, scope)?;
+            if apply {
+                unsubscribe::apply(conn, user_id, scope)?;
+            }
+            Ok(what)
+        })
+        .await?;
+    page.render(
+        "notifications/unsubscribe",
+        json!({
+            "title": if apply { "You have unsubscribed" } else { "Unsubscribe" },
+            "done": apply,
+            "what": what,
+            "token": token,
+        }),
+    )
+}
+
+pub async fn unsubscribe_page(page: Page, path: web::Path<String>) -> AppResult<HttpResponse> {
+    unsubscribe_view(&page, path.into_inner(), false).await
+}
+
+/// The one-click POST (RFC 8058) from mail programs and the button on the page. The signed
+/// link is the authority, so there is no form token to check.
+pub async fn unsubscribe_submit(page: Page, path: web::Path<String>) -> AppResult<HttpResponse> {
+    unsubscribe_view(&page, path.into_inner(), true).await
+}
+
+pub fn routes(r: &mut Routes) {
+    r.get("/settings/subscriptions", settings_page)
+        .post("/settings/subscriptions/default", set_default)
+        .post("/subscriptions", follow)
+        .post("/subscriptions/{id}/delivery", change_delivery)
+        .post("/subscriptions/{id}/delete", unfollow)
+        .post("/subscriptions/{id}/opt-out", opt_out)
+        .post("/subscriptions/{id}/opt-in", opt_in)
+        .post("/settings/feed-token", new_feed_token)
+        .post("/settings/feed-token/revoke", revoke_feed_token)
+        .get("/unsubscribe/{token}", unsubscribe_page)
+        .post("/unsubscribe/{token}", unsubscribe_submit);
+}
