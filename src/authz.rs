@@ -2,10 +2,15 @@
 //! before acting. A refusal about something the caller may not even know exists answers
 //! 404 (`visible: false`); a refusal about something they can see answers 403.
 
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
 use crate::auth::Caller;
+use crate::db::MultiBackend;
 use crate::error::{AppError, AppResult};
-use crate::opportunities::model::Opportunity;
+use crate::opportunities::model::{Opportunity, OpportunityVisibility};
 use crate::reviews::model::Review;
+use crate::schema::opportunities;
 use crate::users::{Role, User};
 use crate::workspaces::model::{MemberRole, Workspace};
 
@@ -209,16 +214,49 @@ pub fn edit_action(
 /// Seeing an opportunity: drafts only inside the lead organisation (everyone else, platform
 /// admins too, gets 404), partnership ones when signed in, public ones by anyone.
 pub fn view_opportunity(caller: Option<&Caller>, opportunity: &Opportunity) -> AppResult<()> {
-    let visible = match opportunity.visibility.as_str() {
-        "public" => true,
-        "partnership" => caller.is_some(),
-        _ => caller.is_some_and(|c| c.organisation_id == opportunity.lead_organisation_id),
+    let visible = match opportunity.visibility {
+        OpportunityVisibility::Public => true,
+        OpportunityVisibility::Partnership => caller.is_some(),
+        OpportunityVisibility::Draft => {
+            caller.is_some_and(|c| c.organisation_id == opportunity.lead_organisation_id)
+        }
     };
     if visible {
         Ok(())
     } else {
         Err(deny("opportunity.view"))
     }
+}
+
+/// A condition over `opportunities` in a query whose rows come from `QS`.
+pub type OpportunityCondition<QS> = Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>>;
+
+/// The rule of `view_opportunity` as a condition over `opportunities`, for every list, count
+/// and total of the register (its pages, the API, exports, the dashboard): none of them can
+/// count what the opportunity's own page would not show the caller.
+pub fn visible_opportunities<QS>(caller: Option<&Caller>) -> OpportunityCondition<QS>
+where
+    opportunities::visibility: SelectableExpression<QS>,
+    opportunities::lead_organisation_id: SelectableExpression<QS>,
+{
+    match caller {
+        None => Box::new(opportunities::visibility.eq(OpportunityVisibility::Public)),
+        Some(c) => Box::new(
+            opportunities::visibility
+                .ne(OpportunityVisibility::Draft)
+                .or(opportunities::lead_organisation_id.eq(c.organisation_id)),
+        ),
+    }
+}
+
+/// What the whole partnership can see, whoever asks: every opportunity that is not a draft.
+/// The quarterly review's figures are the partnership's, so no viewer's own drafts are in
+/// them.
+pub fn partnership_opportunities<QS>() -> OpportunityCondition<QS>
+where
+    opportunities::visibility: SelectableExpression<QS>,
+{
+    Box::new(opportunities::visibility.ne(OpportunityVisibility::Draft))
 }
 
 fn lead_staff(caller: &Caller, opportunity: &Opportunity) -> bool {

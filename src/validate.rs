@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 
@@ -15,6 +16,17 @@ pub fn has_control_characters(value: &str) -> bool {
 }
 
 pub const CONTROL_CHARACTERS: &str = "Remove the control characters (such as NUL) from this text";
+
+/// For a JSON field that may be left out, set, or set to `null` to clear it, held as
+/// `Option<Option<T>>` with `#[serde(default, deserialize_with = "clearable")]`: left out is
+/// `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.
+pub fn clearable<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
 
 /// Collects field errors while parsing input that arrives as text, so every form and
 /// JSON body gets the same clear answer: each field with what is wrong with it.

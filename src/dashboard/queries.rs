@@ -8,13 +8,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::authz;
 use crate::cache::Cache;
 use crate::db::{now, DbConn};
 use crate::events::Event;
 use crate::notifications::view::{view, EventView};
 use crate::notifications::visibility::Sight;
-use crate::opportunities::model::{financial_year_label, Stage};
-use crate::opportunities::queries::{visible, Filter};
+use crate::opportunities::model::{financial_year_label, SavingKind, Stage};
+use crate::opportunities::queries::{visible, Filter, Totals};
 use crate::schema::{
     actions, events, measures, milestones, opportunities, organisations, readings, savings,
 };
@@ -76,12 +77,12 @@ pub struct Amounts {
     pub realised: i64,
 }
 
-impl Amounts {
-    fn add(&mut self, kind: &str, pence: i64) {
-        match kind {
-            "estimated" => self.estimated += pence,
-            "validated" => self.validated += pence,
-            _ => self.realised += pence,
+impl From<Totals> for Amounts {
+    fn from(t: Totals) -> Amounts {
+        Amounts {
+            estimated: t.estimated,
+            validated: t.validated,
+            realised: t.realised,
         }
     }
 }
@@ -275,11 +276,7 @@ fn pipeline(conn: &mut DbConn, caller: &Caller, f: DashboardFilter) -> QueryResu
                 "CAST(SUM(savings.amount_pence) AS BIGINT)",
             ),
         ))
-        .filter(
-            opportunities::visibility
-                .ne("draft")
-                .or(opportunities::lead_organisation_id.eq(caller.organisation_id)),
-        )
+        .filter(authz::visible_opportunities(Some(caller)))
         .into_boxed();
     if let Some(theme) = f.theme {
         query = query.filter(opportunities::workspace_id.eq(theme));
@@ -287,44 +284,42 @@ fn pipeline(conn: &mut DbConn, caller: &Caller, f: DashboardFilter) -> QueryResu
     if let Some(org) = f.organisation {
         query = query.filter(savings::organisation_id.eq(org));
     }
-    let rows: Vec<(String, i32, String, bool, i64, i64)> = query.load(conn)?;
+    let rows: Vec<(Stage, i32, SavingKind, bool, i64, i64)> = query.load(conn)?;
     let names: BTreeMap<i64, String> = organisations::table
         .select((organisations::id, organisations::name))
         .load::<(i64, String)>(conn)?
         .into_iter()
         .collect();
-    let mut p = Pipeline::default();
-    let mut years: BTreeMap<i32, Amounts> = BTreeMap::new();
-    let mut stages: BTreeMap<usize, (Stage, Amounts)> = BTreeMap::new();
-    let mut orgs: BTreeMap<String, (i64, Amounts)> = BTreeMap::new();
+    let (mut total, mut cashable_total, mut non_cashable) = Default::default();
+    let mut years: BTreeMap<i32, Totals> = BTreeMap::new();
+    let mut stages: BTreeMap<usize, (Stage, Totals)> = BTreeMap::new();
+    let mut orgs: BTreeMap<String, (i64, Totals)> = BTreeMap::new();
     for (stage, year, kind, cashable, org, pence) in rows {
-        p.total.add(&kind, pence);
-        if cashable {
-            p.cashable.add(&kind, pence);
+        let add = |t: &mut Totals| t.add(kind, cashable, pence, 0);
+        add(&mut total);
+        add(if cashable {
+            &mut cashable_total
         } else {
-            p.non_cashable.add(&kind, pence);
-        }
-        years.entry(year).or_default().add(&kind, pence);
-        if let Ok(s) = Stage::parse(&stage) {
-            let order = Stage::ALL.iter().position(|x| *x == s).unwrap_or(0);
-            stages
-                .entry(order)
-                .or_insert((s, Amounts::default()))
-                .1
-                .add(&kind, pence);
-        }
+            &mut non_cashable
+        });
+        add(years.entry(year).or_default());
+        let order = Stage::ALL.iter().position(|x| *x == stage).unwrap_or(0);
+        add(&mut stages.entry(order).or_insert((stage, Totals::default())).1);
         let name = names.get(&org).cloned().unwrap_or_default();
-        orgs.entry(name)
-            .or_insert((org, Amounts::default()))
-            .1
-            .add(&kind, pence);
+        add(&mut orgs.entry(name).or_insert((org, Totals::default())).1);
     }
+    let mut p = Pipeline {
+        total: Amounts::from(total),
+        cashable: Amounts::from(cashable_total),
+        non_cashable: Amounts::from(non_cashable),
+        ..Pipeline::default()
+    };
     p.by_year = years
         .into_iter()
         .map(|(y, amounts)| Line {
             key: y.to_string(),
             label: financial_year_label(y),
-            amounts,
+            amounts: amounts.into(),
         })
         .collect();
     p.by_stage = stages
@@ -332,7 +327,7 @@ fn pipeline(conn: &mut DbConn, caller: &Caller, f: DashboardFilter) -> QueryResu
         .map(|(s, amounts)| Line {
             key: s.as_str().into(),
             label: s.label().into(),
-            amounts,
+            amounts: amounts.into(),
         })
         .collect();
     p.by_organisation = orgs
@@ -340,7 +335,7 @@ fn pipeline(conn: &mut DbConn, caller: &Caller, f: DashboardFilter) -> QueryResu
         .map(|(name, (id, amounts))| Line {
             key: id.to_string(),
             label: name,
-            amounts,
+            amounts: amounts.into(),
         })
         .collect();
     Ok(p)

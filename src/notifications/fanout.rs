@@ -40,8 +40,10 @@ fn matching(conn: &mut DbConn, sight: &mut Sight, event: &Event) -> QueryResult<
             .filter(|s| {
                 s.target_kind == "opportunity"
                     || (s.theme_id.is_none_or(|t| Some(t) == o.workspace_id)
-                        && s.service_area.as_ref().is_none_or(|a| *a == o.service_area)
-                        && s.stage.as_ref().is_none_or(|st| *st == o.stage))
+                        && s.service_area
+                            .as_ref()
+                            .is_none_or(|a| o.service_area == a.as_str())
+                        && s.stage.as_ref().is_none_or(|st| o.stage == st.as_str()))
             })
             .collect());
     }

@@ -117,9 +117,24 @@ pub struct OpportunityRequest {
     pub kind: Option<String>,
     /// draft | partnership | public
     pub visibility: Option<String>,
-    pub workspace_id: Option<i64>,
-    pub contact_user_id: Option<i64>,
+    /// The theme workspace; `null` takes the opportunity out of its theme.
+    #[serde(default, deserialize_with = "crate::validate::clearable")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub workspace_id: Option<Option<i64>>,
+    /// A person in the lead organisation; `null` leaves it without a contact.
+    #[serde(default, deserialize_with = "crate::validate::clearable")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub contact_user_id: Option<Option<i64>>,
     pub partners: Option<Vec<i64>>,
+}
+
+/// A field that may be cleared, over what it was: left out keeps it, `null` clears it.
+fn id_over(value: Option<Option<i64>>, base: String) -> String {
+    match value {
+        None => base,
+        Some(None) => String::new(),
+        Some(Some(id)) => id.to_string(),
+    }
 }
 
 impl OpportunityRequest {
@@ -130,14 +145,8 @@ impl OpportunityRequest {
             service_area: self.service_area.unwrap_or(base.service_area),
             kind: self.kind.unwrap_or(base.kind),
             visibility: self.visibility.unwrap_or(base.visibility),
-            workspace_id: self
-                .workspace_id
-                .map(|v| v.to_string())
-                .unwrap_or(base.workspace_id),
-            contact_user_id: self
-                .contact_user_id
-                .map(|v| v.to_string())
-                .unwrap_or(base.contact_user_id),
+            workspace_id: id_over(self.workspace_id, base.workspace_id),
+            contact_user_id: id_over(self.contact_user_id, base.contact_user_id),
             partners: self
                 .partners
                 .map(|p| p.iter().map(|v| v.to_string()).collect())
@@ -240,9 +249,9 @@ pub async fn update(
             let base = OpportunityInput {
                 title: current.title,
                 summary: current.summary,
-                service_area: current.service_area,
-                kind: current.kind,
-                visibility: current.visibility,
+                service_area: current.service_area.to_string(),
+                kind: current.kind.to_string(),
+                visibility: current.visibility.to_string(),
                 workspace_id: current
                     .workspace_id
                     .map(|v| v.to_string())

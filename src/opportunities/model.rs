@@ -119,14 +119,13 @@ pub struct Opportunity {
     pub reference: String,
     pub title: String,
     pub summary: String,
-    pub service_area: String,
-    pub kind: String,
+    pub service_area: ServiceArea,
+    pub kind: OpportunityKind,
     pub lead_organisation_id: i64,
     pub workspace_id: Option<i64>,
     pub contact_user_id: Option<i64>,
-    /// draft | partnership | public
-    pub visibility: String,
-    pub stage: String,
+    pub visibility: OpportunityVisibility,
+    pub stage: Stage,
     #[serde(serialize_with = "crate::db::serialize_utc")]
     #[schema(value_type = String, format = DateTime)]
     pub stage_changed_at: NaiveDateTime,
@@ -139,14 +138,29 @@ pub struct Opportunity {
     pub updated_at: NaiveDateTime,
 }
 
+/// An opportunity's own details as a change writes them, checked: the same struct creates
+/// a row and changes one. `None` clears the theme or the contact. Partners are written
+/// apart, into their own table.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = opportunities, treat_none_as_null = true)]
+pub struct OpportunityDetails {
+    pub title: String,
+    pub summary: String,
+    pub service_area: ServiceArea,
+    pub kind: OpportunityKind,
+    pub visibility: OpportunityVisibility,
+    pub workspace_id: Option<i64>,
+    pub contact_user_id: Option<i64>,
+}
+
 #[derive(Clone, Debug, Queryable, Selectable, Serialize, ToSchema)]
 #[diesel(table_name = opportunity_transitions)]
 pub struct Transition {
     pub id: i64,
     #[serde(skip)]
     pub opportunity_id: i64,
-    pub from_stage: String,
-    pub to_stage: String,
+    pub from_stage: Stage,
+    pub to_stage: Stage,
     pub note: String,
     pub actor_user_id: i64,
     #[serde(serialize_with = "crate::db::serialize_utc")]
@@ -175,7 +189,7 @@ pub struct Saving {
     /// First calendar year of the UK financial year: 2026 for 2026/27.
     pub financial_year: i32,
     /// estimated | validated | realised
-    pub kind: String,
+    pub kind: SavingKind,
     pub cashable: bool,
     /// The organisation that saves.
     pub organisation_id: i64,
@@ -196,13 +210,13 @@ pub struct Barrier {
     pub id: i64,
     #[serde(skip)]
     pub opportunity_id: i64,
-    pub category: String,
+    pub category: BarrierCategory,
     pub description: String,
     /// low | medium | high
-    pub severity: String,
+    pub severity: Severity,
     pub owner: String,
     /// open | mitigated | closed
-    pub status: String,
+    pub status: BarrierStatus,
     pub mitigation: String,
     #[serde(serialize_with = "crate::db::serialize_utc")]
     #[schema(value_type = String, format = DateTime)]
@@ -236,7 +250,7 @@ pub struct OpportunityComment {
     pub organisation_id: i64,
     pub body: String,
     /// A stage the author proposes moving to.
-    pub proposed_stage: Option<String>,
+    pub proposed_stage: Option<Stage>,
     #[serde(serialize_with = "crate::db::serialize_utc")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,

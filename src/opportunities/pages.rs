@@ -112,9 +112,9 @@ async fn register_data(
                 "reference": o.reference,
                 "title": o.title,
                 "lead": item.lead,
-                "stage": label(Stage::parse(&o.stage), Stage::label),
-                "draft": o.visibility == "draft",
-                "area": label(ServiceArea::parse(&o.service_area), ServiceArea::label),
+                "stage": o.stage.label(),
+                "draft": o.visibility == OpportunityVisibility::Draft,
+                "area": o.service_area.label(),
                 "estimated": format_pence(item.totals.estimated),
                 "realised": format_pence(item.totals.realised),
                 "high_barriers": item.open_high_barriers,
@@ -389,7 +389,7 @@ async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<Http
             .iter()
             .any(|(e, _, _)| e.organisation_id == c.organisation_id)
     });
-    let stage = Stage::parse(&o.stage).unwrap_or(Stage::Idea);
+    let stage = o.stage;
     let next: Vec<Value> = stage
         .next()
         .iter()
@@ -418,10 +418,10 @@ async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<Http
                 "id": o.id, "reference": o.reference, "title": o.title,
                 "summary_html": to_safe_html(&o.summary),
                 "stage": stage.label(),
-                "visibility": label(OpportunityVisibility::parse(&o.visibility), OpportunityVisibility::label),
-                "draft": o.visibility == "draft",
-                "area": label(ServiceArea::parse(&o.service_area), ServiceArea::label),
-                "kind": label(OpportunityKind::parse(&o.kind), OpportunityKind::label),
+                "visibility": o.visibility.label(),
+                "draft": o.visibility == OpportunityVisibility::Draft,
+                "area": o.service_area.label(),
+                "kind": o.kind.label(),
                 "updated": o.updated_at.format("%-d %B %Y").to_string(),
             },
             "lead": d.lead,
@@ -429,26 +429,26 @@ async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<Http
             "contact": d.contact,
             "partners": d.partners.iter().map(|(_, n)| n).collect::<Vec<_>>(),
             "timeline": d.transitions.iter().map(|(t, who)| json!({
-                "from": label(Stage::parse(&t.from_stage), Stage::label), "to": label(Stage::parse(&t.to_stage), Stage::label),
+                "from": t.from_stage.label(), "to": t.to_stage.label(),
                 "who": who, "when": t.created_at.format("%-d %B %Y, %H:%M").to_string(), "note": t.note,
             })).collect::<Vec<_>>(),
             "next": next,
             "savings": d.savings.iter().map(|(s, org)| json!({
-                "year": financial_year_label(s.financial_year), "kind": label(SavingKind::parse(&s.kind), SavingKind::label),
+                "year": financial_year_label(s.financial_year), "kind": s.kind.label(),
                 "cashable": s.cashable, "organisation": org, "amount": format_pence(s.amount_pence), "cost": format_pence(s.one_off_cost_pence), "note": s.note,
             })).collect::<Vec<_>>(),
             "totals": totals_json(&d.totals),
             "barriers": d.barriers.iter().map(|b| json!({
-                "id": b.id, "category_value": b.category, "category": label(BarrierCategory::parse(&b.category), BarrierCategory::label),
-                "description": b.description, "severity_value": b.severity, "severity": label(Severity::parse(&b.severity), Severity::label),
-                "owner": b.owner, "status": label(BarrierStatus::parse(&b.status), BarrierStatus::label), "mitigation": b.mitigation,
-                "statuses": BarrierStatus::options(&b.status),
+                "id": b.id, "category_value": b.category, "category": b.category.label(),
+                "description": b.description, "severity_value": b.severity, "severity": b.severity.label(),
+                "owner": b.owner, "status": b.status.label(), "mitigation": b.mitigation,
+                "statuses": BarrierStatus::options(b.status.as_str()),
             })).collect::<Vec<_>>(),
             "interest": d.endorsements.iter().map(|(e, org, who)| json!({ "organisation": org, "who": who, "note": e.note })).collect::<Vec<_>>(),
             "comments": d.comments.iter().map(|(c, who, org)| json!({
                 "who": who, "organisation": org, "when": c.created_at.format("%-d %B %Y, %H:%M").to_string(),
                 "body_html": to_safe_html(&c.body),
-                "proposed": c.proposed_stage.as_deref().map(|s| label(Stage::parse(s), Stage::label)),
+                "proposed": c.proposed_stage.map(Stage::label),
             })).collect::<Vec<_>>(),
             "can_manage": can_manage,
             "follow": follow,

@@ -70,14 +70,7 @@ macro_rules! narrow {
     ($query:expr, $conn:expr, $caller:expr, $filter:expr) => {{
         let (conn, caller, filter): (&DbConn, Option<&Caller>, &Filter) = ($conn, $caller, $filter);
         let mut query = $query;
-        query = match caller {
-            None => query.filter(opportunities::visibility.eq("public")),
-            Some(c) => query.filter(
-                opportunities::visibility
-                    .ne("draft")
-                    .or(opportunities::lead_organisation_id.eq(c.organisation_id)),
-            ),
-        };
+        query = query.filter(authz::visible_opportunities(caller));
         if let Some(stage) = filter.stage {
             query = query.filter(opportunities::stage.eq(stage.as_str()));
         }
@@ -171,11 +164,13 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, kind: &str, cashable: bool, amount: i64, cost: i64) {
+    /// The one place where a saving's kind decides which figure it counts in: the register,
+    /// the dashboard and the quarterly review all add up through here.
+    pub fn add(&mut self, kind: SavingKind, cashable: bool, amount: i64, cost: i64) {
         match kind {
-            "estimated" => self.estimated += amount,
-            "validated" => self.validated += amount,
-            _ => {
+            SavingKind::Estimated => self.estimated += amount,
+            SavingKind::Validated => self.validated += amount,
+            SavingKind::Realised => {
                 self.realised += amount;
                 if cashable {
                     self.cashable_realised += amount;
@@ -189,7 +184,7 @@ impl Totals {
 fn totals_by_opportunity(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, Totals>> {
     let mut totals: HashMap<i64, Totals> = HashMap::new();
     for chunk in ids.chunks(5000) {
-        let rows: Vec<(i64, String, bool, i64, i64)> = savings::table
+        let rows: Vec<(i64, SavingKind, bool, i64, i64)> = savings::table
             .filter(savings::opportunity_id.eq_any(chunk))
             .select((
                 savings::opportunity_id,
@@ -203,7 +198,7 @@ fn totals_by_opportunity(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<
             totals
                 .entry(id)
                 .or_default()
-                .add(&kind, cashable, amount, cost);
+                .add(kind, cashable, amount, cost);
         }
     }
     Ok(totals)
@@ -415,7 +410,7 @@ pub fn detail(conn: &mut DbConn, o: &Opportunity, caller: Option<&Caller>) -> Qu
         .load(conn)?;
     let mut totals = Totals::default();
     for (s, _) in &savings {
-        totals.add(&s.kind, s.cashable, s.amount_pence, s.one_off_cost_pence);
+        totals.add(s.kind, s.cashable, s.amount_pence, s.one_off_cost_pence);
     }
     let barriers = barriers::table
         .filter(barriers::opportunity_id.eq(o.id))

@@ -22,10 +22,10 @@ const REFERENCE_LOCK: i64 = 7_301_004;
 pub use crate::auth::Actor;
 
 fn event_visibility(o: &Opportunity) -> Visibility {
-    match o.visibility.as_str() {
-        "public" => Visibility::Public,
-        "partnership" => Visibility::Partners,
-        _ => Visibility::Draft,
+    match o.visibility {
+        OpportunityVisibility::Public => Visibility::Public,
+        OpportunityVisibility::Partnership => Visibility::Partners,
+        OpportunityVisibility::Draft => Visibility::Draft,
     }
 }
 
@@ -83,13 +83,7 @@ pub struct OpportunityInput {
 }
 
 struct Fields {
-    title: String,
-    summary: String,
-    service_area: ServiceArea,
-    kind: OpportunityKind,
-    visibility: OpportunityVisibility,
-    workspace_id: Option<i64>,
-    contact_user_id: Option<i64>,
+    details: OpportunityDetails,
     partners: Vec<i64>,
 }
 
@@ -157,13 +151,15 @@ fn parse(
     check.done()?;
     match (service_area, kind, visibility) {
         (Some(service_area), Some(kind), Some(visibility)) => Ok(Fields {
-            title,
-            summary,
-            service_area,
-            kind,
-            visibility,
-            workspace_id,
-            contact_user_id,
+            details: OpportunityDetails {
+                title,
+                summary,
+                service_area,
+                kind,
+                visibility,
+                workspace_id,
+                contact_user_id,
+            },
             partners,
         }),
         _ => Err(AppError::BadRequest("Check the form".into())),
@@ -258,16 +254,10 @@ pub fn create_with_reference(
         let at = now();
         let id: i64 = diesel::insert_into(opportunities::table)
             .values((
+                &f.details,
                 opportunities::reference.eq(&reference),
-                opportunities::title.eq(&f.title),
-                opportunities::summary.eq(&f.summary),
-                opportunities::service_area.eq(f.service_area.as_str()),
-                opportunities::kind.eq(f.kind.as_str()),
                 opportunities::lead_organisation_id.eq(lead),
-                opportunities::workspace_id.eq(f.workspace_id),
-                opportunities::contact_user_id.eq(f.contact_user_id),
-                opportunities::visibility.eq(f.visibility.as_str()),
-                opportunities::stage.eq(Stage::Idea.as_str()),
+                opportunities::stage.eq(Stage::Idea),
                 opportunities::stage_changed_at.eq(at),
                 opportunities::created_by.eq(actor.caller.user_id),
                 opportunities::created_at.eq(at),
@@ -300,16 +290,7 @@ pub fn update(
         authz::manage_opportunity(actor.caller, &current)?;
         let f = parse(conn, actor.caller, current.lead_organisation_id, input)?;
         diesel::update(opportunities::table.find(id))
-            .set((
-                opportunities::title.eq(&f.title),
-                opportunities::summary.eq(&f.summary),
-                opportunities::service_area.eq(f.service_area.as_str()),
-                opportunities::kind.eq(f.kind.as_str()),
-                opportunities::workspace_id.eq(f.workspace_id),
-                opportunities::contact_user_id.eq(f.contact_user_id),
-                opportunities::visibility.eq(f.visibility.as_str()),
-                opportunities::updated_at.eq(now()),
-            ))
+            .set((&f.details, opportunities::updated_at.eq(now())))
             .execute(conn)?;
         set_partners(conn, id, &f.partners)?;
         search::reindex(conn, id)?;

@@ -11,7 +11,8 @@ use super::model::{Content, Review, Submission};
 use crate::auth::Caller;
 use crate::authz;
 use crate::db::{rfc3339, DbConn};
-use crate::opportunities::model::Stage;
+use crate::opportunities::model::{SavingKind, Stage};
+use crate::opportunities::queries::Totals;
 use crate::schema::{
     opportunities, organisations, review_submissions, reviews, savings, users, workspace_members,
     workspaces,
@@ -119,26 +120,23 @@ pub fn live(conn: &mut DbConn, review: &Review) -> QueryResult<Snapshot> {
             }
         })
         .collect();
-    let rows: Vec<(String, bool, i64)> = savings::table
+    let rows: Vec<(SavingKind, bool, i64)> = savings::table
         .inner_join(opportunities::table)
-        .filter(opportunities::visibility.ne("draft"))
+        .filter(crate::authz::partnership_opportunities())
         .select((savings::kind, savings::cashable, savings::amount_pence))
         .load(conn)?;
-    let mut totals = SavingsTotals::default();
+    let mut totals = Totals::default();
     for (kind, cashable, pence) in rows {
-        match kind.as_str() {
-            "estimated" => totals.estimated += pence,
-            "validated" => totals.validated += pence,
-            _ => {
-                totals.realised += pence;
-                if cashable {
-                    totals.cashable_realised += pence;
-                }
-            }
-        }
+        totals.add(kind, cashable, pence, 0);
     }
+    let totals = SavingsTotals {
+        estimated: totals.estimated,
+        validated: totals.validated,
+        realised: totals.realised,
+        cashable_realised: totals.cashable_realised,
+    };
     let counts: Vec<(String, i64)> = opportunities::table
-        .filter(opportunities::visibility.ne("draft"))
+        .filter(crate::authz::partnership_opportunities())
         .group_by(opportunities::stage)
         .select((opportunities::stage, diesel::dsl::count_star()))
         .load(conn)?;

@@ -1190,3 +1190,69 @@ async fn kept_totals_and_dashboards_follow_every_change_from_any_process() {
     let (_, d) = s.get(&s.lead_token, "/api/v1/dashboard").await;
     assert_eq!(pipeline(&d), 200_000 + 1_250_050);
 }
+
+/// PATCH changes only what it names: a field left out keeps its value, and `null` clears the
+/// theme or the contact (the only details an opportunity may be without).
+#[tokio::test]
+async fn patch_keeps_what_it_leaves_out_and_null_clears_the_theme_and_contact() {
+    let s = setup().await;
+    let theme = {
+        use diesel::prelude::*;
+        use metro_portal::schema::workspaces;
+        let mut conn = s.app.db.get().unwrap();
+        workspaces::table
+            .filter(workspaces::slug.eq("skills"))
+            .select(workspaces::id)
+            .first::<i64>(&mut *conn)
+            .unwrap()
+    };
+    let body = json!({
+        "title": "Shared payroll", "summary": "One payroll team", "service_area": "finance",
+        "kind": "shared_service", "workspace_id": theme, "contact_user_id": s.lead.id,
+    });
+    let (status, created) = s.post(&s.lead_token, "/api/v1/opportunities", body).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["workspace_id"], theme);
+    let patch = |body: Value| {
+        let s = &s;
+        async move {
+            let res = s
+                .app
+                .api()
+                .patch(s.app.url(&format!("/api/v1/opportunities/{id}")))
+                .bearer_auth(&s.lead_token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, o) = patch(json!({ "title": "Shared payroll service" })).await;
+    assert_eq!(status, 200, "{o}");
+    assert_eq!(
+        (o["workspace_id"].as_i64(), o["contact_user_id"].as_i64()),
+        (Some(theme), Some(s.lead.id)),
+        "left out, kept"
+    );
+    let (status, o) = patch(json!({ "workspace_id": null })).await;
+    assert_eq!(status, 200, "{o}");
+    assert!(o["workspace_id"].is_null(), "{o}");
+    assert_eq!(o["contact_user_id"], s.lead.id);
+    assert_eq!(o["title"], "Shared payroll service");
+    let (status, o) = patch(json!({ "contact_user_id": null })).await;
+    assert_eq!(status, 200, "{o}");
+    assert!(o["contact_user_id"].is_null(), "{o}");
+    let (_, again) = s
+        .get(&s.lead_token, &format!("/api/v1/opportunities/{id}"))
+        .await;
+    assert!(again["workspace_id"].is_null() && again["contact_user_id"].is_null());
+    // A value that is neither an id nor null is refused and changes nothing.
+    let (status, _) = patch(json!({ "workspace_id": "soon" })).await;
+    assert!(status == 400 || status == 422, "{status}");
+    let (_, after) = s
+        .get(&s.lead_token, &format!("/api/v1/opportunities/{id}"))
+        .await;
+    assert!(after["workspace_id"].is_null());
+}

@@ -107,11 +107,11 @@ pub async fn update_barrier(
                 .find(|b| b.id == barrier_id)
                 .ok_or(crate::error::AppError::NotFound)?;
             let base = BarrierInput {
-                category: current.category,
+                category: current.category.to_string(),
                 description: current.description,
-                severity: current.severity,
+                severity: current.severity.to_string(),
                 owner: current.owner,
-                status: current.status,
+                status: current.status.to_string(),
                 mitigation: current.mitigation,
             };
             service::update_barrier(conn, actor, id, barrier_id, &changes.over(base))?;

@@ -31,8 +31,8 @@ pub fn comment(conn: &mut DbConn, actor: &Actor, id: i64, input: &CommentInput) 
             "" => None,
             value => check.choice("proposed_stage", Stage::parse(value)),
         };
-        if let (Some(to), Ok(from)) = (proposed, Stage::parse(&o.stage)) {
-            if !from.can_move_to(to) {
+        if let Some(to) = proposed {
+            if !o.stage.can_move_to(to) {
                 check.fail(
                     "proposed_stage",
                     "That move is not possible from the current stage",

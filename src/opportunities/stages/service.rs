@@ -34,8 +34,7 @@ pub fn transition(
         let mut check = Check::default();
         let to = check.choice("to", Stage::parse(&input.to));
         let note = check.text("note", &input.note, 2000, "");
-        let from = Stage::parse(&current.stage)
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("stored stage is invalid")))?;
+        let from = current.stage;
         if let Some(to) = to {
             if !from.can_move_to(to) {
                 check.fail(
@@ -69,7 +68,7 @@ pub fn start_at(
     write_tx(conn, |conn| {
         let current = queries::load(conn, id, Some(actor.caller))?;
         authz::manage_opportunity(actor.caller, &current)?;
-        if current.stage != Stage::Idea.as_str() {
+        if current.stage != Stage::Idea {
             return Err(AppError::field(
                 "stage",
                 "Only a new idea can be placed at a stage",

@@ -142,10 +142,10 @@ pub fn rows(
                     reference: o.reference,
                     title: o.title,
                     summary: o.summary,
-                    service_area: o.service_area,
-                    kind: o.kind,
-                    stage: o.stage,
-                    visibility: o.visibility,
+                    service_area: o.service_area.to_string(),
+                    kind: o.kind.to_string(),
+                    stage: o.stage.to_string(),
+                    visibility: o.visibility.to_string(),
                     lead_organisation: slugs
                         .get(&o.lead_organisation_id)
                         .cloned()

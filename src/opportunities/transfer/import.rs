@@ -99,7 +99,7 @@ fn write_row(conn: &mut DbConn, actor: &Actor, p: &Planned) -> AppResult<()> {
     let id = match &p.existing {
         Some(o) => {
             service::update(conn, actor, o.id, &p.input)?;
-            if let Some(to) = p.stage.filter(|s| s.as_str() != o.stage) {
+            if let Some(to) = p.stage.filter(|s| *s != o.stage) {
                 let input = TransitionInput {
                     to: to.as_str().into(),
                     note: "Imported".into(),

@@ -185,7 +185,7 @@ fn plan_row(
     let existing = match_row(conn, lookups, r, seen)?;
     check_text(r);
     let visibility = match (&existing, r.has("visibility")) {
-        (Some(o), false) => o.visibility.clone(),
+        (Some(o), false) => o.visibility.to_string(),
         _ => Some(r.get("visibility"))
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| "draft".into()),
@@ -294,7 +294,7 @@ fn stage_of(actor: &Actor, r: &mut RowReader, existing: Option<&Opportunity>) ->
         );
     }
     if let Some(o) = existing {
-        let from = Stage::parse(&o.stage).unwrap_or(Stage::Idea);
+        let from = o.stage;
         if from != stage && !from.can_move_to(stage) {
             let message = format!(
                 "An opportunity cannot move from {} to {}",
