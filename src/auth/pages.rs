@@ -440,22 +440,35 @@ pub async fn invitation_page(page: Page, token: web::Path<String>) -> AppResult<
     let (invitation, org_name) = load_invitation(page.state(), &token).await?;
     page.render(
         "auth/invitation",
-        invitation_context(&token, &invitation, &org_name),
+        InvitationView::new(&token, &invitation, &org_name),
     )
 }
 
-fn invitation_context(
-    token: &str,
-    invitation: &invitations::Invitation,
-    org_name: &str,
-) -> serde_json::Value {
-    json!({
-        "title": "Join Metro Portal",
-        "token": token,
-        "email": invitation.email,
-        "organisation": org_name,
-        "role": Role::parse(&invitation.role).map(Role::label).ok(),
-    })
+/// The page where an invited person chooses their name and password.
+#[derive(Serialize)]
+struct InvitationView {
+    title: &'static str,
+    token: String,
+    email: String,
+    organisation: String,
+    role: Option<&'static str>,
+    /// What was typed, when the form comes back with errors.
+    name: String,
+    errors: Option<FieldErrors>,
+}
+
+impl InvitationView {
+    fn new(token: &str, invitation: &invitations::Invitation, org_name: &str) -> InvitationView {
+        InvitationView {
+            title: "Join Metro Portal",
+            token: token.into(),
+            email: invitation.email.clone(),
+            organisation: org_name.into(),
+            role: Role::parse(&invitation.role).map(Role::label).ok(),
+            name: String::new(),
+            errors: None,
+        }
+    }
 }
 
 pub async fn invitation_submit(
@@ -477,10 +490,12 @@ pub async fn invitation_submit(
         },
     );
     let Some(name) = name.filter(|_| errors.is_empty()) else {
-        let mut context = invitation_context(&token, &invitation, &org_name);
-        context["name"] = json!(form.name);
-        context["errors"] = errors.to_json();
-        return page.render_status(StatusCode::UNPROCESSABLE_ENTITY, "auth/invitation", context);
+        let view = InvitationView {
+            name: form.name,
+            errors: Some(errors),
+            ..InvitationView::new(&token, &invitation, &org_name)
+        };
+        return page.render_status(StatusCode::UNPROCESSABLE_ENTITY, "auth/invitation", view);
     };
     let hash = state.hasher.hash(form.password).await?;
     let ip = state.client_ip(page.request());

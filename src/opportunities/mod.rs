@@ -17,6 +17,7 @@ pub mod queries;
 pub mod savings;
 pub mod search;
 pub mod service;
+pub mod show;
 pub mod stages;
 pub mod transfer;
 

@@ -9,11 +9,11 @@ use super::filter::{present, RegisterQuery};
 use super::model::*;
 use super::queries::{self, Filter, Sort};
 use super::service::{self, *};
+use super::show::{show_view, Abilities, Echo};
 use crate::auth::{Caller, CurrentUser};
 use crate::authz;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::web::markdown::to_safe_html;
 use crate::web::routes::Routes;
 use crate::web::{redirect_with_flash, FieldErrors, Form, Page, PageQuery};
 
@@ -354,13 +354,6 @@ pub async fn update(
     }
 }
 
-/// Which form on the opportunity page an error belongs to, and what was typed.
-struct Echo {
-    section: &'static str,
-    form: Value,
-    errors: FieldErrors,
-}
-
 async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<HttpResponse> {
     let caller = page.user.clone();
     let (o, d, organisations, follow) = page
@@ -382,90 +375,23 @@ async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<Http
         })
         .await?;
     let user = page.user.as_ref();
-    let can_manage = user.is_some_and(|c| authz::manage_opportunity(c, &o).is_ok());
-    let can_interest = user.is_some_and(|c| authz::register_interest(c, &o).is_ok());
-    let interested = user.is_some_and(|c| {
-        d.endorsements
-            .iter()
-            .any(|(e, _, _)| e.organisation_id == c.organisation_id)
-    });
-    let stage = o.stage;
-    let next: Vec<Value> = stage
-        .next()
-        .iter()
-        .map(|s| json!({ "value": s.as_str(), "label": s.label() }))
-        .collect();
+    let abilities = Abilities {
+        can_manage: user.is_some_and(|c| authz::manage_opportunity(c, &o).is_ok()),
+        can_interest: user.is_some_and(|c| authz::register_interest(c, &o).is_ok()),
+        interested: user.is_some_and(|c| {
+            d.endorsements
+                .iter()
+                .any(|(e, _, _)| e.organisation_id == c.organisation_id)
+        }),
+        signed_in: user.is_some(),
+    };
     let status = if echo.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    let (section, form, errors) = match echo {
-        Some(e) => (e.section, e.form, Some(e.errors.to_json())),
-        None => ("", json!({}), None),
-    };
-    let saving_org = form["organisation_id"]
-        .as_str()
-        .map(String::from)
-        .unwrap_or_else(|| o.lead_organisation_id.to_string());
-    page.render_status(
-        status,
-        "opportunities/show",
-        json!({
-            "title": format!("{}: {}", o.reference, o.title),
-            "breadcrumbs": [{ "href": "/opportunities", "label": "Opportunities" }],
-            "o": {
-                "id": o.id, "reference": o.reference, "title": o.title,
-                "summary_html": to_safe_html(&o.summary),
-                "stage": stage.label(),
-                "visibility": o.visibility.label(),
-                "draft": o.visibility == OpportunityVisibility::Draft,
-                "area": o.service_area.label(),
-                "kind": o.kind.label(),
-                "updated": o.updated_at.format("%-d %B %Y").to_string(),
-            },
-            "lead": d.lead,
-            "workspace": d.workspace.as_ref().map(|(slug, name)| json!({ "slug": slug, "name": name })),
-            "contact": d.contact,
-            "partners": d.partners.iter().map(|(_, n)| n).collect::<Vec<_>>(),
-            "timeline": d.transitions.iter().map(|(t, who)| json!({
-                "from": t.from_stage.label(), "to": t.to_stage.label(),
-                "who": who, "when": t.created_at.format("%-d %B %Y, %H:%M").to_string(), "note": t.note,
-            })).collect::<Vec<_>>(),
-            "next": next,
-            "savings": d.savings.iter().map(|(s, org)| json!({
-                "year": financial_year_label(s.financial_year), "kind": s.kind.label(),
-                "cashable": s.cashable, "organisation": org, "amount": format_pence(s.amount_pence), "cost": format_pence(s.one_off_cost_pence), "note": s.note,
-            })).collect::<Vec<_>>(),
-            "totals": totals_json(&d.totals),
-            "barriers": d.barriers.iter().map(|b| json!({
-                "id": b.id, "category_value": b.category, "category": b.category.label(),
-                "description": b.description, "severity_value": b.severity, "severity": b.severity.label(),
-                "owner": b.owner, "status": b.status.label(), "mitigation": b.mitigation,
-                "statuses": BarrierStatus::options(b.status.as_str()),
-            })).collect::<Vec<_>>(),
-            "interest": d.endorsements.iter().map(|(e, org, who)| json!({ "organisation": org, "who": who, "note": e.note })).collect::<Vec<_>>(),
-            "comments": d.comments.iter().map(|(c, who, org)| json!({
-                "who": who, "organisation": org, "when": c.created_at.format("%-d %B %Y, %H:%M").to_string(),
-                "body_html": to_safe_html(&c.body),
-                "proposed": c.proposed_stage.map(Stage::label),
-            })).collect::<Vec<_>>(),
-            "can_manage": can_manage,
-            "follow": follow,
-            "can_interest": can_interest,
-            "interested": interested,
-            "signed_in": user.is_some(),
-            "section": section,
-            "form": form,
-            "errors": errors,
-            "years": (2024..=2030).map(|y| json!({ "value": financial_year_label(y), "label": financial_year_label(y), "selected": form["financial_year"].as_str() == Some(financial_year_label(y).as_str()) || (form["financial_year"].is_null() && y == 2026) })).collect::<Vec<_>>(),
-            "saving_kinds": SavingKind::options(form["kind"].as_str().unwrap_or("estimated")),
-            "organisations": options(organisations.into_iter().map(|o| (o.id, o.name)).collect(), &saving_org),
-            "categories": BarrierCategory::options(form["category"].as_str().unwrap_or("")),
-            "severities": Severity::options(form["severity"].as_str().unwrap_or("medium")),
-            "proposals": stage.next().iter().map(|s| json!({ "value": s.as_str(), "label": s.label() })).collect::<Vec<_>>(),
-        }),
-    )
+    let view = show_view(&o, d, organisations, follow, abilities, echo);
+    page.render_status(status, "opportunities/show", view)
 }
 
 pub async fn show(page: Page, path: web::Path<i64>) -> AppResult<HttpResponse> {

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::model::OrgKind;
@@ -44,7 +44,7 @@ fn kind_options(selected: &str) -> Vec<serde_json::Value> {
 async fn render_list(
     page: &Page,
     query: &PageQuery,
-    form: serde_json::Value,
+    form: &OrganisationForm,
     errors: Option<FieldErrors>,
 ) -> AppResult<HttpResponse> {
     let paging = query.paging(25);
@@ -86,7 +86,7 @@ async fn render_list(
     } else {
         StatusCode::OK
     };
-    let selected = form["kind"].as_str().unwrap_or("").to_string();
+    let selected = form.kind.clone();
     page.render_status(
         status,
         "admin/organisations",
@@ -96,7 +96,7 @@ async fn render_list(
             "pagination": paging.context(total, "/admin/organisations"),
             "kinds": kind_options(&selected),
             "form": form,
-            "errors": errors.map(|e| e.to_json()),
+            "errors": errors,
         }),
     )
 }
@@ -107,10 +107,10 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     authz::manage_organisations(&user.0)?;
-    render_list(&page, &query, json!({}), None).await
+    render_list(&page, &query, &OrganisationForm::default(), None).await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct OrganisationForm {
     name: String,
@@ -126,7 +126,6 @@ pub async fn create(
     let user = user.0;
     authz::manage_organisations(&user)?;
     let form = form.0;
-    let echo = json!({ "name": form.name, "slug": form.slug, "kind": form.kind });
     let errors = match NewOrganisation::parse(&form.name, &form.slug, &form.kind) {
         Ok(new) => {
             let state = page.state();
@@ -147,7 +146,7 @@ pub async fn create(
         }
         Err(errors) => errors,
     };
-    render_list(&page, &PageQuery::default(), echo, Some(errors)).await
+    render_list(&page, &PageQuery::default(), &form, Some(errors)).await
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::model::{Role, User, UserStatus};
@@ -31,7 +31,7 @@ async fn render_users(
     caller: Caller,
     organisation_id: i64,
     query: &PageQuery,
-    form: serde_json::Value,
+    form: &InviteForm,
     errors: Option<FieldErrors>,
 ) -> AppResult<HttpResponse> {
     authz::view_org_users(&caller, organisation_id)?;
@@ -47,7 +47,7 @@ async fn render_users(
             Ok((organisation, people, pending))
         })
         .await?;
-    let selected = form["role"].as_str().unwrap_or("").to_string();
+    let selected = form.role.clone();
     let roles: Vec<_> = authz::invitable_roles(&viewer)
         .into_iter()
         .map(|r| json!({ "value": r.as_str(), "label": r.label(), "selected": r.as_str() == selected }))
@@ -81,7 +81,7 @@ async fn render_users(
             "is_platform_admin": viewer.role() == Role::PlatformAdmin,
             "is_own_org": organisation.id == viewer.organisation_id,
             "form": form,
-            "errors": errors.map(|e| e.to_json()),
+            "errors": errors,
         }),
     )
 }
@@ -92,10 +92,18 @@ pub async fn list(
     path: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
-    render_users(&page, user.0, path.into_inner(), &query, json!({}), None).await
+    render_users(
+        &page,
+        user.0,
+        path.into_inner(),
+        &query,
+        &InviteForm::default(),
+        None,
+    )
+    .await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct InviteForm {
     email: String,
@@ -112,7 +120,6 @@ pub async fn invite(
     let organisation_id = path.into_inner();
     authz::view_org_users(&caller, organisation_id)?;
     let form = form.0;
-    let echo = json!({ "email": form.email, "role": form.role });
     let errors = match Invite::parse(&form.email, &form.role) {
         Ok(invite) => {
             let state = page.state();
@@ -136,7 +143,7 @@ pub async fn invite(
         caller,
         organisation_id,
         &PageQuery::default(),
-        echo,
+        &form,
         Some(errors),
     )
     .await

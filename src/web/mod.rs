@@ -178,6 +178,40 @@ impl Serialize for FieldErrors {
     }
 }
 
+/// One `<option>` of a `<select>` whose values come from the data (organisations, years).
+#[derive(Clone, Debug, Serialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: &str, label: &str, selected: bool) -> Choice {
+        Choice {
+            value: value.into(),
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
+/// A link in the breadcrumbs above a page's heading.
+#[derive(Clone, Debug, Serialize)]
+pub struct Crumb {
+    pub href: String,
+    pub label: String,
+}
+
+impl Crumb {
+    pub fn new(href: &str, label: &str) -> Crumb {
+        Crumb {
+            href: href.into(),
+            label: label.into(),
+        }
+    }
+}
+
 /// A form with nothing in it but its CSRF token.
 #[derive(Debug, Deserialize)]
 pub struct NoFields {}

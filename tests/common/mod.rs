@@ -100,9 +100,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.server.port = 0;
     settings.server.base_url = String::new();
     settings.server.workers = 1;
-    // A page naming a value its view model lacks fails (on for every slice once each
-    // renders typed view models; METRO_TEST_STRICT_TEMPLATES=1 turns it on now).
-    settings.server.strict_templates = std::env::var_os("METRO_TEST_STRICT_TEMPLATES").is_some();
+    // A page naming a value its view model lacks is a 500 (and says so on stderr), so a
+    // renamed or missing key fails the test that opens the page instead of rendering blank.
+    settings.server.strict_templates = true;
     settings.database.pool_size = 4;
     settings.email.transport = "smtp".into();
     settings.email.smtp.host = "127.0.0.1".into();
