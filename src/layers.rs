@@ -139,3 +139,21 @@ fn a_named_slice_is_seen_and_a_longer_name_is_not() {
     );
     assert!(named_slices("use crate::{db::{now, DbConn}, error::AppError};").is_empty());
 }
+
+/// One shape per slice keeps files short: a file that grows past 600 lines is a sign that a
+/// sub-resource wants a file of its own.
+#[test]
+fn no_source_file_is_over_600_lines() {
+    let mut list = Vec::new();
+    files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut list,
+    );
+    let long: Vec<String> = list
+        .iter()
+        .map(|file| (file, std::fs::read_to_string(file).unwrap().lines().count()))
+        .filter(|(_, lines)| *lines > 600)
+        .map(|(file, lines)| format!("{}: {lines} lines", file.display()))
+        .collect();
+    assert!(long.is_empty(), "files over 600 lines: {long:#?}");
+}

@@ -18,7 +18,7 @@ use crate::schema::{
     barriers, endorsements, opportunities, opportunity_comments, opportunity_partners,
     opportunity_transitions, organisations, savings, users, workspaces,
 };
-use crate::web::Paging;
+use crate::web::{Paged, Paging};
 
 /// What the register is narrowed to. Every field is optional.
 #[derive(Clone, Debug, Default)]
@@ -461,6 +461,57 @@ pub fn partners(conn: &mut DbConn, opportunity_id: i64) -> QueryResult<Vec<(i64,
         .select((organisations::id, organisations::name))
         .load(conn)
 }
+
+/// `fn $name(conn, opportunity_id, paging)`: one page of the `$model` rows attached to an
+/// opportunity, in `$order`, with how many there are in all, both read in SQL.
+macro_rules! attached_page {
+    ($name:ident, $table:ident, $model:ty, $order:expr) => {
+        pub fn $name(
+            conn: &mut DbConn,
+            opportunity_id: i64,
+            paging: Paging,
+        ) -> QueryResult<Paged<$model>> {
+            let total = $table::table
+                .filter($table::opportunity_id.eq(opportunity_id))
+                .count()
+                .get_result(conn)?;
+            let items = $table::table
+                .filter($table::opportunity_id.eq(opportunity_id))
+                .order($order)
+                .limit(paging.per_page)
+                .offset(paging.offset())
+                .select(<$model>::as_select())
+                .load(conn)?;
+            Ok(Paged::of(items, paging, total))
+        }
+    };
+}
+
+attached_page!(
+    transitions_page,
+    opportunity_transitions,
+    Transition,
+    opportunity_transitions::id.asc()
+);
+attached_page!(
+    savings_page,
+    savings,
+    Saving,
+    (savings::financial_year.asc(), savings::id.asc())
+);
+attached_page!(barriers_page, barriers, Barrier, barriers::id.asc());
+attached_page!(
+    endorsements_page,
+    endorsements,
+    Endorsement,
+    endorsements::id.asc()
+);
+attached_page!(
+    comments_page,
+    opportunity_comments,
+    OpportunityComment,
+    opportunity_comments::id.asc()
+);
 
 /// The register's count and totals, kept by the caller's organisation (none when signed
 /// out) and the filter.

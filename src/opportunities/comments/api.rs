@@ -7,8 +7,9 @@ use utoipa::ToSchema;
 use super::service::{self, *};
 use crate::auth::{ApiCaller, MaybeUser};
 use crate::error::{AppResult, Problem};
-use crate::opportunities::api::detail;
+use crate::opportunities::api::{attached, detail};
 use crate::opportunities::model::*;
+use crate::opportunities::queries;
 use crate::state::AppState;
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged};
@@ -22,12 +23,14 @@ pub async fn comments(
     path: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
-    let (id, caller, paging) = (path.into_inner(), user.0, query.paging(50));
-    let all = state
-        .db
-        .run(move |conn| Ok(detail(conn, id, caller.as_ref())?.comments))
-        .await?;
-    Ok(HttpResponse::Ok().json(Paged::slice(all, paging)))
+    attached(
+        &state,
+        user,
+        path.into_inner(),
+        &query,
+        queries::comments_page,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
