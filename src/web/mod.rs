@@ -22,6 +22,22 @@ pub use forms::Form;
 pub use page::Page;
 pub use pagination::{PageQuery, Paged, Paging};
 
+/// What a handler answers: a response, or an error the error layer turns into one.
+pub type Reply = crate::error::AppResult<HttpResponse>;
+
+/// The strings of a form field that may be given several times (checkboxes, a multiple
+/// select), as decoded into a JSON value: an array of strings, one string, or nothing.
+pub fn strings(value: &serde_json::Value) -> Vec<String> {
+    match value {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
+        serde_json::Value::String(one) => vec![one.clone()],
+        _ => Vec::new(),
+    }
+}
+
 /// A one-time message shown on the next page.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Flash {

@@ -152,6 +152,22 @@ impl Page {
         self.render_status(StatusCode::OK, template, data)
     }
 
+    /// Renders a page that holds a form: 422 when the form came back with errors (`failed`),
+    /// 200 when it is shown fresh.
+    pub fn render_form(
+        &self,
+        failed: bool,
+        template: &str,
+        data: impl Serialize,
+    ) -> AppResult<HttpResponse> {
+        let status = if failed {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        self.render_status(status, template, data)
+    }
+
     /// The data version this request reads at.
     pub fn version(&self) -> i64 {
         self.version
