@@ -19,7 +19,7 @@ use crate::opportunities::queries::{visible, Filter, Totals};
 use crate::schema::{
     actions, events, measures, milestones, opportunities, organisations, readings, savings,
 };
-use crate::workspaces::model::{Action, ActionStatus, Measure, Quarter, Reading};
+use crate::workspaces::model::{Action, Measure, Quarter, Reading};
 use crate::workspaces::queries as ws_queries;
 
 /// How long without a stage change makes an open opportunity "stuck".
@@ -150,7 +150,7 @@ fn latest(readings: &[Reading], measure: &Measure) -> MeasureStatus {
         id: measure.id,
         name: measure.name.clone(),
         unit: measure.unit.clone(),
-        direction: measure.direction.clone(),
+        direction: measure.direction.to_string(),
         target: measure.target,
         latest_quarter: last.map(|r| {
             Quarter {
@@ -215,10 +215,7 @@ fn themes(
                 .filter(|a| a.workspace_id == ws.id)
                 .collect();
             let mut rag = RagCounts::default();
-            for a in list
-                .iter()
-                .filter(|a| ActionStatus::parse(&a.status).is_ok_and(ActionStatus::is_open))
-            {
+            for a in list.iter().filter(|a| a.status.is_open()) {
                 match a.rag.as_str() {
                     "red" => rag.red += 1,
                     "amber" => rag.amber += 1,

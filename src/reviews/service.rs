@@ -19,7 +19,7 @@ use crate::schema::{
     actions, measures, readings, review_submissions, reviews, users, workspace_members, workspaces,
 };
 use crate::validate::Check;
-use crate::workspaces::model::{Action, ActionStatus, Measure, Quarter, Rag, Workspace};
+use crate::workspaces::model::{Action, Measure, Quarter, Rag, Workspace};
 use crate::workspaces::queries::{self as ws_queries, Access};
 
 /// How many days before the deadline leads are reminded.
@@ -224,11 +224,11 @@ pub fn live_content(
     Ok(Content {
         actions: list
             .into_iter()
-            .filter(|a| ActionStatus::parse(&a.status).is_ok_and(ActionStatus::is_open))
+            .filter(|a| a.status.is_open())
             .map(|a| ActionReturn {
                 id: a.id,
                 title: a.title,
-                rag: a.rag,
+                rag: a.rag.to_string(),
                 progress: a.progress,
             })
             .collect(),
@@ -239,7 +239,7 @@ pub fn live_content(
                 id: m.id,
                 name: m.name,
                 unit: m.unit,
-                direction: m.direction,
+                direction: m.direction.to_string(),
                 target: m.target,
             })
             .collect(),

@@ -185,7 +185,9 @@ pub async fn update(
                     slug: String::new(),
                     summary: b.summary.unwrap_or_else(|| access.ws.summary.clone()),
                     kind: String::new(),
-                    visibility: b.visibility.unwrap_or_else(|| access.ws.visibility.clone()),
+                    visibility: b
+                        .visibility
+                        .unwrap_or_else(|| access.ws.visibility.to_string()),
                 };
                 service::update_workspace(conn, actor, access, &input)?;
             }

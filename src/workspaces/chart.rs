@@ -146,6 +146,7 @@ pub fn trend_svg(measure: &Measure, readings: &[Reading]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workspaces::model::Direction;
     use chrono::NaiveDate;
 
     fn measure() -> Measure {
@@ -155,7 +156,7 @@ mod tests {
             workspace_id: 1,
             name: "Commuters <by> rail".into(),
             unit: "people".into(),
-            direction: "higher".into(),
+            direction: Direction::Higher,
             baseline: 40000.0,
             target: 46000.0,
             target_date: NaiveDate::from_ymd_opt(2028, 3, 31).unwrap(),

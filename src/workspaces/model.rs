@@ -59,10 +59,8 @@ pub struct Workspace {
     pub name: String,
     /// Markdown.
     pub summary: String,
-    /// theme | programme
-    pub kind: String,
-    /// public | partners | members
-    pub visibility: String,
+    pub kind: WorkspaceKind,
+    pub visibility: WorkspaceVisibility,
     #[serde(serialize_with = "crate::db::serialize_utc_opt")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub archived_at: Option<NaiveDateTime>,
@@ -124,12 +122,10 @@ pub struct Action {
     pub owner_user_id: Option<i64>,
     pub start_date: Option<NaiveDate>,
     pub due_date: Option<NaiveDate>,
-    /// not_started | in_progress | blocked | done | cancelled
-    pub status: String,
+    pub status: ActionStatus,
     /// 0–100
     pub progress: i32,
-    /// red | amber | green
-    pub rag: String,
+    pub rag: Rag,
     /// Why it is red or amber.
     pub rag_reason: String,
     #[serde(serialize_with = "crate::db::serialize_utc")]
@@ -142,10 +138,7 @@ pub struct Action {
 
 impl Action {
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
-        let open = ActionStatus::parse(&self.status)
-            .map(ActionStatus::is_open)
-            .unwrap_or(false);
-        open && self.due_date.is_some_and(|d| d < today)
+        self.status.is_open() && self.due_date.is_some_and(|d| d < today)
     }
 }
 
@@ -190,8 +183,7 @@ pub struct Measure {
     pub workspace_id: i64,
     pub name: String,
     pub unit: String,
-    /// higher | lower
-    pub direction: String,
+    pub direction: Direction,
     pub baseline: f64,
     pub target: f64,
     pub target_date: NaiveDate,

@@ -25,11 +25,11 @@ pub(super) fn when(t: NaiveDateTime) -> String {
     t.format("%-d %B %Y, %H:%M").to_string()
 }
 
-fn visibility_label(v: &str) -> &'static str {
+fn visibility_label(v: WorkspaceVisibility) -> &'static str {
     match v {
-        "public" => "Public",
-        "partners" => "Partners",
-        _ => "Members only",
+        WorkspaceVisibility::Public => "Public",
+        WorkspaceVisibility::Partners => "Partners",
+        WorkspaceVisibility::Members => "Members only",
     }
 }
 
@@ -49,8 +49,8 @@ pub(super) fn ws_context(access: &Access, caller: Option<&Caller>, section: &str
         "slug": ws.slug,
         "base": base,
         "summary_html": to_safe_html(&ws.summary),
-        "kind": WorkspaceKind::parse(&ws.kind).map(WorkspaceKind::label).unwrap_or(""),
-        "visibility": visibility_label(&ws.visibility),
+        "kind": ws.kind.label(),
+        "visibility": visibility_label(ws.visibility),
         "archived": ws.is_archived(),
         "membership": access.membership.map(MemberRole::label),
         "nav": nav,
@@ -112,10 +112,7 @@ pub(super) fn rag_counts(actions: &[queries::ActionView], today: NaiveDate) -> V
     let count = |rag: &str| {
         actions
             .iter()
-            .filter(|a| {
-                a.action.rag == rag
-                    && ActionStatus::parse(&a.action.status).is_ok_and(ActionStatus::is_open)
-            })
+            .filter(|a| a.action.rag == rag && a.action.status.is_open())
             .count()
     };
     json!({
@@ -135,10 +132,10 @@ pub(super) fn action_row(a: &queries::ActionView, today: NaiveDate) -> Value {
         "person": a.owner_person,
         "due": a.action.due_date.map(date),
         "start": a.action.start_date.map(date),
-        "status": ActionStatus::parse(&a.action.status).map(ActionStatus::label).unwrap_or(""),
+        "status": a.action.status.label(),
         "progress": a.action.progress,
         "rag": a.action.rag,
-        "rag_label": Rag::parse(&a.action.rag).map(Rag::label).unwrap_or(""),
+        "rag_label": a.action.rag.label(),
         "rag_reason": a.action.rag_reason,
         "overdue": a.action.is_overdue(today),
         "description": a.action.description,
@@ -157,7 +154,7 @@ pub(super) fn measure_row(m: &Measure, readings: &[Reading]) -> Value {
         "id": m.id,
         "name": m.name,
         "unit": m.unit,
-        "direction": Direction::parse(&m.direction).map(Direction::label).unwrap_or(""),
+        "direction": m.direction.label(),
         "baseline": format_number(m.baseline),
         "target": format_number(m.target),
         "target_date": date(m.target_date),
@@ -215,12 +212,16 @@ pub async fn index_page(page: Page) -> AppResult<HttpResponse> {
             for access in visible {
                 let members = queries::members(conn, access.ws.id)?;
                 let actions = queries::all_actions(conn, access.ws.id)?;
-                let leads: Vec<String> = members.iter().filter(|m| m.role == "lead").map(|m| m.organisation.clone()).collect();
+                let leads: Vec<String> = members
+                    .iter()
+                    .filter(|m| m.role == "lead")
+                    .map(|m| m.organisation.clone())
+                    .collect();
                 rows.push(json!({
                     "name": access.ws.name,
                     "slug": access.ws.slug,
-                    "kind": WorkspaceKind::parse(&access.ws.kind).map(WorkspaceKind::label).unwrap_or(""),
-                    "visibility": visibility_label(&access.ws.visibility),
+                    "kind": access.ws.kind.label(),
+                    "visibility": visibility_label(access.ws.visibility),
                     "archived": access.ws.is_archived(),
                     "leads": leads.join(", "),
                     "members": members.len(),
@@ -358,9 +359,7 @@ pub async fn overview_page(page: Page, path: web::Path<String>) -> AppResult<Htt
     let attention: Vec<Value> = actions
         .iter()
         .filter(|a| {
-            a.action.is_overdue(today)
-                || (a.action.rag != "green"
-                    && ActionStatus::parse(&a.action.status).is_ok_and(ActionStatus::is_open))
+            a.action.is_overdue(today) || (a.action.rag != Rag::Green && a.action.status.is_open())
         })
         .map(|a| action_row(a, today))
         .collect();

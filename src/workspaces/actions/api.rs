@@ -109,9 +109,9 @@ fn action_input(a: &Action) -> ActionInput {
         owner_user_id: a.owner_user_id.map(|v| v.to_string()).unwrap_or_default(),
         start_date: a.start_date.map(|d| d.to_string()).unwrap_or_default(),
         due_date: a.due_date.map(|d| d.to_string()).unwrap_or_default(),
-        status: a.status.clone(),
+        status: a.status.to_string(),
         progress: a.progress.to_string(),
-        rag: a.rag.clone(),
+        rag: a.rag.to_string(),
         rag_reason: a.rag_reason.clone(),
     }
 }
