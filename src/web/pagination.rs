@@ -78,3 +78,30 @@ impl<T> Paged<T> {
         Paged::of(items, paging, total)
     }
 }
+
+/// Defines `fn $name(conn, parent_id, paging) -> QueryResult<Paged<$model>>`: one page, in
+/// SQL, of the rows of `$table` whose `$parent` column is `parent_id`, in `$order`, with
+/// their total. The caller has already checked that the parent is visible.
+#[macro_export]
+macro_rules! children_page {
+    ($name:ident, $table:ident, $parent:ident, $model:ty, $order:expr) => {
+        pub fn $name(
+            conn: &mut $crate::db::DbConn,
+            parent_id: i64,
+            paging: $crate::web::Paging,
+        ) -> diesel::QueryResult<$crate::web::Paged<$model>> {
+            let total = $table::table
+                .filter($table::$parent.eq(parent_id))
+                .count()
+                .get_result(conn)?;
+            let items = $table::table
+                .filter($table::$parent.eq(parent_id))
+                .order($order)
+                .limit(paging.per_page)
+                .offset(paging.offset())
+                .select(<$model>::as_select())
+                .load(conn)?;
+            Ok($crate::web::Paged::of(items, paging, total))
+        }
+    };
+}

@@ -13,7 +13,7 @@ use crate::db::DbConn;
 use crate::error::{AppResult, Problem};
 use crate::state::AppState;
 use crate::web::routes::Routes;
-use crate::web::{PageQuery, Paged};
+use crate::web::{PageQuery, Paged, Paging, Reply};
 
 pub(super) async fn read<T, F>(
     state: &AppState,
@@ -51,6 +51,28 @@ where
             f(conn, actor, &access)
         })
         .await
+}
+
+/// Answers one page of a list that belongs to a workspace the caller may see (404 if not):
+/// `load` reads the page in SQL.
+pub(super) async fn page_of<T, F>(
+    state: &AppState,
+    user: MaybeUser,
+    slug: String,
+    query: &PageQuery,
+    per_page: i64,
+    load: F,
+) -> Reply
+where
+    F: FnOnce(&mut DbConn, &Access, Paging) -> diesel::QueryResult<Paged<T>> + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    let paging = query.paging(per_page);
+    let page = read(state, user.0, slug, move |conn, access| {
+        Ok(load(conn, access, paging)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 pub(super) fn text(value: Option<String>) -> String {

@@ -214,7 +214,7 @@ pub async fn index_page(page: Page) -> AppResult<HttpResponse> {
                 let actions = queries::all_actions(conn, access.ws.id)?;
                 let leads: Vec<String> = members
                     .iter()
-                    .filter(|m| m.role == "lead")
+                    .filter(|m| m.role == MemberRole::Lead)
                     .map(|m| m.organisation.clone())
                     .collect();
                 rows.push(json!({
@@ -368,7 +368,7 @@ pub async fn overview_page(page: Page, path: web::Path<String>) -> AppResult<Htt
         "breadcrumbs": [{ "href": "/workspaces", "label": "Workspaces" }],
         "ws": ws_context(&access, page.user.as_ref(), ""),
         "follow": follow,
-        "members": members.iter().map(|m| json!({ "organisation": m.organisation, "role": MemberRole::parse(&m.role).map(MemberRole::label).unwrap_or("") })).collect::<Vec<_>>(),
+        "members": members.iter().map(|m| json!({ "organisation": m.organisation, "role": m.role.label() })).collect::<Vec<_>>(),
         "posts": posts.iter().map(|p| json!({ "id": p.item.id, "title": p.item.title, "author": p.author, "organisation": p.organisation, "when": when(p.item.created_at) })).collect::<Vec<_>>(),
         "rag": rag_counts(&actions, today),
         "attention": attention,

@@ -15,7 +15,7 @@ use crate::schema::{
     actions, comments, events, measures, milestones, organisations, outcomes, posts, readings,
     users, workspace_members, workspaces,
 };
-use crate::web::Paging;
+use crate::web::{Paged, Paging};
 
 /// A workspace as one caller sees it.
 #[derive(Clone, Debug)]
@@ -36,13 +36,12 @@ pub fn membership(
     workspace_id: i64,
     organisation_id: i64,
 ) -> QueryResult<authz::Membership> {
-    let role: Option<String> = workspace_members::table
+    workspace_members::table
         .filter(workspace_members::workspace_id.eq(workspace_id))
         .filter(workspace_members::organisation_id.eq(organisation_id))
         .select(workspace_members::role)
         .first(conn)
-        .optional()?;
-    Ok(role.and_then(|r| MemberRole::parse(&r).ok()))
+        .optional()
 }
 
 /// The workspace behind `slug` if the caller may see it; 404 otherwise.
@@ -65,11 +64,11 @@ pub fn list_visible(conn: &mut DbConn, caller: Option<&Caller>) -> QueryResult<V
             workspaces::name.asc(),
         ))
         .load(conn)?;
-    let mine: HashMap<i64, String> = match caller {
+    let mine: HashMap<i64, MemberRole> = match caller {
         Some(c) => workspace_members::table
             .filter(workspace_members::organisation_id.eq(c.organisation_id))
             .select((workspace_members::workspace_id, workspace_members::role))
-            .load::<(i64, String)>(conn)?
+            .load::<(i64, MemberRole)>(conn)?
             .into_iter()
             .collect(),
         None => HashMap::new(),
@@ -77,23 +76,42 @@ pub fn list_visible(conn: &mut DbConn, caller: Option<&Caller>) -> QueryResult<V
     Ok(all
         .into_iter()
         .map(|ws| {
-            let membership = mine.get(&ws.id).and_then(|r| MemberRole::parse(r).ok());
+            let membership = mine.get(&ws.id).copied();
             Access { ws, membership }
         })
         .filter(|a| authz::view_workspace(caller, &a.ws, a.membership).is_ok())
         .collect())
 }
 
-#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Queryable, serde::Serialize, utoipa::ToSchema)]
 pub struct MemberView {
     pub organisation_id: i64,
     pub organisation: String,
-    /// lead | member | observer
-    pub role: String,
+    pub role: MemberRole,
 }
 
 pub fn members(conn: &mut DbConn, workspace_id: i64) -> QueryResult<Vec<MemberView>> {
-    let rows: Vec<(i64, String, String)> = workspace_members::table
+    members_in(workspace_id).load(conn)
+}
+
+type MemberColumns = (
+    organisations::id,
+    organisations::name,
+    workspace_members::role,
+);
+
+/// A workspace's members in the order every list shows them.
+fn members_in<'a>(
+    workspace_id: i64,
+) -> diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Select<
+        diesel::dsl::InnerJoin<workspace_members::table, organisations::table>,
+        MemberColumns,
+    >,
+    crate::db::MultiBackend,
+> {
+    workspace_members::table
         .inner_join(organisations::table)
         .filter(workspace_members::workspace_id.eq(workspace_id))
         .select((
@@ -101,24 +119,12 @@ pub fn members(conn: &mut DbConn, workspace_id: i64) -> QueryResult<Vec<MemberVi
             organisations::name,
             workspace_members::role,
         ))
-        .order(organisations::name.asc())
-        .load(conn)?;
-    let rank = |r: &str| {
-        MemberRole::ALL
-            .iter()
-            .position(|x| x.as_str() == r)
-            .unwrap_or(9)
-    };
-    let mut members: Vec<MemberView> = rows
-        .into_iter()
-        .map(|(organisation_id, organisation, role)| MemberView {
-            organisation_id,
-            organisation,
-            role,
-        })
-        .collect();
-    members.sort_by_key(|m| rank(&m.role));
-    Ok(members)
+        .into_boxed()
+        .order((
+            workspace_members::role.eq("lead").desc(),
+            workspace_members::role.eq("member").desc(),
+            organisations::name.asc(),
+        ))
 }
 
 /// Adds an organisation or changes its role. Returns whether it was new.
@@ -133,14 +139,14 @@ pub fn set_member(
             .filter(workspace_members::workspace_id.eq(workspace_id))
             .filter(workspace_members::organisation_id.eq(organisation_id)),
     )
-    .set(workspace_members::role.eq(role.as_str()))
+    .set(workspace_members::role.eq(role))
     .execute(conn)?;
     if updated == 0 {
         diesel::insert_into(workspace_members::table)
             .values((
                 workspace_members::workspace_id.eq(workspace_id),
                 workspace_members::organisation_id.eq(organisation_id),
-                workspace_members::role.eq(role.as_str()),
+                workspace_members::role.eq(role),
                 workspace_members::created_at.eq(now()),
             ))
             .execute(conn)?;
@@ -348,6 +354,60 @@ pub fn find_action(conn: &mut DbConn, workspace_id: i64, id: i64) -> QueryResult
         .select(Action::as_select())
         .first(conn)?;
     Ok(action_views(conn, vec![action])?.remove(0))
+}
+
+crate::children_page!(
+    milestones_page,
+    milestones,
+    action_id,
+    Milestone,
+    (milestones::due_date.asc(), milestones::id.asc())
+);
+crate::children_page!(
+    outcomes_page,
+    outcomes,
+    workspace_id,
+    Outcome,
+    outcomes::id.asc()
+);
+crate::children_page!(
+    measures_page,
+    measures,
+    workspace_id,
+    Measure,
+    (measures::outcome_id.asc(), measures::id.asc())
+);
+crate::children_page!(
+    readings_page,
+    readings,
+    measure_id,
+    Reading,
+    (readings::year.asc(), readings::quarter.asc())
+);
+crate::children_page!(
+    comments_page,
+    comments,
+    post_id,
+    Comment,
+    (comments::created_at.asc(), comments::id.asc())
+);
+
+/// A page of a workspace's member organisations: leads, then members, then observers, each
+/// by name.
+pub fn members_page(
+    conn: &mut DbConn,
+    workspace_id: i64,
+    paging: Paging,
+) -> QueryResult<Paged<MemberView>> {
+    let total = workspace_members::table
+        .filter(workspace_members::workspace_id.eq(workspace_id))
+        .count()
+        .get_result(conn)?;
+    let items = members_in(workspace_id)
+        .limit(paging.per_page)
+        .offset(paging.offset())
+        .load(conn)?;
+    Ok(Paged::of(items, paging, total))
 }
 
 pub fn milestones_for(conn: &mut DbConn, action_id: i64) -> QueryResult<Vec<Milestone>> {

@@ -85,6 +85,9 @@ pub struct WorkspaceInput {
     pub visibility: String,
 }
 
+/// What can change on a workspace, checked: the update's changeset and part of a new one.
+#[derive(AsChangeset, Insertable)]
+#[diesel(table_name = workspaces)]
 struct WorkspaceFields {
     name: String,
     summary: String,
@@ -130,11 +133,9 @@ pub fn create_workspace(
         let at = now();
         let id: i64 = diesel::insert_into(workspaces::table)
             .values((
+                &fields,
                 workspaces::slug.eq(&slug),
-                workspaces::name.eq(&fields.name),
-                workspaces::summary.eq(&fields.summary),
-                workspaces::kind.eq(kind.as_str()),
-                workspaces::visibility.eq(fields.visibility.as_str()),
+                workspaces::kind.eq(kind),
                 workspaces::created_at.eq(at),
                 workspaces::updated_at.eq(at),
             ))
@@ -167,12 +168,7 @@ pub fn update_workspace(
     let fields = fields.ok_or_else(|| AppError::BadRequest("Check the form".into()))?;
     write_tx(conn, |conn| {
         diesel::update(workspaces::table.find(access.ws.id))
-            .set((
-                workspaces::name.eq(&fields.name),
-                workspaces::summary.eq(&fields.summary),
-                workspaces::visibility.eq(fields.visibility.as_str()),
-                workspaces::updated_at.eq(now()),
-            ))
+            .set((&fields, workspaces::updated_at.eq(now())))
             .execute(conn)?;
         let updated = queries::find_by_slug(conn, &access.ws.slug)?;
         Ok(record(

@@ -30,7 +30,10 @@ pub struct ActionInput {
     pub rag_reason: String,
 }
 
-struct ActionFields {
+/// An action's own fields, checked: both the insert of a new action and the update of one.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = actions, treat_none_as_null = true)]
+struct ActionDetails {
     title: String,
     description: String,
     owner_organisation_id: i64,
@@ -47,7 +50,7 @@ fn parse_action(
     conn: &mut DbConn,
     access: &Access,
     input: &ActionInput,
-) -> AppResult<ActionFields> {
+) -> AppResult<ActionDetails> {
     let mut check = Check::default();
     let title = check.text("title", &input.title, 200, "Enter a title");
     let description = check.text("description", &input.description, 5000, "");
@@ -60,16 +63,7 @@ fn parse_action(
         "" => None,
         id => Some(check.id("owner_user_id", id, "Choose a person")),
     };
-    let start_date = check.date("start_date", &input.start_date, false);
-    let due_date = check.date("due_date", &input.due_date, false);
-    if let (Some(start), Some(due)) = (start_date, due_date) {
-        if due < start {
-            check.fail(
-                "due_date",
-                "The due date must be on or after the start date",
-            );
-        }
-    }
+    let (start_date, due_date) = dates(&mut check, input);
     let status = check.choice("status", ActionStatus::parse(&input.status));
     let progress = match input.progress.trim().parse::<i32>() {
         Ok(p) if (0..=100).contains(&p) => p,
@@ -83,6 +77,58 @@ fn parse_action(
     if matches!(rag, Some(Rag::Red | Rag::Amber)) && rag_reason.is_empty() {
         check.fail("rag_reason", "Say why this action is red or amber");
     }
+    check_owner(
+        conn,
+        &mut check,
+        access,
+        owner_organisation_id,
+        owner_user_id,
+    )?;
+    check.done()?;
+    match (status, rag) {
+        (Some(status), Some(rag)) => Ok(ActionDetails {
+            title,
+            description,
+            owner_organisation_id,
+            owner_user_id,
+            start_date,
+            due_date,
+            status,
+            progress,
+            rag,
+            rag_reason: if rag == Rag::Green {
+                String::new()
+            } else {
+                rag_reason
+            },
+        }),
+        _ => Err(AppError::BadRequest("Check the form".into())),
+    }
+}
+
+/// The start and due dates, the due date on or after the start.
+fn dates(check: &mut Check, input: &ActionInput) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let start_date = check.date("start_date", &input.start_date, false);
+    let due_date = check.date("due_date", &input.due_date, false);
+    if let (Some(start), Some(due)) = (start_date, due_date) {
+        if due < start {
+            check.fail(
+                "due_date",
+                "The due date must be on or after the start date",
+            );
+        }
+    }
+    (start_date, due_date)
+}
+
+/// The owning organisation must be in the workspace, and the owning person must work for it.
+fn check_owner(
+    conn: &mut DbConn,
+    check: &mut Check,
+    access: &Access,
+    owner_organisation_id: i64,
+    owner_user_id: Option<i64>,
+) -> AppResult<()> {
     if owner_organisation_id > 0
         && queries::membership(conn, access.ws.id, owner_organisation_id)?.is_none()
     {
@@ -104,26 +150,7 @@ fn parse_action(
             );
         }
     }
-    check.done()?;
-    match (status, rag) {
-        (Some(status), Some(rag)) => Ok(ActionFields {
-            title,
-            description,
-            owner_organisation_id,
-            owner_user_id,
-            start_date,
-            due_date,
-            status,
-            progress,
-            rag,
-            rag_reason: if rag == Rag::Green {
-                String::new()
-            } else {
-                rag_reason
-            },
-        }),
-        _ => Err(AppError::BadRequest("Check the form".into())),
-    }
+    Ok(())
 }
 
 pub fn create_action(
@@ -138,17 +165,8 @@ pub fn create_action(
         let at = now();
         let id = diesel::insert_into(actions::table)
             .values((
+                &f,
                 actions::workspace_id.eq(access.ws.id),
-                actions::title.eq(&f.title),
-                actions::description.eq(&f.description),
-                actions::owner_organisation_id.eq(f.owner_organisation_id),
-                actions::owner_user_id.eq(f.owner_user_id),
-                actions::start_date.eq(f.start_date),
-                actions::due_date.eq(f.due_date),
-                actions::status.eq(f.status.as_str()),
-                actions::progress.eq(f.progress),
-                actions::rag.eq(f.rag.as_str()),
-                actions::rag_reason.eq(&f.rag_reason),
                 actions::created_at.eq(at),
                 actions::updated_at.eq(at),
             ))
@@ -187,21 +205,9 @@ pub fn update_action(
         )?;
         let f = parse_action(conn, access, input)?;
         diesel::update(actions::table.find(action_id))
-            .set((
-                actions::title.eq(&f.title),
-                actions::description.eq(&f.description),
-                actions::owner_organisation_id.eq(f.owner_organisation_id),
-                actions::owner_user_id.eq(f.owner_user_id),
-                actions::start_date.eq(f.start_date),
-                actions::due_date.eq(f.due_date),
-                actions::status.eq(f.status.as_str()),
-                actions::progress.eq(f.progress),
-                actions::rag.eq(f.rag.as_str()),
-                actions::rag_reason.eq(&f.rag_reason),
-                actions::updated_at.eq(now()),
-            ))
+            .set((&f, actions::updated_at.eq(now())))
             .execute(conn)?;
-        let kind = if current.action.rag != f.rag.as_str() {
+        let kind = if current.action.rag != f.rag {
             "action.rag_changed"
         } else {
             "action.updated"

@@ -9,8 +9,8 @@ use crate::auth::{ApiCaller, MaybeUser};
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
 use crate::web::routes::Routes;
-use crate::web::{PageQuery, Paged};
-use crate::workspaces::api::{change, read, text};
+use crate::web::{PageQuery, Paged, Reply};
+use crate::workspaces::api::{change, page_of, read, text};
 use crate::workspaces::model::*;
 use crate::workspaces::queries;
 
@@ -22,13 +22,11 @@ pub async fn list_measures(
     user: MaybeUser,
     path: web::Path<String>,
     query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    let paging = query.paging(50);
-    let all = read(&state, user.0, path.into_inner(), |conn, access| {
-        Ok(queries::measures_for(conn, access.ws.id)?)
+) -> Reply {
+    page_of(&state, user, path.into_inner(), &query, 50, |conn, a, p| {
+        queries::measures_page(conn, a.ws.id, p)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(Paged::slice(all, paging)))
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -114,15 +112,13 @@ pub async fn list_readings(
     user: MaybeUser,
     path: web::Path<(String, i64)>,
     query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let (slug, id) = path.into_inner();
-    let paging = query.paging(50);
-    let all = read(&state, user.0, slug, move |conn, access| {
-        queries::find_measure(conn, access.ws.id, id)?;
-        Ok(queries::readings_for(conn, &[id])?)
+    page_of(&state, user, slug, &query, 50, move |conn, a, p| {
+        queries::find_measure(conn, a.ws.id, id)?;
+        queries::readings_page(conn, id, p)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(Paged::slice(all, paging)))
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

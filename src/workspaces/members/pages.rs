@@ -35,7 +35,7 @@ async fn render_members(
         "title": format!("Members of {}", access.ws.name),
         "breadcrumbs": crumbs(&access),
         "ws": ws_context(&access, page.user.as_ref(), "/members"),
-        "members": members.iter().map(|m| json!({ "organisation_id": m.organisation_id, "organisation": m.organisation, "role": MemberRole::parse(&m.role).map(MemberRole::label).unwrap_or("") })).collect::<Vec<_>>(),
+        "members": members.iter().map(|m| json!({ "organisation_id": m.organisation_id, "organisation": m.organisation, "role": m.role.label() })).collect::<Vec<_>>(),
         "organisations": organisations.iter().map(|o| json!({ "value": o.id, "label": o.name, "selected": o.id.to_string() == selected })).collect::<Vec<_>>(),
         "roles": MemberRole::options(form["role"].as_str().unwrap_or("member")),
         "form": form,

@@ -9,8 +9,8 @@ use crate::auth::{ApiCaller, MaybeUser};
 use crate::error::{AppResult, Problem};
 use crate::state::AppState;
 use crate::web::routes::Routes;
-use crate::web::{PageQuery, Paged};
-use crate::workspaces::api::{change, read, text};
+use crate::web::{PageQuery, Paged, Reply};
+use crate::workspaces::api::{change, page_of, text};
 use crate::workspaces::model::*;
 use crate::workspaces::queries;
 
@@ -22,13 +22,11 @@ pub async fn list_outcomes(
     user: MaybeUser,
     path: web::Path<String>,
     query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    let paging = query.paging(50);
-    let all = read(&state, user.0, path.into_inner(), |conn, access| {
-        Ok(queries::outcomes_for(conn, access.ws.id)?)
+) -> Reply {
+    page_of(&state, user, path.into_inner(), &query, 50, |conn, a, p| {
+        queries::outcomes_page(conn, a.ws.id, p)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(Paged::slice(all, paging)))
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -9,8 +9,8 @@ use crate::auth::{ApiCaller, MaybeUser};
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
 use crate::web::routes::Routes;
-use crate::web::{PageQuery, Paged};
-use crate::workspaces::api::{change, read, text};
+use crate::web::{PageQuery, Paged, Reply};
+use crate::workspaces::api::{change, page_of, read, text};
 use crate::workspaces::model::*;
 use crate::workspaces::queries;
 
@@ -132,18 +132,13 @@ pub async fn list_comments(
     user: MaybeUser,
     path: web::Path<(String, i64)>,
     query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let (slug, id) = path.into_inner();
-    let paging = query.paging(50);
-    let all = read(&state, user.0, slug, move |conn, access| {
-        queries::find_post(conn, access.ws.id, id)?;
-        Ok(queries::comments_for(conn, id)?
-            .into_iter()
-            .map(|c| c.item)
-            .collect::<Vec<_>>())
+    page_of(&state, user, slug, &query, 50, move |conn, a, p| {
+        queries::find_post(conn, a.ws.id, id)?;
+        queries::comments_page(conn, id, p)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(Paged::slice(all, paging)))
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
