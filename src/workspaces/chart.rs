@@ -37,34 +37,53 @@ pub fn format_number(value: f64) -> String {
     }
 }
 
-pub fn trend_svg(measure: &Measure, readings: &[Reading]) -> String {
-    let values: Vec<f64> = readings.iter().map(|r| r.value).collect();
-    let mut low = values
-        .iter()
-        .copied()
-        .fold(measure.baseline.min(measure.target), f64::min);
-    let mut high = values
-        .iter()
-        .copied()
-        .fold(measure.baseline.max(measure.target), f64::max);
-    if (high - low).abs() < f64::EPSILON {
-        low -= 1.0;
-        high += 1.0;
-    }
-    let pad = (high - low) * 0.1;
-    let (low, high) = (low - pad, high + pad);
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
-    let y = |v: f64| TOP + plot_h - (v - low) / (high - low) * plot_h;
-    let n = readings.len().max(1);
-    let x = |i: usize| {
-        LEFT + if n == 1 {
-            plot_w / 2.0
-        } else {
-            i as f64 * plot_w / (n - 1) as f64
-        }
-    };
+/// Where values and readings fall on the plot: the value range (padded by a tenth each way)
+/// and the number of readings across.
+struct Scale {
+    low: f64,
+    high: f64,
+    pad: f64,
+    n: usize,
+}
 
+const PLOT_W: f64 = WIDTH - LEFT - RIGHT;
+const PLOT_H: f64 = HEIGHT - TOP - BOTTOM;
+
+impl Scale {
+    fn of(measure: &Measure, readings: &[Reading]) -> Scale {
+        let values = readings.iter().map(|r| r.value);
+        let mut low = values
+            .clone()
+            .fold(measure.baseline.min(measure.target), f64::min);
+        let mut high = values.fold(measure.baseline.max(measure.target), f64::max);
+        if (high - low).abs() < f64::EPSILON {
+            low -= 1.0;
+            high += 1.0;
+        }
+        let pad = (high - low) * 0.1;
+        Scale {
+            low: low - pad,
+            high: high + pad,
+            pad,
+            n: readings.len().max(1),
+        }
+    }
+
+    fn y(&self, v: f64) -> f64 {
+        TOP + PLOT_H - (v - self.low) / (self.high - self.low) * PLOT_H
+    }
+
+    fn x(&self, i: usize) -> f64 {
+        LEFT + if self.n == 1 {
+            PLOT_W / 2.0
+        } else {
+            i as f64 * PLOT_W / (self.n - 1) as f64
+        }
+    }
+}
+
+pub fn trend_svg(measure: &Measure, readings: &[Reading]) -> String {
+    let scale = Scale::of(measure, readings);
     let name = escape(&measure.name);
     let mut svg = String::new();
     let _ = write!(
@@ -77,70 +96,76 @@ pub fn trend_svg(measure: &Measure, readings: &[Reading]) -> String {
     );
     let _ = write!(
         svg,
-        r##"<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="#ffffff" stroke="#b1b4b6"/>"##
+        r##"<rect x="{LEFT}" y="{TOP}" width="{PLOT_W}" height="{PLOT_H}" fill="#ffffff" stroke="#b1b4b6"/>"##
     );
+    reference_lines(&mut svg, measure, &scale);
+    if readings.is_empty() {
+        let _ = write!(
+            svg,
+            r##"<text x="{}" y="{}" font-size="14" text-anchor="middle" fill="#0b0c0c">No readings yet</text>"##,
+            LEFT + PLOT_W / 2.0,
+            TOP + PLOT_H / 2.0
+        );
+    } else {
+        series(&mut svg, readings, &scale);
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The target and baseline lines, labelled, and the value axis's two labels.
+fn reference_lines(svg: &mut String, measure: &Measure, scale: &Scale) {
     for (label, value, colour, dash) in [
         ("Target", measure.target, "#00703c", "6 4"),
         ("Baseline", measure.baseline, "#505a5f", "2 4"),
     ] {
-        let ly = y(value);
+        let ly = scale.y(value);
         let _ = write!(
             svg,
             r#"<line x1="{LEFT}" y1="{ly:.1}" x2="{x2}" y2="{ly:.1}" stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/><text x="{tx}" y="{ty:.1}" font-size="13" fill="{colour}">{label} {v}</text>"#,
-            x2 = LEFT + plot_w,
-            tx = LEFT + plot_w + 6.0,
+            x2 = LEFT + PLOT_W,
+            tx = LEFT + PLOT_W + 6.0,
             ty = ly + 4.0,
             v = format_number(value),
         );
     }
-    for (i, v) in [low + pad, high - pad].iter().enumerate() {
+    for v in [scale.low + scale.pad, scale.high - scale.pad] {
         let _ = write!(
             svg,
             r##"<text x="{tx}" y="{ty:.1}" font-size="12" text-anchor="end" fill="#0b0c0c">{label}</text>"##,
             tx = LEFT - 6.0,
-            ty = y(*v) + 4.0,
-            label = if i == 0 {
-                format_number(low + pad)
-            } else {
-                format_number(high - pad)
-            },
+            ty = scale.y(v) + 4.0,
+            label = format_number(v),
         );
     }
-    if !readings.is_empty() {
-        let points: Vec<String> = readings
-            .iter()
-            .enumerate()
-            .map(|(i, r)| format!("{:.1},{:.1}", x(i), y(r.value)))
-            .collect();
-        let _ = write!(
-            svg,
-            r##"<polyline points="{}" fill="none" stroke="#1d70b8" stroke-width="3"/>"##,
-            points.join(" ")
-        );
-        for (i, r) in readings.iter().enumerate() {
-            let label = Quarter {
-                year: r.year,
-                quarter: r.quarter,
-            }
-            .label();
-            let _ = write!(
-                svg,
-                r##"<circle cx="{cx:.1}" cy="{cy:.1}" r="5" fill="#1d70b8"/><text x="{cx:.1}" y="{ly}" font-size="12" text-anchor="middle" fill="#0b0c0c">{label}</text>"##,
-                cx = x(i),
-                cy = y(r.value),
-                ly = HEIGHT - BOTTOM + 20.0,
-            );
+}
+
+/// The readings: a line through them, and a dot and quarter label at each.
+fn series(svg: &mut String, readings: &[Reading], scale: &Scale) {
+    let points: Vec<String> = readings
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("{:.1},{:.1}", scale.x(i), scale.y(r.value)))
+        .collect();
+    let _ = write!(
+        svg,
+        r##"<polyline points="{}" fill="none" stroke="#1d70b8" stroke-width="3"/>"##,
+        points.join(" ")
+    );
+    for (i, r) in readings.iter().enumerate() {
+        let label = Quarter {
+            year: r.year,
+            quarter: r.quarter,
         }
-    } else {
+        .label();
         let _ = write!(
             svg,
-            r##"<text x="{}" y="{}" font-size="14" text-anchor="middle" fill="#0b0c0c">No readings yet</text>"##,
-            LEFT + plot_w / 2.0,
-            TOP + plot_h / 2.0
+            r##"<circle cx="{cx:.1}" cy="{cy:.1}" r="5" fill="#1d70b8"/><text x="{cx:.1}" y="{ly}" font-size="12" text-anchor="middle" fill="#0b0c0c">{label}</text>"##,
+            cx = scale.x(i),
+            cy = scale.y(r.value),
+            ly = HEIGHT - BOTTOM + 20.0,
         );
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 #[cfg(test)]

@@ -12,10 +12,12 @@ pub mod measures;
 pub mod members;
 pub mod model;
 pub mod outcomes;
+pub mod overview;
 pub mod pages;
 pub mod posts;
 pub mod queries;
 pub mod service;
+pub mod views;
 
 use crate::web::routes::Routes;
 

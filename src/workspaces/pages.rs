@@ -1,80 +1,23 @@
-//! The workspace pages.
+//! The workspace pages: the list of workspaces, adding and editing one, archiving and
+//! restoring it. The overview is in `overview`, the views every workspace page shares in
+//! `views`.
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
-use chrono::{Duration, NaiveDate, NaiveDateTime};
-use serde_json::{json, Value};
+use std::future::Future;
 
-use super::chart::format_number;
+use actix_web::web;
+use serde::Serialize;
+use serde_json::json;
+
 use super::model::*;
 use super::queries::{self, Access};
 use super::service::{self, *};
+use super::views::*;
 use crate::auth::{Caller, CurrentUser};
 use crate::authz;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::web::markdown::to_safe_html;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, FieldErrors, Form, NoFields, Page};
-
-pub fn date(d: NaiveDate) -> String {
-    d.format("%-d %B %Y").to_string()
-}
-
-pub(super) fn when(t: NaiveDateTime) -> String {
-    t.format("%-d %B %Y, %H:%M").to_string()
-}
-
-fn visibility_label(v: WorkspaceVisibility) -> &'static str {
-    match v {
-        WorkspaceVisibility::Public => "Public",
-        WorkspaceVisibility::Partners => "Partners",
-        WorkspaceVisibility::Members => "Members only",
-    }
-}
-
-/// What every workspace page shows: its name, sub-navigation and what the caller may do.
-pub(super) fn ws_context(access: &Access, caller: Option<&Caller>, section: &str) -> Value {
-    let ws = &access.ws;
-    let base = format!("/workspaces/{}", ws.slug);
-    let nav: Vec<Value> = [("", "Overview"), ("/updates", "Updates"), ("/actions", "Actions"), ("/outcomes", "Outcomes and measures"), ("/members", "Members")]
-        .iter()
-        .map(|(suffix, label)| json!({ "href": format!("{base}{suffix}"), "label": label, "current": *suffix == section }))
-        .collect();
-    let may = |f: fn(&Caller, &Workspace, authz::Membership) -> AppResult<()>| {
-        caller.is_some_and(|c| f(c, ws, access.membership).is_ok())
-    };
-    json!({
-        "name": ws.name,
-        "slug": ws.slug,
-        "base": base,
-        "summary_html": to_safe_html(&ws.summary),
-        "kind": ws.kind.label(),
-        "visibility": visibility_label(ws.visibility),
-        "archived": ws.is_archived(),
-        "membership": access.membership.map(MemberRole::label),
-        "nav": nav,
-        "can_contribute": may(authz::contribute),
-        "can_comment": may(authz::comment),
-        "can_manage_members": may(authz::manage_members),
-        "can_manage": caller.is_some_and(|c| authz::manage_workspaces(c).is_ok()),
-    })
-}
-
-pub(super) fn crumbs(access: &Access) -> Value {
-    json!([
-        { "href": "/workspaces", "label": "Workspaces" },
-        { "href": format!("/workspaces/{}", access.ws.slug), "label": access.ws.name },
-    ])
-}
-
-pub(super) fn status_for(errors: &Option<FieldErrors>) -> StatusCode {
-    if errors.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    }
-}
+use crate::web::{redirect_with_flash, Crumb, FieldErrors, Form, NoFields, Page, Reply};
 
 /// Runs a change for a signed-in caller on a workspace; field errors come back separately
 /// so the form can be shown again with them.
@@ -108,127 +51,112 @@ where
     }
 }
 
-pub(super) fn rag_counts(actions: &[queries::ActionView], today: NaiveDate) -> Value {
-    let count = |rag: &str| {
-        actions
-            .iter()
-            .filter(|a| a.action.rag == rag && a.action.status.is_open())
-            .count()
-    };
-    json!({
-        "red": count("red"),
-        "amber": count("amber"),
-        "green": count("green"),
-        "overdue": actions.iter().filter(|a| a.action.is_overdue(today)).count(),
-        "total": actions.len(),
-    })
+/// Reads a workspace the caller may see (404 if not) and what `f` reads inside it, in one
+/// database call.
+pub(super) async fn read_ws<T, F>(page: &Page, slug: String, f: F) -> AppResult<(Access, T)>
+where
+    F: FnOnce(&mut DbConn, &Access) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let caller = page.user.clone();
+    page.state()
+        .db
+        .run(move |conn| {
+            let access = queries::load(conn, &slug, caller.as_ref())?;
+            let read = f(conn, &access)?;
+            Ok((access, read))
+        })
+        .await
 }
 
-pub(super) fn action_row(a: &queries::ActionView, today: NaiveDate) -> Value {
-    json!({
-        "id": a.action.id,
-        "title": a.action.title,
-        "owner": a.owner_organisation,
-        "person": a.owner_person,
-        "due": a.action.due_date.map(date),
-        "start": a.action.start_date.map(date),
-        "status": a.action.status.label(),
-        "progress": a.action.progress,
-        "rag": a.action.rag,
-        "rag_label": a.action.rag.label(),
-        "rag_reason": a.action.rag_reason,
-        "overdue": a.action.is_overdue(today),
-        "description": a.action.description,
-    })
-}
-
-/// A measure's latest reading against its target.
-pub(super) fn measure_row(m: &Measure, readings: &[Reading]) -> Value {
-    let mine: Vec<&Reading> = readings.iter().filter(|r| r.measure_id == m.id).collect();
-    let latest = mine.last();
-    let on_track = latest.map(|r| match m.direction.as_str() {
-        "lower" => r.value <= m.target,
-        _ => r.value >= m.target,
-    });
-    json!({
-        "id": m.id,
-        "name": m.name,
-        "unit": m.unit,
-        "direction": m.direction.label(),
-        "baseline": format_number(m.baseline),
-        "target": format_number(m.target),
-        "target_date": date(m.target_date),
-        "latest": latest.map(|r| format_number(r.value)),
-        "latest_quarter": latest.map(|r| Quarter { year: r.year, quarter: r.quarter }.label()),
-        "met": on_track,
-    })
-}
-
-fn activity_sentence(kind: &str, payload: &str) -> String {
-    let p: Value = serde_json::from_str(payload).unwrap_or_default();
-    let who = format!(
-        "{} ({})",
-        p["actor"].as_str().unwrap_or("Someone"),
-        p["organisation"].as_str().unwrap_or("")
-    );
-    let title = p["title"].as_str().unwrap_or("");
-    let verb = match kind {
-        "workspace.created" => "created the workspace",
-        "workspace.updated" => "edited the workspace",
-        "workspace.archived" => "archived the workspace",
-        "workspace.restored" => "restored the workspace",
-        "workspace.member_added" => "added a member:",
-        "workspace.member_changed" => "changed a member's role:",
-        "workspace.member_removed" => "removed a member:",
-        "post.created" => "posted an update:",
-        "post.edited" => "edited an update:",
-        "comment.created" => "commented on",
-        "action.created" => "added an action:",
-        "action.updated" => "updated an action:",
-        "action.rag_changed" => "changed the RAG status of",
-        "milestone.created" => "added a milestone:",
-        "milestone.completed" => "completed a milestone:",
-        "outcome.created" => "added an outcome:",
-        "measure.created" => "added a measure:",
-        "reading.recorded" => "recorded a reading:",
-        _ => "changed",
-    };
-    if verb.ends_with(':') || verb.ends_with("of") || verb.ends_with("on") {
-        format!("{who} {verb} {title}")
-    } else {
-        format!("{who} {verb}")
+/// Handles a form post on a workspace: runs `change` with what was typed; on success goes to
+/// where `done` says with its message, on field errors shows the form again through `again`
+/// with what was typed and the errors.
+pub(super) async fn post_form<I, T, F, D, A, Fut>(
+    page: &Page,
+    caller: Caller,
+    slug: &str,
+    input: I,
+    change: F,
+    done: D,
+    again: A,
+) -> Reply
+where
+    I: Serialize + Send + 'static,
+    F: FnOnce(&mut DbConn, &Actor, &Access, &I) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+    D: FnOnce(T) -> (String, &'static str),
+    A: FnOnce(Echo) -> Fut,
+    Fut: Future<Output = Reply>,
+{
+    let echo = json!(&input);
+    match submit(
+        page,
+        caller,
+        slug.to_string(),
+        move |conn, actor, access| change(conn, actor, access, &input),
+    )
+    .await?
+    {
+        Ok(value) => {
+            let (location, message) = done(value);
+            Ok(redirect_with_flash(page.state(), &location, message))
+        }
+        Err(errors) => again(Echo::new(echo, Some(errors))).await,
     }
 }
 
-pub async fn index_page(page: Page) -> AppResult<HttpResponse> {
+#[derive(Serialize)]
+struct Index {
+    title: &'static str,
+    workspaces: Vec<Listed>,
+    can_create: bool,
+}
+
+/// A workspace in the list of workspaces.
+#[derive(Serialize)]
+struct Listed {
+    name: String,
+    slug: String,
+    kind: &'static str,
+    visibility: &'static str,
+    archived: bool,
+    leads: String,
+    members: usize,
+    rag: RagCounts,
+}
+
+fn listed(conn: &mut DbConn, access: Access, today: chrono::NaiveDate) -> AppResult<Listed> {
+    let members = queries::members(conn, access.ws.id)?;
+    let actions = queries::all_actions(conn, access.ws.id)?;
+    let leads: Vec<String> = members
+        .iter()
+        .filter(|m| m.role == MemberRole::Lead)
+        .map(|m| m.organisation.clone())
+        .collect();
+    Ok(Listed {
+        kind: access.ws.kind.label(),
+        visibility: visibility_label(access.ws.visibility),
+        archived: access.ws.is_archived(),
+        name: access.ws.name,
+        slug: access.ws.slug,
+        leads: leads.join(", "),
+        members: members.len(),
+        rag: rag_counts(&actions, today),
+    })
+}
+
+pub async fn index_page(page: Page) -> Reply {
     let caller = page.user.clone();
     let today = now().date();
-    let rows = page
+    let workspaces = page
         .state()
         .db
         .run(move |conn| {
-            let visible = queries::list_visible(conn, caller.as_ref())?;
-            let mut rows = Vec::new();
-            for access in visible {
-                let members = queries::members(conn, access.ws.id)?;
-                let actions = queries::all_actions(conn, access.ws.id)?;
-                let leads: Vec<String> = members
-                    .iter()
-                    .filter(|m| m.role == MemberRole::Lead)
-                    .map(|m| m.organisation.clone())
-                    .collect();
-                rows.push(json!({
-                    "name": access.ws.name,
-                    "slug": access.ws.slug,
-                    "kind": access.ws.kind.label(),
-                    "visibility": visibility_label(access.ws.visibility),
-                    "archived": access.ws.is_archived(),
-                    "leads": leads.join(", "),
-                    "members": members.len(),
-                    "rag": rag_counts(&actions, today),
-                }));
-            }
-            Ok(rows)
+            queries::list_visible(conn, caller.as_ref())?
+                .into_iter()
+                .map(|access| listed(conn, access, today))
+                .collect::<AppResult<Vec<_>>>()
         })
         .await?;
     let can_create = page
@@ -237,57 +165,78 @@ pub async fn index_page(page: Page) -> AppResult<HttpResponse> {
         .is_some_and(|c| authz::create_workspace(c).is_ok());
     page.render(
         "workspaces/index",
-        json!({ "title": "Workspaces", "workspaces": rows, "can_create": can_create }),
+        Index {
+            title: "Workspaces",
+            workspaces,
+            can_create,
+        },
     )
 }
 
-fn ws_form_context(
-    title: &str,
-    action: &str,
-    form: &Value,
-    errors: Option<FieldErrors>,
+/// The form to add or edit a workspace.
+#[derive(Serialize)]
+struct WsForm {
+    title: String,
+    action: String,
     creating: bool,
-) -> Value {
-    json!({
-        "title": title,
-        "action": action,
-        "creating": creating,
-        "form": form,
-        "kinds": WorkspaceKind::options(form["kind"].as_str().unwrap_or("programme")),
-        "visibilities": WorkspaceVisibility::options(form["visibility"].as_str().unwrap_or("partners")),
-        "errors": errors.map(|e| e.to_json()),
-    })
+    breadcrumbs: Vec<Crumb>,
+    ws: Option<WsHeader>,
+    kinds: Vec<crate::db::enums::SelectOption>,
+    visibilities: Vec<crate::db::enums::SelectOption>,
+    #[serde(flatten)]
+    echo: Echo,
 }
 
-pub async fn new_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
+fn render_ws_form(page: &Page, access: Option<&Access>, echo: Echo) -> Reply {
+    let field =
+        |name: &str, default: &'static str| echo.form[name].as_str().unwrap_or(default).to_string();
+    let (kind, visibility) = (field("kind", "programme"), field("visibility", "partners"));
+    let (title, action, breadcrumbs) = match access {
+        Some(a) => (
+            format!("Edit {}", a.ws.name),
+            format!("/workspaces/{}/edit", a.ws.slug),
+            crumbs(a),
+        ),
+        None => (
+            "Add a workspace".to_string(),
+            "/workspaces".to_string(),
+            vec![Crumb::new("/workspaces", "Workspaces")],
+        ),
+    };
+    let failed = echo.errors.is_some();
+    let data = WsForm {
+        title,
+        action,
+        creating: access.is_none(),
+        breadcrumbs,
+        ws: access.map(|a| ws_context(a, page.user.as_ref(), "edit")),
+        kinds: WorkspaceKind::options(&kind),
+        visibilities: WorkspaceVisibility::options(&visibility),
+        echo,
+    };
+    page.render_form(failed, "workspaces/form", data)
+}
+
+pub async fn new_page(page: Page, user: CurrentUser) -> Reply {
     authz::create_workspace(&user.0)?;
-    let mut data = ws_form_context("Add a workspace", "/workspaces", &json!({}), None, true);
-    data["breadcrumbs"] = json!([{ "href": "/workspaces", "label": "Workspaces" }]);
-    page.render("workspaces/form", data)
+    render_ws_form(&page, None, Echo::empty())
 }
 
-pub async fn create(
-    page: Page,
-    user: CurrentUser,
-    form: Form<WorkspaceInput>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
-    authz::create_workspace(&caller)?;
+pub async fn create(page: Page, user: CurrentUser, form: Form<WorkspaceInput>) -> Reply {
+    authz::create_workspace(&user.0)?;
     let input = form.0;
+    let caller = user.0;
     let ip = page.state().client_ip(page.request());
     let echo = json!(&input);
     let outcome = page
         .state()
         .db
         .run(move |conn| {
-            service::create_workspace(
-                conn,
-                &Actor {
-                    caller: &caller,
-                    ip: &ip,
-                },
-                &input,
-            )
+            let actor = Actor {
+                caller: &caller,
+                ip: &ip,
+            };
+            service::create_workspace(conn, &actor, &input)
         })
         .await;
     match outcome {
@@ -297,14 +246,8 @@ pub async fn create(
             &format!("{} has been added", ws.name),
         )),
         Err(AppError::Validation { fields, .. }) => {
-            let data = ws_form_context(
-                "Add a workspace",
-                "/workspaces",
-                &echo,
-                Some(FieldErrors::from_map(fields)),
-                true,
-            );
-            page.render_status(StatusCode::UNPROCESSABLE_ENTITY, "workspaces/form", data)
+            let errors = Some(FieldErrors::from_map(fields));
+            render_ws_form(&page, None, Echo::new(echo, errors))
         }
         Err(e) => Err(e),
     }
@@ -318,95 +261,12 @@ async fn load(page: &Page, slug: String) -> AppResult<Access> {
         .await
 }
 
-pub async fn overview_page(page: Page, path: web::Path<String>) -> AppResult<HttpResponse> {
-    let caller = page.user.clone();
-    let slug = path.into_inner();
-    let today = now().date();
-    let (access, members, posts, actions, milestones, measures, readings, activity, follow) = page
-        .state()
-        .db
-        .run(move |conn| {
-            let access = queries::load(conn, &slug, caller.as_ref())?;
-            let id = access.ws.id;
-            let follow = crate::notifications::subscriptions::pages::follow_context(
-                conn,
-                caller.as_ref(),
-                crate::notifications::model::TargetKind::Workspace,
-                id,
-                &access.ws.slug,
-                &access.ws.name,
-            )?;
-            let members = queries::members(conn, id)?;
-            let (posts, _) = queries::posts_page(
-                conn,
-                id,
-                crate::web::Paging {
-                    page: 1,
-                    per_page: 3,
-                },
-            )?;
-            let actions = queries::all_actions(conn, id)?;
-            let milestones = queries::open_milestones(conn, id, today + Duration::days(90))?;
-            let measures = queries::measures_for(conn, id)?;
-            let ids: Vec<i64> = measures.iter().map(|m| m.id).collect();
-            let readings = queries::readings_for(conn, &ids)?;
-            let activity = queries::activity(conn, id, caller.as_ref(), 10)?;
-            Ok((
-                access, members, posts, actions, milestones, measures, readings, activity, follow,
-            ))
-        })
-        .await?;
-    let attention: Vec<Value> = actions
-        .iter()
-        .filter(|a| {
-            a.action.is_overdue(today) || (a.action.rag != Rag::Green && a.action.status.is_open())
-        })
-        .map(|a| action_row(a, today))
-        .collect();
-    let data = json!({
-        "title": access.ws.name,
-        "breadcrumbs": [{ "href": "/workspaces", "label": "Workspaces" }],
-        "ws": ws_context(&access, page.user.as_ref(), ""),
-        "follow": follow,
-        "members": members.iter().map(|m| json!({ "organisation": m.organisation, "role": m.role.label() })).collect::<Vec<_>>(),
-        "posts": posts.iter().map(|p| json!({ "id": p.item.id, "title": p.item.title, "author": p.author, "organisation": p.organisation, "when": when(p.item.created_at) })).collect::<Vec<_>>(),
-        "rag": rag_counts(&actions, today),
-        "attention": attention,
-        "milestones": milestones.iter().map(|(m, action)| json!({ "title": m.title, "action": action, "action_id": m.action_id, "due": date(m.due_date), "overdue": m.is_overdue(today) })).collect::<Vec<_>>(),
-        "measures": measures.iter().map(|m| measure_row(m, &readings)).collect::<Vec<_>>(),
-        "activity": activity.iter().map(|(kind, payload, at)| json!({ "text": activity_sentence(kind, payload), "when": when(*at) })).collect::<Vec<_>>(),
-    });
-    page.render("workspaces/overview", data)
-}
-
-pub async fn edit_page(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
+pub async fn edit_page(page: Page, user: CurrentUser, path: web::Path<String>) -> Reply {
     let access = load(&page, path.into_inner()).await?;
     authz::manage_workspaces(&user.0)?;
-    let form = json!({ "name": access.ws.name, "summary": access.ws.summary, "visibility": access.ws.visibility, "kind": access.ws.kind });
-    render_edit(&page, &access, &form, None)
-}
-
-fn render_edit(
-    page: &Page,
-    access: &Access,
-    form: &Value,
-    errors: Option<FieldErrors>,
-) -> AppResult<HttpResponse> {
-    let status = status_for(&errors);
-    let mut data = ws_form_context(
-        &format!("Edit {}", access.ws.name),
-        &format!("/workspaces/{}/edit", access.ws.slug),
-        form,
-        errors,
-        false,
-    );
-    data["breadcrumbs"] = crumbs(access);
-    data["ws"] = ws_context(access, page.user.as_ref(), "edit");
-    page.render_status(status, "workspaces/form", data)
+    let ws = &access.ws;
+    let form = json!({ "name": ws.name, "summary": ws.summary, "visibility": ws.visibility, "kind": ws.kind });
+    render_ws_form(&page, Some(&access), Echo::new(form, None))
 }
 
 pub async fn update(
@@ -414,22 +274,23 @@ pub async fn update(
     user: CurrentUser,
     path: web::Path<String>,
     form: Form<WorkspaceInput>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let slug = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
-        service::update_workspace(conn, actor, access, &input)
-    })
-    .await?
-    {
-        Ok(()) => Ok(redirect_with_flash(
-            page.state(),
-            &format!("/workspaces/{slug}"),
-            "The workspace has been updated",
-        )),
-        Err(errors) => render_edit(&page, &load(&page, slug).await?, &echo, Some(errors)),
-    }
+    post_form(
+        &page,
+        user.0,
+        &slug,
+        form.0,
+        service::update_workspace,
+        |()| {
+            (
+                format!("/workspaces/{slug}"),
+                "The workspace has been updated",
+            )
+        },
+        |echo| async { render_ws_form(&page, Some(&load(&page, slug.clone()).await?), echo) },
+    )
+    .await
 }
 
 pub async fn archive(
@@ -437,7 +298,7 @@ pub async fn archive(
     user: CurrentUser,
     path: web::Path<String>,
     _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let slug = path.into_inner();
     submit(&page, user.0, slug.clone(), |conn, actor, access| {
         service::set_archived(conn, actor, access, true)
@@ -456,7 +317,7 @@ pub async fn restore(
     user: CurrentUser,
     path: web::Path<String>,
     _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let slug = path.into_inner();
     submit(&page, user.0, slug.clone(), |conn, actor, access| {
         service::set_archived(conn, actor, access, false)
@@ -474,7 +335,7 @@ pub fn routes(r: &mut Routes) {
     r.get("/workspaces", index_page)
         .get("/workspaces/new", new_page)
         .post("/workspaces", create)
-        .get("/workspaces/{slug}", overview_page)
+        .get("/workspaces/{slug}", super::overview::overview_page)
         .get("/workspaces/{slug}/edit", edit_page)
         .post("/workspaces/{slug}/edit", update)
         .post("/workspaces/{slug}/archive", archive)

@@ -1,22 +1,22 @@
 //! Actions (must-dos) of a workspace, with their milestones: the pages.
 
-use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use actix_web::web;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::service::{self, *};
 use crate::auth::CurrentUser;
 use crate::authz;
+use crate::db::enums::SelectOption;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::web::markdown::to_safe_html;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, FieldErrors, Form, Page, PageQuery};
+use crate::web::{redirect_with_flash, Choice, Form, Page, PageQuery, Reply};
 use crate::workspaces::model::*;
-use crate::workspaces::pages::{
-    action_row, crumbs, date, rag_counts, status_for, submit, ws_context,
-};
-use crate::workspaces::queries;
+use crate::workspaces::pages::{post_form, read_ws, submit};
+use crate::workspaces::queries::{self, Access, ActionView, MemberView};
+use crate::workspaces::views::*;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ActionsQuery {
@@ -30,41 +30,34 @@ pub struct ActionsQuery {
     page: Option<i64>,
 }
 
-pub async fn actions_page(
-    page: Page,
-    path: web::Path<String>,
-    query: web::Query<ActionsQuery>,
-) -> AppResult<HttpResponse> {
-    let caller = page.user.clone();
-    let slug = path.into_inner();
-    let rag = match query.rag.as_deref() {
-        None | Some("") => None,
-        Some(value) => Some(Rag::parse(value).map_err(|m| AppError::BadRequest(m.into()))?),
-    };
-    let paging = PageQuery {
-        page: query.page,
-        per_page: None,
-    }
-    .paging(25);
-    let today = now().date();
-    let filter = queries::ActionFilter {
-        rag,
-        open: query.open.as_deref() == Some("1"),
-        overdue: query.overdue.as_deref() == Some("1"),
-        owner: query.owner,
-    };
-    let (access, (list, total), all) = page
-        .state()
-        .db
-        .run(move |conn| {
-            let access = queries::load(conn, &slug, caller.as_ref())?;
-            let list = queries::actions_page(conn, access.ws.id, &filter, paging)?;
-            let all = queries::all_actions(conn, access.ws.id)?;
-            Ok((access, list, all))
+#[derive(Serialize)]
+struct Actions {
+    actions: Vec<ActionRow>,
+    rag: RagCounts,
+    filters: Vec<NavLink>,
+    narrowing: Option<String>,
+    pagination: Value,
+}
+
+impl ActionsQuery {
+    fn filter(&self) -> AppResult<queries::ActionFilter> {
+        let rag = match self.rag.as_deref() {
+            None | Some("") => None,
+            Some(value) => Some(Rag::parse(value).map_err(|m| AppError::BadRequest(m.into()))?),
+        };
+        Ok(queries::ActionFilter {
+            rag,
+            open: self.open.as_deref() == Some("1"),
+            overdue: self.overdue.as_deref() == Some("1"),
+            owner: self.owner,
         })
-        .await?;
+    }
+}
+
+/// The list's address with the filter in force, for the page links.
+fn list_base(slug: &str, filter: &queries::ActionFilter) -> String {
     let mut narrowed: Vec<(&str, String)> = Vec::new();
-    if let Some(r) = rag {
+    if let Some(r) = filter.rag {
         narrowed.push(("rag", r.as_str().to_string()));
     }
     if filter.open {
@@ -76,11 +69,15 @@ pub async fn actions_page(
     if let Some(owner) = filter.owner {
         narrowed.push(("owner", owner.to_string()));
     }
-    let base = match serde_html_form::to_string(&narrowed).unwrap_or_default() {
-        q if q.is_empty() => format!("/workspaces/{}/actions", access.ws.slug),
-        q => format!("/workspaces/{}/actions?{q}", access.ws.slug),
-    };
-    let narrowing: Vec<&str> = [
+    match serde_html_form::to_string(&narrowed).unwrap_or_default() {
+        q if q.is_empty() => format!("/workspaces/{slug}/actions"),
+        q => format!("/workspaces/{slug}/actions?{q}"),
+    }
+}
+
+/// Says which of the narrowing filters are in force, or nothing.
+fn narrowing(filter: &queries::ActionFilter) -> Option<String> {
+    let said: Vec<&str> = [
         filter.open.then_some("open actions only"),
         filter.overdue.then_some("overdue actions only"),
         filter
@@ -91,61 +88,103 @@ pub async fn actions_page(
     .into_iter()
     .flatten()
     .collect();
-    let filters: Vec<Value> = std::iter::once(json!({ "href": format!("/workspaces/{}/actions", access.ws.slug), "label": "All", "current": rag.is_none() }))
-        .chain(Rag::ALL.iter().map(|r| json!({ "href": format!("/workspaces/{}/actions?rag={}", access.ws.slug, r.as_str()), "label": r.label(), "current": rag == Some(*r) })))
-        .collect();
-    page.render(
-        "workspaces/actions",
-        json!({
-            "title": format!("Actions – {}", access.ws.name),
-            "breadcrumbs": crumbs(&access),
-            "ws": ws_context(&access, page.user.as_ref(), "/actions"),
-            "actions": list.iter().map(|a| action_row(a, today)).collect::<Vec<_>>(),
-            "rag": rag_counts(&all, today),
-            "filters": filters,
-            "narrowing": (!narrowing.is_empty()).then(|| narrowing.join(", ")),
-            "pagination": paging.context(total, &base),
-        }),
-    )
+    (!said.is_empty()).then(|| said.join(", "))
 }
 
-async fn render_action_form(
-    page: &Page,
-    slug: String,
+/// "All" and one tab per RAG.
+fn rag_tabs(slug: &str, rag: Option<Rag>) -> Vec<NavLink> {
+    let all = NavLink {
+        href: format!("/workspaces/{slug}/actions"),
+        label: "All",
+        current: rag.is_none(),
+    };
+    std::iter::once(all)
+        .chain(Rag::ALL.iter().map(|r| NavLink {
+            href: format!("/workspaces/{slug}/actions?rag={}", r.as_str()),
+            label: r.label(),
+            current: rag == Some(*r),
+        }))
+        .collect()
+}
+
+pub async fn actions_page(
+    page: Page,
+    path: web::Path<String>,
+    query: web::Query<ActionsQuery>,
+) -> Reply {
+    let filter = query.filter()?;
+    let paging = PageQuery {
+        page: query.page,
+        per_page: None,
+    }
+    .paging(25);
+    let today = now().date();
+    let wanted = filter;
+    let (access, ((list, total), all)) = read_ws(&page, path.into_inner(), move |conn, access| {
+        let list = queries::actions_page(conn, access.ws.id, &wanted, paging)?;
+        Ok((list, queries::all_actions(conn, access.ws.id)?))
+    })
+    .await?;
+    let slug = &access.ws.slug;
+    let view = Actions {
+        actions: list.iter().map(|a| action_row(a, today)).collect(),
+        rag: rag_counts(&all, today),
+        filters: rag_tabs(slug, filter.rag),
+        narrowing: narrowing(&filter),
+        pagination: paging.context(total, &list_base(slug, &filter)),
+    };
+    let frame = Frame {
+        page: &page,
+        access: &access,
+        section: "/actions",
+    };
+    let title = format!("Actions – {}", access.ws.name);
+    frame.render("workspaces/actions", title, None, view)
+}
+
+#[derive(Serialize)]
+struct ActionForm {
+    target: String,
+    organisations: Vec<Choice>,
+    people: Vec<Choice>,
+    statuses: Vec<SelectOption>,
+    rags: Vec<SelectOption>,
+}
+
+/// What the action form reads: the action being edited (if any) and who may own it.
+type FormData = (
+    Option<ActionView>,
+    Vec<(i64, String, String)>,
+    Vec<MemberView>,
+);
+
+fn form_data(
+    conn: &mut DbConn,
+    who: &crate::auth::Caller,
+    access: &Access,
     action_id: Option<i64>,
-    form: Option<Value>,
-    errors: Option<FieldErrors>,
-) -> AppResult<HttpResponse> {
-    let caller = page.user.clone().ok_or(AppError::Unauthorized)?;
-    let who = caller.clone();
-    let (access, current, people, members) = page
-        .state()
-        .db
-        .run(move |conn| {
-            let access = queries::load(conn, &slug, Some(&who))?;
-            let current = match action_id {
-                Some(id) => {
-                    let a = queries::find_action(conn, access.ws.id, id)?;
-                    authz::edit_action(
-                        &who,
-                        &access.ws,
-                        access.membership,
-                        a.action.owner_organisation_id,
-                    )?;
-                    Some(a)
-                }
-                None => {
-                    authz::contribute(&who, &access.ws, access.membership)?;
-                    None
-                }
-            };
-            let members = queries::members(conn, access.ws.id)?;
-            let org_ids: Vec<i64> = members.iter().map(|m| m.organisation_id).collect();
-            let people = member_people(conn, &org_ids)?;
-            Ok((access, current, people, members))
-        })
-        .await?;
-    let form = form.unwrap_or_else(|| match &current {
+) -> AppResult<FormData> {
+    let current = match action_id {
+        Some(id) => {
+            let a = queries::find_action(conn, access.ws.id, id)?;
+            let owner = a.action.owner_organisation_id;
+            authz::edit_action(who, &access.ws, access.membership, owner)?;
+            Some(a)
+        }
+        None => {
+            authz::contribute(who, &access.ws, access.membership)?;
+            None
+        }
+    };
+    let members = queries::members(conn, access.ws.id)?;
+    let org_ids: Vec<i64> = members.iter().map(|m| m.organisation_id).collect();
+    let people = member_people(conn, &org_ids)?;
+    Ok((current, people, members))
+}
+
+/// The form as it first shows: the action's values, or a new action's defaults.
+fn first_form(current: Option<&ActionView>, organisation_id: i64) -> Value {
+    match current {
         Some(a) => json!({
             "title": a.action.title, "description": a.action.description,
             "owner_organisation_id": a.action.owner_organisation_id.to_string(),
@@ -154,43 +193,64 @@ async fn render_action_form(
             "due_date": a.action.due_date.map(|d| d.to_string()).unwrap_or_default(),
             "status": a.action.status, "progress": a.action.progress.to_string(), "rag": a.action.rag, "rag_reason": a.action.rag_reason,
         }),
-        None => json!({ "status": "not_started", "progress": "0", "rag": "green", "owner_organisation_id": caller.organisation_id.to_string() }),
-    });
-    let owner = form["owner_organisation_id"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
-    let person = form["owner_user_id"].as_str().unwrap_or("").to_string();
-    let status = status_for(&errors);
-    let (title, target) = match action_id {
-        Some(id) => (
-            format!(
-                "Edit action: {}",
-                current
-                    .as_ref()
-                    .map(|a| a.action.title.as_str())
-                    .unwrap_or("")
-            ),
-            format!("/workspaces/{}/actions/{id}/edit", access.ws.slug),
+        None => {
+            json!({ "status": "not_started", "progress": "0", "rag": "green", "owner_organisation_id": organisation_id.to_string() })
+        }
+    }
+}
+
+async fn render_action_form(
+    page: &Page,
+    slug: String,
+    action_id: Option<i64>,
+    echo: Option<Echo>,
+) -> Reply {
+    let caller = page.user.clone().ok_or(AppError::Unauthorized)?;
+    let who = caller.clone();
+    let (access, (current, people, members)) = read_ws(page, slug, move |conn, access| {
+        form_data(conn, &who, access, action_id)
+    })
+    .await?;
+    let echo = echo
+        .unwrap_or_else(|| Echo::new(first_form(current.as_ref(), caller.organisation_id), None));
+    let field = |name: &str| echo.form[name].as_str().unwrap_or("").to_string();
+    let (owner, person) = (field("owner_organisation_id"), field("owner_user_id"));
+    let ws = &access.ws.slug;
+    let (title, target) = match (action_id, &current) {
+        (Some(id), Some(a)) => (
+            format!("Edit action: {}", a.action.title),
+            format!("/workspaces/{ws}/actions/{id}/edit"),
         ),
-        None => (
-            "Add an action".to_string(),
-            format!("/workspaces/{}/actions", access.ws.slug),
-        ),
+        _ => ("Add an action".into(), format!("/workspaces/{ws}/actions")),
     };
-    let data = json!({
-        "title": title,
-        "target": target,
-        "breadcrumbs": crumbs(&access),
-        "ws": ws_context(&access, page.user.as_ref(), "/actions"),
-        "organisations": members.iter().map(|m| json!({ "value": m.organisation_id, "label": m.organisation, "selected": m.organisation_id.to_string() == owner })).collect::<Vec<_>>(),
-        "people": people.iter().map(|(id, name, org)| json!({ "value": id, "label": format!("{name} ({org})"), "selected": id.to_string() == person })).collect::<Vec<_>>(),
-        "statuses": ActionStatus::options(form["status"].as_str().unwrap_or("")),
-        "rags": Rag::options(form["rag"].as_str().unwrap_or("")),
-        "form": form,
-        "errors": errors.map(|e| e.to_json()),
-    });
-    page.render_status(status, "workspaces/action_form", data)
+    let view = ActionForm {
+        target,
+        organisations: members
+            .iter()
+            .map(|m| {
+                let id = m.organisation_id.to_string();
+                Choice::new(&id, &m.organisation, id == owner)
+            })
+            .collect(),
+        people: people
+            .iter()
+            .map(|(id, name, org)| {
+                Choice::new(
+                    &id.to_string(),
+                    &format!("{name} ({org})"),
+                    id.to_string() == person,
+                )
+            })
+            .collect(),
+        statuses: ActionStatus::options(&field("status")),
+        rags: Rag::options(&field("rag")),
+    };
+    let frame = Frame {
+        page,
+        access: &access,
+        section: "/actions",
+    };
+    frame.render("workspaces/action_form", title, Some(echo), view)
 }
 
 /// Active people of the given organisations: (id, name, organisation name).
@@ -207,12 +267,8 @@ fn member_people(conn: &mut DbConn, org_ids: &[i64]) -> AppResult<Vec<(i64, Stri
         .load(conn)?)
 }
 
-pub async fn new_action_page(
-    page: Page,
-    _user: CurrentUser,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    render_action_form(&page, path.into_inner(), None, None, None).await
+pub async fn new_action_page(page: Page, _user: CurrentUser, path: web::Path<String>) -> Reply {
+    render_action_form(&page, path.into_inner(), None, None).await
 }
 
 pub async fn create_action(
@@ -220,79 +276,89 @@ pub async fn create_action(
     user: CurrentUser,
     path: web::Path<String>,
     form: Form<ActionInput>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let slug = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
-        service::create_action(conn, actor, access, &input)
-    })
-    .await?
-    {
-        Ok(id) => Ok(redirect_with_flash(
-            page.state(),
-            &format!("/workspaces/{slug}/actions/{id}"),
-            "The action has been added",
-        )),
-        Err(errors) => render_action_form(&page, slug, None, Some(echo), Some(errors)).await,
-    }
+    post_form(
+        &page,
+        user.0,
+        &slug,
+        form.0,
+        service::create_action,
+        |id| {
+            (
+                format!("/workspaces/{slug}/actions/{id}"),
+                "The action has been added",
+            )
+        },
+        |echo| render_action_form(&page, slug.clone(), None, Some(echo)),
+    )
+    .await
 }
 
-async fn render_action(
-    page: &Page,
-    slug: String,
-    action_id: i64,
-    form: Value,
-    errors: Option<FieldErrors>,
-) -> AppResult<HttpResponse> {
-    let caller = page.user.clone();
+#[derive(Serialize)]
+struct Shown {
+    action: ActionRow,
+    description_html: String,
+    can_edit: bool,
+    milestones: Vec<MilestoneRow>,
+}
+
+#[derive(Serialize)]
+struct MilestoneRow {
+    id: i64,
+    title: String,
+    due: String,
+    done: Option<String>,
+    overdue: bool,
+}
+
+async fn render_action(page: &Page, slug: String, action_id: i64, echo: Echo) -> Reply {
     let today = now().date();
-    let (access, action, milestones) = page
-        .state()
-        .db
-        .run(move |conn| {
-            let access = queries::load(conn, &slug, caller.as_ref())?;
-            let action = queries::find_action(conn, access.ws.id, action_id)?;
-            let milestones = queries::milestones_for(conn, action_id)?;
-            Ok((access, action, milestones))
-        })
-        .await?;
-    let can_edit = page.user.as_ref().is_some_and(|c| {
-        authz::edit_action(
-            c,
-            &access.ws,
-            access.membership,
-            action.action.owner_organisation_id,
-        )
-        .is_ok()
-    });
-    let status = status_for(&errors);
-    let data = json!({
-        "title": action.action.title,
-        "breadcrumbs": crumbs(&access),
-        "ws": ws_context(&access, page.user.as_ref(), "/actions"),
-        "action": action_row(&action, today),
-        "description_html": to_safe_html(&action.action.description),
-        "can_edit": can_edit,
-        "milestones": milestones.iter().map(|m| json!({ "id": m.id, "title": m.title, "due": date(m.due_date), "done": m.done_date.map(date), "overdue": m.is_overdue(today) })).collect::<Vec<_>>(),
-        "form": form,
-        "errors": errors.map(|e| e.to_json()),
-    });
-    page.render_status(status, "workspaces/action", data)
+    let (access, (action, milestones)) = read_ws(page, slug, move |conn, access| {
+        let action = queries::find_action(conn, access.ws.id, action_id)?;
+        Ok((action, queries::milestones_for(conn, action_id)?))
+    })
+    .await?;
+    let owner = action.action.owner_organisation_id;
+    let can_edit = page
+        .user
+        .as_ref()
+        .is_some_and(|c| authz::edit_action(c, &access.ws, access.membership, owner).is_ok());
+    let view = Shown {
+        action: action_row(&action, today),
+        description_html: to_safe_html(&action.action.description),
+        can_edit,
+        milestones: milestones
+            .into_iter()
+            .map(|m| MilestoneRow {
+                id: m.id,
+                due: date(m.due_date),
+                done: m.done_date.map(date),
+                overdue: m.is_overdue(today),
+                title: m.title,
+            })
+            .collect(),
+    };
+    let frame = Frame {
+        page,
+        access: &access,
+        section: "/actions",
+    };
+    frame.render("workspaces/action", action.action.title, Some(echo), view)
 }
 
-pub async fn show_action(page: Page, path: web::Path<(String, i64)>) -> AppResult<HttpResponse> {
+pub async fn show_action(page: Page, path: web::Path<(String, i64)>) -> Reply {
     let (slug, id) = path.into_inner();
-    render_action(&page, slug, id, json!({}), None).await
+    render_action(&page, slug, id, Echo::empty()).await
 }
 
 pub async fn edit_action_page(
     page: Page,
     _user: CurrentUser,
     path: web::Path<(String, i64)>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let (slug, id) = path.into_inner();
-    render_action_form(&page, slug, Some(id), None, None).await
+    render_action_form(&page, slug, Some(id), None).await
 }
 
 pub async fn update_action(
@@ -300,22 +366,23 @@ pub async fn update_action(
     user: CurrentUser,
     path: web::Path<(String, i64)>,
     form: Form<ActionInput>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let (slug, id) = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
-        service::update_action(conn, actor, access, id, &input)
-    })
-    .await?
-    {
-        Ok(()) => Ok(redirect_with_flash(
-            page.state(),
-            &format!("/workspaces/{slug}/actions/{id}"),
-            "The action has been updated",
-        )),
-        Err(errors) => render_action_form(&page, slug, Some(id), Some(echo), Some(errors)).await,
-    }
+    post_form(
+        &page,
+        user.0,
+        &slug,
+        form.0,
+        move |conn, actor, access, input| service::update_action(conn, actor, access, id, input),
+        |()| {
+            (
+                format!("/workspaces/{slug}/actions/{id}"),
+                "The action has been updated",
+            )
+        },
+        |echo| render_action_form(&page, slug.clone(), Some(id), Some(echo)),
+    )
+    .await
 }
 
 pub async fn create_milestone(
@@ -323,22 +390,21 @@ pub async fn create_milestone(
     user: CurrentUser,
     path: web::Path<(String, i64)>,
     form: Form<MilestoneInput>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let (slug, id) = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
-        service::create_milestone(conn, actor, access, id, &input)
-    })
-    .await?
-    {
-        Ok(_) => Ok(redirect_with_flash(
-            page.state(),
-            &format!("/workspaces/{slug}/actions/{id}#milestones"),
-            "The milestone has been added",
-        )),
-        Err(errors) => render_action(&page, slug, id, echo, Some(errors)).await,
-    }
+    post_form(
+        &page,
+        user.0,
+        &slug,
+        form.0,
+        move |conn, actor, access, input| service::create_milestone(conn, actor, access, id, input),
+        |_| {
+            let to = format!("/workspaces/{slug}/actions/{id}#milestones");
+            (to, "The milestone has been added")
+        },
+        |echo| render_action(&page, slug.clone(), id, echo),
+    )
+    .await
 }
 
 pub async fn complete_milestone(
@@ -346,7 +412,7 @@ pub async fn complete_milestone(
     user: CurrentUser,
     path: web::Path<(String, i64)>,
     form: Form<MilestoneDoneInput>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let (slug, id) = path.into_inner();
     let input = form.0;
     let action_id = submit(&page, user.0, slug.clone(), move |conn, actor, access| {

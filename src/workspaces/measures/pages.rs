@@ -1,55 +1,60 @@
 //! Measures of a workspace and the readings recorded against them: the pages.
 
-use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use super::service::{self, *};
 use crate::auth::CurrentUser;
 use crate::authz;
+use crate::db::enums::SelectOption;
 use crate::db::now;
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, FieldErrors, Form, Page};
+use crate::web::{Choice, Form, Page, Reply};
 use crate::workspaces::chart::{format_number, trend_svg};
 use crate::workspaces::model::*;
-use crate::workspaces::pages::{crumbs, measure_row, status_for, submit, ws_context};
+use crate::workspaces::pages::{post_form, read_ws};
 use crate::workspaces::queries;
+use crate::workspaces::views::{measure_row, Echo, Frame, MeasureRow};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct NewMeasureQuery {
     outcome: Option<i64>,
 }
 
-async fn render_measure_form(
-    page: &Page,
-    slug: String,
-    form: Value,
-    errors: Option<FieldErrors>,
-) -> AppResult<HttpResponse> {
+#[derive(Serialize)]
+struct MeasureForm {
+    outcomes: Vec<Choice>,
+    directions: Vec<SelectOption>,
+}
+
+async fn render_measure_form(page: &Page, slug: String, echo: Echo) -> Reply {
     let caller = page.user.clone().ok_or(AppError::Unauthorized)?;
-    let (access, outcomes) = page
-        .state()
-        .db
-        .run(move |conn| {
-            let access = queries::load(conn, &slug, Some(&caller))?;
-            authz::contribute(&caller, &access.ws, access.membership)?;
-            let outcomes = queries::outcomes_for(conn, access.ws.id)?;
-            Ok((access, outcomes))
-        })
-        .await?;
-    let selected = form["outcome_id"].as_str().unwrap_or("").to_string();
-    let status = status_for(&errors);
-    let data = json!({
-        "title": "Add a measure",
-        "breadcrumbs": crumbs(&access),
-        "ws": ws_context(&access, page.user.as_ref(), "/outcomes"),
-        "outcomes": outcomes.iter().map(|o| json!({ "value": o.id, "label": o.title, "selected": o.id.to_string() == selected })).collect::<Vec<_>>(),
-        "directions": Direction::options(form["direction"].as_str().unwrap_or("higher")),
-        "form": form,
-        "errors": errors.map(|e| e.to_json()),
-    });
-    page.render_status(status, "workspaces/measure_form", data)
+    let (access, outcomes) = read_ws(page, slug, move |conn, access| {
+        authz::contribute(&caller, &access.ws, access.membership)?;
+        Ok(queries::outcomes_for(conn, access.ws.id)?)
+    })
+    .await?;
+    let selected = echo.form["outcome_id"].as_str().unwrap_or("");
+    let view = MeasureForm {
+        outcomes: outcomes
+            .iter()
+            .map(|o| Choice::new(&o.id.to_string(), &o.title, o.id.to_string() == selected))
+            .collect(),
+        directions: Direction::options(echo.form["direction"].as_str().unwrap_or("higher")),
+    };
+    let frame = Frame {
+        page,
+        access: &access,
+        section: "/outcomes",
+    };
+    frame.render(
+        "workspaces/measure_form",
+        "Add a measure".into(),
+        Some(echo),
+        view,
+    )
 }
 
 pub async fn new_measure_page(
@@ -57,9 +62,9 @@ pub async fn new_measure_page(
     _user: CurrentUser,
     path: web::Path<String>,
     query: web::Query<NewMeasureQuery>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let form = json!({ "outcome_id": query.outcome.map(|o| o.to_string()).unwrap_or_default() });
-    render_measure_form(&page, path.into_inner(), form, None).await
+    render_measure_form(&page, path.into_inner(), Echo::new(form, None)).await
 }
 
 pub async fn create_measure(
@@ -67,65 +72,79 @@ pub async fn create_measure(
     user: CurrentUser,
     path: web::Path<String>,
     form: Form<MeasureInput>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let slug = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
-        service::create_measure(conn, actor, access, &input)
+    post_form(
+        &page,
+        user.0,
+        &slug,
+        form.0,
+        service::create_measure,
+        |id| {
+            (
+                format!("/workspaces/{slug}/measures/{id}"),
+                "The measure has been added",
+            )
+        },
+        |echo| render_measure_form(&page, slug.clone(), echo),
+    )
+    .await
+}
+
+#[derive(Serialize)]
+struct Shown {
+    outcome: String,
+    measure: MeasureRow,
+    chart_svg: String,
+    readings: Vec<ReadingRow>,
+}
+
+#[derive(Serialize)]
+struct ReadingRow {
+    quarter: String,
+    value: String,
+    note: String,
+}
+
+async fn render_measure(page: &Page, slug: String, measure_id: i64, mut echo: Echo) -> Reply {
+    let (access, (measure, outcome, readings)) = read_ws(page, slug, move |conn, access| {
+        let measure = queries::find_measure(conn, access.ws.id, measure_id)?;
+        let outcome = queries::find_outcome(conn, access.ws.id, measure.outcome_id)?;
+        let readings = queries::readings_for(conn, &[measure_id])?;
+        Ok((measure, outcome, readings))
     })
-    .await?
-    {
-        Ok(id) => Ok(redirect_with_flash(
-            page.state(),
-            &format!("/workspaces/{slug}/measures/{id}"),
-            "The measure has been added",
-        )),
-        Err(errors) => render_measure_form(&page, slug, echo, Some(errors)).await,
+    .await?;
+    if echo.form["quarter"].is_null() {
+        echo.form["quarter"] = json!(Quarter::containing(now().date()).label());
     }
+    let view = Shown {
+        outcome: outcome.title,
+        measure: measure_row(&measure, &readings),
+        chart_svg: trend_svg(&measure, &readings),
+        readings: readings
+            .iter()
+            .map(|r| ReadingRow {
+                quarter: Quarter {
+                    year: r.year,
+                    quarter: r.quarter,
+                }
+                .label(),
+                value: format_number(r.value),
+                note: r.note.clone(),
+            })
+            .collect(),
+    };
+    let frame = Frame {
+        page,
+        access: &access,
+        section: "/outcomes",
+    };
+    frame.render("workspaces/measure", measure.name, Some(echo), view)
 }
 
-async fn render_measure(
-    page: &Page,
-    slug: String,
-    measure_id: i64,
-    form: Value,
-    errors: Option<FieldErrors>,
-) -> AppResult<HttpResponse> {
-    let caller = page.user.clone();
-    let (access, measure, outcome, readings) = page
-        .state()
-        .db
-        .run(move |conn| {
-            let access = queries::load(conn, &slug, caller.as_ref())?;
-            let measure = queries::find_measure(conn, access.ws.id, measure_id)?;
-            let outcome = queries::find_outcome(conn, access.ws.id, measure.outcome_id)?;
-            let readings = queries::readings_for(conn, &[measure_id])?;
-            Ok((access, measure, outcome, readings))
-        })
-        .await?;
-    let status = status_for(&errors);
-    let mut form = form;
-    if form["quarter"].is_null() {
-        form["quarter"] = json!(Quarter::containing(now().date()).label());
-    }
-    let data = json!({
-        "title": measure.name,
-        "breadcrumbs": crumbs(&access),
-        "ws": ws_context(&access, page.user.as_ref(), "/outcomes"),
-        "outcome": outcome.title,
-        "measure": measure_row(&measure, &readings),
-        "chart_svg": trend_svg(&measure, &readings),
-        "readings": readings.iter().map(|r| json!({ "quarter": Quarter { year: r.year, quarter: r.quarter }.label(), "value": format_number(r.value), "note": r.note })).collect::<Vec<_>>(),
-        "form": form,
-        "errors": errors.map(|e| e.to_json()),
-    });
-    page.render_status(status, "workspaces/measure", data)
-}
-
-pub async fn show_measure(page: Page, path: web::Path<(String, i64)>) -> AppResult<HttpResponse> {
+pub async fn show_measure(page: Page, path: web::Path<(String, i64)>) -> Reply {
     let (slug, id) = path.into_inner();
-    render_measure(&page, slug, id, json!({}), None).await
+    render_measure(&page, slug, id, Echo::empty()).await
 }
 
 pub async fn record_reading(
@@ -133,22 +152,23 @@ pub async fn record_reading(
     user: CurrentUser,
     path: web::Path<(String, i64)>,
     form: Form<ReadingInput>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let (slug, id) = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
-        service::record_reading(conn, actor, access, id, &input)
-    })
-    .await?
-    {
-        Ok(_) => Ok(redirect_with_flash(
-            page.state(),
-            &format!("/workspaces/{slug}/measures/{id}"),
-            "The reading has been recorded",
-        )),
-        Err(errors) => render_measure(&page, slug, id, echo, Some(errors)).await,
-    }
+    post_form(
+        &page,
+        user.0,
+        &slug,
+        form.0,
+        move |conn, actor, access, input| service::record_reading(conn, actor, access, id, input),
+        |_| {
+            (
+                format!("/workspaces/{slug}/measures/{id}"),
+                "The reading has been recorded",
+            )
+        },
+        |echo| render_measure(&page, slug.clone(), id, echo),
+    )
+    .await
 }
 
 pub fn routes(r: &mut Routes) {

@@ -1,51 +1,67 @@
 //! The organisations that are members of a workspace, and their roles: the pages.
 
-use actix_web::{web, HttpResponse};
-use serde_json::{json, Value};
+use actix_web::web;
+use serde::Serialize;
 
 use super::service::{self, *};
 use crate::auth::CurrentUser;
-use crate::error::{AppError, AppResult};
+use crate::db::enums::SelectOption;
+use crate::error::AppError;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, FieldErrors, Form, NoFields, Page};
+use crate::web::{redirect_with_flash, Choice, Form, NoFields, Page, Reply};
 use crate::workspaces::model::*;
-use crate::workspaces::pages::{crumbs, status_for, submit, ws_context};
+use crate::workspaces::pages::{post_form, read_ws, submit};
 use crate::workspaces::queries;
+use crate::workspaces::views::{Echo, Frame};
 
-async fn render_members(
-    page: &Page,
-    slug: String,
-    form: Value,
-    errors: Option<FieldErrors>,
-) -> AppResult<HttpResponse> {
-    let caller = page.user.clone();
-    let (access, members, organisations) = page
-        .state()
-        .db
-        .run(move |conn| {
-            let access = queries::load(conn, &slug, caller.as_ref())?;
-            let members = queries::members(conn, access.ws.id)?;
-            let organisations = crate::organisations::queries::list(conn)?;
-            Ok((access, members, organisations))
-        })
-        .await?;
-    let selected = form["organisation_id"].as_str().unwrap_or("").to_string();
-    let status = status_for(&errors);
-    let data = json!({
-        "title": format!("Members of {}", access.ws.name),
-        "breadcrumbs": crumbs(&access),
-        "ws": ws_context(&access, page.user.as_ref(), "/members"),
-        "members": members.iter().map(|m| json!({ "organisation_id": m.organisation_id, "organisation": m.organisation, "role": m.role.label() })).collect::<Vec<_>>(),
-        "organisations": organisations.iter().map(|o| json!({ "value": o.id, "label": o.name, "selected": o.id.to_string() == selected })).collect::<Vec<_>>(),
-        "roles": MemberRole::options(form["role"].as_str().unwrap_or("member")),
-        "form": form,
-        "errors": errors.map(|e| e.to_json()),
-    });
-    page.render_status(status, "workspaces/members", data)
+#[derive(Serialize)]
+struct Members {
+    members: Vec<MemberRow>,
+    organisations: Vec<Choice>,
+    roles: Vec<SelectOption>,
 }
 
-pub async fn members_page(page: Page, path: web::Path<String>) -> AppResult<HttpResponse> {
-    render_members(&page, path.into_inner(), json!({}), None).await
+#[derive(Serialize)]
+struct MemberRow {
+    organisation_id: i64,
+    organisation: String,
+    role: &'static str,
+}
+
+async fn render_members(page: &Page, slug: String, echo: Echo) -> Reply {
+    let (access, (members, organisations)) = read_ws(page, slug, |conn, access| {
+        let members = queries::members(conn, access.ws.id)?;
+        let organisations = crate::organisations::queries::list(conn)?;
+        Ok((members, organisations))
+    })
+    .await?;
+    let selected = echo.form["organisation_id"].as_str().unwrap_or("");
+    let view = Members {
+        members: members
+            .into_iter()
+            .map(|m| MemberRow {
+                organisation_id: m.organisation_id,
+                organisation: m.organisation,
+                role: m.role.label(),
+            })
+            .collect(),
+        organisations: organisations
+            .iter()
+            .map(|o| Choice::new(&o.id.to_string(), &o.name, o.id.to_string() == selected))
+            .collect(),
+        roles: MemberRole::options(echo.form["role"].as_str().unwrap_or("member")),
+    };
+    let frame = Frame {
+        page,
+        access: &access,
+        section: "/members",
+    };
+    let title = format!("Members of {}", access.ws.name);
+    frame.render("workspaces/members", title, Some(echo), view)
+}
+
+pub async fn members_page(page: Page, path: web::Path<String>) -> Reply {
+    render_members(&page, path.into_inner(), Echo::empty()).await
 }
 
 pub async fn set_member(
@@ -53,22 +69,18 @@ pub async fn set_member(
     user: CurrentUser,
     path: web::Path<String>,
     form: Form<MemberInput>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let slug = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
-        service::set_member(conn, actor, access, &input)
-    })
-    .await?
-    {
-        Ok(()) => Ok(redirect_with_flash(
-            page.state(),
-            &format!("/workspaces/{slug}/members"),
-            "Membership saved",
-        )),
-        Err(errors) => render_members(&page, slug, echo, Some(errors)).await,
-    }
+    post_form(
+        &page,
+        user.0,
+        &slug,
+        form.0,
+        service::set_member,
+        |()| (format!("/workspaces/{slug}/members"), "Membership saved"),
+        |echo| render_members(&page, slug.clone(), echo),
+    )
+    .await
 }
 
 pub async fn remove_member(
@@ -76,7 +88,7 @@ pub async fn remove_member(
     user: CurrentUser,
     path: web::Path<(String, i64)>,
     _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let (slug, organisation_id) = path.into_inner();
     submit(&page, user.0, slug.clone(), move |conn, actor, access| {
         service::remove_member(conn, actor, access, organisation_id)

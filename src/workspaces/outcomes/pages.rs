@@ -1,53 +1,68 @@
 //! The outcomes a workspace works towards: the pages.
 
-use actix_web::{web, HttpResponse};
-use serde_json::{json, Value};
+use actix_web::web;
+use serde::Serialize;
 
 use super::service::{self, *};
 use crate::auth::CurrentUser;
-use crate::error::AppResult;
 use crate::web::markdown::to_safe_html;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, FieldErrors, Form, Page};
-use crate::workspaces::pages::{crumbs, measure_row, status_for, submit, ws_context};
+use crate::web::{Form, Page, Reply};
+use crate::workspaces::pages::{post_form, read_ws};
 use crate::workspaces::queries;
+use crate::workspaces::views::{measure_row, Echo, Frame, MeasureRow};
 
-async fn render_outcomes(
-    page: &Page,
-    slug: String,
-    form: Value,
-    errors: Option<FieldErrors>,
-) -> AppResult<HttpResponse> {
-    let caller = page.user.clone();
-    let (access, outcomes, measures, readings) = page
-        .state()
-        .db
-        .run(move |conn| {
-            let access = queries::load(conn, &slug, caller.as_ref())?;
-            let outcomes = queries::outcomes_for(conn, access.ws.id)?;
-            let measures = queries::measures_for(conn, access.ws.id)?;
-            let ids: Vec<i64> = measures.iter().map(|m| m.id).collect();
-            let readings = queries::readings_for(conn, &ids)?;
-            Ok((access, outcomes, measures, readings))
-        })
-        .await?;
-    let status = status_for(&errors);
-    let data = json!({
-        "title": format!("Outcomes and measures – {}", access.ws.name),
-        "breadcrumbs": crumbs(&access),
-        "ws": ws_context(&access, page.user.as_ref(), "/outcomes"),
-        "outcomes": outcomes.iter().map(|o| json!({
-            "id": o.id, "title": o.title, "description_html": to_safe_html(&o.description),
-            "measures": measures.iter().filter(|m| m.outcome_id == o.id).map(|m| measure_row(m, &readings)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "form": form,
-        "errors": errors.map(|e| e.to_json()),
-    });
-    page.render_status(status, "workspaces/outcomes", data)
+#[derive(Serialize)]
+struct Outcomes {
+    outcomes: Vec<OutcomeRow>,
 }
 
-pub async fn outcomes_page(page: Page, path: web::Path<String>) -> AppResult<HttpResponse> {
-    render_outcomes(&page, path.into_inner(), json!({}), None).await
+#[derive(Serialize)]
+struct OutcomeRow {
+    id: i64,
+    title: String,
+    description_html: String,
+    measures: Vec<MeasureRow>,
+}
+
+async fn render_outcomes(page: &Page, slug: String, echo: Echo) -> Reply {
+    let (access, (outcomes, measures, readings)) = read_ws(page, slug, |conn, access| {
+        let outcomes = queries::outcomes_for(conn, access.ws.id)?;
+        let measures = queries::measures_for(conn, access.ws.id)?;
+        let ids: Vec<i64> = measures.iter().map(|m| m.id).collect();
+        let readings = queries::readings_for(conn, &ids)?;
+        Ok((outcomes, measures, readings))
+    })
+    .await?;
+    let outcomes = outcomes
+        .into_iter()
+        .map(|o| OutcomeRow {
+            measures: measures
+                .iter()
+                .filter(|m| m.outcome_id == o.id)
+                .map(|m| measure_row(m, &readings))
+                .collect(),
+            description_html: to_safe_html(&o.description),
+            id: o.id,
+            title: o.title,
+        })
+        .collect();
+    let frame = Frame {
+        page,
+        access: &access,
+        section: "/outcomes",
+    };
+    let title = format!("Outcomes and measures – {}", access.ws.name);
+    frame.render(
+        "workspaces/outcomes",
+        title,
+        Some(echo),
+        Outcomes { outcomes },
+    )
+}
+
+pub async fn outcomes_page(page: Page, path: web::Path<String>) -> Reply {
+    render_outcomes(&page, path.into_inner(), Echo::empty()).await
 }
 
 pub async fn create_outcome(
@@ -55,22 +70,23 @@ pub async fn create_outcome(
     user: CurrentUser,
     path: web::Path<String>,
     form: Form<OutcomeInput>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let slug = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    match submit(&page, user.0, slug.clone(), move |conn, actor, access| {
-        service::create_outcome(conn, actor, access, &input)
-    })
-    .await?
-    {
-        Ok(_) => Ok(redirect_with_flash(
-            page.state(),
-            &format!("/workspaces/{slug}/outcomes"),
-            "The outcome has been added",
-        )),
-        Err(errors) => render_outcomes(&page, slug, echo, Some(errors)).await,
-    }
+    post_form(
+        &page,
+        user.0,
+        &slug,
+        form.0,
+        service::create_outcome,
+        |_| {
+            (
+                format!("/workspaces/{slug}/outcomes"),
+                "The outcome has been added",
+            )
+        },
+        |echo| render_outcomes(&page, slug.clone(), echo),
+    )
+    .await
 }
 
 pub fn routes(r: &mut Routes) {
