@@ -20,6 +20,7 @@ pub mod service;
 pub mod show;
 pub mod stages;
 pub mod transfer;
+pub mod views;
 
 use crate::web::routes::Routes;
 

@@ -5,11 +5,12 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
-use super::filter::{present, RegisterQuery};
+use super::filter::RegisterQuery;
 use super::model::*;
 use super::queries::{self, Filter, Sort};
 use super::service::{self, *};
 use super::show::{show_view, Abilities, Echo};
+use super::views::{self, Choices};
 use crate::auth::{Caller, CurrentUser};
 use crate::authz;
 use crate::db::DbConn;
@@ -17,28 +18,9 @@ use crate::error::{AppError, AppResult};
 use crate::web::routes::Routes;
 use crate::web::{redirect_with_flash, FieldErrors, Form, Page, PageQuery};
 
-fn totals_json(t: &queries::Totals) -> Value {
-    json!({
-        "estimated": format_pence(t.estimated),
-        "validated": format_pence(t.validated),
-        "realised": format_pence(t.realised),
-        "cashable_realised": format_pence(t.cashable_realised),
-        "one_off_costs": format_pence(t.one_off_costs),
-    })
-}
-
 pub(super) fn label<T>(parsed: Result<T, &str>, f: fn(T) -> &'static str) -> &'static str {
     parsed.map(f).unwrap_or("")
 }
-
-fn options(list: Vec<(i64, String)>, selected: &str) -> Vec<Value> {
-    list.into_iter()
-        .map(|(id, name)| json!({ "value": id, "label": name, "selected": id.to_string() == selected }))
-        .collect()
-}
-
-/// (id, name) pairs for a <select>.
-type Choices = Vec<(i64, String)>;
 
 /// Organisations and visible themes, for filters and forms.
 fn choices(conn: &mut DbConn, caller: Option<&Caller>) -> AppResult<(Choices, Choices)> {
@@ -76,7 +58,7 @@ async fn register_data(
     query: &RegisterQuery,
     filter: Filter,
     sort: Sort,
-) -> AppResult<Value> {
+) -> AppResult<views::Register> {
     let paging = PageQuery {
         page: query.page,
         per_page: query.per_page,
@@ -85,71 +67,76 @@ async fn register_data(
     let caller = page.user.clone();
     let cache = page.state().cache.clone();
     let version = page.version();
-    let (listing, (organisations, themes)) = page
+    let (listing, choices) = page
         .state()
         .db
         .run(move |conn| {
-            let listing = queries::list(
-                conn,
-                caller.as_ref(),
-                &filter,
-                sort,
-                Some(paging),
-                Some((&cache, version)),
-            )?;
+            let kept = Some((&*cache, version));
+            let listing = queries::list(conn, caller.as_ref(), &filter, sort, Some(paging), kept)?;
             Ok((listing, choices(conn, caller.as_ref())?))
         })
         .await?;
-    let q = query;
-    let selected = |v: &Option<String>| present(v).unwrap_or("").to_string();
-    let rows: Vec<Value> = listing
-        .items
-        .iter()
-        .map(|item| {
-            let o = &item.opportunity;
-            json!({
-                "id": o.id,
-                "reference": o.reference,
-                "title": o.title,
-                "lead": item.lead,
-                "stage": o.stage.label(),
-                "draft": o.visibility == OpportunityVisibility::Draft,
-                "area": o.service_area.label(),
-                "estimated": format_pence(item.totals.estimated),
-                "realised": format_pence(item.totals.realised),
-                "high_barriers": item.open_high_barriers,
-            })
-        })
-        .collect();
     let can_log = page
         .user
         .as_ref()
         .is_some_and(|c| authz::log_opportunity(c).is_ok());
-    let sorts: Vec<Value> = [
-        ("updated", "Recently updated"),
-        ("reference", "Reference"),
-        ("savings", "Estimated savings"),
-    ]
-    .iter()
-    .map(|(v, l)| json!({ "value": v, "label": l, "selected": selected(&q.sort) == *v }))
-    .collect();
+    Ok(views::register(query, listing, paging, choices, can_log))
+}
+
+/// What the form reads: the opportunity being edited (if any, and only if the caller may
+/// manage it) and what the form offers.
+fn form_data(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: Option<i64>,
+) -> AppResult<(Option<Opportunity>, views::FormChoices)> {
+    let current = match id {
+        Some(id) => {
+            let o = queries::load(conn, id, Some(caller))?;
+            authz::manage_opportunity(caller, &o)?;
+            Some(o)
+        }
+        None => {
+            authz::log_opportunity(caller)?;
+            None
+        }
+    };
+    let lead = current
+        .as_ref()
+        .map(|o| o.lead_organisation_id)
+        .unwrap_or(caller.organisation_id);
+    let (organisations, themes) = choices(conn, Some(caller))?;
+    let everyone = crate::web::Paging {
+        page: 1,
+        per_page: 100,
+    };
+    let people = crate::users::queries::page_for_org(conn, lead, everyone)?
+        .0
+        .into_iter()
+        .filter(|u| u.is_active())
+        .map(|u| (u.id, u.name))
+        .collect();
+    let choices = views::FormChoices {
+        organisations,
+        themes,
+        people,
+    };
+    Ok((current, choices))
+}
+
+/// The form as it first shows: the opportunity's values, or a new idea's defaults.
+fn first_form(conn: &mut DbConn, current: Option<&Opportunity>) -> AppResult<Value> {
+    let Some(o) = current else {
+        return Ok(json!({ "visibility": "draft", "partners": [] }));
+    };
+    let partners: Vec<String> = queries::partners(conn, o.id)?
+        .into_iter()
+        .map(|(id, _)| id.to_string())
+        .collect();
     Ok(json!({
-        "title": "Shared-services opportunities",
-        "rows": rows,
-        "total": listing.total,
-        "totals": totals_json(&listing.totals),
-        "pagination": paging.context(listing.total, &q.base_link()),
-        "can_log": can_log,
-        "q": q.q.clone().unwrap_or_default(),
-        "stages": Stage::options(&selected(&q.stage)),
-        "areas": ServiceArea::options(&selected(&q.service_area)),
-        "kinds": OpportunityKind::options(&selected(&q.kind)),
-        "leads": options(organisations.clone(), &selected(&q.lead)),
-        "partners": options(organisations, &selected(&q.partner)),
-        "themes": options(themes, &selected(&q.theme)),
-        "open_high": present(&q.barriers) == Some("open_high"),
-        "sorts": sorts,
-        "export_query": q.base_link().split_once('?').map(|(_, query)| format!("?{query}")).unwrap_or_default(),
+        "title": o.title, "summary": o.summary, "service_area": o.service_area, "kind": o.kind,
+        "visibility": o.visibility, "workspace_id": o.workspace_id.map(|v| v.to_string()).unwrap_or_default(),
+        "contact_user_id": o.contact_user_id.map(|v| v.to_string()).unwrap_or_default(), "partners": partners,
     }))
 }
 
@@ -160,73 +147,20 @@ async fn render_form(
     errors: Option<FieldErrors>,
 ) -> AppResult<HttpResponse> {
     let caller = page.user.clone().ok_or(AppError::Unauthorized)?;
-    let (current, organisations, themes, people) = page
+    let fresh = form.is_null();
+    let (current, choices, form) = page
         .state()
         .db
         .run(move |conn| {
-            let current = match id {
-                Some(id) => {
-                    let o = queries::load(conn, id, Some(&caller))?;
-                    authz::manage_opportunity(&caller, &o)?;
-                    Some(o)
-                }
-                None => {
-                    authz::log_opportunity(&caller)?;
-                    None
-                }
+            let (current, choices) = form_data(conn, &caller, id)?;
+            let form = if fresh {
+                first_form(conn, current.as_ref())?
+            } else {
+                form
             };
-            let lead = current
-                .as_ref()
-                .map(|o| o.lead_organisation_id)
-                .unwrap_or(caller.organisation_id);
-            let (organisations, themes) = choices(conn, Some(&caller))?;
-            let people = crate::users::queries::page_for_org(
-                conn,
-                lead,
-                crate::web::Paging {
-                    page: 1,
-                    per_page: 100,
-                },
-            )?
-            .0
-            .into_iter()
-            .filter(|u| u.is_active())
-            .map(|u| (u.id, u.name))
-            .collect::<Vec<_>>();
-            Ok((current, organisations, themes, people))
+            Ok((current, choices, form))
         })
         .await?;
-    let form = if form.is_null() {
-        match &current {
-            Some(o) => {
-                let partners = page.state().db.run({
-                    let id = o.id;
-                    move |conn| Ok(queries::partners(conn, id)?)
-                });
-                let partners: Vec<String> = partners
-                    .await?
-                    .into_iter()
-                    .map(|(id, _)| id.to_string())
-                    .collect();
-                json!({
-                    "title": o.title, "summary": o.summary, "service_area": o.service_area, "kind": o.kind,
-                    "visibility": o.visibility, "workspace_id": o.workspace_id.map(|v| v.to_string()).unwrap_or_default(),
-                    "contact_user_id": o.contact_user_id.map(|v| v.to_string()).unwrap_or_default(), "partners": partners,
-                })
-            }
-            None => json!({ "visibility": "draft", "partners": [] }),
-        }
-    } else {
-        form
-    };
-    let chosen: Vec<String> = form["partners"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
     let own = page
         .user
         .as_ref()
@@ -236,39 +170,9 @@ async fn render_form(
         .as_ref()
         .map(|o| o.lead_organisation_id)
         .unwrap_or(own);
-    let status = if errors.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let (title, action) = match &current {
-        Some(o) => (
-            format!("Edit {}", o.reference),
-            format!("/opportunities/{}/edit", o.id),
-        ),
-        None => (
-            "Log a shared-services idea".to_string(),
-            "/opportunities".to_string(),
-        ),
-    };
-    let text = |k: &str| form[k].as_str().unwrap_or("").to_string();
-    page.render_status(
-        status,
-        "opportunities/form",
-        json!({
-            "title": title,
-            "action": action,
-            "breadcrumbs": [{ "href": "/opportunities", "label": "Opportunities" }],
-            "form": form,
-            "areas": ServiceArea::options(&text("service_area")),
-            "kinds": OpportunityKind::options(&text("kind")),
-            "visibilities": OpportunityVisibility::options(&text("visibility")),
-            "themes": options(themes, &text("workspace_id")),
-            "people": options(people, &text("contact_user_id")),
-            "partners": organisations.into_iter().filter(|(id, _)| *id != lead).map(|(id, name)| json!({ "value": id, "label": name, "checked": chosen.contains(&id.to_string()) })).collect::<Vec<_>>(),
-            "errors": errors.map(|e| e.to_json()),
-        }),
-    )
+    let failed = errors.is_some();
+    let view = views::opportunity_form(current.as_ref(), lead, form, errors, choices);
+    page.render_form(failed, "opportunities/form", view)
 }
 
 pub async fn new_page(page: Page, _user: CurrentUser) -> AppResult<HttpResponse> {

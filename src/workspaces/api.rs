@@ -1,79 +1,20 @@
 //! Workspaces on the JSON API. Public workspaces can be read without a token; everything
 //! else follows the same rules as the pages (invisible → 404, read-only → 403).
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::*;
-use super::queries::{self, Access, MemberView};
+use super::queries::{self, MemberView};
 use super::service::{self, *};
-use crate::auth::{ApiCaller, Caller, MaybeUser};
-use crate::db::DbConn;
+use crate::auth::{ApiCaller, MaybeUser};
 use crate::error::{AppResult, Problem};
 use crate::state::AppState;
 use crate::web::routes::Routes;
-use crate::web::{PageQuery, Paged, Paging, Reply};
-
-pub(super) async fn read<T, F>(
-    state: &AppState,
-    caller: Option<Caller>,
-    slug: String,
-    f: F,
-) -> AppResult<T>
-where
-    F: FnOnce(&mut DbConn, &Access) -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    state
-        .db
-        .run(move |conn| {
-            let access = queries::load(conn, &slug, caller.as_ref())?;
-            f(conn, &access)
-        })
-        .await
-}
-
-pub(super) async fn change<T, F>(
-    state: &AppState,
-    req: &HttpRequest,
-    caller: Caller,
-    slug: String,
-    f: F,
-) -> AppResult<T>
-where
-    F: FnOnce(&mut DbConn, &Actor, &Access) -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    state
-        .change(req, caller, move |conn, actor| {
-            let access = queries::load(conn, &slug, Some(actor.caller))?;
-            f(conn, actor, &access)
-        })
-        .await
-}
-
-/// Answers one page of a list that belongs to a workspace the caller may see (404 if not):
-/// `load` reads the page in SQL.
-pub(super) async fn page_of<T, F>(
-    state: &AppState,
-    user: MaybeUser,
-    slug: String,
-    query: &PageQuery,
-    per_page: i64,
-    load: F,
-) -> Reply
-where
-    F: FnOnce(&mut DbConn, &Access, Paging) -> diesel::QueryResult<Paged<T>> + Send + 'static,
-    T: Serialize + Send + 'static,
-{
-    let paging = query.paging(per_page);
-    let page = read(state, user.0, slug, move |conn, access| {
-        Ok(load(conn, access, paging)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(page))
-}
+use crate::web::{PageQuery, Paged, Reply};
+use crate::workspaces::call::{WsRead, WsWrite};
 
 pub(super) fn text(value: Option<String>) -> String {
     value.unwrap_or_default()
@@ -159,20 +100,15 @@ pub async fn create(
 /// One workspace with its members.
 #[utoipa::path(get, path = "/api/v1/workspaces/{slug}", tag = "workspaces", params(("slug" = String, Path)),
     responses((status = 200, body = WorkspaceDetail), (status = 404, body = Problem)))]
-pub async fn show(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let detail = read(&state, user.0, path.into_inner(), |conn, access| {
+pub async fn show(call: WsRead) -> Reply {
+    call.read(|conn, access| {
         Ok(WorkspaceDetail {
             workspace: access.ws.clone(),
             your_role: access.membership.map(|m| m.as_str().to_string()),
             members: queries::members(conn, access.ws.id)?,
         })
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(detail))
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -187,40 +123,27 @@ pub struct WorkspaceChanges {
 /// Edit a workspace or archive it (platform admins).
 #[utoipa::path(patch, path = "/api/v1/workspaces/{slug}", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path)), request_body = WorkspaceChanges,
     responses((status = 200, body = Workspace), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn update(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<String>,
-    body: web::Json<WorkspaceChanges>,
-) -> AppResult<HttpResponse> {
+pub async fn update(call: WsWrite, body: web::Json<WorkspaceChanges>) -> Reply {
     let b = body.into_inner();
-    let ws = change(
-        &state,
-        &req,
-        caller.0,
-        path.into_inner(),
-        move |conn, actor, access| {
-            if b.name.is_some() || b.summary.is_some() || b.visibility.is_some() {
-                let input = WorkspaceInput {
-                    name: b.name.unwrap_or_else(|| access.ws.name.clone()),
-                    slug: String::new(),
-                    summary: b.summary.unwrap_or_else(|| access.ws.summary.clone()),
-                    kind: String::new(),
-                    visibility: b
-                        .visibility
-                        .unwrap_or_else(|| access.ws.visibility.to_string()),
-                };
-                service::update_workspace(conn, actor, access, &input)?;
-            }
-            if let Some(archived) = b.archived {
-                service::set_archived(conn, actor, access, archived)?;
-            }
-            Ok(queries::find_by_slug(conn, &access.ws.slug)?)
-        },
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(ws))
+    call.change(StatusCode::OK, move |conn, actor, access| {
+        if b.name.is_some() || b.summary.is_some() || b.visibility.is_some() {
+            let input = WorkspaceInput {
+                name: b.name.unwrap_or_else(|| access.ws.name.clone()),
+                slug: String::new(),
+                summary: b.summary.unwrap_or_else(|| access.ws.summary.clone()),
+                kind: String::new(),
+                visibility: b
+                    .visibility
+                    .unwrap_or_else(|| access.ws.visibility.to_string()),
+            };
+            service::update_workspace(conn, actor, access, &input)?;
+        }
+        if let Some(archived) = b.archived {
+            service::set_archived(conn, actor, access, archived)?;
+        }
+        Ok(queries::find_by_slug(conn, &access.ws.slug)?)
+    })
+    .await
 }
 
 pub fn routes(r: &mut Routes) {

@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod api;
+pub mod call;
 pub mod chart;
 pub mod measures;
 pub mod members;

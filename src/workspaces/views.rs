@@ -246,12 +246,20 @@ pub(super) struct WsPage<T: Serialize> {
 /// Where a workspace page is shown: the request's page context, the workspace as the caller
 /// sees it, and the tab it sits under.
 pub(super) struct Frame<'a> {
-    pub page: &'a Page,
-    pub access: &'a Access,
-    pub section: &'static str,
+    page: &'a Page,
+    access: &'a Access,
+    section: &'static str,
 }
 
-impl Frame<'_> {
+impl<'a> Frame<'a> {
+    pub fn new(page: &'a Page, access: &'a Access, section: &'static str) -> Frame<'a> {
+        Frame {
+            page,
+            access,
+            section,
+        }
+    }
+
     /// Renders `template` with the workspace frame around `body`: 422 when the form came back
     /// with errors.
     pub fn render<T: Serialize>(

@@ -1,16 +1,16 @@
 //! Actions (must-dos) of a workspace, with their milestones: the JSON API.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::service::{self, *};
-use crate::auth::{ApiCaller, MaybeUser};
-use crate::error::{AppError, AppResult, Problem};
-use crate::state::AppState;
+use crate::error::{AppError, Problem};
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
-use crate::workspaces::api::{change, page_of, read, text};
+use crate::workspaces::api::text;
+use crate::workspaces::call::{WsRead, WsWrite};
 use crate::workspaces::model::*;
 use crate::workspaces::queries;
 
@@ -25,12 +25,7 @@ pub struct ActionQuery {
 /// Actions by due date.
 #[utoipa::path(get, path = "/api/v1/workspaces/{slug}/actions", tag = "workspaces", params(("slug" = String, Path), ActionQuery),
     responses((status = 200, body = Paged<Action>), (status = 400, body = Problem), (status = 404, body = Problem)))]
-pub async fn list_actions(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<String>,
-    query: web::Query<ActionQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn list_actions(call: WsRead, query: web::Query<ActionQuery>) -> Reply {
     let paging = PageQuery {
         page: query.page,
         per_page: query.per_page,
@@ -40,19 +35,16 @@ pub async fn list_actions(
         None | Some("") => None,
         Some(value) => Some(Rag::parse(value).map_err(|m| AppError::field("rag", m))?),
     };
-    let (items, total) = read(&state, user.0, path.into_inner(), move |conn, access| {
+    call.read(move |conn, access| {
         let filter = queries::ActionFilter {
             rag,
             ..queries::ActionFilter::default()
         };
-        Ok(queries::actions_page(conn, access.ws.id, &filter, paging)?)
+        let (items, total) = queries::actions_page(conn, access.ws.id, &filter, paging)?;
+        let items = items.into_iter().map(|a| a.action).collect();
+        Ok(Paged::of(items, paging, total))
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(Paged::of(
-        items.into_iter().map(|a| a.action).collect(),
-        paging,
-        total,
-    )))
+    .await
 }
 
 /// An action as sent: dates as YYYY-MM-DD.
@@ -119,13 +111,7 @@ fn action_input(a: &Action) -> ActionInput {
 /// Add an action (lead and member organisations).
 #[utoipa::path(post, path = "/api/v1/workspaces/{slug}/actions", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path)), request_body = ActionRequest,
     responses((status = 201, body = Action), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_action(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<String>,
-    body: web::Json<ActionRequest>,
-) -> AppResult<HttpResponse> {
+pub async fn create_action(call: WsWrite, body: web::Json<ActionRequest>) -> Reply {
     let defaults = ActionInput {
         status: "not_started".into(),
         progress: "0".into(),
@@ -133,18 +119,11 @@ pub async fn create_action(
         ..ActionInput::default()
     };
     let input = body.into_inner().over(defaults);
-    let action = change(
-        &state,
-        &req,
-        caller.0,
-        path.into_inner(),
-        move |conn, actor, access| {
-            let id = service::create_action(conn, actor, access, &input)?;
-            Ok(queries::find_action(conn, access.ws.id, id)?.action)
-        },
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(action))
+    call.change(StatusCode::CREATED, move |conn, actor, access| {
+        let id = service::create_action(conn, actor, access, &input)?;
+        Ok(queries::find_action(conn, access.ws.id, id)?.action)
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -157,56 +136,39 @@ pub struct ActionDetail {
 /// One action with its milestones.
 #[utoipa::path(get, path = "/api/v1/workspaces/{slug}/actions/{id}", tag = "workspaces", params(("slug" = String, Path), ("id" = i64, Path)),
     responses((status = 200, body = ActionDetail), (status = 404, body = Problem)))]
-pub async fn show_action(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<(String, i64)>,
-) -> AppResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let detail = read(&state, user.0, slug, move |conn, access| {
+pub async fn show_action(call: WsRead) -> Reply {
+    let id = call.id;
+    call.read(move |conn, access| {
         let action = queries::find_action(conn, access.ws.id, id)?.action;
         Ok(ActionDetail {
             action,
             milestones: queries::milestones_for(conn, id)?,
         })
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(detail))
+    .await
 }
 
 /// Change an action: status, progress, RAG and the rest (a lead or the owning organisation).
 #[utoipa::path(patch, path = "/api/v1/workspaces/{slug}/actions/{id}", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), request_body = ActionRequest,
     responses((status = 200, body = Action), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_action(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<(String, i64)>,
-    body: web::Json<ActionRequest>,
-) -> AppResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
+pub async fn update_action(call: WsWrite, body: web::Json<ActionRequest>) -> Reply {
+    let id = call.id;
     let changes = body.into_inner();
-    let action = change(&state, &req, caller.0, slug, move |conn, actor, access| {
+    call.change(StatusCode::OK, move |conn, actor, access| {
         let current = queries::find_action(conn, access.ws.id, id)?.action;
         let input = changes.over(action_input(&current));
         service::update_action(conn, actor, access, id, &input)?;
         Ok(queries::find_action(conn, access.ws.id, id)?.action)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(action))
+    .await
 }
 
 /// Milestones of an action, by due date.
 #[utoipa::path(get, path = "/api/v1/workspaces/{slug}/actions/{id}/milestones", tag = "workspaces", params(("slug" = String, Path), ("id" = i64, Path), PageQuery),
     responses((status = 200, body = Paged<Milestone>), (status = 404, body = Problem)))]
-pub async fn list_milestones(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<(String, i64)>,
-    query: web::Query<PageQuery>,
-) -> Reply {
-    let (slug, id) = path.into_inner();
-    page_of(&state, user, slug, &query, 50, move |conn, a, p| {
+pub async fn list_milestones(call: WsRead, query: web::Query<PageQuery>) -> Reply {
+    let id = call.id;
+    call.page(&query, 50, move |conn, a, p| {
         queries::find_action(conn, a.ws.id, id)?;
         queries::milestones_page(conn, id, p)
     })
@@ -223,25 +185,18 @@ pub struct MilestoneRequest {
 /// Add a milestone to an action.
 #[utoipa::path(post, path = "/api/v1/workspaces/{slug}/actions/{id}/milestones", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), request_body = MilestoneRequest,
     responses((status = 201, body = Milestone), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_milestone(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<(String, i64)>,
-    body: web::Json<MilestoneRequest>,
-) -> AppResult<HttpResponse> {
-    let (slug, action_id) = path.into_inner();
+pub async fn create_milestone(call: WsWrite, body: web::Json<MilestoneRequest>) -> Reply {
+    let action_id = call.id;
     let b = body.into_inner();
     let input = MilestoneInput {
         title: text(b.title),
         due_date: text(b.due_date),
     };
-    let milestone = change(&state, &req, caller.0, slug, move |conn, actor, access| {
+    call.change(StatusCode::CREATED, move |conn, actor, access| {
         let id = service::create_milestone(conn, actor, access, action_id, &input)?;
         Ok(queries::find_milestone(conn, access.ws.id, id)?.0)
     })
-    .await?;
-    Ok(HttpResponse::Created().json(milestone))
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -253,23 +208,16 @@ pub struct MilestoneDone {
 /// Mark a milestone done.
 #[utoipa::path(patch, path = "/api/v1/workspaces/{slug}/milestones/{id}", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), request_body = MilestoneDone,
     responses((status = 200, body = Milestone), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn complete_milestone(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<(String, i64)>,
-    body: web::Json<MilestoneDone>,
-) -> AppResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
+pub async fn complete_milestone(call: WsWrite, body: web::Json<MilestoneDone>) -> Reply {
+    let id = call.id;
     let input = MilestoneDoneInput {
         done_date: text(body.into_inner().done_date),
     };
-    let milestone = change(&state, &req, caller.0, slug, move |conn, actor, access| {
+    call.change(StatusCode::OK, move |conn, actor, access| {
         service::complete_milestone(conn, actor, access, id, &input)?;
         Ok(queries::find_milestone(conn, access.ws.id, id)?.0)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(milestone))
+    .await
 }
 
 pub fn routes(r: &mut Routes) {

@@ -133,11 +133,7 @@ pub async fn actions_page(
         narrowing: narrowing(&filter),
         pagination: paging.context(total, &list_base(slug, &filter)),
     };
-    let frame = Frame {
-        page: &page,
-        access: &access,
-        section: "/actions",
-    };
+    let frame = Frame::new(&page, &access, "/actions");
     let title = format!("Actions – {}", access.ws.name);
     frame.render("workspaces/actions", title, None, view)
 }
@@ -245,11 +241,7 @@ async fn render_action_form(
         statuses: ActionStatus::options(&field("status")),
         rags: Rag::options(&field("rag")),
     };
-    let frame = Frame {
-        page,
-        access: &access,
-        section: "/actions",
-    };
+    let frame = Frame::new(page, &access, "/actions");
     frame.render("workspaces/action_form", title, Some(echo), view)
 }
 
@@ -339,11 +331,7 @@ async fn render_action(page: &Page, slug: String, action_id: i64, echo: Echo) ->
             })
             .collect(),
     };
-    let frame = Frame {
-        page,
-        access: &access,
-        section: "/actions",
-    };
+    let frame = Frame::new(page, &access, "/actions");
     frame.render("workspaces/action", action.action.title, Some(echo), view)
 }
 

@@ -44,11 +44,7 @@ async fn render_measure_form(page: &Page, slug: String, echo: Echo) -> Reply {
             .collect(),
         directions: Direction::options(echo.form["direction"].as_str().unwrap_or("higher")),
     };
-    let frame = Frame {
-        page,
-        access: &access,
-        section: "/outcomes",
-    };
+    let frame = Frame::new(page, &access, "/outcomes");
     frame.render(
         "workspaces/measure_form",
         "Add a measure".into(),
@@ -134,11 +130,7 @@ async fn render_measure(page: &Page, slug: String, measure_id: i64, mut echo: Ec
             })
             .collect(),
     };
-    let frame = Frame {
-        page,
-        access: &access,
-        section: "/outcomes",
-    };
+    let frame = Frame::new(page, &access, "/outcomes");
     frame.render("workspaces/measure", measure.name, Some(echo), view)
 }
 

@@ -1,28 +1,22 @@
 //! The organisations that are members of a workspace, and their roles: the JSON API.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::service::{self, *};
-use crate::auth::{ApiCaller, MaybeUser};
-use crate::error::{AppResult, Problem};
-use crate::state::AppState;
+use crate::error::Problem;
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
-use crate::workspaces::api::{change, page_of};
+use crate::workspaces::call::{WsRead, WsWrite};
 use crate::workspaces::queries::{self, MemberView};
 
 /// Member organisations.
 #[utoipa::path(get, path = "/api/v1/workspaces/{slug}/members", tag = "workspaces", params(("slug" = String, Path), PageQuery),
     responses((status = 200, body = Paged<MemberView>), (status = 404, body = Problem)))]
-pub async fn list_members(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<String>,
-    query: web::Query<PageQuery>,
-) -> Reply {
-    page_of(&state, user, path.into_inner(), &query, 50, |conn, a, p| {
+pub async fn list_members(call: WsRead, query: web::Query<PageQuery>) -> Reply {
+    call.page(&query, 50, |conn, a, p| {
         queries::members_page(conn, a.ws.id, p)
     })
     .await
@@ -38,43 +32,25 @@ pub struct SetMember {
 /// Add an organisation or change its role (leads and platform admins).
 #[utoipa::path(post, path = "/api/v1/workspaces/{slug}/members", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path)), request_body = SetMember,
     responses((status = 200, body = Vec<MemberView>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn set_member(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<String>,
-    body: web::Json<SetMember>,
-) -> AppResult<HttpResponse> {
+pub async fn set_member(call: WsWrite, body: web::Json<SetMember>) -> Reply {
     let input = MemberInput {
         organisation_id: body.organisation_id.to_string(),
         role: body.role.clone(),
     };
-    let members = change(
-        &state,
-        &req,
-        caller.0,
-        path.into_inner(),
-        move |conn, actor, access| {
-            service::set_member(conn, actor, access, &input)?;
-            Ok(queries::members(conn, access.ws.id)?)
-        },
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(members))
+    call.change(StatusCode::OK, move |conn, actor, access| {
+        service::set_member(conn, actor, access, &input)?;
+        Ok(queries::members(conn, access.ws.id)?)
+    })
+    .await
 }
 
 /// Remove a member organisation.
 #[utoipa::path(delete, path = "/api/v1/workspaces/{slug}/members/{organisation_id}", tag = "workspaces", security(("bearer" = [])),
     params(("slug" = String, Path), ("organisation_id" = i64, Path)),
     responses((status = 204, description = "Removed"), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn remove_member(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<(String, i64)>,
-) -> AppResult<HttpResponse> {
-    let (slug, organisation_id) = path.into_inner();
-    change(&state, &req, caller.0, slug, move |conn, actor, access| {
+pub async fn remove_member(call: WsWrite) -> Reply {
+    let organisation_id = call.id;
+    call.run(move |conn, actor, access| {
         service::remove_member(conn, actor, access, organisation_id)
     })
     .await?;

@@ -51,11 +51,7 @@ async fn render_members(page: &Page, slug: String, echo: Echo) -> Reply {
             .collect(),
         roles: MemberRole::options(echo.form["role"].as_str().unwrap_or("member")),
     };
-    let frame = Frame {
-        page,
-        access: &access,
-        section: "/members",
-    };
+    let frame = Frame::new(page, &access, "/members");
     let title = format!("Members of {}", access.ws.name);
     frame.render("workspaces/members", title, Some(echo), view)
 }

@@ -1,29 +1,24 @@
 //! The outcomes a workspace works towards: the JSON API.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::web;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::service::{self, *};
-use crate::auth::{ApiCaller, MaybeUser};
-use crate::error::{AppResult, Problem};
-use crate::state::AppState;
+use crate::error::Problem;
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
-use crate::workspaces::api::{change, page_of, text};
+use crate::workspaces::api::text;
+use crate::workspaces::call::{WsRead, WsWrite};
 use crate::workspaces::model::*;
 use crate::workspaces::queries;
 
 /// Outcomes.
 #[utoipa::path(get, path = "/api/v1/workspaces/{slug}/outcomes", tag = "workspaces", params(("slug" = String, Path), PageQuery),
     responses((status = 200, body = Paged<Outcome>), (status = 404, body = Problem)))]
-pub async fn list_outcomes(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<String>,
-    query: web::Query<PageQuery>,
-) -> Reply {
-    page_of(&state, user, path.into_inner(), &query, 50, |conn, a, p| {
+pub async fn list_outcomes(call: WsRead, query: web::Query<PageQuery>) -> Reply {
+    call.page(&query, 50, |conn, a, p| {
         queries::outcomes_page(conn, a.ws.id, p)
     })
     .await
@@ -38,30 +33,17 @@ pub struct OutcomeRequest {
 /// Add an outcome.
 #[utoipa::path(post, path = "/api/v1/workspaces/{slug}/outcomes", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path)), request_body = OutcomeRequest,
     responses((status = 201, body = Outcome), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_outcome(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<String>,
-    body: web::Json<OutcomeRequest>,
-) -> AppResult<HttpResponse> {
+pub async fn create_outcome(call: WsWrite, body: web::Json<OutcomeRequest>) -> Reply {
     let b = body.into_inner();
     let input = OutcomeInput {
         title: text(b.title),
         description: text(b.description),
     };
-    let outcome = change(
-        &state,
-        &req,
-        caller.0,
-        path.into_inner(),
-        move |conn, actor, access| {
-            let id = service::create_outcome(conn, actor, access, &input)?;
-            Ok(queries::find_outcome(conn, access.ws.id, id)?)
-        },
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(outcome))
+    call.change(StatusCode::CREATED, move |conn, actor, access| {
+        let id = service::create_outcome(conn, actor, access, &input)?;
+        Ok(queries::find_outcome(conn, access.ws.id, id)?)
+    })
+    .await
 }
 
 pub fn routes(r: &mut Routes) {

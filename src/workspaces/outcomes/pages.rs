@@ -47,11 +47,7 @@ async fn render_outcomes(page: &Page, slug: String, echo: Echo) -> Reply {
             title: o.title,
         })
         .collect();
-    let frame = Frame {
-        page,
-        access: &access,
-        section: "/outcomes",
-    };
+    let frame = Frame::new(page, &access, "/outcomes");
     let title = format!("Outcomes and measures – {}", access.ws.name);
     frame.render(
         "workspaces/outcomes",

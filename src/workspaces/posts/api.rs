@@ -1,38 +1,30 @@
 //! Updates posted in a workspace, and the comments on them: the JSON API.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::service::{self, *};
-use crate::auth::{ApiCaller, MaybeUser};
-use crate::error::{AppError, AppResult, Problem};
-use crate::state::AppState;
+use crate::error::{AppError, Problem};
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
-use crate::workspaces::api::{change, page_of, read, text};
+use crate::workspaces::api::text;
+use crate::workspaces::call::{WsRead, WsWrite};
 use crate::workspaces::model::*;
 use crate::workspaces::queries;
 
 /// Updates, newest first.
 #[utoipa::path(get, path = "/api/v1/workspaces/{slug}/posts", tag = "workspaces", params(("slug" = String, Path), PageQuery),
     responses((status = 200, body = Paged<Post>), (status = 404, body = Problem)))]
-pub async fn list_posts(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<String>,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn list_posts(call: WsRead, query: web::Query<PageQuery>) -> Reply {
     let paging = query.paging(20);
-    let (items, total) = read(&state, user.0, path.into_inner(), move |conn, access| {
-        Ok(queries::posts_page(conn, access.ws.id, paging)?)
+    call.read(move |conn, access| {
+        let (items, total) = queries::posts_page(conn, access.ws.id, paging)?;
+        let items = items.into_iter().map(|p| p.item).collect();
+        Ok(Paged::of(items, paging, total))
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(Paged::of(
-        items.into_iter().map(|p| p.item).collect(),
-        paging,
-        total,
-    )))
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -45,30 +37,17 @@ pub struct PostRequest {
 /// Post an update (lead and member organisations).
 #[utoipa::path(post, path = "/api/v1/workspaces/{slug}/posts", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path)), request_body = PostRequest,
     responses((status = 201, body = Post), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_post(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<String>,
-    body: web::Json<PostRequest>,
-) -> AppResult<HttpResponse> {
+pub async fn create_post(call: WsWrite, body: web::Json<PostRequest>) -> Reply {
     let b = body.into_inner();
     let input = PostInput {
         title: text(b.title),
         body: text(b.body),
     };
-    let post = change(
-        &state,
-        &req,
-        caller.0,
-        path.into_inner(),
-        move |conn, actor, access| {
-            let id = service::create_post(conn, actor, access, &input)?;
-            Ok(queries::find_post(conn, access.ws.id, id)?.item)
-        },
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(post))
+    call.change(StatusCode::CREATED, move |conn, actor, access| {
+        let id = service::create_post(conn, actor, access, &input)?;
+        Ok(queries::find_post(conn, access.ws.id, id)?.item)
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -81,13 +60,9 @@ pub struct PostDetail {
 /// One update with its comments.
 #[utoipa::path(get, path = "/api/v1/workspaces/{slug}/posts/{id}", tag = "workspaces", params(("slug" = String, Path), ("id" = i64, Path)),
     responses((status = 200, body = PostDetail), (status = 404, body = Problem)))]
-pub async fn show_post(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<(String, i64)>,
-) -> AppResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let detail = read(&state, user.0, slug, move |conn, access| {
+pub async fn show_post(call: WsRead) -> Reply {
+    let id = call.id;
+    call.read(move |conn, access| {
         let post = queries::find_post(conn, access.ws.id, id)?.item;
         let comments = queries::comments_for(conn, id)?
             .into_iter()
@@ -95,23 +70,16 @@ pub async fn show_post(
             .collect();
         Ok(PostDetail { post, comments })
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(detail))
+    .await
 }
 
 /// Edit an update (its author or a lead).
 #[utoipa::path(patch, path = "/api/v1/workspaces/{slug}/posts/{id}", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), request_body = PostRequest,
     responses((status = 200, body = Post), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_post(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<(String, i64)>,
-    body: web::Json<PostRequest>,
-) -> AppResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
+pub async fn update_post(call: WsWrite, body: web::Json<PostRequest>) -> Reply {
+    let id = call.id;
     let b = body.into_inner();
-    let post = change(&state, &req, caller.0, slug, move |conn, actor, access| {
+    call.change(StatusCode::OK, move |conn, actor, access| {
         let current = queries::find_post(conn, access.ws.id, id)?.item;
         let input = PostInput {
             title: b.title.unwrap_or(current.title),
@@ -120,21 +88,15 @@ pub async fn update_post(
         service::update_post(conn, actor, access, id, &input)?;
         Ok(queries::find_post(conn, access.ws.id, id)?.item)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(post))
+    .await
 }
 
 /// Comments on an update, oldest first.
 #[utoipa::path(get, path = "/api/v1/workspaces/{slug}/posts/{id}/comments", tag = "workspaces", params(("slug" = String, Path), ("id" = i64, Path), PageQuery),
     responses((status = 200, body = Paged<Comment>), (status = 404, body = Problem)))]
-pub async fn list_comments(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<(String, i64)>,
-    query: web::Query<PageQuery>,
-) -> Reply {
-    let (slug, id) = path.into_inner();
-    page_of(&state, user, slug, &query, 50, move |conn, a, p| {
+pub async fn list_comments(call: WsRead, query: web::Query<PageQuery>) -> Reply {
+    let id = call.id;
+    call.page(&query, 50, move |conn, a, p| {
         queries::find_post(conn, a.ws.id, id)?;
         queries::comments_page(conn, id, p)
     })
@@ -149,18 +111,12 @@ pub struct CommentRequest {
 /// Comment on an update (any organisation in the workspace).
 #[utoipa::path(post, path = "/api/v1/workspaces/{slug}/posts/{id}/comments", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), request_body = CommentRequest,
     responses((status = 201, body = Comment), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_comment(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<(String, i64)>,
-    body: web::Json<CommentRequest>,
-) -> AppResult<HttpResponse> {
-    let (slug, post_id) = path.into_inner();
+pub async fn create_comment(call: WsWrite, body: web::Json<CommentRequest>) -> Reply {
+    let post_id = call.id;
     let input = CommentInput {
         body: text(body.into_inner().body),
     };
-    let comment = change(&state, &req, caller.0, slug, move |conn, actor, access| {
+    call.change(StatusCode::CREATED, move |conn, actor, access| {
         let id = service::create_comment(conn, actor, access, post_id, &input)?;
         queries::comments_for(conn, post_id)?
             .into_iter()
@@ -168,8 +124,7 @@ pub async fn create_comment(
             .find(|c| c.id == id)
             .ok_or(AppError::NotFound)
     })
-    .await?;
-    Ok(HttpResponse::Created().json(comment))
+    .await
 }
 
 pub fn routes(r: &mut Routes) {

@@ -55,11 +55,7 @@ async fn render_updates(page: &Page, slug: String, paging: Paging, echo: Echo) -
         posts: posts.iter().map(post_row).collect(),
         pagination: paging.context(total, &base),
     };
-    let frame = Frame {
-        page,
-        access: &access,
-        section: "/updates",
-    };
+    let frame = Frame::new(page, &access, "/updates");
     let title = format!("Updates – {}", access.ws.name);
     frame.render("workspaces/updates", title, Some(echo), view)
 }
@@ -142,11 +138,7 @@ async fn render_post(page: &Page, slug: String, post_id: i64, echo: Echo) -> Rep
             })
             .collect(),
     };
-    let frame = Frame {
-        page,
-        access: &access,
-        section: "/updates",
-    };
+    let frame = Frame::new(page, &access, "/updates");
     frame.render("workspaces/post", post.item.title, Some(echo), view)
 }
 
@@ -202,11 +194,7 @@ async fn render_post_edit(page: &Page, slug: String, post_id: i64, echo: Option<
             None,
         )
     });
-    let frame = Frame {
-        page,
-        access: &access,
-        section: "/updates",
-    };
+    let frame = Frame::new(page, &access, "/updates");
     let title = format!("Edit: {}", post.item.title);
     frame.render(
         "workspaces/post_form",
