@@ -109,7 +109,7 @@ pub struct CommentRow {
 
 /// Totals as the page shows them, in pounds.
 #[derive(Serialize)]
-pub struct TotalsView {
+pub(super) struct TotalsView {
     estimated: String,
     validated: String,
     realised: String,

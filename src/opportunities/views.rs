@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::filter::{present, RegisterQuery};
 use super::model::*;
-use super::queries::{self, Listing};
+use super::queries::Listing;
+use super::show::TotalsView;
 use crate::db::enums::SelectOption;
 use crate::web::{Choice, Crumb, FieldErrors, Paging};
 
@@ -22,28 +23,6 @@ pub(super) fn options(list: Choices, selected: &str) -> Vec<Choice> {
             Choice::new(&value, &name, chosen)
         })
         .collect()
-}
-
-/// Savings totals as people read them: pounds and pence.
-#[derive(Serialize)]
-pub(super) struct TotalsView {
-    estimated: String,
-    validated: String,
-    realised: String,
-    cashable_realised: String,
-    one_off_costs: String,
-}
-
-impl From<&queries::Totals> for TotalsView {
-    fn from(t: &queries::Totals) -> TotalsView {
-        TotalsView {
-            estimated: format_pence(t.estimated),
-            validated: format_pence(t.validated),
-            realised: format_pence(t.realised),
-            cashable_realised: format_pence(t.cashable_realised),
-            one_off_costs: format_pence(t.one_off_costs),
-        }
-    }
 }
 
 /// One opportunity in the register.
