@@ -206,23 +206,8 @@ fn function_lengths_are_measured_from_signature_to_closing_brace() {
     assert_eq!(got, vec![("a".into(), 1, 3), ("b".into(), 5, 5)]);
 }
 
-/// Functions still over 80 lines, each to be split; the list may only shrink (the test fails
-/// when one of them is short enough to leave it).
-const STILL_LONG: [&str; 10] = [
-    "auth/pages.rs invitation_submit",
-    "reviews/summary.rs live",
-    "reviews/board_pack.rs workbook",
-    "reviews/pages.rs render_return",
-    "reviews/service.rs submit",
-    "notifications/view.rs view",
-    "notifications/fanout.rs run",
-    "notifications/subscriptions/pages.rs render_settings",
-    "organisations/pages.rs audit_search",
-    "dashboard/queries.rs pipeline",
-];
-
 /// Short functions read at a glance: none is over 80 lines, except the seeders, which are
-/// long lists of demo and benchmark data, and those still listed in `STILL_LONG`.
+/// long lists of demo and benchmark data.
 #[test]
 fn no_function_is_over_80_lines_except_the_seeders() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -244,17 +229,5 @@ fn no_function_is_over_80_lines_except_the_seeders() {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let new: Vec<_> = long
-        .iter()
-        .filter(|(name, _)| !STILL_LONG.contains(&name.as_str()))
-        .collect();
-    assert!(new.is_empty(), "functions over 80 lines: {new:#?}");
-    let split: Vec<_> = STILL_LONG
-        .iter()
-        .filter(|name| !long.iter().any(|(n, _)| n == *name))
-        .collect();
-    assert!(
-        split.is_empty(),
-        "now short, take them off STILL_LONG: {split:?}"
-    );
+    assert!(long.is_empty(), "functions over 80 lines: {long:#?}");
 }

@@ -4,21 +4,22 @@
 use actix_web::{web, HttpResponse};
 use diesel::connection::SimpleConnection;
 use serde::Serialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::web::Page;
+use crate::web::{Page, Titled};
 
 pub async fn home(page: Page) -> AppResult<HttpResponse> {
-    page.render("home", json!({ "title": "Home" }))
+    page.render("home", Titled { title: "Home" })
 }
 
 pub async fn accessibility(page: Page) -> AppResult<HttpResponse> {
     page.render(
         "accessibility",
-        json!({ "title": "Accessibility statement" }),
+        Titled {
+            title: "Accessibility statement",
+        },
     )
 }
 

@@ -32,6 +32,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The application state a request is served with.
+    pub fn of(req: &HttpRequest) -> AppResult<actix_web::web::Data<AppState>> {
+        req.app_data::<actix_web::web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| {
+                crate::error::AppError::Internal(anyhow::anyhow!("application state missing"))
+            })
+    }
+
     /// Cookie names carry the `__Host-` prefix when served over HTTPS.
     pub fn cookie_name(&self, base: &str) -> String {
         if self.settings.uses_https() {

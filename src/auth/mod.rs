@@ -33,9 +33,7 @@ pub struct Resolved {
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
 fn state(req: &HttpRequest) -> AppResult<web::Data<AppState>> {
-    req.app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))
+    AppState::of(req)
 }
 
 /// The caller from the session cookie (pages) or the bearer token (API), checked
@@ -134,6 +132,23 @@ pub struct CurrentUser(pub Caller);
 
 /// An API caller with a valid bearer token; anyone else gets 401.
 pub struct ApiCaller(pub Caller);
+
+/// Who may make an API call: anyone (reads) or a bearer-token caller (changes).
+pub trait Who: FromRequest<Error = AppError> {
+    fn caller(self) -> Option<Caller>;
+}
+
+impl Who for MaybeUser {
+    fn caller(self) -> Option<Caller> {
+        self.0
+    }
+}
+
+impl Who for ApiCaller {
+    fn caller(self) -> Option<Caller> {
+        Some(self.0)
+    }
+}
 
 impl FromRequest for MaybeUser {
     type Error = AppError;

@@ -13,14 +13,16 @@ use super::sessions::{self, SessionKind};
 use super::tokens::{hash_token, new_secret_token};
 use super::CurrentUser;
 use crate::audit::{self, Entry};
-use crate::db::{now, write_tx};
+use crate::db::{now, write_tx, DbConn};
 use crate::email;
 use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, Visibility};
 use crate::schema::password_resets;
 use crate::state::AppState;
 use crate::users::{self, invitations, model::parse_name, queries::NewUser, Role};
-use crate::web::{redirect, redirect_with_flash, safe_next, FieldErrors, Form, NoFields, Page};
+use crate::web::{
+    redirect, redirect_with_flash, safe_next, FieldErrors, Form, NoFields, Page, Titled,
+};
 use diesel::prelude::*;
 
 #[derive(Debug, Deserialize)]
@@ -120,7 +122,7 @@ pub async fn logout_page(page: Page) -> AppResult<HttpResponse> {
     if page.user.is_none() {
         return Ok(redirect("/"));
     }
-    page.render("auth/logout", json!({ "title": "Sign out" }))
+    page.render("auth/logout", Titled { title: "Sign out" })
 }
 
 pub async fn logout_submit(page: Page, _form: Form<NoFields>) -> AppResult<HttpResponse> {
@@ -147,17 +149,26 @@ pub async fn logout_submit(page: Page, _form: Form<NoFields>) -> AppResult<HttpR
     Ok(response)
 }
 
+#[derive(Serialize)]
+struct AccountView {
+    title: &'static str,
+    name: String,
+    email: String,
+    organisation: String,
+    role: &'static str,
+}
+
 pub async fn account_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
     let user = user.0;
     page.render(
         "auth/account",
-        json!({
-            "title": "Your account",
-            "name": user.name,
-            "email": user.email,
-            "organisation": user.organisation_name,
-            "role": user.role().label(),
-        }),
+        AccountView {
+            title: "Your account",
+            role: user.role().label(),
+            name: user.name,
+            email: user.email,
+            organisation: user.organisation_name,
+        },
     )
 }
 
@@ -287,7 +298,9 @@ pub async fn reset_request_submit(
     // The same answer whether or not the account exists.
     page.render(
         "auth/password_reset_sent",
-        json!({ "title": "Check your email" }),
+        Titled {
+            title: "Check your email",
+        },
     )
 }
 
@@ -322,6 +335,14 @@ fn link_expired() -> AppError {
     )
 }
 
+/// The form to choose a new password, from a reset link.
+#[derive(Serialize)]
+struct ResetView {
+    title: &'static str,
+    token: String,
+    errors: Option<FieldErrors>,
+}
+
 pub async fn reset_page(page: Page, token: web::Path<String>) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     let probe = token.clone();
@@ -335,7 +356,11 @@ pub async fn reset_page(page: Page, token: web::Path<String>) -> AppResult<HttpR
     }
     page.render(
         "auth/password_reset",
-        json!({ "title": "Choose a new password", "token": token }),
+        ResetView {
+            title: "Choose a new password",
+            token,
+            errors: None,
+        },
     )
 }
 
@@ -351,7 +376,11 @@ pub async fn reset_submit(
         return page.render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             "auth/password_reset",
-            json!({ "title": "Choose a new password", "token": token, "errors": errors.to_json() }),
+            ResetView {
+                title: "Choose a new password",
+                token,
+                errors: Some(errors),
+            },
         );
     }
     let state = page.state();
@@ -471,6 +500,57 @@ impl InvitationView {
     }
 }
 
+/// Accepts an invitation: the account in the invited organisation with the invited role,
+/// audited, and the event that tells the organisation's followers.
+fn accept(
+    conn: &mut DbConn,
+    invitation: &invitations::Invitation,
+    name: &str,
+    hash: &str,
+    ip: &str,
+) -> AppResult<()> {
+    if invitations::mark_accepted(conn, invitation.id)? == 0 {
+        return Err(link_expired());
+    }
+    if users::queries::email_taken(conn, &invitation.email)? {
+        return Err(AppError::Conflict(
+            "An account with this email address already exists. Sign in instead.".into(),
+        ));
+    }
+    let role = Role::parse(&invitation.role).map_err(|_| link_expired())?;
+    let user_id = users::queries::insert(
+        conn,
+        &NewUser {
+            organisation_id: invitation.organisation_id,
+            email: &invitation.email,
+            name,
+            role,
+            password_hash: hash,
+        },
+    )?;
+    audit::record(
+        conn,
+        Entry::new("invitation.accepted")
+            .actor(user_id, invitation.organisation_id)
+            .target("invitation", invitation.id)
+            .ip(ip),
+    )?;
+    events::emit(
+        conn,
+        NewEvent {
+            kind: "user.joined",
+            actor_user_id: Some(user_id),
+            organisation_id: Some(invitation.organisation_id),
+            target_kind: "user",
+            target_id: user_id.to_string(),
+            workspace_id: None,
+            visibility: Visibility::Private,
+            payload: json!({ "name": name, "role": role.as_str() }),
+        },
+    )?;
+    Ok(())
+}
+
 pub async fn invitation_submit(
     page: Page,
     token: web::Path<String>,
@@ -501,51 +581,7 @@ pub async fn invitation_submit(
     let ip = state.client_ip(page.request());
     state
         .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                if invitations::mark_accepted(conn, invitation.id)? == 0 {
-                    return Err(link_expired());
-                }
-                if users::queries::email_taken(conn, &invitation.email)? {
-                    return Err(AppError::Conflict(
-                        "An account with this email address already exists. Sign in instead."
-                            .into(),
-                    ));
-                }
-                let role = Role::parse(&invitation.role).map_err(|_| link_expired())?;
-                let user_id = users::queries::insert(
-                    conn,
-                    &NewUser {
-                        organisation_id: invitation.organisation_id,
-                        email: &invitation.email,
-                        name: &name,
-                        role,
-                        password_hash: &hash,
-                    },
-                )?;
-                audit::record(
-                    conn,
-                    Entry::new("invitation.accepted")
-                        .actor(user_id, invitation.organisation_id)
-                        .target("invitation", invitation.id)
-                        .ip(&ip),
-                )?;
-                events::emit(
-                    conn,
-                    NewEvent {
-                        kind: "user.joined",
-                        actor_user_id: Some(user_id),
-                        organisation_id: Some(invitation.organisation_id),
-                        target_kind: "user",
-                        target_id: user_id.to_string(),
-                        workspace_id: None,
-                        visibility: Visibility::Private,
-                        payload: json!({ "name": name, "role": role.as_str() }),
-                    },
-                )?;
-                Ok(())
-            })
-        })
+        .run(move |conn| write_tx(conn, |conn| accept(conn, &invitation, &name, &hash, &ip)))
         .await?;
     Ok(redirect_with_flash(
         state,

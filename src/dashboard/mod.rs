@@ -5,3 +5,4 @@ pub mod api;
 pub mod chart;
 pub mod pages;
 pub mod queries;
+mod views;

@@ -252,8 +252,17 @@ fn register_filter(f: DashboardFilter) -> Filter {
     }
 }
 
-fn pipeline(conn: &mut DbConn, caller: &Caller, f: DashboardFilter) -> QueryResult<Pipeline> {
-    // Summed by the database, grouped finely enough for every table on the page.
+/// One group of savings summed by the database: stage, year, kind, cashable, organisation
+/// and pence.
+type SavingGroup = (Stage, i32, SavingKind, bool, i64, i64);
+
+/// The savings the caller can see, summed by the database, grouped finely enough for every
+/// table on the page.
+fn saving_groups(
+    conn: &mut DbConn,
+    caller: &Caller,
+    f: DashboardFilter,
+) -> QueryResult<Vec<SavingGroup>> {
     let mut query = savings::table
         .inner_join(opportunities::table)
         .group_by((
@@ -281,61 +290,83 @@ fn pipeline(conn: &mut DbConn, caller: &Caller, f: DashboardFilter) -> QueryResu
     if let Some(org) = f.organisation {
         query = query.filter(savings::organisation_id.eq(org));
     }
-    let rows: Vec<(Stage, i32, SavingKind, bool, i64, i64)> = query.load(conn)?;
+    query.load(conn)
+}
+
+/// The pipeline's totals, added up by year, stage and organisation.
+#[derive(Default)]
+struct Sums {
+    total: Totals,
+    cashable: Totals,
+    non_cashable: Totals,
+    years: BTreeMap<i32, Totals>,
+    stages: BTreeMap<usize, (Stage, Totals)>,
+    orgs: BTreeMap<String, (i64, Totals)>,
+}
+
+fn sum(rows: Vec<SavingGroup>, names: &BTreeMap<i64, String>) -> Sums {
+    let mut s = Sums::default();
+    for (stage, year, kind, cashable, org, pence) in rows {
+        let add = |t: &mut Totals| t.add(kind, cashable, pence, 0);
+        add(&mut s.total);
+        add(if cashable {
+            &mut s.cashable
+        } else {
+            &mut s.non_cashable
+        });
+        add(s.years.entry(year).or_default());
+        let order = Stage::ALL.iter().position(|x| *x == stage).unwrap_or(0);
+        add(&mut s
+            .stages
+            .entry(order)
+            .or_insert((stage, Totals::default()))
+            .1);
+        let name = names.get(&org).cloned().unwrap_or_default();
+        add(&mut s.orgs.entry(name).or_insert((org, Totals::default())).1);
+    }
+    s
+}
+
+fn pipeline(conn: &mut DbConn, caller: &Caller, f: DashboardFilter) -> QueryResult<Pipeline> {
+    let rows = saving_groups(conn, caller, f)?;
     let names: BTreeMap<i64, String> = organisations::table
         .select((organisations::id, organisations::name))
         .load::<(i64, String)>(conn)?
         .into_iter()
         .collect();
-    let (mut total, mut cashable_total, mut non_cashable) = Default::default();
-    let mut years: BTreeMap<i32, Totals> = BTreeMap::new();
-    let mut stages: BTreeMap<usize, (Stage, Totals)> = BTreeMap::new();
-    let mut orgs: BTreeMap<String, (i64, Totals)> = BTreeMap::new();
-    for (stage, year, kind, cashable, org, pence) in rows {
-        let add = |t: &mut Totals| t.add(kind, cashable, pence, 0);
-        add(&mut total);
-        add(if cashable {
-            &mut cashable_total
-        } else {
-            &mut non_cashable
-        });
-        add(years.entry(year).or_default());
-        let order = Stage::ALL.iter().position(|x| *x == stage).unwrap_or(0);
-        add(&mut stages.entry(order).or_insert((stage, Totals::default())).1);
-        let name = names.get(&org).cloned().unwrap_or_default();
-        add(&mut orgs.entry(name).or_insert((org, Totals::default())).1);
-    }
-    let mut p = Pipeline {
-        total: Amounts::from(total),
-        cashable: Amounts::from(cashable_total),
-        non_cashable: Amounts::from(non_cashable),
-        ..Pipeline::default()
-    };
-    p.by_year = years
-        .into_iter()
-        .map(|(y, amounts)| Line {
-            key: y.to_string(),
-            label: financial_year_label(y),
-            amounts: amounts.into(),
-        })
-        .collect();
-    p.by_stage = stages
-        .into_values()
-        .map(|(s, amounts)| Line {
-            key: s.as_str().into(),
-            label: s.label().into(),
-            amounts: amounts.into(),
-        })
-        .collect();
-    p.by_organisation = orgs
-        .into_iter()
-        .map(|(name, (id, amounts))| Line {
-            key: id.to_string(),
-            label: name,
-            amounts: amounts.into(),
-        })
-        .collect();
-    Ok(p)
+    let s = sum(rows, &names);
+    Ok(Pipeline {
+        total: Amounts::from(s.total),
+        cashable: Amounts::from(s.cashable),
+        non_cashable: Amounts::from(s.non_cashable),
+        by_year: s
+            .years
+            .into_iter()
+            .map(|(y, amounts)| Line {
+                key: y.to_string(),
+                label: financial_year_label(y),
+                amounts: amounts.into(),
+            })
+            .collect(),
+        by_stage: s
+            .stages
+            .into_values()
+            .map(|(s, amounts)| Line {
+                key: s.as_str().into(),
+                label: s.label().into(),
+                amounts: amounts.into(),
+            })
+            .collect(),
+        by_organisation: s
+            .orgs
+            .into_iter()
+            .map(|(name, (id, amounts))| Line {
+                key: id.to_string(),
+                label: name,
+                amounts: amounts.into(),
+            })
+            .collect(),
+    })
 }
 
 fn stuck(conn: &mut DbConn, caller: &Caller, f: DashboardFilter) -> QueryResult<Stuck> {

@@ -98,85 +98,120 @@ fn recipients(conn: &mut DbConn, subs: &[Subscription]) -> QueryResult<HashMap<i
     Ok(chosen)
 }
 
+/// One inbox entry to write: who, through which subscription, delivered how.
+type InboxRow = (i64, i64, Delivery);
+
+/// The inbox entries and immediate-mail jobs an event makes, and why each person hears of it.
+#[derive(Default)]
+struct Fanned {
+    inbox: Vec<InboxRow>,
+    mail: Vec<(String, serde_json::Value)>,
+    reasons: HashMap<i64, String>,
+}
+
+/// Who hears of the event: everyone a subscription reaches who may see it, except its actor.
+fn fan(conn: &mut DbConn, sight: &mut Sight, event: &Event) -> AppResult<Fanned> {
+    let subs = matching(conn, sight, event)?;
+    let chosen = recipients(conn, &subs)?;
+    let mut ids: Vec<i64> = chosen.keys().copied().collect();
+    ids.sort_unstable();
+    let people = readers(conn, &ids)?;
+    let mut out = Fanned::default();
+    for user_id in ids {
+        if Some(user_id) == event.actor_user_id {
+            continue;
+        }
+        let sub = &chosen[&user_id];
+        let Some((reader, default)) = people.get(&user_id) else {
+            continue;
+        };
+        if !sight.can_see(conn, Some(reader), event)? {
+            continue;
+        }
+        if let std::collections::hash_map::Entry::Vacant(slot) = out.reasons.entry(sub.id) {
+            slot.insert(reason(conn, sub)?);
+        }
+        let delivery = sub.delivery_for(default);
+        out.inbox.push((user_id, sub.id, delivery));
+        if delivery == Delivery::Immediate {
+            out.mail.push((
+                format!("email:{}:{user_id}", event.id),
+                json!({ "event_id": event.id, "user_id": user_id }),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the inbox entries in batches: a fan-out to thousands is a few statements, not
+/// thousands.
+fn write_inbox(conn: &mut DbConn, event_id: i64, fanned: &Fanned) -> AppResult<()> {
+    let at = now();
+    for chunk in fanned.inbox.chunks(jobs::BATCH) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(user_id, sub, delivery)| {
+                (
+                    notifications::user_id.eq(*user_id),
+                    notifications::event_id.eq(event_id),
+                    notifications::subscription_id.eq(Some(*sub)),
+                    notifications::reason.eq(fanned.reasons[sub].as_str()),
+                    notifications::delivery.eq(delivery.as_str()),
+                    notifications::created_at.eq(at),
+                )
+            })
+            .collect();
+        crate::insert_ignore!(
+            conn,
+            diesel::insert_into(notifications::table).values(&rows)
+        )?;
+    }
+    if !fanned.inbox.is_empty() {
+        // Unread counts are kept by data version.
+        crate::cache::bump_version(conn)?;
+    }
+    Ok(())
+}
+
+/// Queues a delivery for every webhook listening for the event whose organisation may see it.
+fn queue_webhooks(
+    conn: &mut DbConn,
+    ctx: &JobContext,
+    sight: &mut Sight,
+    event: &Event,
+) -> AppResult<()> {
+    for hook in webhooks::listening(conn, &event.kind)? {
+        let reader = caller_for_organisation(conn, hook.organisation_id)?;
+        if !sight.can_see(conn, Some(&reader), event)? {
+            continue;
+        }
+        let delivery_id = webhooks::record_delivery(conn, hook.id, Some(event.id), &event.kind)?;
+        jobs::enqueue_in_lane(
+            conn,
+            WEBHOOK_JOB,
+            &json!({ "delivery_id": delivery_id }),
+            Some(&format!("webhook:{}:{}", event.id, hook.id)),
+            &webhooks::lane(hook.organisation_id),
+            ctx.settings.webhooks.max_attempts,
+        )?;
+    }
+    Ok(())
+}
+
 pub fn run(conn: &mut DbConn, ctx: &JobContext, event_id: i64) -> AppResult<()> {
     write_tx(conn, |conn| {
         let Some(event) = events::find(conn, event_id)? else {
             return Ok(());
         };
         let mut sight = Sight::default();
-        let subs = matching(conn, &mut sight, &event)?;
-        let chosen = recipients(conn, &subs)?;
-        let mut reasons: HashMap<i64, String> = HashMap::new();
-        let mut ids: Vec<i64> = chosen.keys().copied().collect();
-        ids.sort_unstable();
-        let people = readers(conn, &ids)?;
-        let at = now();
-        let mut inbox = Vec::with_capacity(ids.len());
-        let mut mail = Vec::new();
-        for user_id in ids {
-            if Some(user_id) == event.actor_user_id {
-                continue;
-            }
-            let sub = &chosen[&user_id];
-            let Some((reader, default)) = people.get(&user_id) else {
-                continue;
-            };
-            if !sight.can_see(conn, Some(reader), &event)? {
-                continue;
-            }
-            if let std::collections::hash_map::Entry::Vacant(slot) = reasons.entry(sub.id) {
-                slot.insert(reason(conn, sub)?);
-            }
-            let delivery = sub.delivery_for(default);
-            inbox.push((user_id, sub.id, delivery));
-            if delivery == Delivery::Immediate {
-                mail.push((
-                    format!("email:{}:{user_id}", event.id),
-                    json!({ "event_id": event.id, "user_id": user_id }),
-                ));
-            }
-        }
-        // Written in batches: a fan-out to thousands is a few statements, not thousands.
-        for chunk in inbox.chunks(jobs::BATCH) {
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|(user_id, sub, delivery)| {
-                    (
-                        notifications::user_id.eq(*user_id),
-                        notifications::event_id.eq(event.id),
-                        notifications::subscription_id.eq(Some(*sub)),
-                        notifications::reason.eq(reasons[sub].as_str()),
-                        notifications::delivery.eq(delivery.as_str()),
-                        notifications::created_at.eq(at),
-                    )
-                })
-                .collect();
-            crate::insert_ignore!(
-                conn,
-                diesel::insert_into(notifications::table).values(&rows)
-            )?;
-        }
-        if !inbox.is_empty() {
-            // Unread counts are kept by data version.
-            crate::cache::bump_version(conn)?;
-        }
-        jobs::enqueue_many_once(conn, NOTIFY_JOB, &mail, ctx.settings.jobs.max_attempts)?;
-        for hook in webhooks::listening(conn, &event.kind)? {
-            let reader = caller_for_organisation(conn, hook.organisation_id)?;
-            if !sight.can_see(conn, Some(&reader), &event)? {
-                continue;
-            }
-            let delivery_id =
-                webhooks::record_delivery(conn, hook.id, Some(event.id), &event.kind)?;
-            jobs::enqueue_in_lane(
-                conn,
-                WEBHOOK_JOB,
-                &json!({ "delivery_id": delivery_id }),
-                Some(&format!("webhook:{}:{}", event.id, hook.id)),
-                &webhooks::lane(hook.organisation_id),
-                ctx.settings.webhooks.max_attempts,
-            )?;
-        }
-        Ok(())
+        let fanned = fan(conn, &mut sight, &event)?;
+        write_inbox(conn, event.id, &fanned)?;
+        jobs::enqueue_many_once(
+            conn,
+            NOTIFY_JOB,
+            &fanned.mail,
+            ctx.settings.jobs.max_attempts,
+        )?;
+        queue_webhooks(conn, ctx, &mut sight, &event)
     })
 }

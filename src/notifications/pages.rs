@@ -3,19 +3,28 @@
 
 use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
-use serde_json::json;
+use serde::Serialize;
 
 use super::view;
 use super::{feeds, inbox};
 use crate::auth::CurrentUser;
 use crate::authz;
+use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::jobs::Job;
 use crate::schema::jobs;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, Form, NoFields, Page, PageQuery};
+use crate::web::{redirect_with_flash, Crumb, Form, NoFields, Page, PageQuery};
 
 // ---- Inbox ----
+
+#[derive(Serialize)]
+struct InboxView {
+    title: &'static str,
+    items: Vec<inbox::InboxItem>,
+    unread: i64,
+    pagination: serde_json::Value,
+}
 
 pub async fn inbox_page(
     page: Page,
@@ -31,12 +40,12 @@ pub async fn inbox_page(
         .await?;
     page.render(
         "notifications/inbox",
-        json!({
-            "title": "Notifications",
-            "items": inbox.items,
-            "unread": inbox.unread,
-            "pagination": paging.context(inbox.total, "/notifications"),
-        }),
+        InboxView {
+            title: "Notifications",
+            pagination: paging.context(inbox.total, "/notifications"),
+            items: inbox.items,
+            unread: inbox.unread,
+        },
     )
 }
 
@@ -84,49 +93,108 @@ pub async fn read_all(
 
 // ---- The job queue (platform admins) ----
 
+/// What the queue holds: pending jobs by kind, how many failed, the oldest waiting and the
+/// latest failures.
+struct Queue {
+    depth: Vec<(String, i64)>,
+    failed: i64,
+    oldest: Option<Job>,
+    recent: Vec<Job>,
+}
+
+fn read_queue(conn: &mut DbConn) -> QueryResult<Queue> {
+    Ok(Queue {
+        depth: jobs::table
+            .filter(jobs::status.eq("pending"))
+            .group_by(jobs::kind)
+            .select((jobs::kind, diesel::dsl::count_star()))
+            .order(jobs::kind.asc())
+            .load(conn)?,
+        failed: jobs::table
+            .filter(jobs::status.eq("failed"))
+            .count()
+            .get_result(conn)?,
+        oldest: jobs::table
+            .filter(jobs::status.eq("pending"))
+            .order((jobs::created_at.asc(), jobs::id.asc()))
+            .select(Job::as_select())
+            .first(conn)
+            .optional()?,
+        recent: jobs::table
+            .filter(jobs::status.eq("failed"))
+            .order(jobs::id.desc())
+            .limit(20)
+            .select(Job::as_select())
+            .load(conn)?,
+    })
+}
+
+#[derive(Serialize)]
+struct KindCount {
+    kind: String,
+    count: i64,
+}
+
+/// A job as the queue page lists it; `when` is when it was made (waiting) or finished
+/// (failed).
+#[derive(Serialize)]
+struct JobLine {
+    id: i64,
+    kind: String,
+    attempts: i32,
+    error: Option<String>,
+    when: Option<String>,
+}
+
+#[derive(Serialize)]
+struct QueueView {
+    title: &'static str,
+    breadcrumbs: Vec<Crumb>,
+    pending: i64,
+    depth: Vec<KindCount>,
+    failed: i64,
+    oldest: Option<JobLine>,
+    recent: Vec<JobLine>,
+}
+
+fn job_line(j: Job, at: Option<chrono::NaiveDateTime>) -> JobLine {
+    JobLine {
+        id: j.id,
+        kind: j.kind,
+        attempts: j.attempts,
+        error: j.last_error,
+        when: at.map(view::when),
+    }
+}
+
 pub async fn jobs_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
     authz::view_queue(&user.0)?;
-    let (depth, failed, oldest, recent) = page
-        .state()
-        .db
-        .run(|conn| {
-            let depth: Vec<(String, i64)> = jobs::table
-                .filter(jobs::status.eq("pending"))
-                .group_by(jobs::kind)
-                .select((jobs::kind, diesel::dsl::count_star()))
-                .order(jobs::kind.asc())
-                .load(conn)?;
-            let failed: i64 = jobs::table
-                .filter(jobs::status.eq("failed"))
-                .count()
-                .get_result(conn)?;
-            let oldest: Option<Job> = jobs::table
-                .filter(jobs::status.eq("pending"))
-                .order((jobs::created_at.asc(), jobs::id.asc()))
-                .select(Job::as_select())
-                .first(conn)
-                .optional()?;
-            let recent: Vec<Job> = jobs::table
-                .filter(jobs::status.eq("failed"))
-                .order(jobs::id.desc())
-                .limit(20)
-                .select(Job::as_select())
-                .load(conn)?;
-            Ok((depth, failed, oldest, recent))
-        })
-        .await?;
-    let pending: i64 = depth.iter().map(|(_, n)| n).sum();
+    let q = page.state().db.run(|conn| Ok(read_queue(conn)?)).await?;
     page.render(
         "notifications/jobs",
-        json!({
-            "title": "Job queue",
-            "breadcrumbs": [{ "href": "/admin", "label": "Admin" }],
-            "pending": pending,
-            "depth": depth.iter().map(|(kind, n)| json!({ "kind": kind, "count": n })).collect::<Vec<_>>(),
-            "failed": failed,
-            "oldest": oldest.map(|j| json!({ "kind": j.kind, "when": view::when(j.created_at), "attempts": j.attempts, "error": j.last_error })),
-            "recent": recent.iter().map(|j| json!({ "id": j.id, "kind": j.kind, "attempts": j.attempts, "error": j.last_error, "when": j.finished_at.map(view::when) })).collect::<Vec<_>>(),
-        }),
+        QueueView {
+            title: "Job queue",
+            breadcrumbs: vec![Crumb::new("/admin", "Admin")],
+            pending: q.depth.iter().map(|(_, n)| n).sum(),
+            depth: q
+                .depth
+                .into_iter()
+                .map(|(kind, count)| KindCount { kind, count })
+                .collect(),
+            failed: q.failed,
+            oldest: q.oldest.map(|j| {
+                let at = Some(j.created_at);
+                job_line(j, at)
+            }),
+            recent: q
+                .recent
+                .into_iter()
+                .map(|j| {
+                    let at = j.finished_at;
+                    job_line(j, at)
+                })
+                .collect(),
+        },
     )
 }
 

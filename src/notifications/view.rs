@@ -4,12 +4,14 @@
 //! not for those who could not see it then.
 
 use chrono::NaiveDateTime;
+use diesel::QueryResult;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::visibility::Sight;
 use crate::db::{rfc3339, DbConn};
 use crate::events::Event;
+use crate::opportunities::model::Opportunity;
 
 /// What happened, in words, with a link.
 #[derive(Clone, Debug, Serialize)]
@@ -119,94 +121,127 @@ pub fn when(at: NaiveDateTime) -> String {
     at.format("%-d %B %Y, %H:%M").to_string()
 }
 
-/// The words and link for `event`, reading its workspace through `sight`.
-pub fn view(conn: &mut DbConn, sight: &mut Sight, event: &Event) -> diesel::QueryResult<EventView> {
-    let payload = event.payload();
-    if event.target_kind == "review" {
-        let place = match event
-            .workspace_id
-            .map(|id| sight.workspace(conn, id))
-            .transpose()?
-            .flatten()
-        {
+/// Where an event happened, the key that groups it in digests, and its link.
+struct Place {
+    place: String,
+    group_key: String,
+    path: String,
+}
+
+/// A quarterly review's event: the review, named by its workspace.
+fn review_place(conn: &mut DbConn, sight: &mut Sight, event: &Event) -> QueryResult<Place> {
+    let workspace = match event.workspace_id {
+        Some(id) => sight.workspace(conn, id)?,
+        None => None,
+    };
+    Ok(Place {
+        place: match workspace {
             Some(ws) => format!("Quarterly review – {}", ws.name),
             None => "Quarterly review".to_string(),
-        };
-        return Ok(EventView {
-            id: event.id,
-            kind: event.kind.clone(),
-            label: label(&event.kind).to_string(),
-            title: text(&payload, "title"),
-            place,
-            group_key: format!("review:{}", event.target_id),
-            path: format!("/reviews/{}", event.target_id),
-            actor: text(&payload, "actor"),
-            organisation: text(&payload, "organisation"),
-            when: when(event.created_at),
-            at: rfc3339(event.created_at),
-            created_at: event.created_at,
-        });
-    }
-    let current = event
-        .opportunity_id()
-        .map(|id| sight.opportunity(conn, id))
-        .transpose()?
-        .flatten();
-    let (place, group_key, path) = match event.opportunity_id() {
-        Some(id) => (
-            current
-                .as_ref()
+        },
+        group_key: format!("review:{}", event.target_id),
+        path: format!("/reviews/{}", event.target_id),
+    })
+}
+
+/// A workspace's event: the workspace, with a link to the thing inside it.
+fn workspace_place(
+    conn: &mut DbConn,
+    sight: &mut Sight,
+    event: &Event,
+    ws_id: i64,
+) -> QueryResult<Place> {
+    let ws = sight.workspace(conn, ws_id)?;
+    let (name, slug) = ws.map(|w| (w.name, w.slug)).unwrap_or_default();
+    let base = format!("/workspaces/{slug}");
+    let path = match event.target_kind.as_str() {
+        "post" => format!("{base}/updates/{}", event.target_id),
+        "action" => format!("{base}/actions/{}", event.target_id),
+        "measure" => format!("{base}/measures/{}", event.target_id),
+        "outcome" => format!("{base}/outcomes"),
+        _ => base,
+    };
+    Ok(Place {
+        place: name,
+        group_key: format!("workspace:{ws_id}"),
+        path,
+    })
+}
+
+/// Where any other event happened: its opportunity (as it is now), its workspace, or nowhere.
+fn place(
+    conn: &mut DbConn,
+    sight: &mut Sight,
+    event: &Event,
+    current: Option<&Opportunity>,
+) -> QueryResult<Place> {
+    if let Some(id) = event.opportunity_id() {
+        return Ok(Place {
+            place: current
                 .map(|o| format!("{} {}", o.reference, o.title))
                 .unwrap_or_default(),
-            format!("opportunity:{id}"),
-            format!("/opportunities/{id}"),
-        ),
-        None => match event.workspace_id {
-            Some(ws_id) => {
-                let ws = sight.workspace(conn, ws_id)?;
-                let (name, slug) = ws.map(|w| (w.name, w.slug)).unwrap_or_default();
-                let base = format!("/workspaces/{slug}");
-                let path = match event.target_kind.as_str() {
-                    "post" => format!("{base}/updates/{}", event.target_id),
-                    "action" => format!("{base}/actions/{}", event.target_id),
-                    "measure" => format!("{base}/measures/{}", event.target_id),
-                    "outcome" => format!("{base}/outcomes"),
-                    _ => base,
-                };
-                (name, format!("workspace:{ws_id}"), path)
-            }
-            None => (String::new(), "other".into(), "/".into()),
-        },
-    };
-    // A move says where to: "Moved to Business case".
+            group_key: format!("opportunity:{id}"),
+            path: format!("/opportunities/{id}"),
+        });
+    }
+    match event.workspace_id {
+        Some(ws_id) => workspace_place(conn, sight, event, ws_id),
+        None => Ok(Place {
+            place: String::new(),
+            group_key: "other".into(),
+            path: "/".into(),
+        }),
+    }
+}
+
+/// The event's label; a move says where to: "Moved to Business case".
+fn headline(event: &Event, payload: &Value) -> String {
     let moved_to = (event.kind == "opportunity.moved")
         .then(|| payload["details"]["to"].as_str())
         .flatten()
         .and_then(|s| crate::opportunities::model::Stage::parse(s).ok());
-    let label = match moved_to {
+    match moved_to {
         Some(stage) => format!("Moved to {}", stage.label()),
         None => label(&event.kind).to_string(),
-    };
-    // Older kinds name their subject as "name", or only a role.
-    let title = match (event.opportunity_id(), &current) {
-        (Some(_), found) => found.as_ref().map(|o| o.title.clone()).unwrap_or_default(),
-        (None, _) => [
-            text(&payload, "title"),
-            text(&payload, "name"),
-            text(&payload, "role"),
-        ]
+    }
+}
+
+/// What the event is about: an opportunity's title as it is now; older kinds name their
+/// subject as "name", or only a role.
+fn subject(event: &Event, payload: &Value, current: Option<&Opportunity>) -> String {
+    if event.opportunity_id().is_some() {
+        return current.map(|o| o.title.clone()).unwrap_or_default();
+    }
+    ["title", "name", "role"]
         .into_iter()
+        .map(|key| text(payload, key))
         .find(|t| !t.is_empty())
-        .unwrap_or_default(),
+        .unwrap_or_default()
+}
+
+/// The words and link for `event`, reading its workspace through `sight`.
+pub fn view(conn: &mut DbConn, sight: &mut Sight, event: &Event) -> QueryResult<EventView> {
+    let payload = event.payload();
+    let (at, label, title) = if event.target_kind == "review" {
+        let at = review_place(conn, sight, event)?;
+        (at, label(&event.kind).to_string(), text(&payload, "title"))
+    } else {
+        let current = match event.opportunity_id() {
+            Some(id) => sight.opportunity(conn, id)?,
+            None => None,
+        };
+        let at = place(conn, sight, event, current.as_ref())?;
+        let title = subject(event, &payload, current.as_ref());
+        (at, headline(event, &payload), title)
     };
     Ok(EventView {
         id: event.id,
         kind: event.kind.clone(),
         label,
         title,
-        place,
-        group_key,
-        path,
+        place: at.place,
+        group_key: at.group_key,
+        path: at.path,
         actor: text(&payload, "actor"),
         organisation: text(&payload, "organisation"),
         when: when(event.created_at),

@@ -11,10 +11,10 @@ use super::queries::{self, Totals};
 use super::service::{self, *};
 use crate::auth::{ApiCaller, Caller, DataVersion, MaybeUser};
 use crate::db::DbConn;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppResult, Problem};
 use crate::state::AppState;
 use crate::web::routes::Routes;
-use crate::web::{kept_json, PageQuery, Paged, Paging};
+use crate::web::{kept_json, PageQuery};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OpportunitySummary {
@@ -188,26 +188,6 @@ pub struct OpportunityDetail {
     pub barriers: Vec<Barrier>,
     pub endorsements: Vec<Endorsement>,
     pub comments: Vec<OpportunityComment>,
-}
-
-/// One page of what is attached to an opportunity (its moves, savings, barriers, interest or
-/// comments): 404 unless the caller may see the opportunity, then the page read in SQL.
-pub(super) async fn attached<T: Serialize + Send + 'static>(
-    state: &AppState,
-    user: MaybeUser,
-    id: i64,
-    query: &PageQuery,
-    page: fn(&mut DbConn, i64, Paging) -> diesel::QueryResult<Paged<T>>,
-) -> AppResult<HttpResponse> {
-    let (caller, paging) = (user.0, query.paging(50));
-    let found = state
-        .db
-        .run(move |conn| {
-            queries::load(conn, id, caller.as_ref())?;
-            Ok::<_, AppError>(page(conn, id, paging)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(found))
 }
 
 pub(super) fn detail(

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod barriers;
+pub mod call;
 pub mod comments;
 pub mod filter;
 pub mod interest;

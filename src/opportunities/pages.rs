@@ -1,8 +1,14 @@
 //! The register pages: the list with search, filters and totals; logging and editing an
 //! opportunity; and its page with pipeline, savings, barriers, interest and comments.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::filter::RegisterQuery;
@@ -16,7 +22,7 @@ use crate::authz;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, FieldErrors, Form, Page, PageQuery};
+use crate::web::{redirect_with_flash, FieldErrors, Form, Page, PageQuery, Posted, Reply};
 
 pub(super) fn label<T>(parsed: Result<T, &str>, f: fn(T) -> &'static str) -> &'static str {
     parsed.map(f).unwrap_or("")
@@ -300,6 +306,60 @@ async fn render_show(page: &Page, id: i64, echo: Option<Echo>) -> AppResult<Http
 
 pub async fn show(page: Page, path: web::Path<i64>) -> AppResult<HttpResponse> {
     render_show(&page, path.into_inner(), None).await
+}
+
+/// A form posted to one part of an opportunity's page (see `web::Posted`).
+pub struct OppPost<I>(Posted<I>);
+
+impl<I> OppPost<I> {
+    /// What was typed.
+    pub fn input(&self) -> &I {
+        &self.0.input
+    }
+
+    /// The path's second id, like `{barrier}`.
+    pub fn part(&self) -> i64 {
+        self.0.part
+    }
+}
+
+impl<I: DeserializeOwned + 'static> FromRequest for OppPost<I> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let posted = Posted::from_request(req, payload);
+        Box::pin(async move { Ok(OppPost(posted.await?)) })
+    }
+}
+
+impl<I: Serialize + Send + 'static> OppPost<I> {
+    /// Makes the change, then goes back to `section` of the page with `message`, or shows
+    /// the page again with the form as sent and its errors.
+    pub async fn save<T, F>(self, section: &'static str, message: &str, change: F) -> Reply
+    where
+        F: FnOnce(&mut DbConn, &Actor, i64, &I) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Posted {
+            page,
+            caller,
+            id,
+            input,
+            ..
+        } = self.0;
+        let echo = json!(&input);
+        page_change(
+            page,
+            caller,
+            id,
+            section,
+            echo,
+            message,
+            move |conn, actor| change(conn, actor, id, &input),
+        )
+        .await
+    }
 }
 
 /// Handles a form on the opportunity page: redirect on success, the page with the form's

@@ -487,6 +487,33 @@ macro_rules! attached_page {
     };
 }
 
+/// `fn $name(conn, opportunity_id, row_id)`: one `$model` row attached to the opportunity,
+/// or not found (also when it belongs to another opportunity).
+macro_rules! attached_row {
+    ($name:ident, $table:ident, $model:ty) => {
+        pub fn $name(conn: &mut DbConn, opportunity_id: i64, row_id: i64) -> QueryResult<$model> {
+            $table::table
+                .filter($table::opportunity_id.eq(opportunity_id))
+                .filter($table::id.eq(row_id))
+                .select(<$model>::as_select())
+                .first(conn)
+        }
+    };
+}
+
+attached_row!(saving, savings, Saving);
+attached_row!(barrier, barriers, Barrier);
+attached_row!(comment, opportunity_comments, OpportunityComment);
+
+/// Every partner's interest in the opportunity, first registered first.
+pub fn endorsements_of(conn: &mut DbConn, opportunity_id: i64) -> QueryResult<Vec<Endorsement>> {
+    endorsements::table
+        .filter(endorsements::opportunity_id.eq(opportunity_id))
+        .order(endorsements::id.asc())
+        .select(Endorsement::as_select())
+        .load(conn)
+}
+
 attached_page!(
     transitions_page,
     opportunity_transitions,

@@ -10,63 +10,23 @@ pub struct Organisation {
     pub id: i64,
     pub name: String,
     pub slug: String,
-    /// city_council | county_council | nhs | education | business | voluntary | other
-    pub kind: String,
+    pub kind: OrgKind,
     #[serde(serialize_with = "crate::db::serialize_utc")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OrgKind {
-    CityCouncil,
-    CountyCouncil,
-    Nhs,
-    Education,
-    Business,
-    Voluntary,
-    Other,
-}
+crate::text_enum!(OrgKind, "the kind of organisation", {
+    CityCouncil => ("city_council", "City council"),
+    CountyCouncil => ("county_council", "County council"),
+    Nhs => ("nhs", "NHS"),
+    Education => ("education", "Education"),
+    Business => ("business", "Business"),
+    Voluntary => ("voluntary", "Voluntary sector"),
+    Other => ("other", "Other"),
+});
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 7] = [
-        OrgKind::CityCouncil,
-        OrgKind::CountyCouncil,
-        OrgKind::Nhs,
-        OrgKind::Education,
-        OrgKind::Business,
-        OrgKind::Voluntary,
-        OrgKind::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgKind::CityCouncil => "city_council",
-            OrgKind::CountyCouncil => "county_council",
-            OrgKind::Nhs => "nhs",
-            OrgKind::Education => "education",
-            OrgKind::Business => "business",
-            OrgKind::Voluntary => "voluntary",
-            OrgKind::Other => "other",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            OrgKind::CityCouncil => "City council",
-            OrgKind::CountyCouncil => "County council",
-            OrgKind::Nhs => "NHS",
-            OrgKind::Education => "Education",
-            OrgKind::Business => "Business",
-            OrgKind::Voluntary => "Voluntary sector",
-            OrgKind::Other => "Other",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<OrgKind> {
-        OrgKind::ALL.into_iter().find(|k| k.as_str() == value)
-    }
-
     pub fn is_council(self) -> bool {
         matches!(self, OrgKind::CityCouncil | OrgKind::CountyCouncil)
     }

@@ -1,10 +1,8 @@
 //! Admin pages: the admin start page and the list of organisations.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::model::OrgKind;
 use super::service::{self, NewOrganisation};
@@ -13,7 +11,16 @@ use crate::authz;
 use crate::error::{AppError, AppResult};
 use crate::schema::{organisations, users};
 use crate::users::Role;
-use crate::web::{redirect, redirect_with_flash, FieldErrors, Form, Page, PageQuery};
+use crate::web::{
+    redirect, redirect_with_flash, Choice, Crumb, FieldErrors, Form, Page, PageQuery,
+};
+
+#[derive(Serialize)]
+struct AdminIndex {
+    title: &'static str,
+    own_users: String,
+    is_platform_admin: bool,
+}
 
 pub async fn admin_index(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
     let user = user.0;
@@ -26,19 +33,68 @@ pub async fn admin_index(page: Page, user: CurrentUser) -> AppResult<HttpRespons
     }
     page.render(
         "admin/index",
-        json!({
-            "title": "Admin",
-            "own_users": format!("/admin/organisations/{}/users", user.organisation_id),
-            "is_platform_admin": user.role() == crate::users::Role::PlatformAdmin,
-        }),
+        AdminIndex {
+            title: "Admin",
+            own_users: format!("/admin/organisations/{}/users", user.organisation_id),
+            is_platform_admin: user.role() == Role::PlatformAdmin,
+        },
     )
 }
 
-fn kind_options(selected: &str) -> Vec<serde_json::Value> {
-    OrgKind::ALL
-        .iter()
-        .map(|k| json!({ "value": k.as_str(), "label": k.label(), "selected": k.as_str() == selected }))
-        .collect()
+/// An organisation in the list, with how many people it has.
+#[derive(Serialize)]
+struct OrganisationRow {
+    id: i64,
+    name: String,
+    slug: String,
+    kind: &'static str,
+    people: i64,
+}
+
+#[derive(Serialize)]
+struct OrganisationsView<'a> {
+    title: &'static str,
+    organisations: Vec<OrganisationRow>,
+    pagination: serde_json::Value,
+    kinds: Vec<crate::db::enums::SelectOption>,
+    form: &'a OrganisationForm,
+    errors: Option<FieldErrors>,
+}
+
+/// A page of organisations by name, each with its count of people.
+fn organisation_rows(
+    conn: &mut crate::db::DbConn,
+    paging: crate::web::Paging,
+) -> AppResult<(Vec<OrganisationRow>, i64)> {
+    let total: i64 = organisations::table.count().get_result(conn)?;
+    let rows: Vec<(i64, String, String, OrgKind)> = organisations::table
+        .select((
+            organisations::id,
+            organisations::name,
+            organisations::slug,
+            organisations::kind,
+        ))
+        .order(organisations::name.asc())
+        .limit(paging.per_page)
+        .offset(paging.offset())
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let counts: Vec<(i64, i64)> = users::table
+        .filter(users::organisation_id.eq_any(&ids))
+        .group_by(users::organisation_id)
+        .select((users::organisation_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let rows = rows
+        .into_iter()
+        .map(|(id, name, slug, kind)| OrganisationRow {
+            people: counts.iter().find(|c| c.0 == id).map(|c| c.1).unwrap_or(0),
+            kind: kind.label(),
+            id,
+            name,
+            slug,
+        })
+        .collect();
+    Ok((rows, total))
 }
 
 async fn render_list(
@@ -51,54 +107,17 @@ async fn render_list(
     let (rows, total) = page
         .state()
         .db
-        .run(move |conn| {
-            let total: i64 = organisations::table.count().get_result(conn)?;
-            let rows: Vec<(i64, String, String, String)> = organisations::table
-                .select((
-                    organisations::id,
-                    organisations::name,
-                    organisations::slug,
-                    organisations::kind,
-                ))
-                .order(organisations::name.asc())
-                .limit(paging.per_page)
-                .offset(paging.offset())
-                .load(conn)?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-            let counts: Vec<(i64, i64)> = users::table
-                .filter(users::organisation_id.eq_any(&ids))
-                .group_by(users::organisation_id)
-                .select((users::organisation_id, diesel::dsl::count_star()))
-                .load(conn)?;
-            let rows: Vec<_> = rows
-                .into_iter()
-                .map(|(id, name, slug, kind)| {
-                    let people = counts.iter().find(|c| c.0 == id).map(|c| c.1).unwrap_or(0);
-                    let kind = OrgKind::parse(&kind).map(OrgKind::label).unwrap_or("Other");
-                    json!({ "id": id, "name": name, "slug": slug, "kind": kind, "people": people })
-                })
-                .collect();
-            Ok((rows, total))
-        })
+        .run(move |conn| organisation_rows(conn, paging))
         .await?;
-    let status = if errors.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
+    let view = OrganisationsView {
+        title: "Organisations",
+        organisations: rows,
+        pagination: paging.context(total, "/admin/organisations"),
+        kinds: OrgKind::options(&form.kind),
+        form,
+        errors,
     };
-    let selected = form.kind.clone();
-    page.render_status(
-        status,
-        "admin/organisations",
-        json!({
-            "title": "Organisations",
-            "organisations": rows,
-            "pagination": paging.context(total, "/admin/organisations"),
-            "kinds": kind_options(&selected),
-            "form": form,
-            "errors": errors,
-        }),
-    )
+    page.render_form(view.errors.is_some(), "admin/organisations", view)
 }
 
 pub async fn list(
@@ -166,14 +185,8 @@ fn present(v: &Option<String>) -> Option<String> {
         .map(String::from)
 }
 
-/// Platform admins search the audit log by person, organisation, action and dates.
-pub async fn audit_search(
-    page: Page,
-    user: CurrentUser,
-    query: web::Query<AuditQuery>,
-) -> AppResult<HttpResponse> {
-    authz::search_audit(&user.0)?;
-    let q = query.into_inner();
+/// The search the query asks for, or the errors in its dates and organisation.
+fn audit_filter(q: &AuditQuery) -> (crate::audit::Search, FieldErrors) {
     let mut errors = FieldErrors::default();
     let mut date = |field: &str, v: &Option<String>| {
         present(v).and_then(|s| {
@@ -200,37 +213,11 @@ pub async fn audit_search(
         from,
         to,
     };
-    let paging = PageQuery {
-        page: q.page,
-        per_page: Some(50),
-    }
-    .paging(50);
-    let valid = errors.is_empty();
-    let (rows, total, people, orgs) = page
-        .state()
-        .db
-        .run(move |conn| {
-            let (rows, total) = if valid {
-                crate::audit::search(conn, &search, paging)?
-            } else {
-                (Vec::new(), 0)
-            };
-            let ids: Vec<i64> = rows.iter().filter_map(|r| r.actor_user_id).collect();
-            let people: std::collections::HashMap<i64, String> = users::table
-                .filter(users::id.eq_any(&ids))
-                .select((users::id, users::email))
-                .load::<(i64, String)>(conn)?
-                .into_iter()
-                .collect();
-            let orgs = crate::organisations::queries::list(conn)?;
-            Ok((rows, total, people, orgs))
-        })
-        .await?;
-    let org_name = |id: Option<i64>| {
-        id.and_then(|id| orgs.iter().find(|o| o.id == id))
-            .map(|o| o.name.clone())
-            .unwrap_or_default()
-    };
+    (search, errors)
+}
+
+/// The address of this search without its page, for the page links.
+fn audit_base(q: &AuditQuery) -> String {
     let pairs: Vec<(&str, String)> = [
         ("person", present(&q.person)),
         ("organisation", present(&q.organisation)),
@@ -241,36 +228,144 @@ pub async fn audit_search(
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))
     .collect();
-    let base = match serde_html_form::to_string(&pairs).unwrap_or_default() {
+    match serde_html_form::to_string(&pairs).unwrap_or_default() {
         s if s.is_empty() => "/admin/audit".to_string(),
         s => format!("/admin/audit?{s}"),
+    }
+}
+
+/// A page of the audit log with the actors' email addresses, and every organisation.
+struct AuditRead {
+    rows: Vec<crate::audit::Row>,
+    total: i64,
+    people: std::collections::HashMap<i64, String>,
+    orgs: Vec<super::model::Organisation>,
+}
+
+fn read_audit(
+    conn: &mut crate::db::DbConn,
+    search: Option<&crate::audit::Search>,
+    paging: crate::web::Paging,
+) -> AppResult<AuditRead> {
+    let (rows, total) = match search {
+        Some(search) => crate::audit::search(conn, search, paging)?,
+        None => (Vec::new(), 0),
     };
-    let chosen = organisation.unwrap_or(0);
-    let status = if valid {
-        actix_web::http::StatusCode::OK
-    } else {
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.actor_user_id).collect();
+    let people = users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::email))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let orgs = crate::organisations::queries::list(conn)?;
+    Ok(AuditRead {
+        rows,
+        total,
+        people,
+        orgs,
+    })
+}
+
+/// One entry of the audit log as the page shows it.
+#[derive(Serialize)]
+struct AuditRowView {
+    id: i64,
+    at: String,
+    person: String,
+    organisation: String,
+    action: String,
+    target: String,
+    ip: String,
+}
+
+/// The search form as it was filled in.
+#[derive(Serialize)]
+struct AuditForm {
+    person: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AuditView {
+    title: &'static str,
+    breadcrumbs: Vec<Crumb>,
+    rows: Vec<AuditRowView>,
+    total: i64,
+    organisations: Vec<Choice>,
+    form: AuditForm,
+    pagination: serde_json::Value,
+    errors: Option<FieldErrors>,
+}
+
+fn audit_rows(read: &AuditRead) -> Vec<AuditRowView> {
+    let org_name = |id: Option<i64>| {
+        id.and_then(|id| read.orgs.iter().find(|o| o.id == id))
+            .map(|o| o.name.clone())
+            .unwrap_or_default()
     };
-    page.render_status(
-        status,
-        "admin/audit",
-        json!({
-            "title": "Audit log",
-            "breadcrumbs": [{ "href": "/admin", "label": "Admin" }],
-            "rows": rows.iter().map(|r| json!({
-                "id": r.id,
-                "at": r.at.format("%-d %b %Y, %H:%M:%S").to_string(),
-                "person": r.actor_user_id.and_then(|id| people.get(&id).cloned()).unwrap_or_default(),
-                "organisation": org_name(r.actor_organisation_id),
-                "action": r.action,
-                "target": if r.target_kind.is_empty() { String::new() } else { format!("{} {}", r.target_kind, r.target_id) },
-                "ip": r.ip,
-            })).collect::<Vec<_>>(),
-            "total": total,
-            "organisations": orgs.iter().map(|o| json!({ "value": o.id, "label": o.name, "selected": o.id == chosen })).collect::<Vec<_>>(),
-            "form": { "person": q.person, "action": q.action, "from": q.from, "to": q.to },
-            "pagination": paging.context(total, &base),
-            "errors": (!valid).then(|| errors.to_json()),
-        }),
-    )
+    read.rows
+        .iter()
+        .map(|r| AuditRowView {
+            id: r.id,
+            at: r.at.format("%-d %b %Y, %H:%M:%S").to_string(),
+            person: r
+                .actor_user_id
+                .and_then(|id| read.people.get(&id).cloned())
+                .unwrap_or_default(),
+            organisation: org_name(r.actor_organisation_id),
+            action: r.action.clone(),
+            target: if r.target_kind.is_empty() {
+                String::new()
+            } else {
+                format!("{} {}", r.target_kind, r.target_id)
+            },
+            ip: r.ip.clone(),
+        })
+        .collect()
+}
+
+/// Platform admins search the audit log by person, organisation, action and dates.
+pub async fn audit_search(
+    page: Page,
+    user: CurrentUser,
+    query: web::Query<AuditQuery>,
+) -> AppResult<HttpResponse> {
+    authz::search_audit(&user.0)?;
+    let q = query.into_inner();
+    let (search, errors) = audit_filter(&q);
+    let chosen = search.organisation.unwrap_or(0);
+    let paging = PageQuery {
+        page: q.page,
+        per_page: Some(50),
+    }
+    .paging(50);
+    let valid = errors.is_empty();
+    let read = page
+        .state()
+        .db
+        .run(move |conn| read_audit(conn, valid.then_some(&search), paging))
+        .await?;
+    let view = AuditView {
+        title: "Audit log",
+        breadcrumbs: vec![Crumb::new("/admin", "Admin")],
+        rows: audit_rows(&read),
+        total: read.total,
+        organisations: read
+            .orgs
+            .iter()
+            .map(|o| Choice::new(&o.id.to_string(), &o.name, o.id == chosen))
+            .collect(),
+        pagination: paging.context(read.total, &audit_base(&q)),
+        form: AuditForm {
+            person: q.person,
+            action: q.action,
+            from: q.from,
+            to: q.to,
+        },
+        errors: (!valid).then_some(errors),
+    };
+    page.render_form(!valid, "admin/audit", view)
 }

@@ -37,7 +37,7 @@ impl NewOrganisation {
         let slug = errors.check("slug", parse_slug(&slug_input));
         let kind = errors.check(
             "kind",
-            OrgKind::parse(kind).ok_or("Select the kind of organisation"),
+            OrgKind::parse(kind).map_err(|_| "Select the kind of organisation"),
         );
         match (slug, kind) {
             (Some(slug), Some(kind)) if errors.is_empty() => {

@@ -22,18 +22,14 @@ fn rag_word(rag: &str) -> &'static str {
     }
 }
 
-/// Text is written as text, so nothing in a cell is ever taken for a formula.
-pub fn workbook(
+fn summary_sheet(
+    sheet: &mut Worksheet,
     s: &Snapshot,
-    comparison: Option<&Comparison>,
     status: &str,
-) -> anyhow::Result<Vec<u8>> {
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-
-    let sheet = book.add_worksheet();
+    bold: &Format,
+) -> Result<(), XlsxError> {
     sheet.set_name("Summary")?;
-    header(sheet, &["Item", "Value"], &bold)?;
+    header(sheet, &["Item", "Value"], bold)?;
     let rows = [
         ("Quarter", s.quarter.clone()),
         ("Status", status.to_string()),
@@ -50,16 +46,18 @@ pub fn workbook(
         sheet.write_string(r as u32 + 1, 1, v)?;
     }
     let base = rows.len() as u32 + 2;
-    sheet.write_string_with_format(base, 0, "Stage", &bold)?;
-    sheet.write_string_with_format(base, 1, "Opportunities", &bold)?;
+    sheet.write_string_with_format(base, 0, "Stage", bold)?;
+    sheet.write_string_with_format(base, 1, "Opportunities", bold)?;
     for (r, st) in s.stages.iter().enumerate() {
         sheet.write_string(base + 1 + r as u32, 0, &st.label)?;
         sheet.write_number(base + 1 + r as u32, 1, st.count as f64)?;
     }
     sheet.set_column_width(0, 28)?;
     sheet.set_column_width(1, 20)?;
+    Ok(())
+}
 
-    let sheet = book.add_worksheet();
+fn returns_sheet(sheet: &mut Worksheet, s: &Snapshot, bold: &Format) -> Result<(), XlsxError> {
     sheet.set_name("Returns")?;
     header(
         sheet,
@@ -72,7 +70,7 @@ pub fn workbook(
             "Decisions needed",
             "Submitted by",
         ],
-        &bold,
+        bold,
     )?;
     for (r, w) in s.workspaces.iter().enumerate() {
         let r = r as u32 + 1;
@@ -84,10 +82,12 @@ pub fn workbook(
         sheet.write_string(r, 5, &w.decisions)?;
         sheet.write_string(r, 6, w.submitted_by.as_deref().unwrap_or(""))?;
     }
+    Ok(())
+}
 
-    let sheet = book.add_worksheet();
+fn actions_sheet(sheet: &mut Worksheet, s: &Snapshot, bold: &Format) -> Result<(), XlsxError> {
     sheet.set_name("Actions")?;
-    header(sheet, &["Workspace", "Action", "RAG", "Progress %"], &bold)?;
+    header(sheet, &["Workspace", "Action", "RAG", "Progress %"], bold)?;
     let mut r = 1u32;
     for w in &s.workspaces {
         for a in &w.content.actions {
@@ -98,13 +98,15 @@ pub fn workbook(
             r += 1;
         }
     }
+    Ok(())
+}
 
-    let sheet = book.add_worksheet();
+fn measures_sheet(sheet: &mut Worksheet, s: &Snapshot, bold: &Format) -> Result<(), XlsxError> {
     sheet.set_name("Measures")?;
     header(
         sheet,
         &["Workspace", "Measure", "Unit", "Reading", "Target"],
-        &bold,
+        bold,
     )?;
     let mut r = 1u32;
     for w in &s.workspaces {
@@ -119,41 +121,55 @@ pub fn workbook(
             r += 1;
         }
     }
+    Ok(())
+}
 
+fn comparison_sheet(sheet: &mut Worksheet, c: &Comparison, bold: &Format) -> Result<(), XlsxError> {
+    sheet.set_name("Since last quarter")?;
+    header(sheet, &["Change", "Workspace", "Item", "Then", "Now"], bold)?;
+    let mut r = 1u32;
+    for ch in &c.rag_changes {
+        sheet.write_string(r, 0, "RAG")?;
+        sheet.write_string(r, 1, &ch.workspace)?;
+        sheet.write_string(r, 2, &ch.item)?;
+        sheet.write_string(r, 3, rag_word(&ch.from))?;
+        sheet.write_string(r, 4, rag_word(&ch.to))?;
+        r += 1;
+    }
+    for m in &c.measures {
+        sheet.write_string(r, 0, format!("Measure {}", m.verdict))?;
+        sheet.write_string(r, 1, &m.workspace)?;
+        sheet.write_string(r, 2, &m.measure)?;
+        sheet.write_number(r, 3, m.from)?;
+        sheet.write_number(r, 4, m.to)?;
+        r += 1;
+    }
+    for (name, moved) in [
+        ("Savings estimated moved", c.savings_moved.estimated),
+        ("Savings validated moved", c.savings_moved.validated),
+        ("Savings realised moved", c.savings_moved.realised),
+    ] {
+        sheet.write_string(r, 0, name)?;
+        sheet.write_string(r, 4, format_pence(moved))?;
+        r += 1;
+    }
+    Ok(())
+}
+
+/// Text is written as text, so nothing in a cell is ever taken for a formula.
+pub fn workbook(
+    s: &Snapshot,
+    comparison: Option<&Comparison>,
+    status: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    summary_sheet(book.add_worksheet(), s, status, &bold)?;
+    returns_sheet(book.add_worksheet(), s, &bold)?;
+    actions_sheet(book.add_worksheet(), s, &bold)?;
+    measures_sheet(book.add_worksheet(), s, &bold)?;
     if let Some(c) = comparison {
-        let sheet = book.add_worksheet();
-        sheet.set_name("Since last quarter")?;
-        header(
-            sheet,
-            &["Change", "Workspace", "Item", "Then", "Now"],
-            &bold,
-        )?;
-        let mut r = 1u32;
-        for ch in &c.rag_changes {
-            sheet.write_string(r, 0, "RAG")?;
-            sheet.write_string(r, 1, &ch.workspace)?;
-            sheet.write_string(r, 2, &ch.item)?;
-            sheet.write_string(r, 3, rag_word(&ch.from))?;
-            sheet.write_string(r, 4, rag_word(&ch.to))?;
-            r += 1;
-        }
-        for m in &c.measures {
-            sheet.write_string(r, 0, format!("Measure {}", m.verdict))?;
-            sheet.write_string(r, 1, &m.workspace)?;
-            sheet.write_string(r, 2, &m.measure)?;
-            sheet.write_number(r, 3, m.from)?;
-            sheet.write_number(r, 4, m.to)?;
-            r += 1;
-        }
-        for (name, moved) in [
-            ("Savings estimated moved", c.savings_moved.estimated),
-            ("Savings validated moved", c.savings_moved.validated),
-            ("Savings realised moved", c.savings_moved.realised),
-        ] {
-            sheet.write_string(r, 0, name)?;
-            sheet.write_string(r, 4, format_pence(moved))?;
-            r += 1;
-        }
+        comparison_sheet(book.add_worksheet(), c, &bold)?;
     }
     Ok(book.save_to_buffer()?)
 }

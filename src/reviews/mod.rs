@@ -10,3 +10,4 @@ pub mod model;
 pub mod pages;
 pub mod service;
 pub mod summary;
+mod views;

@@ -3,127 +3,51 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-use super::model::{Content, Review, Submission};
+use super::model::{Content, Submission};
 use super::service::{self, ActionInput, MeasureInput, OpenInput, SubmissionInput};
-use super::summary::{self, Comparison, Snapshot};
+use super::summary;
+use super::views::{self, Echo, ListView, PackView, ReturnRead, ReviewView, ShowView};
 use crate::auth::{Caller, CurrentUser};
 use crate::authz;
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::opportunities::model::format_pence;
 use crate::web::routes::Routes;
 use crate::web::{redirect_with_flash, FieldErrors, Form, NoFields, Page};
-use crate::workspaces::chart::format_number;
-use crate::workspaces::model::Rag;
-
-fn rag_label(rag: &str) -> &'static str {
-    Rag::parse(rag).map(Rag::label).unwrap_or("")
-}
-
-fn status_label(status: &str) -> &'static str {
-    match status {
-        "submitted" => "Submitted",
-        "returned" => "Sent back",
-        "signed_off" => "Signed off",
-        "open" => "Open",
-        _ => "No return yet",
-    }
-}
-
-fn review_json(r: &Review) -> Value {
-    json!({
-        "id": r.id,
-        "quarter": r.label(),
-        "deadline": r.deadline.format("%-d %B %Y").to_string(),
-        "open": r.is_open(),
-        "status": status_label(&r.status),
-    })
-}
-
-fn figures_json(s: &Snapshot, review_id: i64) -> Value {
-    json!({
-        "workspaces": s.workspaces.iter().map(|w| json!({
-            "name": w.name,
-            "slug": w.slug,
-            "href": format!("/reviews/{review_id}/workspaces/{}", w.slug),
-            "lead": w.lead,
-            "status": status_label(&w.status),
-            "missing": w.status == "missing",
-            "returned": w.status == "returned",
-            "rag": w.overall_rag,
-            "rag_label": w.overall_rag.as_deref().map(rag_label),
-            "commentary": w.commentary,
-            "decisions": w.decisions,
-            "submitted_by": w.submitted_by,
-            "return_comment": w.return_comment,
-            "actions": w.content.actions.iter().map(|a| json!({ "title": a.title, "rag": a.rag, "rag_label": rag_label(&a.rag), "progress": a.progress })).collect::<Vec<_>>(),
-            "measures": w.content.measures.iter().map(|m| json!({ "name": m.name, "unit": m.unit, "value": m.value.map(format_number), "target": format_number(m.target) })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "submitted": s.workspaces.iter().filter(|w| w.status == "submitted").count(),
-        "total": s.workspaces.len(),
-        "savings": {
-            "estimated": format_pence(s.savings.estimated),
-            "validated": format_pence(s.savings.validated),
-            "realised": format_pence(s.savings.realised),
-            "cashable_realised": format_pence(s.savings.cashable_realised),
-        },
-        "stages": s.stages,
-    })
-}
-
-fn comparison_json(c: &Comparison) -> Value {
-    json!({
-        "previous": c.previous,
-        "rag_changes": c.rag_changes.iter().map(|r| json!({ "workspace": r.workspace, "item": r.item, "from": r.from, "from_label": rag_label(&r.from), "to": r.to, "to_label": rag_label(&r.to) })).collect::<Vec<_>>(),
-        "savings": {
-            "estimated": format_pence(c.savings_moved.estimated),
-            "validated": format_pence(c.savings_moved.validated),
-            "realised": format_pence(c.savings_moved.realised),
-        },
-        "measures": c.measures.iter().map(|m| json!({ "workspace": m.workspace, "measure": m.measure, "unit": m.unit, "from": format_number(m.from), "to": format_number(m.to), "verdict": m.verdict, "improved": m.verdict == "improved", "worsened": m.verdict == "worsened" })).collect::<Vec<_>>(),
-    })
-}
 
 // ---- The list, and opening a review ----
 
 async fn render_list(
     page: &Page,
     caller: Caller,
-    form: Value,
+    form: OpenInput,
     errors: Option<FieldErrors>,
 ) -> AppResult<HttpResponse> {
     let list = page.state().db.run(|conn| Ok(service::list(conn)?)).await?;
-    let status = if errors.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
+    let view = ListView {
+        title: "Quarterly reviews",
+        reviews: list.iter().map(ReviewView::new).collect(),
+        can_open: authz::open_review(&caller).is_ok(),
+        form,
+        errors,
     };
-    page.render_status(
-        status,
-        "reviews/index",
-        json!({
-            "title": "Quarterly reviews",
-            "reviews": list.iter().map(review_json).collect::<Vec<_>>(),
-            "can_open": authz::open_review(&caller).is_ok(),
-            "form": form,
-            "errors": errors.map(|e| e.to_json()),
-        }),
-    )
+    page.render_form(view.errors.is_some(), "reviews/index", view)
 }
 
 pub async fn list_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
-    render_list(&page, user.0, json!({}), None).await
+    render_list(&page, user.0, OpenInput::default(), None).await
 }
 
 pub async fn open(page: Page, user: CurrentUser, form: Form<OpenInput>) -> AppResult<HttpResponse> {
     let caller = user.0;
     authz::open_review(&caller)?;
     let input = form.0;
-    let echo = json!({ "quarter": input.quarter, "deadline": input.deadline });
+    let echo = OpenInput {
+        quarter: input.quarter.clone(),
+        deadline: input.deadline.clone(),
+    };
     let outcome = page
         .state()
         .change(page.request(), caller.clone(), move |conn, actor| {
@@ -161,15 +85,15 @@ pub async fn show(page: Page, user: CurrentUser, path: web::Path<i64>) -> AppRes
         .await?;
     page.render(
         "reviews/show",
-        json!({
-            "title": format!("{} review", review.label()),
-            "breadcrumbs": [{ "href": "/reviews", "label": "Quarterly reviews" }],
-            "review": review_json(&review),
-            "opened_by": opener,
-            "figures": figures_json(&figures, review.id),
-            "comparison": comparison.as_ref().map(comparison_json),
-            "can_sign_off": review.is_open() && authz::sign_off_review(&caller, &review).is_ok(),
-        }),
+        ShowView {
+            title: format!("{} review", review.label()),
+            breadcrumbs: views::crumbs(None),
+            review: ReviewView::new(&review),
+            opened_by: opener,
+            figures: views::figures(&figures, review.id),
+            comparison: comparison.as_ref().map(views::comparison),
+            can_sign_off: review.is_open() && authz::sign_off_review(&caller, &review).is_ok(),
+        },
     )
 }
 
@@ -196,9 +120,23 @@ pub async fn sign_off(
 
 // ---- A workspace's return ----
 
-struct Echo {
-    fields: BTreeMap<String, String>,
-    errors: BTreeMap<String, String>,
+fn read_return(conn: &mut DbConn, id: i64, slug: &str, who: &Caller) -> AppResult<ReturnRead> {
+    let review = service::find(conn, id)?;
+    let access = service::workspace(conn, slug, who)?;
+    let sub: Option<Submission> = service::submissions(conn, id)?
+        .into_iter()
+        .find(|s| s.workspace_id == access.ws.id);
+    let content: Content = match (&sub, review.is_open()) {
+        (Some(s), _) => s.content(),
+        (None, true) => service::live_content(conn, access.ws.id, review.quarter())?,
+        (None, false) => Content::default(),
+    };
+    Ok(ReturnRead {
+        review,
+        access,
+        sub,
+        content,
+    })
 }
 
 async fn render_return(
@@ -209,110 +147,20 @@ async fn render_return(
     echo: Option<Echo>,
 ) -> AppResult<HttpResponse> {
     let who = caller.clone();
-    let (review, access, sub, content) = page
+    let read = page
         .state()
         .db
-        .run(move |conn| {
-            let review = service::find(conn, id)?;
-            let access = service::workspace(conn, &slug, &who)?;
-            let sub: Option<Submission> = service::submissions(conn, id)?
-                .into_iter()
-                .find(|s| s.workspace_id == access.ws.id);
-            let content: Content = match (&sub, review.is_open()) {
-                (Some(s), _) => s.content(),
-                (None, true) => service::live_content(conn, access.ws.id, review.quarter())?,
-                (None, false) => Content::default(),
-            };
-            Ok((review, access, sub, content))
-        })
+        .run(move |conn| read_return(conn, id, &slug, &who))
         .await?;
-    let can_submit = review.is_open()
-        && authz::submit_review(&caller, access.membership).is_ok()
-        && !access.ws.is_archived();
-    let can_send_back = review.is_open()
-        && authz::send_back_return(&caller, &review).is_ok()
-        && sub.as_ref().is_some_and(|s| s.status == "submitted");
-    let (fields, errors) = match echo {
-        Some(e) => (e.fields, e.errors),
-        None => (BTreeMap::new(), BTreeMap::new()),
-    };
-    let value = |key: &str, live: String| fields.get(key).cloned().unwrap_or(live);
-    let overall = value(
-        "overall_rag",
-        sub.as_ref()
-            .map(|s| s.overall_rag.clone())
-            .unwrap_or_default(),
-    );
-    let actions: Vec<Value> = content
-        .actions
-        .iter()
-        .map(|a| {
-            let rag_key = format!("rag_{}", a.id);
-            let progress_key = format!("progress_{}", a.id);
-            json!({
-                "id": a.id,
-                "title": a.title,
-                "rag_label": rag_label(&a.rag),
-                "rag": a.rag,
-                "rag_options": Rag::options(&value(&rag_key, a.rag.clone())),
-                "progress": value(&progress_key, a.progress.to_string()),
-                "rag_error": errors.get(&rag_key),
-                "progress_error": errors.get(&progress_key),
-            })
-        })
-        .collect();
-    let measures: Vec<Value> = content
-        .measures
-        .iter()
-        .map(|m| {
-            let key = format!("value_{}", m.id);
-            json!({
-                "id": m.id,
-                "name": m.name,
-                "unit": m.unit,
-                "target": format_number(m.target),
-                "value": value(&key, m.value.map(format_number).unwrap_or_default()),
-                "error": errors.get(&key),
-            })
-        })
-        .collect();
-    let list: Vec<Value> = errors
-        .iter()
-        .map(|(f, m)| json!({ "href": format!("#{f}"), "message": m }))
-        .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    page.render_status(
-        status,
-        "reviews/return",
-        json!({
-            "title": format!("{} return – {}", review.label(), access.ws.name),
-            "breadcrumbs": [{ "href": "/reviews", "label": "Quarterly reviews" }, { "href": format!("/reviews/{id}"), "label": format!("{} review", review.label()) }],
-            "review": review_json(&review),
-            "ws": { "name": access.ws.name, "slug": access.ws.slug },
-            "submission": sub.as_ref().map(|s| json!({
-                "status": status_label(&s.status),
-                "returned": s.status == "returned",
-                "rag": s.overall_rag,
-                "rag_label": rag_label(&s.overall_rag),
-                "commentary": s.commentary,
-                "decisions": s.decisions,
-                "return_comment": s.return_comment,
-            })),
-            "can_submit": can_submit,
-            "can_send_back": can_send_back,
-            "overall_options": Rag::options(&overall),
-            "commentary": value("commentary", sub.as_ref().map(|s| s.commentary.clone()).unwrap_or_default()),
-            "decisions": value("decisions", sub.as_ref().map(|s| s.decisions.clone()).unwrap_or_default()),
-            "comment": value("comment", String::new()),
-            "actions": actions,
-            "measures": measures,
-            "errors": (!errors.is_empty()).then(|| json!({ "list": list, "by_field": errors })),
-        }),
-    )
+    let open = read.review.is_open();
+    let can_submit = open
+        && authz::submit_review(&caller, read.access.membership).is_ok()
+        && !read.access.ws.is_archived();
+    let can_send_back = open
+        && authz::send_back_return(&caller, &read.review).is_ok()
+        && read.sub.as_ref().is_some_and(|s| s.status == "submitted");
+    let view = views::return_view(read, can_submit, can_send_back, echo);
+    page.render_form(view.failed(), "reviews/return", view)
 }
 
 pub async fn return_page(
@@ -445,13 +293,13 @@ pub async fn board_pack(
         .await?;
     page.render(
         "reviews/board_pack",
-        json!({
-            "title": format!("Board pack: {} review", review.label()),
-            "breadcrumbs": [{ "href": "/reviews", "label": "Quarterly reviews" }, { "href": format!("/reviews/{id}"), "label": format!("{} review", review.label()) }],
-            "review": review_json(&review),
-            "figures": figures_json(&figures, review.id),
-            "comparison": comparison.as_ref().map(comparison_json),
-        }),
+        PackView {
+            title: format!("Board pack: {} review", review.label()),
+            breadcrumbs: views::crumbs(Some(&review)),
+            review: ReviewView::new(&review),
+            figures: views::figures(&figures, review.id),
+            comparison: comparison.as_ref().map(views::comparison),
+        },
     )
 }
 
@@ -471,7 +319,7 @@ pub async fn board_pack_xlsx(
             let bytes = super::board_pack::workbook(
                 &figures,
                 comparison.as_ref(),
-                status_label(&review.status),
+                views::status_label(&review.status),
             )
             .map_err(AppError::Internal)?;
             Ok((review, bytes))

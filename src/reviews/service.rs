@@ -288,6 +288,79 @@ fn parse_content(check: &mut Check, mut base: Content, input: &SubmissionInput) 
     base
 }
 
+/// A return's fields as sent: written the first time and again on each sending.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = review_submissions)]
+struct Sent {
+    status: &'static str,
+    overall_rag: Rag,
+    commentary: String,
+    decisions: String,
+    content: String,
+    submitted_by: i64,
+    submitted_at: chrono::NaiveDateTime,
+}
+
+/// The return as sent, checked: its RAG, words and figures, or the form's errors.
+fn checked_return(
+    conn: &mut DbConn,
+    actor: &Actor,
+    review: &Review,
+    access: &Access,
+    input: &SubmissionInput,
+) -> AppResult<Sent> {
+    let mut check = Check::default();
+    let rag = check.choice("overall_rag", Rag::parse(input.overall_rag.trim()));
+    let commentary = check.text(
+        "commentary",
+        &input.commentary,
+        5000,
+        "Say how the quarter went",
+    );
+    let decisions = check.text("decisions", &input.decisions, 5000, "");
+    let base = live_content(conn, access.ws.id, review.quarter())?;
+    let content = parse_content(&mut check, base, input);
+    check.done()?;
+    let Some(rag) = rag else {
+        return Err(AppError::BadRequest("Check the form".into()));
+    };
+    Ok(Sent {
+        status: "submitted",
+        overall_rag: rag,
+        commentary,
+        decisions,
+        content: serde_json::to_string(&content)?,
+        submitted_by: actor.caller.user_id,
+        submitted_at: now(),
+    })
+}
+
+/// Writes the workspace's return to the review, replacing one sent before; its id.
+fn save_return(conn: &mut DbConn, review_id: i64, ws_id: i64, sent: &Sent) -> QueryResult<i64> {
+    let existing: Option<i64> = review_submissions::table
+        .filter(review_submissions::review_id.eq(review_id))
+        .filter(review_submissions::workspace_id.eq(ws_id))
+        .select(review_submissions::id)
+        .first(conn)
+        .optional()?;
+    match existing {
+        Some(id) => {
+            diesel::update(review_submissions::table.find(id))
+                .set(sent)
+                .execute(conn)?;
+            Ok(id)
+        }
+        None => diesel::insert_into(review_submissions::table)
+            .values((
+                review_submissions::review_id.eq(review_id),
+                review_submissions::workspace_id.eq(ws_id),
+                sent,
+            ))
+            .returning(review_submissions::id)
+            .get_result(conn),
+    }
+}
+
 /// A workspace's return, from one of its lead organisations. Sending again replaces it.
 pub fn submit(
     conn: &mut DbConn,
@@ -304,59 +377,8 @@ pub fn submit(
                 "An archived workspace makes no return".into(),
             ));
         }
-        let mut check = Check::default();
-        let rag = check.choice("overall_rag", Rag::parse(input.overall_rag.trim()));
-        let commentary = check.text(
-            "commentary",
-            &input.commentary,
-            5000,
-            "Say how the quarter went",
-        );
-        let decisions = check.text("decisions", &input.decisions, 5000, "");
-        let base = live_content(conn, access.ws.id, review.quarter())?;
-        let content = parse_content(&mut check, base, input);
-        check.done()?;
-        let Some(rag) = rag else {
-            return Err(AppError::BadRequest("Check the form".into()));
-        };
-        let content = serde_json::to_string(&content)?;
-        let existing: Option<i64> = review_submissions::table
-            .filter(review_submissions::review_id.eq(review.id))
-            .filter(review_submissions::workspace_id.eq(access.ws.id))
-            .select(review_submissions::id)
-            .first(conn)
-            .optional()?;
-        let at = now();
-        let id = match existing {
-            Some(id) => {
-                diesel::update(review_submissions::table.find(id))
-                    .set((
-                        review_submissions::status.eq("submitted"),
-                        review_submissions::overall_rag.eq(rag.as_str()),
-                        review_submissions::commentary.eq(&commentary),
-                        review_submissions::decisions.eq(&decisions),
-                        review_submissions::content.eq(&content),
-                        review_submissions::submitted_by.eq(actor.caller.user_id),
-                        review_submissions::submitted_at.eq(at),
-                    ))
-                    .execute(conn)?;
-                id
-            }
-            None => diesel::insert_into(review_submissions::table)
-                .values((
-                    review_submissions::review_id.eq(review.id),
-                    review_submissions::workspace_id.eq(access.ws.id),
-                    review_submissions::status.eq("submitted"),
-                    review_submissions::overall_rag.eq(rag.as_str()),
-                    review_submissions::commentary.eq(&commentary),
-                    review_submissions::decisions.eq(&decisions),
-                    review_submissions::content.eq(&content),
-                    review_submissions::submitted_by.eq(actor.caller.user_id),
-                    review_submissions::submitted_at.eq(at),
-                ))
-                .returning(review_submissions::id)
-                .get_result(conn)?,
-        };
+        let sent = checked_return(conn, actor, &review, access, input)?;
+        let id = save_return(conn, review.id, access.ws.id, &sent)?;
         let title = format!("{} return for {}", review.label(), access.ws.name);
         record(
             conn,

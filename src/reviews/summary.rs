@@ -72,8 +72,8 @@ fn names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
         .collect())
 }
 
-/// The review as it stands now, from live data and the returns so far.
-pub fn live(conn: &mut DbConn, review: &Review) -> QueryResult<Snapshot> {
+/// Every open workspace's return to the review, or "missing" where none was made.
+fn returns(conn: &mut DbConn, review: &Review) -> QueryResult<Vec<WorkspaceReturn>> {
     let list: Vec<Workspace> = workspaces::table
         .filter(workspaces::archived_at.is_null())
         .order(workspaces::name.asc())
@@ -93,7 +93,7 @@ pub fn live(conn: &mut DbConn, review: &Review) -> QueryResult<Snapshot> {
         .order(organisations::name.asc())
         .select((workspace_members::workspace_id, organisations::name))
         .load(conn)?;
-    let workspaces = list
+    Ok(list
         .into_iter()
         .map(|ws| {
             let sub = subs.iter().find(|s| s.workspace_id == ws.id);
@@ -119,7 +119,11 @@ pub fn live(conn: &mut DbConn, review: &Review) -> QueryResult<Snapshot> {
                 content: sub.map(Submission::content).unwrap_or_default(),
             }
         })
-        .collect();
+        .collect())
+}
+
+/// Savings on opportunities every partner can see, in pence.
+fn partnership_savings(conn: &mut DbConn) -> QueryResult<SavingsTotals> {
     let rows: Vec<(SavingKind, bool, i64)> = savings::table
         .inner_join(opportunities::table)
         .filter(crate::authz::partnership_opportunities())
@@ -129,18 +133,22 @@ pub fn live(conn: &mut DbConn, review: &Review) -> QueryResult<Snapshot> {
     for (kind, cashable, pence) in rows {
         totals.add(kind, cashable, pence, 0);
     }
-    let totals = SavingsTotals {
+    Ok(SavingsTotals {
         estimated: totals.estimated,
         validated: totals.validated,
         realised: totals.realised,
         cashable_realised: totals.cashable_realised,
-    };
+    })
+}
+
+/// How many opportunities every partner can see are at each stage, every stage listed.
+fn stage_counts(conn: &mut DbConn) -> QueryResult<Vec<StageCount>> {
     let counts: Vec<(String, i64)> = opportunities::table
         .filter(crate::authz::partnership_opportunities())
         .group_by(opportunities::stage)
         .select((opportunities::stage, diesel::dsl::count_star()))
         .load(conn)?;
-    let stages = Stage::ALL
+    Ok(Stage::ALL
         .iter()
         .map(|s| StageCount {
             stage: s.as_str().into(),
@@ -151,12 +159,16 @@ pub fn live(conn: &mut DbConn, review: &Review) -> QueryResult<Snapshot> {
                 .map(|(_, n)| *n)
                 .unwrap_or(0),
         })
-        .collect();
+        .collect())
+}
+
+/// The review as it stands now, from live data and the returns so far.
+pub fn live(conn: &mut DbConn, review: &Review) -> QueryResult<Snapshot> {
     Ok(Snapshot {
         quarter: review.label(),
-        workspaces,
-        savings: totals,
-        stages,
+        workspaces: returns(conn, review)?,
+        savings: partnership_savings(conn)?,
+        stages: stage_counts(conn)?,
     })
 }
 

@@ -1,9 +1,7 @@
 //! Admin pages for an organisation's people: list, invite, disable and re-enable.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::model::{Role, User, UserStatus};
 use super::service::{self, Invite};
@@ -12,18 +10,54 @@ use crate::auth::{Caller, CurrentUser};
 use crate::authz;
 use crate::error::{AppError, AppResult};
 use crate::organisations;
-use crate::web::{redirect_with_flash, FieldErrors, Form, NoFields, Page, PageQuery};
+use crate::web::{redirect_with_flash, Choice, FieldErrors, Form, NoFields, Page, PageQuery};
 
-fn user_row(u: &User, caller: &Caller) -> serde_json::Value {
-    json!({
-        "id": u.id,
-        "name": u.name,
-        "email": u.email,
-        "role": u.role().label(),
-        "active": u.is_active(),
-        "last_sign_in": u.last_sign_in_at.map(|t| t.format("%-d %B %Y %H:%M").to_string()),
-        "manageable": authz::manage_user(caller, u).is_ok(),
-    })
+/// A person in the list, and whether the viewer may manage them.
+#[derive(Serialize)]
+struct PersonRow {
+    id: i64,
+    name: String,
+    email: String,
+    role: &'static str,
+    active: bool,
+    last_sign_in: Option<String>,
+    manageable: bool,
+}
+
+fn user_row(u: &User, caller: &Caller) -> PersonRow {
+    PersonRow {
+        id: u.id,
+        name: u.name.clone(),
+        email: u.email.clone(),
+        role: u.role().label(),
+        active: u.is_active(),
+        last_sign_in: u
+            .last_sign_in_at
+            .map(|t| t.format("%-d %B %Y %H:%M").to_string()),
+        manageable: authz::manage_user(caller, u).is_ok(),
+    }
+}
+
+/// An invitation not yet accepted.
+#[derive(Serialize)]
+struct PendingRow {
+    email: String,
+    role: Option<&'static str>,
+    expires: String,
+}
+
+#[derive(Serialize)]
+struct UsersView<'a> {
+    title: String,
+    organisation: crate::organisations::model::Organisation,
+    people: Vec<PersonRow>,
+    pending: Vec<PendingRow>,
+    roles: Vec<Choice>,
+    pagination: serde_json::Value,
+    is_platform_admin: bool,
+    is_own_org: bool,
+    form: &'a InviteForm,
+    errors: Option<FieldErrors>,
 }
 
 async fn render_users(
@@ -36,7 +70,6 @@ async fn render_users(
 ) -> AppResult<HttpResponse> {
     authz::view_org_users(&caller, organisation_id)?;
     let paging = query.paging(25);
-    let viewer = caller.clone();
     let (organisation, (people, total), pending) = page
         .state()
         .db
@@ -47,43 +80,30 @@ async fn render_users(
             Ok((organisation, people, pending))
         })
         .await?;
-    let selected = form.role.clone();
-    let roles: Vec<_> = authz::invitable_roles(&viewer)
-        .into_iter()
-        .map(|r| json!({ "value": r.as_str(), "label": r.label(), "selected": r.as_str() == selected }))
-        .collect();
-    let pending: Vec<_> = pending
-        .iter()
-        .map(|i| {
-            json!({
-                "email": i.email,
-                "role": Role::parse(&i.role).map(Role::label).ok(),
-                "expires": i.expires_at.format("%-d %B %Y").to_string(),
-            })
-        })
-        .collect();
     let base = format!("/admin/organisations/{organisation_id}/users");
-    let status = if errors.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
+    let view = UsersView {
+        title: format!("People at {}", organisation.name),
+        people: people.iter().map(|u| user_row(u, &caller)).collect(),
+        pending: pending
+            .iter()
+            .map(|i| PendingRow {
+                email: i.email.clone(),
+                role: Role::parse(&i.role).map(Role::label).ok(),
+                expires: i.expires_at.format("%-d %B %Y").to_string(),
+            })
+            .collect(),
+        roles: authz::invitable_roles(&caller)
+            .into_iter()
+            .map(|r| Choice::new(r.as_str(), r.label(), r.as_str() == form.role))
+            .collect(),
+        pagination: paging.context(total, &base),
+        is_platform_admin: caller.role() == Role::PlatformAdmin,
+        is_own_org: organisation.id == caller.organisation_id,
+        organisation,
+        form,
+        errors,
     };
-    page.render_status(
-        status,
-        "admin/users",
-        json!({
-            "title": format!("People at {}", organisation.name),
-            "organisation": organisation,
-            "people": people.iter().map(|u| user_row(u, &viewer)).collect::<Vec<_>>(),
-            "pending": pending,
-            "roles": roles,
-            "pagination": paging.context(total, &base),
-            "is_platform_admin": viewer.role() == Role::PlatformAdmin,
-            "is_own_org": organisation.id == viewer.organisation_id,
-            "form": form,
-            "errors": errors,
-        }),
-    )
+    page.render_form(view.errors.is_some(), "admin/users", view)
 }
 
 pub async fn list(

@@ -23,10 +23,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
         let req = req.clone();
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+            let state = AppState::of(&req)?;
             let body = body
                 .await
                 .map_err(|_| AppError::BadRequest("The form could not be read".into()))?;
@@ -50,6 +47,45 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
             serde_html_form::from_bytes(&body)
                 .map(Form)
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))
+        })
+    }
+}
+
+/// A form post on a page, read from the request once: the page, who is signed in (or the
+/// sign-in page, before the body is read), the path's `{slug}`, its `{id}` and a second id
+/// (like `{barrier}`; 0 where the path has none), and the form.
+pub struct Posted<I> {
+    pub page: crate::web::Page,
+    pub caller: crate::auth::Caller,
+    pub slug: Option<String>,
+    pub id: i64,
+    pub part: i64,
+    pub input: I,
+}
+
+impl<I: DeserializeOwned + 'static> FromRequest for Posted<I> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Posted<I>, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = crate::auth::CurrentUser::from_request(req, payload);
+        let page = crate::web::Page::from_request(req, payload);
+        let form = Form::<I>::from_request(req, payload);
+        let slug = req.match_info().get("slug").map(String::from);
+        let ids = crate::web::path_ids(req);
+        Box::pin(async move {
+            let caller = user.await?.0;
+            let (id, part) = ids?;
+            let page = page.await?;
+            let input = form.await?.0;
+            Ok(Posted {
+                page,
+                caller,
+                slug,
+                id,
+                part,
+                input,
+            })
         })
     }
 }

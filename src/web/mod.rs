@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
 
-pub use forms::Form;
+pub use forms::{Form, Posted};
 pub use page::Page;
 pub use pagination::{PageQuery, Paged, Paging};
 
@@ -212,6 +212,12 @@ impl Choice {
     }
 }
 
+/// The view of a page that shows nothing but its own words: only its title.
+#[derive(Serialize)]
+pub struct Titled {
+    pub title: &'static str,
+}
+
 /// A link in the breadcrumbs above a page's heading.
 #[derive(Clone, Debug, Serialize)]
 pub struct Crumb {
@@ -228,8 +234,32 @@ impl Crumb {
     }
 }
 
+/// The id named `name` in the request's path: 0 where the path has none, 404 where it is not
+/// a number.
+pub fn path_id(req: &actix_web::HttpRequest, name: &str) -> Result<i64, crate::error::AppError> {
+    match req.match_info().get(name) {
+        Some(v) => v.parse().map_err(|_| crate::error::AppError::NotFound),
+        None => Ok(0),
+    }
+}
+
+/// The path's `{id}` and its other id (like `{barrier}`; not the `{slug}`), 0 where it has
+/// none.
+pub fn path_ids(req: &actix_web::HttpRequest) -> Result<(i64, i64), crate::error::AppError> {
+    let second = req
+        .match_info()
+        .iter()
+        .find(|(name, _)| *name != "id" && *name != "slug")
+        .map(|(name, _)| name.to_string());
+    let part = match second {
+        Some(name) => path_id(req, &name)?,
+        None => 0,
+    };
+    Ok((path_id(req, "id")?, part))
+}
+
 /// A form with nothing in it but its CSRF token.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct NoFields {}
 
 /// Digits grouped in thousands: 1234567 → "1,234,567".

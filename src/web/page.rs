@@ -99,10 +99,7 @@ impl FromRequest for Page {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+            let state = AppState::of(&req)?;
             let auth::Resolved {
                 caller: user,
                 version,

@@ -12,28 +12,11 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::queries::{self, Access};
-use crate::auth::{Actor, ApiCaller, Caller, MaybeUser};
+use crate::auth::{Actor, ApiCaller, Caller, MaybeUser, Who};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::{PageQuery, Paged, Paging, Reply};
-
-/// Who may make a call: anyone (reads) or a bearer-token caller (changes).
-pub trait Who: FromRequest<Error = AppError> {
-    fn caller(self) -> Option<Caller>;
-}
-
-impl Who for MaybeUser {
-    fn caller(self) -> Option<Caller> {
-        self.0
-    }
-}
-
-impl Who for ApiCaller {
-    fn caller(self) -> Option<Caller> {
-        Some(self.0)
-    }
-}
 
 pub struct WsCall<W> {
     state: web::Data<AppState>,
@@ -54,10 +37,7 @@ impl<W: Who + 'static> FromRequest for WsCall<W> {
         let who = W::from_request(&req, payload);
         Box::pin(async move {
             let caller = who.await?.caller();
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+            let state = AppState::of(&req)?;
             let info = req.match_info();
             let slug = info.get("slug").ok_or(AppError::NotFound)?.to_string();
             let id = match info.get("id").or_else(|| info.get("organisation_id")) {

@@ -3,8 +3,11 @@
 //! `views`.
 
 use std::future::Future;
+use std::pin::Pin;
 
-use actix_web::web;
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::json;
 
@@ -17,7 +20,7 @@ use crate::authz;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, Crumb, FieldErrors, Form, NoFields, Page, Reply};
+use crate::web::{redirect_with_flash, Crumb, FieldErrors, Form, NoFields, Page, Posted, Reply};
 
 /// Runs a change for a signed-in caller on a workspace; field errors come back separately
 /// so the form can be shown again with them.
@@ -69,40 +72,68 @@ where
         .await
 }
 
-/// Handles a form post on a workspace: runs `change` with what was typed; on success goes to
-/// where `done` says with its message, on field errors shows the form again through `again`
-/// with what was typed and the errors.
-pub(super) async fn post_form<I, T, F, D, A, Fut>(
-    page: &Page,
-    caller: Caller,
-    slug: &str,
-    input: I,
-    change: F,
-    done: D,
-    again: A,
-) -> Reply
-where
-    I: Serialize + Send + 'static,
-    F: FnOnce(&mut DbConn, &Actor, &Access, &I) -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-    D: FnOnce(T) -> (String, &'static str),
-    A: FnOnce(Echo) -> Fut,
-    Fut: Future<Output = Reply>,
-{
-    let echo = json!(&input);
-    match submit(
-        page,
-        caller,
-        slug.to_string(),
-        move |conn, actor, access| change(conn, actor, access, &input),
-    )
-    .await?
+/// A form posted on a workspace's page (see `web::Posted`); 404 where the path names no
+/// workspace.
+pub struct WsPost<I>(Posted<I>);
+
+impl<I: DeserializeOwned + 'static> FromRequest for WsPost<I> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let posted = Posted::from_request(req, payload);
+        Box::pin(async move { Ok(WsPost(posted.await?)) })
+    }
+}
+
+impl<I: Serialize + Send + 'static> WsPost<I> {
+    /// Runs `change` with what was typed; on success goes to where `done` says (given the
+    /// short name, the path's id and what the change returned) with its message; on field
+    /// errors shows the form again through `again` with what was typed and the errors.
+    pub async fn save<T, F, D, A, Fut>(self, change: F, done: D, again: A) -> Reply
+    where
+        F: FnOnce(&mut DbConn, &Actor, &Access, &I) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+        D: FnOnce(&str, i64, T) -> (String, &'static str),
+        A: FnOnce(Page, String, i64, Echo) -> Fut,
+        Fut: Future<Output = Reply>,
     {
-        Ok(value) => {
-            let (location, message) = done(value);
-            Ok(redirect_with_flash(page.state(), &location, message))
+        let Posted {
+            page,
+            caller,
+            slug,
+            id,
+            input,
+            ..
+        } = self.0;
+        let slug = slug.ok_or(AppError::NotFound)?;
+        let echo = json!(&input);
+        let change = move |conn: &mut DbConn, actor: &Actor, access: &Access| {
+            change(conn, actor, access, &input)
+        };
+        match submit(&page, caller, slug.clone(), change).await? {
+            Ok(value) => {
+                let (location, message) = done(&slug, id, value);
+                Ok(redirect_with_flash(page.state(), &location, message))
+            }
+            Err(errors) => again(page, slug, id, Echo::new(echo, Some(errors))).await,
         }
-        Err(errors) => again(Echo::new(echo, Some(errors))).await,
+    }
+
+    /// As `save`, for a change to the item the path names: `change` is given its id.
+    pub async fn save_item<T, F, D, A, Fut>(self, change: F, done: D, again: A) -> Reply
+    where
+        F: FnOnce(&mut DbConn, &Actor, &Access, i64, &I) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+        D: FnOnce(&str, i64, T) -> (String, &'static str),
+        A: FnOnce(Page, String, i64, Echo) -> Fut,
+        Fut: Future<Output = Reply>,
+    {
+        let id = self.0.id;
+        let change = move |conn: &mut DbConn, actor: &Actor, access: &Access, input: &I| {
+            change(conn, actor, access, id, input)
+        };
+        self.save(change, done, again).await
     }
 }
 
@@ -269,26 +300,19 @@ pub async fn edit_page(page: Page, user: CurrentUser, path: web::Path<String>) -
     render_ws_form(&page, Some(&access), Echo::new(form, None))
 }
 
-pub async fn update(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<String>,
-    form: Form<WorkspaceInput>,
-) -> Reply {
-    let slug = path.into_inner();
-    post_form(
-        &page,
-        user.0,
-        &slug,
-        form.0,
+pub async fn update(post: WsPost<WorkspaceInput>) -> Reply {
+    post.save(
         service::update_workspace,
-        |()| {
+        |slug, _, ()| {
             (
                 format!("/workspaces/{slug}"),
                 "The workspace has been updated",
             )
         },
-        |echo| async { render_ws_form(&page, Some(&load(&page, slug.clone()).await?), echo) },
+        |page, slug, _, echo| async move {
+            let access = load(&page, slug).await?;
+            render_ws_form(&page, Some(&access), echo)
+        },
     )
     .await
 }

@@ -211,7 +211,7 @@ pub(super) fn measure_row(m: &Measure, readings: &[Reading]) -> MeasureRow {
 
 /// What was typed into a page's form, sent back with its errors.
 #[derive(Serialize)]
-pub(super) struct Echo {
+pub struct Echo {
     pub form: Value,
     pub errors: Option<Value>,
 }

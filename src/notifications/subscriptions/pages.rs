@@ -1,13 +1,13 @@
 //! Following workspaces, the register and opportunities; delivery settings, feed tokens and unsubscribe links: the pages.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::auth::{Caller, CurrentUser};
 use crate::authz;
+use crate::db::enums::SelectOption;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::notifications::feeds;
@@ -18,7 +18,7 @@ use crate::notifications::view;
 use crate::opportunities::model::{ServiceArea, Stage};
 use crate::schema::subscriptions as subs_table;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, safe_next, FieldErrors, Form, NoFields, Page};
+use crate::web::{redirect_with_flash, safe_next, Choice, FieldErrors, Form, NoFields, Page};
 use crate::workspaces::queries as ws_queries;
 
 /// What a follow button needs: the caller's own subscription, if any, and whether their
@@ -52,17 +52,21 @@ pub fn follow_context(
     }))
 }
 
-fn delivery_options(selected: &str, with_default: Option<&str>) -> Vec<Value> {
+fn delivery_options(selected: &str, with_default: Option<&str>) -> Vec<Choice> {
     let mut options = Vec::new();
     if let Some(default) = with_default {
         let label = Delivery::parse(default).map(Delivery::label).unwrap_or("");
-        options.push(json!({
-            "value": DEFAULT_DELIVERY,
-            "label": format!("Your default ({})", label.to_lowercase()),
-            "selected": selected == DEFAULT_DELIVERY,
-        }));
+        options.push(Choice::new(
+            DEFAULT_DELIVERY,
+            &format!("Your default ({})", label.to_lowercase()),
+            selected == DEFAULT_DELIVERY,
+        ));
     }
-    options.extend(Delivery::options(selected).into_iter().map(|o| json!(o)));
+    options.extend(
+        Delivery::options(selected)
+            .into_iter()
+            .map(|o| Choice::new(o.value, o.label, o.selected)),
+    );
     options
 }
 
@@ -76,87 +80,140 @@ struct Extra {
     errors: Option<FieldErrors>,
 }
 
-async fn render_settings(page: &Page, caller: Caller, extra: Extra) -> AppResult<HttpResponse> {
-    let viewer = caller.clone();
-    let (received, default, themes, token_created) = page
-        .state()
-        .db
-        .run(move |conn| {
-            let received = subscriptions::received(conn, &viewer)?;
-            let default = subscriptions::default_delivery(conn, viewer.user_id)?;
-            let themes: Vec<(String, String)> = ws_queries::list_visible(conn, Some(&viewer))?
-                .into_iter()
-                .filter(|a| !a.ws.is_archived())
-                .map(|a| (a.ws.slug, a.ws.name))
-                .collect();
-            let token_created = feeds::token_created(conn, viewer.user_id)?;
-            Ok((received, default, themes, token_created))
-        })
-        .await?;
-    let is_org_admin = authz::manage_org_notifications(&caller, caller.organisation_id).is_ok();
+/// What the settings page reads: the subscriptions that reach the person, their default
+/// delivery, the workspaces they can follow and when their feed token was made.
+struct Settings {
+    received: Vec<subscriptions::Received>,
+    default: String,
+    themes: Vec<(String, String)>,
+    token_created: Option<chrono::NaiveDateTime>,
+}
+
+fn read_settings(conn: &mut DbConn, viewer: &Caller) -> AppResult<Settings> {
+    Ok(Settings {
+        received: subscriptions::received(conn, viewer)?,
+        default: subscriptions::default_delivery(conn, viewer.user_id)?,
+        themes: ws_queries::list_visible(conn, Some(viewer))?
+            .into_iter()
+            .filter(|a| !a.ws.is_archived())
+            .map(|a| (a.ws.slug, a.ws.name))
+            .collect(),
+        token_created: feeds::token_created(conn, viewer.user_id)?,
+    })
+}
+
+/// One of the person's own subscriptions, with its delivery choices.
+#[derive(Serialize)]
+struct OwnRow {
+    id: i64,
+    description: String,
+    options: Vec<Choice>,
+}
+
+/// One of the organisation's subscriptions that reaches the person.
+#[derive(Serialize)]
+struct OrganisationRow {
+    id: i64,
+    description: String,
+    reason: String,
+    opted_out: bool,
+    delivery: &'static str,
+}
+
+/// A workspace whose feed the person can subscribe to.
+#[derive(Serialize)]
+struct FeedWorkspace {
+    slug: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct SettingsView {
+    title: &'static str,
+    default_options: Vec<SelectOption>,
+    own: Vec<OwnRow>,
+    organisation: Vec<OrganisationRow>,
+    organisation_name: String,
+    is_org_admin: bool,
+    themes: Vec<Choice>,
+    service_areas: Vec<SelectOption>,
+    stages: Vec<SelectOption>,
+    follow_delivery: Vec<Choice>,
+    scope_organisation: bool,
+    feed_workspaces: Vec<FeedWorkspace>,
+    token_created: Option<String>,
+    new_token: Option<String>,
+    base_url: String,
+    errors: Option<FieldErrors>,
+}
+
+fn settings_view(caller: &Caller, read: Settings, extra: Extra, base_url: String) -> SettingsView {
+    let Settings {
+        received,
+        default,
+        themes,
+        token_created,
+    } = read;
     let (own, organisation): (Vec<_>, Vec<_>) = received
         .into_iter()
         .partition(|r| !r.subscription.is_organisation_wide());
-    let own: Vec<Value> = own
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.subscription.id,
-                "description": r.description,
-                "options": delivery_options(&r.subscription.delivery, Some(&default)),
-            })
-        })
-        .collect();
-    let organisation: Vec<Value> = organisation
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.subscription.id,
-                "description": r.description,
-                "reason": r.reason,
-                "opted_out": r.opted_out,
-                "delivery": Delivery::parse(&r.effective_delivery).map(Delivery::label).unwrap_or(""),
-            })
-        })
-        .collect();
     let form = &extra.form;
     let selected = |key: &str| form[key].as_str().unwrap_or("").to_string();
-    let theme_options: Vec<Value> = themes
-        .iter()
-        .map(|(slug, name)| json!({ "value": slug, "label": name, "selected": *slug == selected("theme") }))
-        .collect();
-    let feed_workspaces: Vec<Value> = themes
-        .iter()
-        .map(|(slug, name)| json!({ "slug": slug, "name": name }))
-        .collect();
-    let status = if extra.errors.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    SettingsView {
+        title: "What you receive",
+        default_options: Delivery::options(&default),
+        own: own
+            .into_iter()
+            .map(|r| OwnRow {
+                id: r.subscription.id,
+                options: delivery_options(&r.subscription.delivery, Some(&default)),
+                description: r.description,
+            })
+            .collect(),
+        organisation: organisation
+            .into_iter()
+            .map(|r| OrganisationRow {
+                id: r.subscription.id,
+                description: r.description,
+                reason: r.reason,
+                opted_out: r.opted_out,
+                delivery: Delivery::parse(&r.effective_delivery)
+                    .map(Delivery::label)
+                    .unwrap_or(""),
+            })
+            .collect(),
+        organisation_name: caller.organisation_name.clone(),
+        is_org_admin: authz::manage_org_notifications(caller, caller.organisation_id).is_ok(),
+        themes: themes
+            .iter()
+            .map(|(slug, name)| Choice::new(slug, name, *slug == selected("theme")))
+            .collect(),
+        service_areas: ServiceArea::options(&selected("service_area")),
+        stages: Stage::options(&selected("stage")),
+        follow_delivery: delivery_options(&selected("delivery"), Some(&default)),
+        scope_organisation: selected("scope") == "organisation",
+        feed_workspaces: themes
+            .into_iter()
+            .map(|(slug, name)| FeedWorkspace { slug, name })
+            .collect(),
+        token_created: token_created.map(view::when),
+        new_token: extra.new_token,
+        base_url,
+        errors: extra.errors,
+    }
+}
+
+async fn render_settings(page: &Page, caller: Caller, extra: Extra) -> AppResult<HttpResponse> {
+    let viewer = caller.clone();
+    let read = page
+        .state()
+        .db
+        .run(move |conn| read_settings(conn, &viewer))
+        .await?;
+    let failed = extra.errors.is_some();
     let base = page.state().settings.base_url().to_string();
-    page.render_status(
-        status,
-        "notifications/settings",
-        json!({
-            "title": "What you receive",
-            "default_options": Delivery::options(&default),
-            "own": own,
-            "organisation": organisation,
-            "organisation_name": caller.organisation_name,
-            "is_org_admin": is_org_admin,
-            "themes": theme_options,
-            "service_areas": ServiceArea::options(&selected("service_area")),
-            "stages": Stage::options(&selected("stage")),
-            "follow_delivery": delivery_options(&selected("delivery"), Some(&default)),
-            "scope_organisation": selected("scope") == "organisation",
-            "feed_workspaces": feed_workspaces,
-            "token_created": token_created.map(view::when),
-            "new_token": extra.new_token,
-            "base_url": base,
-            "errors": extra.errors.map(|e| e.to_json()),
-        }),
-    )
+    let view = settings_view(&caller, read, extra, base);
+    page.render_form(failed, "notifications/settings", view)
 }
 
 pub async fn settings_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {

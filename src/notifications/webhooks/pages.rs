@@ -1,9 +1,7 @@
 //! An organisation's webhooks and their deliveries: the pages.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::{Actor, Caller, CurrentUser};
 use crate::authz;
@@ -12,22 +10,78 @@ use crate::error::{AppError, AppResult};
 use crate::notifications::view::{self, KINDS};
 use crate::notifications::webhooks;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, FieldErrors, Form, NoFields, Page, PageQuery};
+use crate::web::{redirect_with_flash, Crumb, FieldErrors, Form, NoFields, Page, PageQuery};
 
 // ---- Webhooks (organisation admins) ----
 
-fn kind_options(selected: &[String]) -> Vec<Value> {
+/// A checkbox for one event kind.
+#[derive(Serialize)]
+struct KindOption {
+    value: &'static str,
+    label: &'static str,
+    checked: bool,
+}
+
+fn kind_options(selected: &[String]) -> Vec<KindOption> {
     KINDS
         .iter()
-        .map(|k| json!({ "value": k, "label": view::label(k), "checked": selected.iter().any(|s| s == k) }))
+        .map(|k| KindOption {
+            value: k,
+            label: view::label(k),
+            checked: selected.iter().any(|s| s == k),
+        })
         .collect()
+}
+
+/// A webhook as its list and its page show it.
+#[derive(Serialize)]
+struct HookRow {
+    id: i64,
+    url: String,
+    active: bool,
+    kinds: String,
+}
+
+impl HookRow {
+    fn new(h: &webhooks::Webhook) -> HookRow {
+        HookRow {
+            id: h.id,
+            url: h.url.clone(),
+            active: h.active,
+            kinds: if h.event_kinds.is_empty() {
+                "Every kind".to_string()
+            } else {
+                let labels: Vec<&str> = h.kinds().iter().map(|k| view::label(k)).collect();
+                labels.join(", ")
+            },
+        }
+    }
+}
+
+/// A webhook just made, with its secret to show once.
+#[derive(Serialize)]
+struct Created {
+    id: i64,
+    secret: String,
+}
+
+#[derive(Serialize)]
+struct WebhooksView {
+    title: &'static str,
+    breadcrumbs: Vec<Crumb>,
+    organisation: String,
+    hooks: Vec<HookRow>,
+    kinds: Vec<KindOption>,
+    form: webhooks::WebhookInput,
+    created: Option<Created>,
+    errors: Option<FieldErrors>,
 }
 
 async fn render_webhooks(
     page: &Page,
     caller: Caller,
-    created: Option<(i64, String)>,
-    form: Value,
+    created: Option<Created>,
+    form: webhooks::WebhookInput,
     errors: Option<FieldErrors>,
 ) -> AppResult<HttpResponse> {
     authz::manage_org_notifications(&caller, caller.organisation_id)?;
@@ -37,46 +91,21 @@ async fn render_webhooks(
         .db
         .run(move |conn| Ok(webhooks::list(conn, org)?))
         .await?;
-    let selected: Vec<String> = form["event_kinds"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    let rows: Vec<Value> = hooks
-        .iter()
-        .map(|h| json!({
-            "id": h.id,
-            "url": h.url,
-            "active": h.active,
-            "kinds": if h.event_kinds.is_empty() { "Every kind".to_string() } else { h.kinds().iter().map(|k| view::label(k)).collect::<Vec<_>>().join(", ") },
-        }))
-        .collect();
-    let status = if errors.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
+    let view = WebhooksView {
+        title: "Webhooks",
+        breadcrumbs: vec![Crumb::new("/admin", "Admin")],
+        organisation: caller.organisation_name,
+        hooks: hooks.iter().map(HookRow::new).collect(),
+        kinds: kind_options(&form.event_kinds),
+        form,
+        created,
+        errors,
     };
-    page.render_status(
-        status,
-        "notifications/webhooks",
-        json!({
-            "title": "Webhooks",
-            "breadcrumbs": [{ "href": "/admin", "label": "Admin" }],
-            "organisation": caller.organisation_name,
-            "hooks": rows,
-            "kinds": kind_options(&selected),
-            "form": form,
-            "created": created.map(|(id, secret)| json!({ "id": id, "secret": secret })),
-            "errors": errors.map(|e| e.to_json()),
-        }),
-    )
+    page.render_form(view.errors.is_some(), "notifications/webhooks", view)
 }
 
 pub async fn webhooks_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
-    render_webhooks(&page, user.0, None, json!({}), None).await
+    render_webhooks(&page, user.0, None, Default::default(), None).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -96,7 +125,10 @@ pub async fn create_webhook(
         url: form.0.url,
         event_kinds: form.0.event_kinds,
     };
-    let echo = serde_json::to_value(&input)?;
+    let echo = webhooks::WebhookInput {
+        url: input.url.clone(),
+        event_kinds: input.event_kinds.clone(),
+    };
     let settings = page.state().settings.clone();
     // The address is looked up holding no database connection, and only for those who may
     // add webhooks.
@@ -113,7 +145,11 @@ pub async fn create_webhook(
         .await;
     match outcome {
         Ok(hook) => {
-            render_webhooks(&page, caller, Some((hook.id, hook.secret)), json!({}), None).await
+            let created = Created {
+                id: hook.id,
+                secret: hook.secret,
+            };
+            render_webhooks(&page, caller, Some(created), Default::default(), None).await
         }
         Err(AppError::Validation { fields, .. }) => {
             render_webhooks(
@@ -147,36 +183,64 @@ pub async fn webhook_page(
             Ok((hook, deliveries))
         })
         .await?;
-    let rows: Vec<Value> = deliveries
-        .iter()
-        .map(|d| json!({
-            "id": d.id,
-            "kind": if d.event_kind == "test" { "Test event" } else { view::label(&d.event_kind) },
-            "status": d.status,
-            "delivered": d.status == "delivered",
-            "failed": d.status == "failed",
-            "attempts": d.attempts,
-            "response_status": d.response_status,
-            "response_ms": d.response_ms,
-            "error": d.error,
-            "when": view::when(d.last_attempt_at.unwrap_or(d.created_at)),
-        }))
-        .collect();
     page.render(
         "notifications/webhook",
-        json!({
-            "title": format!("Webhook to {}", hook.url),
-            "breadcrumbs": [{ "href": "/admin", "label": "Admin" }, { "href": "/admin/webhooks", "label": "Webhooks" }],
-            "hook": {
-                "id": hook.id,
-                "url": hook.url,
-                "active": hook.active,
-                "kinds": if hook.event_kinds.is_empty() { "Every kind".to_string() } else { hook.kinds().iter().map(|k| view::label(k)).collect::<Vec<_>>().join(", ") },
-            },
-            "deliveries": rows,
-            "pagination": paging.context(total, &format!("/admin/webhooks/{id}")),
-        }),
+        WebhookView {
+            title: format!("Webhook to {}", hook.url),
+            breadcrumbs: vec![
+                Crumb::new("/admin", "Admin"),
+                Crumb::new("/admin/webhooks", "Webhooks"),
+            ],
+            hook: HookRow::new(&hook),
+            deliveries: deliveries.iter().map(DeliveryRow::new).collect(),
+            pagination: paging.context(total, &format!("/admin/webhooks/{id}")),
+        },
     )
+}
+
+/// One delivery of a webhook: what was sent and how it went.
+#[derive(Serialize)]
+struct DeliveryRow {
+    id: i64,
+    kind: &'static str,
+    status: String,
+    delivered: bool,
+    failed: bool,
+    attempts: i32,
+    response_status: Option<i32>,
+    response_ms: Option<i32>,
+    error: Option<String>,
+    when: String,
+}
+
+impl DeliveryRow {
+    fn new(d: &webhooks::Delivery) -> DeliveryRow {
+        DeliveryRow {
+            id: d.id,
+            kind: if d.event_kind == "test" {
+                "Test event"
+            } else {
+                view::label(&d.event_kind)
+            },
+            status: d.status.clone(),
+            delivered: d.status == "delivered",
+            failed: d.status == "failed",
+            attempts: d.attempts,
+            response_status: d.response_status,
+            response_ms: d.response_ms,
+            error: d.error.clone(),
+            when: view::when(d.last_attempt_at.unwrap_or(d.created_at)),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct WebhookView {
+    title: String,
+    breadcrumbs: Vec<Crumb>,
+    hook: HookRow,
+    deliveries: Vec<DeliveryRow>,
+    pagination: serde_json::Value,
 }
 
 async fn webhook_change<F>(

@@ -1,36 +1,23 @@
 //! Barriers in the way of an opportunity, and how they are being dealt with: the JSON API.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::web;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::service::{self, *};
-use crate::auth::{ApiCaller, MaybeUser};
-use crate::error::{AppResult, Problem};
-use crate::opportunities::api::{attached, detail};
+use crate::error::Problem;
+use crate::opportunities::call::{OppRead, OppWrite};
 use crate::opportunities::model::*;
 use crate::opportunities::queries;
-use crate::state::AppState;
 use crate::web::routes::Routes;
-use crate::web::{PageQuery, Paged};
+use crate::web::{PageQuery, Paged, Reply};
 
 /// Barriers.
 #[utoipa::path(get, path = "/api/v1/opportunities/{id}/barriers", tag = "opportunities", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = Paged<Barrier>), (status = 404, body = Problem)))]
-pub async fn barriers(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<i64>,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    attached(
-        &state,
-        user,
-        path.into_inner(),
-        &query,
-        queries::barriers_page,
-    )
-    .await
+pub async fn barriers(call: OppRead, query: web::Query<PageQuery>) -> Reply {
+    call.page(&query, queries::barriers_page).await
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -61,71 +48,37 @@ impl BarrierRequest {
 /// Record a barrier.
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/barriers", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = BarrierRequest,
     responses((status = 201, body = Barrier), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_barrier(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<i64>,
-    body: web::Json<BarrierRequest>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+pub async fn create_barrier(call: OppWrite, body: web::Json<BarrierRequest>) -> Reply {
     let input = body.into_inner().over(BarrierInput::default());
-    let caller = caller.0;
-    let viewer = caller.clone();
-    let barrier_id = state
-        .change(&req, caller, move |conn, actor| {
-            service::add_barrier(conn, actor, id, &input)
-        })
-        .await?;
-    let barrier = state
-        .db
-        .run(move |conn| {
-            Ok(detail(conn, id, Some(&viewer))?
-                .barriers
-                .into_iter()
-                .find(|b| b.id == barrier_id))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(barrier))
+    call.create(
+        move |conn, actor, id| service::add_barrier(conn, actor, id, &input),
+        queries::barrier,
+    )
+    .await
 }
 
 /// Change a barrier: its status, mitigation or anything else.
 #[utoipa::path(patch, path = "/api/v1/opportunities/{id}/barriers/{barrier}", tag = "opportunities", security(("bearer" = [])),
     params(("id" = i64, Path), ("barrier" = i64, Path)), request_body = BarrierRequest,
     responses((status = 200, body = Barrier), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_barrier(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<(i64, i64)>,
-    body: web::Json<BarrierRequest>,
-) -> AppResult<HttpResponse> {
-    let (id, barrier_id) = path.into_inner();
+pub async fn update_barrier(call: OppWrite, body: web::Json<BarrierRequest>) -> Reply {
+    let barrier_id = call.part;
     let changes = body.into_inner();
-    let barrier = state
-        .change(&req, caller.0, move |conn, actor| {
-            let current = detail(conn, id, Some(actor.caller))?
-                .barriers
-                .into_iter()
-                .find(|b| b.id == barrier_id)
-                .ok_or(crate::error::AppError::NotFound)?;
-            let base = BarrierInput {
-                category: current.category.to_string(),
-                description: current.description,
-                severity: current.severity.to_string(),
-                owner: current.owner,
-                status: current.status.to_string(),
-                mitigation: current.mitigation,
-            };
-            service::update_barrier(conn, actor, id, barrier_id, &changes.over(base))?;
-            detail(conn, id, Some(actor.caller))?
-                .barriers
-                .into_iter()
-                .find(|b| b.id == barrier_id)
-                .ok_or(crate::error::AppError::NotFound)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(barrier))
+    call.change(StatusCode::OK, move |conn, actor, id| {
+        queries::load(conn, id, Some(actor.caller))?;
+        let current = queries::barrier(conn, id, barrier_id)?;
+        let base = BarrierInput {
+            category: current.category.to_string(),
+            description: current.description,
+            severity: current.severity.to_string(),
+            owner: current.owner,
+            status: current.status.to_string(),
+            mitigation: current.mitigation,
+        };
+        service::update_barrier(conn, actor, id, barrier_id, &changes.over(base))?;
+        Ok(queries::barrier(conn, id, barrier_id)?)
+    })
+    .await
 }
 
 pub fn routes(r: &mut Routes) {

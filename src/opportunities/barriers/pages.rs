@@ -1,53 +1,25 @@
 //! Barriers in the way of an opportunity, and how they are being dealt with: the pages.
 
-use actix_web::{web, HttpResponse};
-use serde_json::json;
-
-use super::service::{self, *};
-use crate::auth::CurrentUser;
-use crate::error::AppResult;
-use crate::opportunities::pages::page_change;
+use super::service::{self, BarrierInput};
+use crate::opportunities::pages::OppPost;
 use crate::web::routes::Routes;
-use crate::web::{Form, Page};
+use crate::web::Reply;
 
-pub async fn add_barrier(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    form: Form<BarrierInput>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    page_change(
-        page,
-        user.0,
-        id,
+pub async fn add_barrier(post: OppPost<BarrierInput>) -> Reply {
+    post.save(
         "barriers",
-        echo,
         "The barrier has been recorded",
-        move |conn, actor| service::add_barrier(conn, actor, id, &input),
+        service::add_barrier,
     )
     .await
 }
 
-pub async fn update_barrier(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<(i64, i64)>,
-    form: Form<BarrierInput>,
-) -> AppResult<HttpResponse> {
-    let (id, barrier) = path.into_inner();
-    let input = form.0;
-    let echo = json!(&input);
-    page_change(
-        page,
-        user.0,
-        id,
+pub async fn update_barrier(post: OppPost<BarrierInput>) -> Reply {
+    let barrier = post.part();
+    post.save(
         "barriers",
-        echo,
         "The barrier has been updated",
-        move |conn, actor| service::update_barrier(conn, actor, id, barrier, &input),
+        move |conn, actor, id, input| service::update_barrier(conn, actor, id, barrier, input),
     )
     .await
 }

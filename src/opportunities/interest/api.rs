@@ -1,36 +1,23 @@
 //! Organisations registering interest in joining an opportunity: the JSON API.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::service::{self, *};
-use crate::auth::{ApiCaller, MaybeUser};
-use crate::error::{AppResult, Problem};
-use crate::opportunities::api::{attached, detail};
+use crate::error::Problem;
+use crate::opportunities::call::{OppRead, OppWrite};
 use crate::opportunities::model::*;
 use crate::opportunities::queries;
-use crate::state::AppState;
 use crate::web::routes::Routes;
-use crate::web::{PageQuery, Paged};
+use crate::web::{PageQuery, Paged, Reply};
 
 /// Organisations that want in.
 #[utoipa::path(get, path = "/api/v1/opportunities/{id}/endorsements", tag = "opportunities", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = Paged<Endorsement>), (status = 404, body = Problem)))]
-pub async fn endorsements(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<i64>,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    attached(
-        &state,
-        user,
-        path.into_inner(),
-        &query,
-        queries::endorsements_page,
-    )
-    .await
+pub async fn endorsements(call: OppRead, query: web::Query<PageQuery>) -> Reply {
+    call.page(&query, queries::endorsements_page).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -41,41 +28,22 @@ pub struct EndorsementRequest {
 /// Register the caller's organisation's interest ("we want in"); again replaces the note.
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/endorsements", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = EndorsementRequest,
     responses((status = 200, body = Vec<Endorsement>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_endorsement(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<i64>,
-    body: web::Json<EndorsementRequest>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+pub async fn create_endorsement(call: OppWrite, body: web::Json<EndorsementRequest>) -> Reply {
     let input = InterestInput {
         note: body.into_inner().note.unwrap_or_default(),
     };
-    let all = state
-        .change(&req, caller.0, move |conn, actor| {
-            service::register_interest(conn, actor, id, &input)?;
-            Ok(detail(conn, id, Some(actor.caller))?.endorsements)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(all))
+    call.change(StatusCode::OK, move |conn, actor, id| {
+        service::register_interest(conn, actor, id, &input)?;
+        Ok(queries::endorsements_of(conn, id)?)
+    })
+    .await
 }
 
 /// Withdraw the caller's organisation's interest.
 #[utoipa::path(delete, path = "/api/v1/opportunities/{id}/endorsements", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204, description = "Withdrawn"), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn delete_endorsement(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<i64>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    state
-        .change(&req, caller.0, move |conn, actor| {
-            service::withdraw_interest(conn, actor, id)
-        })
-        .await?;
+pub async fn delete_endorsement(call: OppWrite) -> Reply {
+    call.run(service::withdraw_interest).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,36 +1,22 @@
 //! Savings recorded against an opportunity: estimated, validated and realised: the JSON API.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::service::{self, *};
-use crate::auth::{ApiCaller, MaybeUser};
-use crate::error::{AppResult, Problem};
-use crate::opportunities::api::{attached, detail};
+use crate::error::Problem;
+use crate::opportunities::call::{OppRead, OppWrite};
 use crate::opportunities::model::*;
 use crate::opportunities::queries;
-use crate::state::AppState;
 use crate::web::routes::Routes;
-use crate::web::{PageQuery, Paged};
+use crate::web::{PageQuery, Paged, Reply};
 
 /// Savings lines.
 #[utoipa::path(get, path = "/api/v1/opportunities/{id}/savings", tag = "opportunities", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = Paged<Saving>), (status = 404, body = Problem)))]
-pub async fn savings(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<i64>,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    attached(
-        &state,
-        user,
-        path.into_inner(),
-        &query,
-        queries::savings_page,
-    )
-    .await
+pub async fn savings(call: OppRead, query: web::Query<PageQuery>) -> Reply {
+    call.page(&query, queries::savings_page).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -50,14 +36,7 @@ pub struct SavingRequest {
 /// Add a savings line (staff and leaders of the lead organisation).
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/savings", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = SavingRequest,
     responses((status = 201, body = Saving), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_saving(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<i64>,
-    body: web::Json<SavingRequest>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+pub async fn create_saving(call: OppWrite, body: web::Json<SavingRequest>) -> Reply {
     let b = body.into_inner();
     let input = SavingInput {
         financial_year: b.financial_year.unwrap_or_default(),
@@ -71,23 +50,11 @@ pub async fn create_saving(
         one_off_cost: b.one_off_cost.unwrap_or_default(),
         note: b.note.unwrap_or_default(),
     };
-    let caller = caller.0;
-    let viewer = caller.clone();
-    let saving_id = state
-        .change(&req, caller, move |conn, actor| {
-            service::add_saving(conn, actor, id, &input)
-        })
-        .await?;
-    let saving = state
-        .db
-        .run(move |conn| {
-            Ok(detail(conn, id, Some(&viewer))?
-                .savings
-                .into_iter()
-                .find(|s| s.id == saving_id))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(saving))
+    call.create(
+        move |conn, actor, id| service::add_saving(conn, actor, id, &input),
+        queries::saving,
+    )
+    .await
 }
 
 pub fn routes(r: &mut Routes) {

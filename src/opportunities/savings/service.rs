@@ -38,6 +38,95 @@ fn parse_yes_no(value: &str) -> Result<bool, &'static str> {
     }
 }
 
+/// A savings line as checked, ready to write.
+#[derive(Insertable)]
+#[diesel(table_name = savings)]
+struct NewSaving {
+    financial_year: i32,
+    kind: SavingKind,
+    cashable: bool,
+    organisation_id: i64,
+    amount_pence: i64,
+    one_off_cost_pence: i64,
+    note: String,
+}
+
+/// The line the form or file gives, checked: every field's error at once.
+fn checked_saving(conn: &mut DbConn, input: &SavingInput) -> AppResult<NewSaving> {
+    let mut check = Check::default();
+    let year = check.choice(
+        "financial_year",
+        parse_financial_year(&input.financial_year),
+    );
+    let kind = check.choice("kind", SavingKind::parse(input.kind.trim()));
+    let cashable = check.choice("cashable", parse_yes_no(&input.cashable));
+    let organisation_id = check.optional_id("organisation_id", &input.organisation_id);
+    let known = match organisation_id {
+        Some(org) => {
+            organisations::table
+                .find(org)
+                .count()
+                .get_result::<i64>(conn)?
+                == 1
+        }
+        None => false,
+    };
+    if !known {
+        check.fail("organisation_id", "Choose the organisation that saves");
+    }
+    let amount = check.choice("amount", parse_pence(&input.amount));
+    let cost = if input.one_off_cost.trim().is_empty() {
+        Some(0)
+    } else {
+        check.choice("one_off_cost", parse_pence(&input.one_off_cost))
+    };
+    let note = check.text("note", &input.note, 1000, "");
+    check.done()?;
+    let (Some(year), Some(kind), Some(cashable), Some(org), Some(amount), Some(cost)) =
+        (year, kind, cashable, organisation_id, amount, cost)
+    else {
+        return Err(AppError::BadRequest("Check the form".into()));
+    };
+    Ok(NewSaving {
+        financial_year: year,
+        kind,
+        cashable,
+        organisation_id: org,
+        amount_pence: amount,
+        one_off_cost_pence: cost,
+        note,
+    })
+}
+
+/// Writes the line, touches the opportunity and records the event; the line's id.
+fn insert_saving(
+    conn: &mut DbConn,
+    actor: &Actor,
+    o: &Opportunity,
+    new: &NewSaving,
+) -> AppResult<i64> {
+    let saving_id = diesel::insert_into(savings::table)
+        .values((
+            savings::opportunity_id.eq(o.id),
+            new,
+            savings::created_by.eq(actor.caller.user_id),
+            savings::created_at.eq(now()),
+        ))
+        .returning(savings::id)
+        .get_result(conn)?;
+    diesel::update(opportunities::table.find(o.id))
+        .set(opportunities::updated_at.eq(now()))
+        .execute(conn)?;
+    record(
+        conn,
+        actor,
+        o,
+        "opportunity.saving_added",
+        json!({ "financial_year": financial_year_label(new.financial_year), "kind": new.kind.as_str(), "amount_pence": new.amount_pence, "cashable": new.cashable }),
+    )?;
+    Ok(saving_id)
+}
+
 pub fn add_saving(
     conn: &mut DbConn,
     actor: &Actor,
@@ -47,66 +136,8 @@ pub fn add_saving(
     write_tx(conn, |conn| {
         let o = queries::load(conn, id, Some(actor.caller))?;
         authz::manage_opportunity(actor.caller, &o)?;
-        let mut check = Check::default();
-        let year = check.choice(
-            "financial_year",
-            parse_financial_year(&input.financial_year),
-        );
-        let kind = check.choice("kind", SavingKind::parse(&input.kind));
-        let cashable = check.choice("cashable", parse_yes_no(&input.cashable));
-        let organisation_id = check.optional_id("organisation_id", &input.organisation_id);
-        let known = match organisation_id {
-            Some(org) => {
-                organisations::table
-                    .find(org)
-                    .count()
-                    .get_result::<i64>(conn)?
-                    == 1
-            }
-            None => false,
-        };
-        if !known {
-            check.fail("organisation_id", "Choose the organisation that saves");
-        }
-        let amount = check.choice("amount", parse_pence(&input.amount));
-        let cost = if input.one_off_cost.trim().is_empty() {
-            Some(0)
-        } else {
-            check.choice("one_off_cost", parse_pence(&input.one_off_cost))
-        };
-        let note = check.text("note", &input.note, 1000, "");
-        check.done()?;
-        let (Some(year), Some(kind), Some(cashable), Some(org), Some(amount), Some(cost)) =
-            (year, kind, cashable, organisation_id, amount, cost)
-        else {
-            return Err(AppError::BadRequest("Check the form".into()));
-        };
-        let saving_id = diesel::insert_into(savings::table)
-            .values((
-                savings::opportunity_id.eq(id),
-                savings::financial_year.eq(year),
-                savings::kind.eq(kind.as_str()),
-                savings::cashable.eq(cashable),
-                savings::organisation_id.eq(org),
-                savings::amount_pence.eq(amount),
-                savings::one_off_cost_pence.eq(cost),
-                savings::note.eq(&note),
-                savings::created_by.eq(actor.caller.user_id),
-                savings::created_at.eq(now()),
-            ))
-            .returning(savings::id)
-            .get_result(conn)?;
-        diesel::update(opportunities::table.find(id))
-            .set(opportunities::updated_at.eq(now()))
-            .execute(conn)?;
-        record(
-            conn,
-            actor,
-            &o,
-            "opportunity.saving_added",
-            json!({ "financial_year": financial_year_label(year), "kind": kind.as_str(), "amount_pence": amount, "cashable": cashable }),
-        )?;
-        Ok(saving_id)
+        let new = checked_saving(conn, input)?;
+        insert_saving(conn, actor, &o, &new)
     })
 }
 
@@ -121,19 +152,15 @@ pub fn replace_saving(
     write_tx(conn, |conn| {
         let o = queries::load(conn, id, Some(actor.caller))?;
         authz::manage_opportunity(actor.caller, &o)?;
-        let year = parse_financial_year(&input.financial_year)
-            .map_err(|m| AppError::field("financial_year", m))?;
-        let org = input.organisation_id.trim().parse::<i64>().map_err(|_| {
-            AppError::field("organisation_id", "Choose the organisation that saves")
-        })?;
+        let new = checked_saving(conn, input)?;
         diesel::delete(
             savings::table
                 .filter(savings::opportunity_id.eq(id))
-                .filter(savings::financial_year.eq(year))
-                .filter(savings::kind.eq(input.kind.trim()))
-                .filter(savings::organisation_id.eq(org)),
+                .filter(savings::financial_year.eq(new.financial_year))
+                .filter(savings::kind.eq(new.kind))
+                .filter(savings::organisation_id.eq(new.organisation_id)),
         )
         .execute(conn)?;
-        add_saving(conn, actor, id, input)
+        insert_saving(conn, actor, &o, &new)
     })
 }

@@ -1,36 +1,23 @@
 //! Moving an opportunity through the pipeline, and the moves it has made: the JSON API.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::web;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::service::{self, *};
-use crate::auth::{ApiCaller, MaybeUser};
-use crate::error::{AppResult, Problem};
-use crate::opportunities::api::attached;
+use crate::error::Problem;
+use crate::opportunities::call::{OppRead, OppWrite};
 use crate::opportunities::model::*;
 use crate::opportunities::queries;
-use crate::state::AppState;
 use crate::web::routes::Routes;
-use crate::web::{PageQuery, Paged};
+use crate::web::{PageQuery, Paged, Reply};
 
 /// The pipeline so far, oldest move first.
 #[utoipa::path(get, path = "/api/v1/opportunities/{id}/transitions", tag = "opportunities", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = Paged<Transition>), (status = 404, body = Problem)))]
-pub async fn transitions(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<i64>,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    attached(
-        &state,
-        user,
-        path.into_inner(),
-        &query,
-        queries::transitions_page,
-    )
-    .await
+pub async fn transitions(call: OppRead, query: web::Query<PageQuery>) -> Reply {
+    call.page(&query, queries::transitions_page).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -44,25 +31,16 @@ pub struct TransitionRequest {
 /// Move along the pipeline. Moves the pipeline does not allow answer 422.
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/transitions", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = TransitionRequest,
     responses((status = 200, body = Opportunity), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_transition(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    path: web::Path<i64>,
-    body: web::Json<TransitionRequest>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+pub async fn create_transition(call: OppWrite, body: web::Json<TransitionRequest>) -> Reply {
     let b = body.into_inner();
     let input = TransitionInput {
         to: b.to.unwrap_or_default(),
         note: b.note.unwrap_or_default(),
     };
-    let o = state
-        .change(&req, caller.0, move |conn, actor| {
-            service::transition(conn, actor, id, &input)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(o))
+    call.change(StatusCode::OK, move |conn, actor, id| {
+        service::transition(conn, actor, id, &input)
+    })
+    .await
 }
 
 pub fn routes(r: &mut Routes) {

@@ -14,7 +14,7 @@ use crate::web::markdown::to_safe_html;
 use crate::web::routes::Routes;
 use crate::web::{redirect_with_flash, Choice, Form, Page, PageQuery, Reply};
 use crate::workspaces::model::*;
-use crate::workspaces::pages::{post_form, read_ws, submit};
+use crate::workspaces::pages::{read_ws, submit, WsPost};
 use crate::workspaces::queries::{self, Access, ActionView, MemberView};
 use crate::workspaces::views::*;
 
@@ -263,26 +263,11 @@ pub async fn new_action_page(page: Page, _user: CurrentUser, path: web::Path<Str
     render_action_form(&page, path.into_inner(), None, None).await
 }
 
-pub async fn create_action(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<String>,
-    form: Form<ActionInput>,
-) -> Reply {
-    let slug = path.into_inner();
-    post_form(
-        &page,
-        user.0,
-        &slug,
-        form.0,
+pub async fn create_action(post: WsPost<ActionInput>) -> Reply {
+    post.save(
         service::create_action,
-        |id| {
-            (
-                format!("/workspaces/{slug}/actions/{id}"),
-                "The action has been added",
-            )
-        },
-        |echo| render_action_form(&page, slug.clone(), None, Some(echo)),
+        |slug, _, id| (format!("/workspaces/{slug}/actions/{id}"), "The action has been added"),
+        |page, slug, _, echo| async move { render_action_form(&page, slug, None, Some(echo)).await },
     )
     .await
 }
@@ -349,48 +334,30 @@ pub async fn edit_action_page(
     render_action_form(&page, slug, Some(id), None).await
 }
 
-pub async fn update_action(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<(String, i64)>,
-    form: Form<ActionInput>,
-) -> Reply {
-    let (slug, id) = path.into_inner();
-    post_form(
-        &page,
-        user.0,
-        &slug,
-        form.0,
-        move |conn, actor, access, input| service::update_action(conn, actor, access, id, input),
-        |()| {
+pub async fn update_action(post: WsPost<ActionInput>) -> Reply {
+    post.save_item(
+        service::update_action,
+        |slug, id, ()| {
             (
                 format!("/workspaces/{slug}/actions/{id}"),
                 "The action has been updated",
             )
         },
-        |echo| render_action_form(&page, slug.clone(), Some(id), Some(echo)),
+        |page, slug, id, echo| async move {
+            render_action_form(&page, slug, Some(id), Some(echo)).await
+        },
     )
     .await
 }
 
-pub async fn create_milestone(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<(String, i64)>,
-    form: Form<MilestoneInput>,
-) -> Reply {
-    let (slug, id) = path.into_inner();
-    post_form(
-        &page,
-        user.0,
-        &slug,
-        form.0,
-        move |conn, actor, access, input| service::create_milestone(conn, actor, access, id, input),
-        |_| {
+pub async fn create_milestone(post: WsPost<MilestoneInput>) -> Reply {
+    post.save_item(
+        service::create_milestone,
+        |slug, id, _| {
             let to = format!("/workspaces/{slug}/actions/{id}#milestones");
             (to, "The milestone has been added")
         },
-        |echo| render_action(&page, slug.clone(), id, echo),
+        |page, slug, id, echo| async move { render_action(&page, slug, id, echo).await },
     )
     .await
 }

@@ -11,10 +11,10 @@ use crate::db::enums::SelectOption;
 use crate::db::now;
 use crate::error::AppError;
 use crate::web::routes::Routes;
-use crate::web::{Choice, Form, Page, Reply};
+use crate::web::{Choice, Page, Reply};
 use crate::workspaces::chart::{format_number, trend_svg};
 use crate::workspaces::model::*;
-use crate::workspaces::pages::{post_form, read_ws};
+use crate::workspaces::pages::{read_ws, WsPost};
 use crate::workspaces::queries;
 use crate::workspaces::views::{measure_row, Echo, Frame, MeasureRow};
 
@@ -63,26 +63,16 @@ pub async fn new_measure_page(
     render_measure_form(&page, path.into_inner(), Echo::new(form, None)).await
 }
 
-pub async fn create_measure(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<String>,
-    form: Form<MeasureInput>,
-) -> Reply {
-    let slug = path.into_inner();
-    post_form(
-        &page,
-        user.0,
-        &slug,
-        form.0,
+pub async fn create_measure(post: WsPost<MeasureInput>) -> Reply {
+    post.save(
         service::create_measure,
-        |id| {
+        |slug, _, id| {
             (
                 format!("/workspaces/{slug}/measures/{id}"),
                 "The measure has been added",
             )
         },
-        |echo| render_measure_form(&page, slug.clone(), echo),
+        |page, slug, _, echo| async move { render_measure_form(&page, slug, echo).await },
     )
     .await
 }
@@ -139,26 +129,16 @@ pub async fn show_measure(page: Page, path: web::Path<(String, i64)>) -> Reply {
     render_measure(&page, slug, id, Echo::empty()).await
 }
 
-pub async fn record_reading(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<(String, i64)>,
-    form: Form<ReadingInput>,
-) -> Reply {
-    let (slug, id) = path.into_inner();
-    post_form(
-        &page,
-        user.0,
-        &slug,
-        form.0,
-        move |conn, actor, access, input| service::record_reading(conn, actor, access, id, input),
-        |_| {
+pub async fn record_reading(post: WsPost<ReadingInput>) -> Reply {
+    post.save_item(
+        service::record_reading,
+        |slug, id, _| {
             (
                 format!("/workspaces/{slug}/measures/{id}"),
                 "The reading has been recorded",
             )
         },
-        |echo| render_measure(&page, slug.clone(), id, echo),
+        |page, slug, id, echo| async move { render_measure(&page, slug, id, echo).await },
     )
     .await
 }

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::web::routes::Routes;
 use crate::web::{redirect_with_flash, Choice, Form, NoFields, Page, Reply};
 use crate::workspaces::model::*;
-use crate::workspaces::pages::{post_form, read_ws, submit};
+use crate::workspaces::pages::{read_ws, submit, WsPost};
 use crate::workspaces::queries;
 use crate::workspaces::views::{Echo, Frame};
 
@@ -60,21 +60,11 @@ pub async fn members_page(page: Page, path: web::Path<String>) -> Reply {
     render_members(&page, path.into_inner(), Echo::empty()).await
 }
 
-pub async fn set_member(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<String>,
-    form: Form<MemberInput>,
-) -> Reply {
-    let slug = path.into_inner();
-    post_form(
-        &page,
-        user.0,
-        &slug,
-        form.0,
+pub async fn set_member(post: WsPost<MemberInput>) -> Reply {
+    post.save(
         service::set_member,
-        |()| (format!("/workspaces/{slug}/members"), "Membership saved"),
-        |echo| render_members(&page, slug.clone(), echo),
+        |slug, _, ()| (format!("/workspaces/{slug}/members"), "Membership saved"),
+        |page, slug, _, echo| async move { render_members(&page, slug, echo).await },
     )
     .await
 }

@@ -4,11 +4,10 @@ use actix_web::web;
 use serde::Serialize;
 
 use super::service::{self, *};
-use crate::auth::CurrentUser;
 use crate::web::markdown::to_safe_html;
 use crate::web::routes::Routes;
-use crate::web::{Form, Page, Reply};
-use crate::workspaces::pages::{post_form, read_ws};
+use crate::web::{Page, Reply};
+use crate::workspaces::pages::{read_ws, WsPost};
 use crate::workspaces::queries;
 use crate::workspaces::views::{measure_row, Echo, Frame, MeasureRow};
 
@@ -61,26 +60,16 @@ pub async fn outcomes_page(page: Page, path: web::Path<String>) -> Reply {
     render_outcomes(&page, path.into_inner(), Echo::empty()).await
 }
 
-pub async fn create_outcome(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<String>,
-    form: Form<OutcomeInput>,
-) -> Reply {
-    let slug = path.into_inner();
-    post_form(
-        &page,
-        user.0,
-        &slug,
-        form.0,
+pub async fn create_outcome(post: WsPost<OutcomeInput>) -> Reply {
+    post.save(
         service::create_outcome,
-        |_| {
+        |slug, _, _| {
             (
                 format!("/workspaces/{slug}/outcomes"),
                 "The outcome has been added",
             )
         },
-        |echo| render_outcomes(&page, slug.clone(), echo),
+        |page, slug, _, echo| async move { render_outcomes(&page, slug, echo).await },
     )
     .await
 }

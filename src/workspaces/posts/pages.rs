@@ -10,9 +10,9 @@ use crate::authz;
 use crate::error::AppError;
 use crate::web::markdown::to_safe_html;
 use crate::web::routes::Routes;
-use crate::web::{Form, Page, PageQuery, Paging, Reply};
+use crate::web::{Page, PageQuery, Paging, Reply};
 use crate::workspaces::model::Post;
-use crate::workspaces::pages::{post_form, read_ws};
+use crate::workspaces::pages::{read_ws, WsPost};
 use crate::workspaces::queries::{self, Authored};
 use crate::workspaces::views::{when, Echo, Frame};
 
@@ -68,26 +68,18 @@ pub async fn updates_page(
     render_updates(&page, path.into_inner(), query.paging(10), Echo::empty()).await
 }
 
-pub async fn create_post(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<String>,
-    form: Form<PostInput>,
-) -> Reply {
-    let slug = path.into_inner();
-    post_form(
-        &page,
-        user.0,
-        &slug,
-        form.0,
+pub async fn create_post(post: WsPost<PostInput>) -> Reply {
+    post.save(
         service::create_post,
-        |id| {
+        |slug, _, id| {
             (
                 format!("/workspaces/{slug}/updates/{id}"),
                 "Your update has been posted",
             )
         },
-        |echo| render_updates(&page, slug.clone(), PageQuery::default().paging(10), echo),
+        |page, slug, _, echo| async move {
+            render_updates(&page, slug, PageQuery::default().paging(10), echo).await
+        },
     )
     .await
 }
@@ -147,26 +139,14 @@ pub async fn show_post(page: Page, path: web::Path<(String, i64)>) -> Reply {
     render_post(&page, slug, id, Echo::empty()).await
 }
 
-pub async fn create_comment(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<(String, i64)>,
-    form: Form<CommentInput>,
-) -> Reply {
-    let (slug, post_id) = path.into_inner();
-    post_form(
-        &page,
-        user.0,
-        &slug,
-        form.0,
-        move |conn, actor, access, input| {
-            service::create_comment(conn, actor, access, post_id, input)
-        },
-        |_| {
-            let to = format!("/workspaces/{slug}/updates/{post_id}#comments");
+pub async fn create_comment(post: WsPost<CommentInput>) -> Reply {
+    post.save_item(
+        service::create_comment,
+        |slug, id, _| {
+            let to = format!("/workspaces/{slug}/updates/{id}#comments");
             (to, "Your comment has been added")
         },
-        |echo| render_post(&page, slug.clone(), post_id, echo),
+        |page, slug, id, echo| async move { render_post(&page, slug, id, echo).await },
     )
     .await
 }
@@ -213,26 +193,16 @@ pub async fn edit_post_page(
     render_post_edit(&page, slug, id, None).await
 }
 
-pub async fn update_post(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<(String, i64)>,
-    form: Form<PostInput>,
-) -> Reply {
-    let (slug, post_id) = path.into_inner();
-    post_form(
-        &page,
-        user.0,
-        &slug,
-        form.0,
-        move |conn, actor, access, input| service::update_post(conn, actor, access, post_id, input),
-        |()| {
+pub async fn update_post(post: WsPost<PostInput>) -> Reply {
+    post.save_item(
+        service::update_post,
+        |slug, id, ()| {
             (
-                format!("/workspaces/{slug}/updates/{post_id}"),
+                format!("/workspaces/{slug}/updates/{id}"),
                 "The update has been saved",
             )
         },
-        |echo| render_post_edit(&page, slug.clone(), post_id, Some(echo)),
+        |page, slug, id, echo| async move { render_post_edit(&page, slug, id, Some(echo)).await },
     )
     .await
 }
