@@ -2,7 +2,7 @@
 //! Drafts never appear to anyone outside the lead organisation, in lists or by id.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::filter::RegisterQuery;
@@ -108,53 +108,6 @@ fn list_answer(listing: queries::Listing, paging: crate::web::Paging) -> Opportu
     }
 }
 
-/// An opportunity as sent: ids as numbers, everything else as text.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct OpportunityRequest {
-    pub title: Option<String>,
-    pub summary: Option<String>,
-    pub service_area: Option<String>,
-    pub kind: Option<String>,
-    /// draft | partnership | public
-    pub visibility: Option<String>,
-    /// The theme workspace; `null` takes the opportunity out of its theme.
-    #[serde(default, deserialize_with = "crate::validate::clearable")]
-    #[schema(value_type = Option<i64>, nullable)]
-    pub workspace_id: Option<Option<i64>>,
-    /// A person in the lead organisation; `null` leaves it without a contact.
-    #[serde(default, deserialize_with = "crate::validate::clearable")]
-    #[schema(value_type = Option<i64>, nullable)]
-    pub contact_user_id: Option<Option<i64>>,
-    pub partners: Option<Vec<i64>>,
-}
-
-/// A field that may be cleared, over what it was: left out keeps it, `null` clears it.
-fn id_over(value: Option<Option<i64>>, base: String) -> String {
-    match value {
-        None => base,
-        Some(None) => String::new(),
-        Some(Some(id)) => id.to_string(),
-    }
-}
-
-impl OpportunityRequest {
-    fn over(self, base: OpportunityInput) -> OpportunityInput {
-        OpportunityInput {
-            title: self.title.unwrap_or(base.title),
-            summary: self.summary.unwrap_or(base.summary),
-            service_area: self.service_area.unwrap_or(base.service_area),
-            kind: self.kind.unwrap_or(base.kind),
-            visibility: self.visibility.unwrap_or(base.visibility),
-            workspace_id: id_over(self.workspace_id, base.workspace_id),
-            contact_user_id: id_over(self.contact_user_id, base.contact_user_id),
-            partners: self
-                .partners
-                .map(|p| p.iter().map(|v| v.to_string()).collect())
-                .unwrap_or(base.partners),
-        }
-    }
-}
-
 /// Log an opportunity, led by the caller's organisation. It starts as an idea.
 #[utoipa::path(post, path = "/api/v1/opportunities", tag = "opportunities", security(("bearer" = [])), request_body = OpportunityRequest,
     responses((status = 201, body = Opportunity), (status = 401, body = Problem), (status = 422, body = Problem)))]
@@ -242,26 +195,8 @@ pub async fn update(
     let o = state
         .change(&req, caller.0, move |conn, actor| {
             let current = queries::load(conn, id, Some(actor.caller))?;
-            let partners = queries::partners(conn, id)?
-                .into_iter()
-                .map(|(p, _)| p.to_string())
-                .collect();
-            let base = OpportunityInput {
-                title: current.title,
-                summary: current.summary,
-                service_area: current.service_area.to_string(),
-                kind: current.kind.to_string(),
-                visibility: current.visibility.to_string(),
-                workspace_id: current
-                    .workspace_id
-                    .map(|v| v.to_string())
-                    .unwrap_or_default(),
-                contact_user_id: current
-                    .contact_user_id
-                    .map(|v| v.to_string())
-                    .unwrap_or_default(),
-                partners,
-            };
+            let partners = queries::partners(conn, id)?;
+            let base = OpportunityInput::of(&current, &partners);
             service::update(conn, actor, id, &changes.over(base))
         })
         .await?;

@@ -138,6 +138,13 @@ pub struct Opportunity {
     pub updated_at: NaiveDateTime,
 }
 
+impl Opportunity {
+    /// The opportunity's own words the register's search finds it by.
+    pub fn search_text(&self) -> String {
+        format!("{} {}", self.title, self.summary)
+    }
+}
+
 /// An opportunity's own details as a change writes them, checked: the same struct creates
 /// a row and changes one. `None` clears the theme or the contact. Partners are written
 /// apart, into their own table.

@@ -135,15 +135,8 @@ fn first_form(conn: &mut DbConn, current: Option<&Opportunity>) -> AppResult<Val
     let Some(o) = current else {
         return Ok(json!({ "visibility": "draft", "partners": [] }));
     };
-    let partners: Vec<String> = queries::partners(conn, o.id)?
-        .into_iter()
-        .map(|(id, _)| id.to_string())
-        .collect();
-    Ok(json!({
-        "title": o.title, "summary": o.summary, "service_area": o.service_area, "kind": o.kind,
-        "visibility": o.visibility, "workspace_id": o.workspace_id.map(|v| v.to_string()).unwrap_or_default(),
-        "contact_user_id": o.contact_user_id.map(|v| v.to_string()).unwrap_or_default(), "partners": partners,
-    }))
+    let partners = queries::partners(conn, o.id)?;
+    Ok(json!(OpportunityInput::of(o, &partners)))
 }
 
 async fn render_form(

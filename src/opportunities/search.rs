@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use crate::db::DbConn;
+use crate::opportunities::model::Opportunity;
 use crate::schema::{barriers, opportunities};
 
 /// Lower-case words, in order.
@@ -44,17 +45,18 @@ pub fn postgres_query(terms: &[String]) -> String {
         .join(" & ")
 }
 
-/// Rebuilds one opportunity's entry from its title, summary and barriers.
+/// Rebuilds one opportunity's entry from its own words (`Opportunity::search_text`) and its
+/// barriers.
 pub fn reindex(conn: &mut DbConn, opportunity_id: i64) -> QueryResult<()> {
-    let (title, summary): (String, String) = opportunities::table
+    let o: Opportunity = opportunities::table
         .find(opportunity_id)
-        .select((opportunities::title, opportunities::summary))
+        .select(Opportunity::as_select())
         .first(conn)?;
     let barrier_texts: Vec<(String, String)> = barriers::table
         .filter(barriers::opportunity_id.eq(opportunity_id))
         .select((barriers::description, barriers::mitigation))
         .load(conn)?;
-    let mut text = format!("{title} {summary}");
+    let mut text = o.search_text();
     for (description, mitigation) in barrier_texts {
         text.push(' ');
         text.push_str(&description);

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::model::*;
 use super::queries;
@@ -80,6 +81,70 @@ pub struct OpportunityInput {
     pub contact_user_id: String,
     /// Organisation ids.
     pub partners: Vec<String>,
+}
+
+impl OpportunityInput {
+    /// The opportunity's details as a form or a change starts from them.
+    pub fn of(o: &Opportunity, partners: &[(i64, String)]) -> OpportunityInput {
+        let id = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        OpportunityInput {
+            title: o.title.clone(),
+            summary: o.summary.clone(),
+            service_area: o.service_area.to_string(),
+            kind: o.kind.to_string(),
+            visibility: o.visibility.to_string(),
+            workspace_id: id(o.workspace_id),
+            contact_user_id: id(o.contact_user_id),
+            partners: partners.iter().map(|(p, _)| p.to_string()).collect(),
+        }
+    }
+}
+
+/// An opportunity as sent: ids as numbers, everything else as text.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct OpportunityRequest {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub service_area: Option<String>,
+    pub kind: Option<String>,
+    /// draft | partnership | public
+    pub visibility: Option<String>,
+    /// The theme workspace; `null` takes the opportunity out of its theme.
+    #[serde(default, deserialize_with = "crate::validate::clearable")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub workspace_id: Option<Option<i64>>,
+    /// A person in the lead organisation; `null` leaves it without a contact.
+    #[serde(default, deserialize_with = "crate::validate::clearable")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub contact_user_id: Option<Option<i64>>,
+    pub partners: Option<Vec<i64>>,
+}
+
+/// A field that may be cleared, over what it was: left out keeps it, `null` clears it.
+fn id_over(value: Option<Option<i64>>, base: String) -> String {
+    match value {
+        None => base,
+        Some(None) => String::new(),
+        Some(Some(id)) => id.to_string(),
+    }
+}
+
+impl OpportunityRequest {
+    pub fn over(self, base: OpportunityInput) -> OpportunityInput {
+        OpportunityInput {
+            title: self.title.unwrap_or(base.title),
+            summary: self.summary.unwrap_or(base.summary),
+            service_area: self.service_area.unwrap_or(base.service_area),
+            kind: self.kind.unwrap_or(base.kind),
+            visibility: self.visibility.unwrap_or(base.visibility),
+            workspace_id: id_over(self.workspace_id, base.workspace_id),
+            contact_user_id: id_over(self.contact_user_id, base.contact_user_id),
+            partners: self
+                .partners
+                .map(|p| p.iter().map(|v| v.to_string()).collect())
+                .unwrap_or(base.partners),
+        }
+    }
 }
 
 struct Fields {

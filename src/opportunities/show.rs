@@ -154,6 +154,8 @@ pub struct ShowView {
     title: String,
     breadcrumbs: Vec<Crumb>,
     o: Heading,
+    /// The opportunity as stored, for the fields the page shows as they are.
+    record: Opportunity,
     lead: String,
     workspace: Option<Named>,
     contact: Option<String>,
@@ -275,6 +277,7 @@ pub fn show_view(
         title: format!("{}: {}", o.reference, o.title),
         breadcrumbs: vec![Crumb::new("/opportunities", "Opportunities")],
         o: heading(o),
+        record: o.clone(),
         lead: d.lead,
         workspace: d.workspace.map(|(slug, name)| Named { slug, name }),
         contact: d.contact,

@@ -17,6 +17,93 @@ use crate::opportunities::queries;
 use crate::opportunities::service::{Actor, OpportunityInput};
 use crate::schema::{opportunities, organisations};
 
+/// One column an import reads: its heading, what to put in it, and the template's example.
+pub struct Column {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub example: &'static str,
+}
+
+/// The columns a file may have, in the template's order. `title`, `summary`,
+/// `service_area` and `type` are required.
+pub const COLUMNS: &[Column] = &[
+    Column {
+        name: "reference",
+        about: "Like OPP-0042. A row whose reference (or, without one, whose title) matches one of your opportunities updates it; otherwise a new opportunity is made with the next free reference.",
+        example: "",
+    },
+    Column {
+        name: "title",
+        about: "Required.",
+        example: "Shared legal services",
+    },
+    Column {
+        name: "summary",
+        about: "Required. Markdown allowed.",
+        example: "One legal team for both cities",
+    },
+    Column {
+        name: "service_area",
+        about: "Required: legal, procurement, ict_digital, hr_payroll, finance, highways_transport, waste, property_facilities, customer_services, social_care, public_health, regeneration or other.",
+        example: "legal",
+    },
+    Column {
+        name: "type",
+        about: "Required: shared_service, joint_procurement, shared_staff, co_location, income_generation, joint_bid or other.",
+        example: "shared_service",
+    },
+    Column {
+        name: "stage",
+        about: "idea, under_assessment, business_case, approved, in_delivery, realised, on_hold or declined. New rows start here; existing ones must make an allowed move.",
+        example: "under_assessment",
+    },
+    Column {
+        name: "visibility",
+        about: "draft (your organisation only, the default), partnership or public.",
+        example: "partnership",
+    },
+    Column {
+        name: "lead_organisation",
+        about: "Empty or your organisation's short name: imports are led by your organisation.",
+        example: "",
+    },
+    Column {
+        name: "partners",
+        about: "Short names of partner organisations, separated by ; (like nottingham;derbyshire).",
+        example: "nottingham",
+    },
+    Column {
+        name: "theme",
+        about: "A workspace's short name, like transport-connectivity.",
+        example: "",
+    },
+    Column {
+        name: "financial_year",
+        about: "Like 2026/27. Needed when a savings column is filled.",
+        example: "2026/27",
+    },
+    Column {
+        name: "estimated_savings",
+        about: "Pounds, like £12,500.00 or 12500. Importing again replaces that year's figure.",
+        example: "£120,000.00",
+    },
+    Column {
+        name: "validated_savings",
+        about: "Pounds, like £12,500.00 or 12500. Importing again replaces that year's figure.",
+        example: "",
+    },
+    Column {
+        name: "realised_savings",
+        about: "Pounds, like £12,500.00 or 12500. Importing again replaces that year's figure.",
+        example: "",
+    },
+    Column {
+        name: "cashable",
+        about: "yes (the default) or no.",
+        example: "yes",
+    },
+];
+
 pub(super) struct Planned {
     pub(super) row: usize,
     pub(super) existing: Option<Opportunity>,

@@ -2,30 +2,12 @@
 //! its headings and rows, each row with its number as the spreadsheet shows it. Files too
 //! large, too long or without the required headings are refused whole.
 
+use super::plan::COLUMNS;
 use crate::error::{AppError, AppResult};
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 
 pub const MAX_ROWS: usize = 5_000;
-
-/// The columns a file may have. `title`, `summary`, `service_area` and `type` are required.
-pub const TEMPLATE_COLUMNS: &[&str] = &[
-    "reference",
-    "title",
-    "summary",
-    "service_area",
-    "type",
-    "stage",
-    "visibility",
-    "lead_organisation",
-    "partners",
-    "theme",
-    "financial_year",
-    "estimated_savings",
-    "validated_savings",
-    "realised_savings",
-    "cashable",
-];
 
 const REQUIRED: &[&str] = &["title", "summary", "service_area", "type"];
 
@@ -135,29 +117,13 @@ pub(super) fn undefuse(cell: &str) -> &str {
     }
 }
 
-/// The template: the headings and one example row.
+/// The template: the headings and one example row (`plan::COLUMNS`).
 pub fn template_csv() -> Vec<u8> {
     let mut out = vec![0xEF, 0xBB, 0xBF];
     {
         let mut writer = csv::Writer::from_writer(&mut out);
-        let _ = writer.write_record(TEMPLATE_COLUMNS);
-        let _ = writer.write_record([
-            "",
-            "Shared legal services",
-            "One legal team for both cities",
-            "legal",
-            "shared_service",
-            "under_assessment",
-            "partnership",
-            "",
-            "nottingham",
-            "",
-            "2026/27",
-            "£120,000.00",
-            "",
-            "",
-            "yes",
-        ]);
+        let _ = writer.write_record(COLUMNS.iter().map(|c| c.name));
+        let _ = writer.write_record(COLUMNS.iter().map(|c| c.example));
         let _ = writer.flush();
     }
     out

@@ -8,7 +8,8 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 use super::import::{self, Report};
-use super::sheet::{self, TEMPLATE_COLUMNS};
+use super::plan::COLUMNS;
+use super::sheet;
 use crate::auth::{ApiCaller, Caller, CurrentUser};
 use crate::authz;
 use crate::error::{AppError, AppResult};
@@ -156,27 +157,9 @@ pub async fn api_import(
 }
 
 fn columns() -> Vec<serde_json::Value> {
-    let about = |c: &str| {
-        match c {
-        "reference" => "Like OPP-0042. A row whose reference (or, without one, whose title) matches one of your opportunities updates it; otherwise a new opportunity is made with the next free reference.",
-        "title" => "Required.",
-        "summary" => "Required. Markdown allowed.",
-        "service_area" => "Required: legal, procurement, ict_digital, hr_payroll, finance, highways_transport, waste, property_facilities, customer_services, social_care, public_health, regeneration or other.",
-        "type" => "Required: shared_service, joint_procurement, shared_staff, co_location, income_generation, joint_bid or other.",
-        "stage" => "idea, under_assessment, business_case, approved, in_delivery, realised, on_hold or declined. New rows start here; existing ones must make an allowed move.",
-        "visibility" => "draft (your organisation only, the default), partnership or public.",
-        "lead_organisation" => "Empty or your organisation's short name: imports are led by your organisation.",
-        "partners" => "Short names of partner organisations, separated by ; (like nottingham;derbyshire).",
-        "theme" => "A workspace's short name, like transport-connectivity.",
-        "financial_year" => "Like 2026/27. Needed when a savings column is filled.",
-        "estimated_savings" | "validated_savings" | "realised_savings" => "Pounds, like £12,500.00 or 12500. Importing again replaces that year's figure.",
-        "cashable" => "yes (the default) or no.",
-        _ => "",
-    }
-    };
-    TEMPLATE_COLUMNS
+    COLUMNS
         .iter()
-        .map(|c| json!({ "name": c, "about": about(c) }))
+        .map(|c| json!({ "name": c.name, "about": c.about }))
         .collect()
 }
 
