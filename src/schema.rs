@@ -262,6 +262,7 @@ diesel::table! {
         created_by -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        your_reference -> Text,
     }
 }
 

@@ -136,12 +136,15 @@ pub struct Opportunity {
     #[serde(serialize_with = "crate::db::serialize_utc")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
+    /// The lead organisation's own reference for it, as its spreadsheets have it; may be
+    /// empty.
+    pub your_reference: String,
 }
 
 impl Opportunity {
     /// The opportunity's own words the register's search finds it by.
     pub fn search_text(&self) -> String {
-        format!("{} {}", self.title, self.summary)
+        format!("{} {} {}", self.title, self.summary, self.your_reference)
     }
 }
 
@@ -158,6 +161,7 @@ pub struct OpportunityDetails {
     pub visibility: OpportunityVisibility,
     pub workspace_id: Option<i64>,
     pub contact_user_id: Option<i64>,
+    pub your_reference: String,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Serialize, ToSchema)]

@@ -81,6 +81,8 @@ pub struct OpportunityInput {
     pub contact_user_id: String,
     /// Organisation ids.
     pub partners: Vec<String>,
+    /// The lead organisation's own reference, or empty.
+    pub your_reference: String,
 }
 
 impl OpportunityInput {
@@ -96,6 +98,7 @@ impl OpportunityInput {
             workspace_id: id(o.workspace_id),
             contact_user_id: id(o.contact_user_id),
             partners: partners.iter().map(|(p, _)| p.to_string()).collect(),
+            your_reference: o.your_reference.clone(),
         }
     }
 }
@@ -118,6 +121,9 @@ pub struct OpportunityRequest {
     #[schema(value_type = Option<i64>, nullable)]
     pub contact_user_id: Option<Option<i64>>,
     pub partners: Option<Vec<i64>>,
+    /// The lead organisation's own reference, like "DCC-SS-014"; "" clears it.
+    #[schema(max_length = 60)]
+    pub your_reference: Option<String>,
 }
 
 /// A field that may be cleared, over what it was: left out keeps it, `null` clears it.
@@ -143,6 +149,7 @@ impl OpportunityRequest {
                 .partners
                 .map(|p| p.iter().map(|v| v.to_string()).collect())
                 .unwrap_or(base.partners),
+            your_reference: self.your_reference.unwrap_or(base.your_reference),
         }
     }
 }
@@ -161,6 +168,7 @@ fn parse(
     let mut check = Check::default();
     let title = check.text("title", &input.title, 200, "Enter a title");
     let summary = check.text("summary", &input.summary, 5000, "Describe the idea");
+    let your_reference = check.text("your_reference", &input.your_reference, 60, "");
     let service_area = check.choice("service_area", ServiceArea::parse(&input.service_area));
     let kind = check.choice("kind", OpportunityKind::parse(&input.kind));
     let visibility = check.choice(
@@ -224,6 +232,7 @@ fn parse(
                 visibility,
                 workspace_id,
                 contact_user_id,
+                your_reference,
             },
             partners,
         }),

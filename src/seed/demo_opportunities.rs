@@ -166,6 +166,7 @@ pub fn seed(conn: &mut DbConn) -> AppResult<()> {
             },
             contact_user_id: lead.user_id.to_string(),
             partners,
+            ..OpportunityInput::default()
         };
         let o = service::create(conn, &actor, &input)?;
         for (category, description, severity, status) in d.barriers {

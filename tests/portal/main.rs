@@ -17,6 +17,7 @@ mod kept;
 mod leaders;
 mod notifications;
 mod opportunities;
+mod own_references;
 mod platform;
 mod review_signoff;
 mod sessions;

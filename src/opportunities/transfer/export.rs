@@ -19,7 +19,8 @@ use crate::state::AppState;
 
 /// The columns, in order. The identifying and descriptive ones are the import template's,
 /// so an export can be edited and imported back; the totals (across years) are for
-/// reading and are not imported.
+/// reading and are not imported. Columns added later go at the end, so tools that read the
+/// file by position keep working.
 pub const COLUMNS: &[&str] = &[
     "reference",
     "title",
@@ -36,11 +37,13 @@ pub const COLUMNS: &[&str] = &[
     "realised_total",
     "open_high_barriers",
     "updated_at",
+    "your_reference",
 ];
 
 #[derive(Debug, Serialize)]
 pub struct Row {
     pub reference: String,
+    pub your_reference: String,
     pub title: String,
     pub summary: String,
     pub service_area: String,
@@ -71,7 +74,7 @@ pub fn pounds(pence: i64) -> String {
 }
 
 impl Row {
-    fn cells(&self) -> [String; 15] {
+    fn cells(&self) -> [String; 16] {
         [
             self.reference.clone(),
             self.title.clone(),
@@ -88,6 +91,7 @@ impl Row {
             pounds(self.realised_savings_pence),
             self.open_high_barriers.to_string(),
             self.updated_at.clone(),
+            self.your_reference.clone(),
         ]
     }
 }
@@ -140,6 +144,7 @@ pub fn rows(
                 names.sort();
                 Row {
                     reference: o.reference,
+                    your_reference: o.your_reference,
                     title: o.title,
                     summary: o.summary,
                     service_area: o.service_area.to_string(),

@@ -33,6 +33,11 @@ pub const COLUMNS: &[Column] = &[
         example: "",
     },
     Column {
+        name: "your_reference",
+        about: "Optional: your organisation's own reference for it, like DCC-SS-014, kept as it is and found by the search.",
+        example: "",
+    },
+    Column {
         name: "title",
         about: "Required.",
         example: "Shared legal services",
@@ -297,6 +302,10 @@ fn plan_row(
             .map(|v| v.to_string())
             .unwrap_or_default(),
         partners,
+        your_reference: match (&existing, r.has("your_reference")) {
+            (Some(o), false) => o.your_reference.clone(),
+            _ => r.get("your_reference"),
+        },
     };
     Ok(Planned {
         row: r.row,
@@ -348,15 +357,19 @@ fn match_row(
     )
 }
 
-/// Title, summary, service area and type: present, valid and not too long.
+/// Title, summary, service area and type present and valid; they and the council's own
+/// reference not too long.
 fn check_text(r: &mut RowReader) {
     for (column, max, missing) in [
         ("title", 200, "Enter a title"),
         ("summary", 5000, "Enter a summary"),
+        ("your_reference", 60, ""),
     ] {
         let value = r.get(column);
         if value.is_empty() {
-            r.fail(column, missing);
+            if !missing.is_empty() {
+                r.fail(column, missing);
+            }
         } else if crate::validate::has_control_characters(&value) {
             r.fail(column, crate::validate::CONTROL_CHARACTERS);
         } else if value.chars().count() > max {
