@@ -43,6 +43,24 @@ impl Setup {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// Imports `csv` as a file called `name`: the status and the report.
+    async fn import(&self, name: &str, csv: &str) -> (u16, Value) {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name(name.to_string()),
+        );
+        let res = self
+            .app
+            .api()
+            .post(self.app.url("/api/v1/opportunities/import"))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json().await.unwrap())
+    }
+
     /// The ids the register's search finds for `q`.
     async fn found(&self, q: &str) -> Vec<i64> {
         let list = self.get(&format!("/api/v1/opportunities?q={q}")).await;
@@ -168,21 +186,7 @@ async fn an_import_reads_it_and_the_export_writes_it_back() {
     let csv = "your_reference,title,summary,service_area,type,visibility\n\
                LEG-001,Shared legal team,One team for both cities,legal,shared_service,partnership\n\
                ,Joint procurement hub,One hub,procurement,joint_procurement,partnership\n";
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("register.csv"),
-    );
-    let res = s
-        .app
-        .api()
-        .post(s.app.url("/api/v1/opportunities/import"))
-        .bearer_auth(&s.token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let report: Value = res.json().await.unwrap();
+    let (status, report) = s.import("register.csv", csv).await;
     assert_eq!(
         (status, report["created"].as_u64()),
         (200, Some(2)),
@@ -221,20 +225,8 @@ async fn an_import_reads_it_and_the_export_writes_it_back() {
     // A file without the column leaves the references as they are.
     let again = "reference,title,summary,service_area,type\n\
                  OPP-0001,Shared legal team,One team for both cities,legal,shared_service\n";
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(again.as_bytes().to_vec()).file_name("again.csv"),
-    );
-    let res = s
-        .app
-        .api()
-        .post(s.app.url("/api/v1/opportunities/import"))
-        .bearer_auth(&s.token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
+    let (status, report) = s.import("again.csv", again).await;
+    assert_eq!(status, 200, "{report}");
     let o = s.get(&format!("/api/v1/opportunities/{}", legal[0])).await;
     assert_eq!(o["your_reference"], "LEG-001");
 }
