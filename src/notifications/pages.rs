@@ -14,7 +14,7 @@ use crate::error::AppResult;
 use crate::jobs::Job;
 use crate::schema::jobs;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, Crumb, Form, NoFields, Page, PageQuery};
+use crate::web::{redirect_with_flash, Button, Crumb, Form, NoFields, Page, PageQuery, Reply};
 
 // ---- Inbox ----
 
@@ -49,23 +49,12 @@ pub async fn inbox_page(
     )
 }
 
-pub async fn read_one(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let caller = user.0;
-    page.state()
-        .db
-        .run(move |conn| inbox::mark_read(conn, &caller, id))
-        .await?;
-    Ok(redirect_with_flash(
-        page.state(),
-        "/notifications",
-        "Marked as read",
-    ))
+pub async fn read_one(button: Button) -> Reply {
+    button
+        .press("/notifications", "Marked as read", |conn, actor, id| {
+            inbox::mark_read(conn, actor.caller, id)
+        })
+        .await
 }
 
 pub async fn read_all(

@@ -89,3 +89,26 @@ impl<I: DeserializeOwned + 'static> FromRequest for Posted<I> {
         })
     }
 }
+
+/// A button: a form with nothing in it but its CSRF token, posted on the path's `{id}`.
+pub type Button = Posted<crate::web::NoFields>;
+
+impl Button {
+    /// Makes the change for the signed-in person on the path's `{id}`, then goes to `back`
+    /// with `message`.
+    pub async fn press<T, F>(self, back: &str, message: &str, change: F) -> crate::web::Reply
+    where
+        F: FnOnce(&mut crate::db::DbConn, &crate::auth::Actor, i64) -> crate::error::AppResult<T>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let (page, id) = (self.page, self.id);
+        page.state()
+            .change(page.request(), self.caller, move |conn, actor| {
+                change(conn, actor, id)
+            })
+            .await?;
+        Ok(crate::web::redirect_with_flash(page.state(), back, message))
+    }
+}

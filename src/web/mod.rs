@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
 
-pub use forms::{Form, Posted};
+pub use forms::{Button, Form, Posted};
 pub use page::Page;
 pub use pagination::{PageQuery, Paged, Paging};
 

@@ -296,7 +296,13 @@ pub async fn edit_page(page: Page, user: CurrentUser, path: web::Path<String>) -
     let access = load(&page, path.into_inner()).await?;
     authz::manage_workspaces(&user.0)?;
     let ws = &access.ws;
-    let form = json!({ "name": ws.name, "summary": ws.summary, "visibility": ws.visibility, "kind": ws.kind });
+    let form = json!(WorkspaceInput {
+        name: ws.name.clone(),
+        slug: ws.slug.clone(),
+        summary: ws.summary.clone(),
+        kind: ws.kind.to_string(),
+        visibility: ws.visibility.to_string(),
+    });
     render_ws_form(&page, Some(&access), Echo::new(form, None))
 }
 

@@ -3,14 +3,13 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Actor, Caller, CurrentUser};
+use crate::auth::{Caller, CurrentUser};
 use crate::authz;
-use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::notifications::view::{self, KINDS};
 use crate::notifications::webhooks;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, Crumb, FieldErrors, Form, NoFields, Page, PageQuery};
+use crate::web::{Button, Crumb, FieldErrors, Form, Page, PageQuery, Reply};
 
 // ---- Webhooks (organisation admins) ----
 
@@ -243,90 +242,42 @@ struct WebhookView {
     pagination: serde_json::Value,
 }
 
-async fn webhook_change<F>(
-    page: Page,
-    caller: Caller,
-    back: String,
-    message: &'static str,
-    change: F,
-) -> AppResult<HttpResponse>
-where
-    F: FnOnce(&mut DbConn, &Actor) -> AppResult<()> + Send + 'static,
-{
-    page.state().change(page.request(), caller, change).await?;
-    Ok(redirect_with_flash(page.state(), &back, message))
-}
-
-pub async fn test_webhook(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let settings = page.state().settings.clone();
-    let waker = page.state().jobs.clone();
-    let response = webhook_change(
-        page,
-        user.0,
-        format!("/admin/webhooks/{id}"),
-        "A test event is on its way; refresh to see how it went",
-        move |conn, actor| webhooks::send_test(conn, actor, &settings, id).map(|_| ()),
-    )
-    .await?;
+pub async fn test_webhook(button: Button) -> Reply {
+    let settings = button.page.state().settings.clone();
+    let waker = button.page.state().jobs.clone();
+    let back = format!("/admin/webhooks/{}", button.id);
+    let message = "A test event is on its way; refresh to see how it went";
+    let response = button
+        .press(&back, message, move |conn, actor, id| {
+            webhooks::send_test(conn, actor, &settings, id)
+        })
+        .await?;
     waker.wake();
     Ok(response)
 }
 
-pub async fn enable_webhook(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    webhook_change(
-        page,
-        user.0,
-        format!("/admin/webhooks/{id}"),
-        "Webhook turned on",
-        move |conn, actor| webhooks::set_active(conn, actor, id, true).map(|_| ()),
-    )
-    .await
+/// Turns a webhook on or off, back on its page.
+async fn set_active(button: Button, on: bool, message: &str) -> Reply {
+    let back = format!("/admin/webhooks/{}", button.id);
+    button
+        .press(&back, message, move |conn, actor, id| {
+            webhooks::set_active(conn, actor, id, on)
+        })
+        .await
 }
 
-pub async fn disable_webhook(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    webhook_change(
-        page,
-        user.0,
-        format!("/admin/webhooks/{id}"),
-        "Webhook turned off",
-        move |conn, actor| webhooks::set_active(conn, actor, id, false).map(|_| ()),
-    )
-    .await
+pub async fn enable_webhook(button: Button) -> Reply {
+    set_active(button, true, "Webhook turned on").await
 }
 
-pub async fn delete_webhook(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    webhook_change(
-        page,
-        user.0,
-        "/admin/webhooks".into(),
-        "Webhook deleted",
-        move |conn, actor| webhooks::delete(conn, actor, id),
-    )
-    .await
+pub async fn disable_webhook(button: Button) -> Reply {
+    set_active(button, false, "Webhook turned off").await
+}
+
+pub async fn delete_webhook(button: Button) -> Reply {
+    button
+        .press("/admin/webhooks", "Webhook deleted", webhooks::delete)
+        .await
 }
 
 pub fn routes(r: &mut Routes) {

@@ -112,13 +112,7 @@ fn action_input(a: &Action) -> ActionInput {
 #[utoipa::path(post, path = "/api/v1/workspaces/{slug}/actions", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path)), request_body = ActionRequest,
     responses((status = 201, body = Action), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_action(call: WsWrite, body: web::Json<ActionRequest>) -> Reply {
-    let defaults = ActionInput {
-        status: "not_started".into(),
-        progress: "0".into(),
-        rag: "green".into(),
-        ..ActionInput::default()
-    };
-    let input = body.into_inner().over(defaults);
+    let input = body.into_inner().over(ActionInput::starting());
     call.change(StatusCode::CREATED, move |conn, actor, access| {
         let id = service::create_action(conn, actor, access, &input)?;
         Ok(queries::find_action(conn, access.ws.id, id)?.action)

@@ -180,19 +180,14 @@ fn form_data(
 
 /// The form as it first shows: the action's values, or a new action's defaults.
 fn first_form(current: Option<&ActionView>, organisation_id: i64) -> Value {
-    match current {
-        Some(a) => json!({
-            "title": a.action.title, "description": a.action.description,
-            "owner_organisation_id": a.action.owner_organisation_id.to_string(),
-            "owner_user_id": a.action.owner_user_id.map(|i| i.to_string()).unwrap_or_default(),
-            "start_date": a.action.start_date.map(|d| d.to_string()).unwrap_or_default(),
-            "due_date": a.action.due_date.map(|d| d.to_string()).unwrap_or_default(),
-            "status": a.action.status, "progress": a.action.progress.to_string(), "rag": a.action.rag, "rag_reason": a.action.rag_reason,
-        }),
-        None => {
-            json!({ "status": "not_started", "progress": "0", "rag": "green", "owner_organisation_id": organisation_id.to_string() })
-        }
-    }
+    let input = match current {
+        Some(a) => ActionInput::of(&a.action),
+        None => ActionInput {
+            owner_organisation_id: organisation_id.to_string(),
+            ..ActionInput::starting()
+        },
+    };
+    json!(input)
 }
 
 async fn render_action_form(

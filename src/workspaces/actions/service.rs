@@ -30,6 +30,35 @@ pub struct ActionInput {
     pub rag_reason: String,
 }
 
+impl ActionInput {
+    /// A new action's form: not started, no progress, green.
+    pub fn starting() -> ActionInput {
+        ActionInput {
+            status: "not_started".into(),
+            progress: "0".into(),
+            rag: "green".into(),
+            ..ActionInput::default()
+        }
+    }
+
+    /// The action's values, as its form starts from them.
+    pub fn of(a: &Action) -> ActionInput {
+        let text = |v: Option<NaiveDate>| v.map(|d| d.to_string()).unwrap_or_default();
+        ActionInput {
+            title: a.title.clone(),
+            description: a.description.clone(),
+            owner_organisation_id: a.owner_organisation_id.to_string(),
+            owner_user_id: a.owner_user_id.map(|i| i.to_string()).unwrap_or_default(),
+            start_date: text(a.start_date),
+            due_date: text(a.due_date),
+            status: a.status.to_string(),
+            progress: a.progress.to_string(),
+            rag: a.rag.to_string(),
+            rag_reason: a.rag_reason.clone(),
+        }
+    }
+}
+
 /// An action's own fields, checked: both the insert of a new action and the update of one.
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = actions, treat_none_as_null = true)]

@@ -59,7 +59,10 @@ pub async fn new_measure_page(
     path: web::Path<String>,
     query: web::Query<NewMeasureQuery>,
 ) -> Reply {
-    let form = json!({ "outcome_id": query.outcome.map(|o| o.to_string()).unwrap_or_default() });
+    let form = json!(MeasureInput {
+        outcome_id: query.outcome.map(|o| o.to_string()).unwrap_or_default(),
+        ..MeasureInput::default()
+    });
     render_measure_form(&page, path.into_inner(), Echo::new(form, None)).await
 }
 

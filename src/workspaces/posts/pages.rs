@@ -170,7 +170,10 @@ async fn render_post_edit(page: &Page, slug: String, post_id: i64, echo: Option<
     )?;
     let echo = echo.unwrap_or_else(|| {
         Echo::new(
-            json!({ "title": post.item.title, "body": post.item.body }),
+            json!(PostInput {
+                title: post.item.title.clone(),
+                body: post.item.body.clone(),
+            }),
             None,
         )
     });
