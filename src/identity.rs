@@ -34,6 +34,38 @@ impl Caller {
     }
 }
 
+/// A person as a `Caller` is read: the user joined to their organisation
+/// (`users::table.inner_join(organisations::table)`, then `CallerRow::as_select()`).
+#[derive(diesel::Queryable, diesel::Selectable)]
+#[diesel(table_name = crate::schema::users)]
+pub struct CallerRow {
+    id: i64,
+    organisation_id: i64,
+    email: String,
+    name: String,
+    role: Role,
+    #[diesel(select_expression = crate::schema::organisations::name)]
+    organisation_name: String,
+    #[diesel(select_expression = crate::schema::organisations::slug)]
+    organisation_slug: String,
+}
+
+impl CallerRow {
+    /// The caller, acting in `session_id` (empty where there is no session).
+    pub fn caller(self, session_id: &str) -> Caller {
+        Caller {
+            user_id: self.id,
+            organisation_id: self.organisation_id,
+            email: self.email,
+            name: self.name,
+            role: self.role,
+            organisation_name: self.organisation_name,
+            organisation_slug: self.organisation_slug,
+            session_id: session_id.to_string(),
+        }
+    }
+}
+
 /// Who is making a change, and from where: what services record in events and the audit.
 pub struct Actor<'a> {
     pub caller: &'a Caller,

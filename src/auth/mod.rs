@@ -160,18 +160,18 @@ impl FromRequest for MaybeUser {
     }
 }
 
+/// The signed-in caller, wrapped, or 401 (which pages answer with the sign-in page).
+fn signed_in<T: 'static>(req: &HttpRequest, wrap: fn(Caller) -> T) -> LocalFuture<T> {
+    let req = req.clone();
+    Box::pin(async move { resolve(&req).await?.map(wrap).ok_or(AppError::Unauthorized) })
+}
+
 impl FromRequest for CurrentUser {
     type Error = AppError;
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            resolve(&req)
-                .await?
-                .map(CurrentUser)
-                .ok_or(AppError::Unauthorized)
-        })
+        signed_in(req, CurrentUser)
     }
 }
 
@@ -180,12 +180,6 @@ impl FromRequest for ApiCaller {
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            resolve(&req)
-                .await?
-                .map(ApiCaller)
-                .ok_or(AppError::Unauthorized)
-        })
+        signed_in(req, ApiCaller)
     }
 }

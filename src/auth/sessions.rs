@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::Caller;
 use crate::db::{now, DbConn};
+use crate::identity::CallerRow;
 use crate::schema::{organisations, sessions, users};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,44 +75,13 @@ pub fn load_live(
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now()))
         .filter(users::status.eq("active"))
-        .select((
-            users::id,
-            users::organisation_id,
-            users::email,
-            users::name,
-            users::role,
-            organisations::name,
-            organisations::slug,
-            sessions::expires_at,
-        ))
-        .first::<(
-            i64,
-            i64,
-            String,
-            String,
-            crate::identity::Role,
-            String,
-            String,
-            NaiveDateTime,
-        )>(conn)
+        .select((CallerRow::as_select(), sessions::expires_at))
+        .first::<(CallerRow, NaiveDateTime)>(conn)
         .optional()?;
-    Ok(row.map(
-        |(user_id, organisation_id, email, name, role, org_name, org_slug, expires_at)| {
-            LiveSession {
-                caller: Caller {
-                    user_id,
-                    organisation_id,
-                    email,
-                    name,
-                    role,
-                    organisation_name: org_name,
-                    organisation_slug: org_slug,
-                    session_id: session_id.to_string(),
-                },
-                expires_at,
-            }
-        },
-    ))
+    Ok(row.map(|(row, expires_at)| LiveSession {
+        caller: row.caller(session_id),
+        expires_at,
+    }))
 }
 
 /// Ends a session. The data version is raised after the change (or with it, inside a

@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::authz::{self, Membership};
 use crate::db::DbConn;
 use crate::events::Event;
+use crate::identity::CallerRow;
 use crate::opportunities::model::Opportunity;
 use crate::schema::{events, opportunities, organisations, users};
 use crate::workspaces::model::Workspace;
@@ -24,50 +25,20 @@ pub fn caller_for_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<Ca
         .map(|(caller, _)| caller))
 }
 
-/// A person, their organisation's name and slug, and their default delivery.
-type ReaderRow = (
-    i64,
-    i64,
-    String,
-    String,
-    crate::identity::Role,
-    String,
-    String,
-    String,
-);
-
 /// Active people as the permission checks see them, with their default delivery, loaded
 /// together for a fan-out to many.
 pub fn readers(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, (Caller, String)>> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(1000) {
-        let rows: Vec<ReaderRow> = users::table
+        let rows: Vec<(CallerRow, String)> = users::table
             .inner_join(organisations::table)
             .filter(users::id.eq_any(chunk))
             .filter(users::status.eq("active"))
-            .select((
-                users::id,
-                users::organisation_id,
-                users::email,
-                users::name,
-                users::role,
-                organisations::name,
-                organisations::slug,
-                users::default_delivery,
-            ))
+            .select((CallerRow::as_select(), users::default_delivery))
             .load(conn)?;
-        for (user_id, organisation_id, email, name, role, org_name, org_slug, default) in rows {
-            let caller = Caller {
-                user_id,
-                organisation_id,
-                email,
-                name,
-                role,
-                organisation_name: org_name,
-                organisation_slug: org_slug,
-                session_id: String::new(),
-            };
-            out.insert(user_id, (caller, default));
+        for (row, default) in rows {
+            let caller = row.caller("");
+            out.insert(caller.user_id, (caller, default));
         }
     }
     Ok(out)

@@ -9,25 +9,24 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::queries;
-use crate::auth::{Actor, ApiCaller, Caller, MaybeUser, Who};
+use crate::auth::{Actor, ApiCaller, MaybeUser, Who};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::web::call::ApiCall;
 use crate::web::{PageQuery, Paged, Paging, Reply};
 
-pub struct OppCall<W> {
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Option<Caller>,
-    /// The opportunity.
-    pub id: i64,
-    /// The path's second id, like `{barrier}`; 0 where it has none.
-    pub part: i64,
-    who: std::marker::PhantomData<W>,
+/// An API call on an opportunity: `id` is the opportunity, `part` the path's other id.
+pub struct OppCall<W>(ApiCall<W>);
+
+impl<W> std::ops::Deref for OppCall<W> {
+    type Target = ApiCall<W>;
+    fn deref(&self) -> &ApiCall<W> {
+        &self.0
+    }
 }
 
 impl<W: Who + 'static> FromRequest for OppCall<W> {
@@ -35,21 +34,8 @@ impl<W: Who + 'static> FromRequest for OppCall<W> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let who = W::from_request(&req, payload);
-        Box::pin(async move {
-            let caller = who.await?.caller();
-            let state = AppState::of(&req)?;
-            let (id, part) = crate::web::path_ids(&req)?;
-            Ok(OppCall {
-                state,
-                req,
-                caller,
-                id,
-                part,
-                who: std::marker::PhantomData,
-            })
-        })
+        let call = ApiCall::<W>::from_request(req, payload);
+        Box::pin(async move { Ok(OppCall(call.await?)) })
     }
 }
 
@@ -61,9 +47,11 @@ impl OppCall<MaybeUser> {
         query: &PageQuery,
         page: fn(&mut DbConn, i64, Paging) -> diesel::QueryResult<Paged<T>>,
     ) -> Reply {
-        let (caller, id, paging) = (self.caller, self.id, query.paging(50));
-        let found = self
-            .state
+        let ApiCall {
+            state, caller, id, ..
+        } = self.0;
+        let paging = query.paging(50);
+        let found = state
             .db
             .run(move |conn| {
                 queries::load(conn, id, caller.as_ref())?;
@@ -81,10 +69,16 @@ impl OppCall<ApiCaller> {
         F: FnOnce(&mut DbConn, &Actor, i64) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let caller = self.caller.ok_or(AppError::Unauthorized)?;
-        let id = self.id;
-        self.state
-            .change(&self.req, caller, move |conn, actor| f(conn, actor, id))
+        let ApiCall {
+            state,
+            req,
+            caller,
+            id,
+            ..
+        } = self.0;
+        let caller = caller.ok_or(AppError::Unauthorized)?;
+        state
+            .change(&req, caller, move |conn, actor| f(conn, actor, id))
             .await
     }
 

@@ -16,28 +16,12 @@ use crate::workspaces::{actions::service::*, measures::service::*, members::serv
 use crate::workspaces::{outcomes::service::*, posts::service::*};
 
 pub fn caller(conn: &mut DbConn, email: &str) -> AppResult<Caller> {
-    let (user_id, organisation_id, name, role, org_name, org_slug) = users::table
+    let row: crate::identity::CallerRow = users::table
         .inner_join(organisations::table)
         .filter(users::email.eq(email))
-        .select((
-            users::id,
-            users::organisation_id,
-            users::name,
-            users::role,
-            organisations::name,
-            organisations::slug,
-        ))
-        .first::<(i64, i64, String, crate::identity::Role, String, String)>(conn)?;
-    Ok(Caller {
-        user_id,
-        organisation_id,
-        email: email.to_string(),
-        name,
-        role,
-        organisation_name: org_name,
-        organisation_slug: org_slug,
-        session_id: String::new(),
-    })
+        .select(crate::identity::CallerRow::as_select())
+        .first(conn)?;
+    Ok(row.caller(""))
 }
 
 pub fn org_id(conn: &mut DbConn, slug: &str) -> AppResult<i64> {

@@ -2,6 +2,7 @@
 //! flash messages, error pages, security headers, static assets and pagination.
 
 pub mod assets;
+pub mod call;
 pub mod errors;
 pub mod forms;
 pub mod markdown;

@@ -8,24 +8,25 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::queries::{self, Access};
-use crate::auth::{Actor, ApiCaller, Caller, MaybeUser, Who};
+use crate::auth::{Actor, ApiCaller, MaybeUser, Who};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::web::call::ApiCall;
 use crate::web::{PageQuery, Paged, Paging, Reply};
 
-pub struct WsCall<W> {
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Option<Caller>,
-    slug: String,
-    /// The `{id}` in the path; 0 where the path has none.
-    pub id: i64,
-    who: std::marker::PhantomData<W>,
+/// An API call on a workspace: `{slug}` names it, `id` is the path's `{id}` or, where it has
+/// none, its other id (like `{organisation_id}`).
+pub struct WsCall<W>(ApiCall<W>);
+
+impl<W> std::ops::Deref for WsCall<W> {
+    type Target = ApiCall<W>;
+    fn deref(&self) -> &ApiCall<W> {
+        &self.0
+    }
 }
 
 impl<W: Who + 'static> FromRequest for WsCall<W> {
@@ -33,25 +34,16 @@ impl<W: Who + 'static> FromRequest for WsCall<W> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let who = W::from_request(&req, payload);
+        let call = ApiCall::<W>::from_request(req, payload);
         Box::pin(async move {
-            let caller = who.await?.caller();
-            let state = AppState::of(&req)?;
-            let info = req.match_info();
-            let slug = info.get("slug").ok_or(AppError::NotFound)?.to_string();
-            let id = match info.get("id").or_else(|| info.get("organisation_id")) {
-                Some(id) => id.parse().map_err(|_| AppError::NotFound)?,
-                None => 0,
-            };
-            Ok(WsCall {
-                state,
-                req,
-                caller,
-                slug,
-                id,
-                who: std::marker::PhantomData,
-            })
+            let mut call = call.await?;
+            if call.slug.is_none() {
+                return Err(AppError::NotFound);
+            }
+            if call.id == 0 {
+                call.id = call.part;
+            }
+            Ok(WsCall(call))
         })
     }
 }
@@ -63,9 +55,14 @@ impl WsCall<MaybeUser> {
         F: FnOnce(&mut DbConn, &Access) -> AppResult<T> + Send + 'static,
         T: Serialize + Send + 'static,
     {
-        let (caller, slug) = (self.caller, self.slug);
-        let value = self
-            .state
+        let ApiCall {
+            state,
+            caller,
+            slug,
+            ..
+        } = self.0;
+        let slug = slug.unwrap_or_default();
+        let value = state
             .db
             .run(move |conn| {
                 let access = queries::load(conn, &slug, caller.as_ref())?;
@@ -105,10 +102,17 @@ impl WsCall<ApiCaller> {
         F: FnOnce(&mut DbConn, &Actor, &Access) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let caller = self.caller.ok_or(AppError::Unauthorized)?;
-        let slug = self.slug;
-        self.state
-            .change(&self.req, caller, move |conn, actor| {
+        let ApiCall {
+            state,
+            req,
+            caller,
+            slug,
+            ..
+        } = self.0;
+        let caller = caller.ok_or(AppError::Unauthorized)?;
+        let slug = slug.unwrap_or_default();
+        state
+            .change(&req, caller, move |conn, actor| {
                 let access = queries::load(conn, &slug, Some(actor.caller))?;
                 f(conn, actor, &access)
             })

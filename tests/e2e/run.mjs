@@ -376,6 +376,8 @@ try {
     assert(chosen[0] === "other" && chosen[1] === "shared_service", `typing chose ${chosen}`);
     await tabTo(derby, "#partner-2");
     await derby.keyboard.press("Space");
+    await tabTo(derby, "#your_reference");
+    await derby.keyboard.type("DCC-SS-014");
     await tabTo(derby, "#visibility");
     await derby.keyboard.type("Partnership");
     await tabTo(derby, "main form button[type=submit]");
@@ -383,6 +385,7 @@ try {
     await derby.waitForSelector(".notification-banner");
     assert((await derby.textContent("main")).includes("has been logged"), "no confirmation");
     assert((await derby.textContent("main")).includes("Nottingham City Council"), "the partner was not ticked");
+    assert((await derby.textContent("main")).includes("DCC-SS-014"), "the council's own reference is not shown");
     await tabTo(derby, "#to");
     await derby.keyboard.type("Under assessment");
     await tabTo(derby, 'form[action$="/transitions"] button[type=submit]');
