@@ -197,4 +197,92 @@ impl Settings {
     pub fn base_url(&self) -> &str {
         self.server.base_url.trim_end_matches('/')
     }
+
+    /// Settles `server.base_url`, the address people reach the portal at: every link in
+    /// mail, feeds and webhooks starts with it, whichever command sends them. A configured
+    /// address must be an absolute `http://` or `https://` one with a host. An empty one is
+    /// `http://<host>:<port>`, where `port` is the port `serve` listens on (or the configured
+    /// one, for the commands that only send); that works out only when the host is one
+    /// address, not "all addresses", and the port is known.
+    pub fn settle_base_url(&mut self, port: u16) -> anyhow::Result<()> {
+        let configured = self.server.base_url.trim();
+        if !configured.is_empty() {
+            let parsed = url::Url::parse(configured).ok();
+            let usable = parsed.as_ref().is_some_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some_and(|h| !h.is_empty())
+                    && u.query().is_none()
+                    && u.fragment().is_none()
+            });
+            anyhow::ensure!(
+                usable,
+                "server.base_url (METRO__SERVER__BASE_URL) is {configured:?}: it must be the \
+                 address people use to reach the portal, like https://metro.example.gov.uk"
+            );
+            self.server.base_url = configured.trim_end_matches('/').to_string();
+            return Ok(());
+        }
+        let host = self.server.host.trim();
+        let all_addresses = host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_unspecified());
+        anyhow::ensure!(
+            !host.is_empty() && !all_addresses && port != 0,
+            "set server.base_url (METRO__SERVER__BASE_URL) to the address people use to reach \
+             the portal, like https://metro.example.gov.uk: links in emails are built from it, \
+             and it cannot be worked out from host {host:?} and port {port}"
+        );
+        let host = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]")
+        } else {
+            host.to_string()
+        };
+        self.server.base_url = format!("http://{host}:{port}");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settled(host: &str, base_url: &str, port: u16) -> anyhow::Result<String> {
+        let mut settings = Settings::load(None).unwrap();
+        settings.server.host = host.to_string();
+        settings.server.base_url = base_url.to_string();
+        settings.settle_base_url(port)?;
+        Ok(settings.server.base_url)
+    }
+
+    #[test]
+    fn the_public_address_is_configured_or_worked_out_from_one_listening_address() {
+        let ok = |host, base, port| settled(host, base, port).unwrap();
+        assert_eq!(
+            ok("0.0.0.0", "https://metro.example.gov.uk/", 0),
+            "https://metro.example.gov.uk"
+        );
+        assert_eq!(
+            ok("127.0.0.1", " http://portal.derby.example/metro ", 8080),
+            "http://portal.derby.example/metro"
+        );
+        assert_eq!(ok("127.0.0.1", "", 8321), "http://127.0.0.1:8321");
+        assert_eq!(ok("localhost", "", 8080), "http://localhost:8080");
+        assert_eq!(ok("::1", "", 8080), "http://[::1]:8080");
+        for (host, base, port) in [
+            ("0.0.0.0", "", 8080),
+            ("::", "", 8080),
+            ("[::]", "", 8080),
+            ("", "", 8080),
+            ("127.0.0.1", "", 0),
+            ("127.0.0.1", "metro.example", 8080),
+            ("127.0.0.1", "ftp://metro.example", 8080),
+            ("127.0.0.1", "https://", 8080),
+            ("127.0.0.1", "https://metro.example/?a=1", 8080),
+        ] {
+            let refused = settled(host, base, port);
+            assert!(refused.is_err(), "{host:?} {base:?} {port}: {refused:?}");
+            assert!(refused.unwrap_err().to_string().contains("server.base_url"));
+        }
+    }
 }

@@ -284,6 +284,8 @@ pub fn complete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
 }
 
 /// Records a failure: retried later with exponential backoff, or given up after the limit.
+/// `job.attempts` counts this attempt, so the first retry comes `base_delay` seconds later,
+/// the next twice that, and so on.
 pub fn fail(conn: &mut DbConn, job: &Job, error: &str, base_delay: i64) -> QueryResult<usize> {
     let error: String = error.chars().take(1000).collect();
     if job.attempts >= job.max_attempts {
@@ -299,7 +301,7 @@ pub fn fail(conn: &mut DbConn, job: &Job, error: &str, base_delay: i64) -> Query
     } else {
         let delay = base_delay
             .max(0)
-            .saturating_mul(1 << job.attempts.clamp(0, 12))
+            .saturating_mul(1 << (job.attempts - 1).clamp(0, 12))
             .min(3600);
         diesel::update(jobs::table.find(job.id))
             .set((

@@ -30,6 +30,7 @@ const LOWER: &[&str] = &[
     "jobs.rs",
     "spreadsheet.rs",
     "validate.rs",
+    "workbook.rs",
     "config.rs",
     "error.rs",
     "schema.rs",

@@ -28,6 +28,7 @@ pub mod state;
 pub mod users;
 pub mod validate;
 pub mod web;
+pub mod workbook;
 pub mod workspaces;
 
 pub use error::{AppError, AppResult};

@@ -248,7 +248,11 @@ fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
     }
 }
 
-fn job_context(settings: Settings) -> anyhow::Result<Arc<JobContext>> {
+/// What `worker` and `send-digests` run jobs with. They send mail, so they refuse to start
+/// without an address to build its links from.
+fn job_context(mut settings: Settings) -> anyhow::Result<Arc<JobContext>> {
+    let port = settings.server.port;
+    settings.settle_base_url(port)?;
     let db = connect(&settings)?;
     db.migrate()?;
     Ok(Arc::new(JobContext::from_settings(
@@ -482,9 +486,16 @@ fn import(
     }
     let verb = if report.dry_run { "would be" } else { "were" };
     println!(
-        "{} rows checked: {} {verb} created and {} {verb} updated, as {email}",
-        report.rows, report.created, report.updated
+        "{} rows checked: {} {verb} created, {} {verb} updated and {} {verb} left as they \
+         are, as {email}",
+        report.rows, report.created, report.updated, report.unchanged
     );
+    for s in &report.skipped {
+        println!(
+            "  row {} ({} {}): {}",
+            s.row, s.reference, s.title, s.message
+        );
+    }
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Condition, DefaultHeaders, ErrorHandlers, Logger};
+use actix_web::middleware::{from_fn, Compress, Condition, DefaultHeaders, ErrorHandlers, Logger};
 use actix_web::{web, App, HttpServer};
 
 use crate::auth::passwords::Hasher;
@@ -46,9 +46,7 @@ impl Application {
     pub fn build_with_db(mut settings: Settings, db: Db) -> anyhow::Result<Application> {
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
-        if settings.server.base_url.trim().is_empty() {
-            settings.server.base_url = format!("http://{}:{port}", settings.server.host);
-        }
+        settings.settle_base_url(port)?;
         let settings = Arc::new(settings);
         // Jobs have connections of their own: however much work is queued, and however long
         // it waits on other servers, pages always find one in theirs.
@@ -75,6 +73,10 @@ impl Application {
                 .wrap(from_fn(refuse_nul))
                 .wrap(ErrorHandlers::new().default_handler(render_error))
                 .wrap(security_headers(https))
+                .wrap(from_fn(crate::web::conditional::validators))
+                // gzip for whoever asks for it (Accept-Encoding); answers that are already
+                // compressed (XLSX) say Content-Encoding: identity and are sent as they are.
+                .wrap(Compress::default())
                 // The access log, when anything at info level is logged; paths that carry
                 // a secret token are never written.
                 .wrap(Condition::new(
@@ -291,12 +293,15 @@ fn routes(r: &mut Routes) {
         .api(auth::api::__path_issue_token, auth::api::issue_token)
         .api(auth::api::__path_revoke_token, auth::api::revoke_token)
         .api(auth::api::__path_me, auth::api::me)
-        .api(organisations::api::__path_list, organisations::api::list)
         .api(
-            organisations::api::__path_create,
-            organisations::api::create,
+            organisations::api::__path_list_organisations,
+            organisations::api::list_organisations,
         )
-        .api(users::api::__path_list, users::api::list)
+        .api(
+            organisations::api::__path_create_organisation,
+            organisations::api::create_organisation,
+        )
+        .api(users::api::__path_list_users, users::api::list_users)
         .api(users::api::__path_invite, users::api::invite);
     workspaces::routes(r);
     opportunities::routes(r);

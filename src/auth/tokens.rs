@@ -76,9 +76,15 @@ impl Keys {
             .map(|data| data.claims)
     }
 
-    /// The form token that goes with a CSRF cookie value.
+    /// The form token that goes with a CSRF cookie value, masked afresh for each page: a
+    /// random pad, then the pad XOR the token. The secret never stands twice the same in
+    /// the pages, so compressed pages that also show what a visitor typed (a search) do not
+    /// give it away by their length (BREACH).
     pub fn csrf_token(&self, cookie_value: &str) -> String {
-        hex::encode(mac(&self.csrf, cookie_value.as_bytes()))
+        let token = mac(&self.csrf, cookie_value.as_bytes());
+        let pad: Vec<u8> = (0..token.len()).map(|_| rand::random::<u8>()).collect();
+        let masked: Vec<u8> = pad.iter().zip(&token).map(|(p, t)| p ^ t).collect();
+        hex::encode([pad, masked].concat())
     }
 
     /// A link token that carries `data` and proves we wrote it (unsubscribe links).
@@ -102,6 +108,11 @@ impl Keys {
         let Ok(given) = hex::decode(form_token) else {
             return false;
         };
+        if given.len() % 2 != 0 {
+            return false;
+        }
+        let (pad, masked) = given.split_at(given.len() / 2);
+        let given: Vec<u8> = pad.iter().zip(masked).map(|(p, m)| p ^ m).collect();
         let mut m = Hmac::<Sha256>::new_from_slice(&self.csrf).expect("any key length");
         m.update(cookie_value.as_bytes());
         m.verify_slice(&given).is_ok()
@@ -174,4 +185,26 @@ pub fn load_or_create_secret(configured: &str, data_dir: &Path) -> anyhow::Resul
     file.write_all(secret.as_bytes())?;
     tracing::info!(path = %path.display(), "generated a new signing secret");
     Ok(secret.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csrf_tokens_are_masked_afresh_and_match_only_their_cookie() {
+        let keys = Keys::new(b"a test secret of some length");
+        let one = keys.csrf_token("cookie-a");
+        let two = keys.csrf_token("cookie-a");
+        assert_ne!(one, two, "each page carries a different mask");
+        assert!(keys.csrf_matches("cookie-a", &one));
+        assert!(keys.csrf_matches("cookie-a", &two));
+        assert!(!keys.csrf_matches("cookie-b", &one));
+        // The bare token, a cut-down one and junk are all refused.
+        let bare = hex::encode(mac(&keys.csrf, b"cookie-a"));
+        assert!(!keys.csrf_matches("cookie-a", &bare));
+        assert!(!keys.csrf_matches("cookie-a", &one[..one.len() - 2]));
+        assert!(!keys.csrf_matches("cookie-a", "zz"));
+        assert!(!keys.csrf_matches("cookie-a", ""));
+    }
 }

@@ -13,6 +13,7 @@ use crate::web::{Choice, Page};
 use crate::workspaces::queries as ws_queries;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DashboardQuery {
     /// An organisation id: only actions it owns, savings it makes and opportunities it leads.
     pub organisation: Option<String>,

@@ -94,7 +94,13 @@ impl Mailer {
                 job.id,
                 job.created_at.and_utc().timestamp_micros(),
                 self.from.email.domain()
-            )));
+            )))
+            // Every message the portal sends is written by it, not by a person (RFC 3834):
+            // mail servers then send it no out-of-office replies.
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_string(),
+            ));
         if let Some(link) = &email.list_unsubscribe {
             builder = builder
                 .raw_header(HeaderValue::new(

@@ -12,6 +12,7 @@ use crate::web::routes::Routes;
 use crate::web::PageQuery;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxParams {
     /// `true`: only unread notifications.
     pub unread: Option<bool>,

@@ -140,10 +140,13 @@ fn build(
     let mut feed = Feed::default();
     feed.set_id(format!("{base}{self_path}"));
     feed.set_title(Text::plain(title));
-    feed.set_updated(utc(entries
-        .first()
-        .map(|e| e.updated().naive_utc())
-        .unwrap_or_else(now)));
+    // The newest entry's time; a feed with none has never changed (so its ETag stays).
+    feed.set_updated(
+        entries
+            .first()
+            .map(|e| *e.updated())
+            .unwrap_or(DateTime::UNIX_EPOCH.fixed_offset()),
+    );
     let mut link = Link::default();
     link.set_href(format!("{base}{self_path}"));
     link.set_rel("self");
@@ -155,7 +158,8 @@ fn build(
 fn atom(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
+        // A feed reader keeps the feed and asks again with its ETag (`web::conditional`).
+        .insert_header(("Cache-Control", "private, no-cache"))
         .body(body)
 }
 

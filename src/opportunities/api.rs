@@ -38,7 +38,7 @@ pub struct OpportunityList {
 /// The register: opportunities the caller may see, filtered, sorted and paged.
 #[utoipa::path(get, path = "/api/v1/opportunities", tag = "opportunities", params(RegisterQuery),
     responses((status = 200, body = OpportunityList), (status = 422, description = "A filter value is not valid", body = Problem)))]
-pub async fn list(
+pub async fn list_opportunities(
     state: web::Data<AppState>,
     user: MaybeUser,
     version: DataVersion,
@@ -111,7 +111,7 @@ fn list_answer(listing: queries::Listing, paging: crate::web::Paging) -> Opportu
 /// Log an opportunity, led by the caller's organisation. It starts as an idea.
 #[utoipa::path(post, path = "/api/v1/opportunities", tag = "opportunities", security(("bearer" = [])), request_body = OpportunityRequest,
     responses((status = 201, body = Opportunity), (status = 401, body = Problem), (status = 422, body = Problem)))]
-pub async fn create(
+pub async fn create_opportunity(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: ApiCaller,
@@ -166,7 +166,7 @@ pub(super) fn detail(
 /// One opportunity with its pipeline, savings, barriers, interest and comments.
 #[utoipa::path(get, path = "/api/v1/opportunities/{id}", tag = "opportunities", params(("id" = i64, Path)),
     responses((status = 200, body = OpportunityDetail), (status = 404, body = Problem)))]
-pub async fn show(
+pub async fn show_opportunity(
     state: web::Data<AppState>,
     user: MaybeUser,
     path: web::Path<i64>,
@@ -183,7 +183,7 @@ pub async fn show(
 /// Change an opportunity's details (staff and leaders of the lead organisation).
 #[utoipa::path(patch, path = "/api/v1/opportunities/{id}", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = OpportunityRequest,
     responses((status = 200, body = Opportunity), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn update(
+pub async fn update_opportunity(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: ApiCaller,
@@ -204,8 +204,8 @@ pub async fn update(
 }
 
 pub fn routes(r: &mut Routes) {
-    r.api(__path_list, list)
-        .api(__path_create, create)
-        .api(__path_show, show)
-        .api(__path_update, update);
+    r.api(__path_list_opportunities, list_opportunities)
+        .api(__path_create_opportunity, create_opportunity)
+        .api(__path_show_opportunity, show_opportunity)
+        .api(__path_update_opportunity, update_opportunity);
 }

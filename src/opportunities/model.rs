@@ -151,7 +151,7 @@ impl Opportunity {
 /// An opportunity's own details as a change writes them, checked: the same struct creates
 /// a row and changes one. `None` clears the theme or the contact. Partners are written
 /// apart, into their own table.
-#[derive(Debug, Insertable, AsChangeset)]
+#[derive(Debug, PartialEq, Insertable, AsChangeset)]
 #[diesel(table_name = opportunities, treat_none_as_null = true)]
 pub struct OpportunityDetails {
     pub title: String,

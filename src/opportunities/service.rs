@@ -359,10 +359,24 @@ pub fn update(
     id: i64,
     input: &OpportunityInput,
 ) -> AppResult<Opportunity> {
+    update_checked(conn, actor, id, input).map(|(o, _)| o)
+}
+
+/// As `update`, and whether anything changed. A change that changes nothing writes nothing:
+/// no event, no notification, no audit entry, and the opportunity keeps its updated time.
+pub fn update_checked(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    input: &OpportunityInput,
+) -> AppResult<(Opportunity, bool)> {
     write_tx(conn, |conn| {
         let current = queries::load(conn, id, Some(actor.caller))?;
         authz::manage_opportunity(actor.caller, &current)?;
         let f = parse(conn, actor.caller, current.lead_organisation_id, input)?;
+        if is_unchanged(conn, &current, &f)? {
+            return Ok((current, false));
+        }
         diesel::update(opportunities::table.find(id))
             .set((&f.details, opportunities::updated_at.eq(now())))
             .execute(conn)?;
@@ -382,6 +396,31 @@ pub fn update(
             "opportunity.updated",
             json!({ "visibility": o.visibility }),
         )?;
-        Ok(o)
+        Ok((o, true))
     })
+}
+
+fn is_unchanged(conn: &mut DbConn, current: &Opportunity, f: &Fields) -> QueryResult<bool> {
+    let stored = OpportunityDetails {
+        title: current.title.clone(),
+        summary: current.summary.clone(),
+        service_area: current.service_area,
+        kind: current.kind,
+        visibility: current.visibility,
+        workspace_id: current.workspace_id,
+        contact_user_id: current.contact_user_id,
+        your_reference: current.your_reference.clone(),
+    };
+    if stored != f.details {
+        return Ok(false);
+    }
+    let mut partners: Vec<i64> = opportunity_partners::table
+        .filter(opportunity_partners::opportunity_id.eq(current.id))
+        .select(opportunity_partners::organisation_id)
+        .load(conn)?;
+    partners.sort_unstable();
+    let mut wanted = f.partners.clone();
+    wanted.sort_unstable();
+    wanted.dedup();
+    Ok(partners == wanted)
 }

@@ -34,7 +34,7 @@ pub struct OrganisationList {
         (status = 401, description = "No valid token", body = crate::error::Problem),
     )
 )]
-pub async fn list(
+pub async fn list_organisations(
     state: web::Data<AppState>,
     _caller: ApiCaller,
     query: web::Query<PageQuery>,
@@ -84,7 +84,7 @@ pub struct CreateOrganisation {
         (status = 422, description = "Invalid input or short name taken", body = crate::error::Problem),
     )
 )]
-pub async fn create(
+pub async fn create_organisation(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: ApiCaller,

@@ -20,7 +20,10 @@ pub struct ReviewList {
 /// Every quarterly review, newest quarter first.
 #[utoipa::path(get, path = "/api/v1/reviews", tag = "reviews", security(("bearer" = [])),
     responses((status = 200, body = ReviewList), (status = 401, body = Problem)))]
-pub async fn list(state: web::Data<AppState>, _caller: ApiCaller) -> AppResult<HttpResponse> {
+pub async fn list_reviews(
+    state: web::Data<AppState>,
+    _caller: ApiCaller,
+) -> AppResult<HttpResponse> {
     let items = state.db.run(|conn| Ok(service::list(conn)?)).await?;
     Ok(HttpResponse::Ok().json(ReviewList { items }))
 }
@@ -56,7 +59,7 @@ pub struct ReviewDetail {
 /// A review's figures and how they compare with the previous one.
 #[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = ReviewDetail), (status = 404, body = Problem)))]
-pub async fn show(
+pub async fn show_review(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<i64>,
@@ -188,9 +191,9 @@ pub async fn sign_off(
 }
 
 pub fn routes(r: &mut Routes) {
-    r.api(__path_list, list)
+    r.api(__path_list_reviews, list_reviews)
         .api(__path_open, open)
-        .api(__path_show, show)
+        .api(__path_show_review, show_review)
         .api(__path_submissions, submissions)
         .api(__path_submit, submit)
         .api(__path_send_back, send_back)

@@ -1,17 +1,10 @@
-//! The board pack as a workbook: the same figures as the print view, one sheet each.
+//! The board pack as a workbook: the same figures as the print view, one sheet each. Money
+//! is pounds in currency cells, counts and readings are numbers (`workbook`).
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 
 use super::summary::{Comparison, Snapshot};
-use crate::opportunities::model::format_pence;
-
-fn header(sheet: &mut Worksheet, names: &[&str], bold: &Format) -> Result<(), XlsxError> {
-    for (c, name) in names.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *name, bold)?;
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    Ok(())
-}
+use crate::workbook::{Cell, Styles, Table};
 
 fn rag_word(rag: &str) -> &'static str {
     match rag {
@@ -26,134 +19,159 @@ fn summary_sheet(
     sheet: &mut Worksheet,
     s: &Snapshot,
     status: &str,
-    bold: &Format,
+    styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name("Summary")?;
-    header(sheet, &["Item", "Value"], bold)?;
-    let rows = [
-        ("Quarter", s.quarter.clone()),
-        ("Status", status.to_string()),
-        ("Savings estimated", format_pence(s.savings.estimated)),
-        ("Savings validated", format_pence(s.savings.validated)),
-        ("Savings realised", format_pence(s.savings.realised)),
-        (
-            "Of which cashable",
-            format_pence(s.savings.cashable_realised),
-        ),
-    ];
-    for (r, (k, v)) in rows.iter().enumerate() {
-        sheet.write_string(r as u32 + 1, 0, *k)?;
-        sheet.write_string(r as u32 + 1, 1, v)?;
+    let mut table = Table::new(sheet, styles, &[("Item", 28.0), ("Value", 20.0)])?;
+    table.row(&[Cell::Text("Quarter"), Cell::Text(&s.quarter)])?;
+    table.row(&[Cell::Text("Status"), Cell::Text(status)])?;
+    for (name, pence) in [
+        ("Savings estimated (£)", s.savings.estimated),
+        ("Savings validated (£)", s.savings.validated),
+        ("Savings realised (£)", s.savings.realised),
+        ("Of which cashable (£)", s.savings.cashable_realised),
+    ] {
+        table.row(&[Cell::Text(name), Cell::Pence(pence)])?;
     }
-    let base = rows.len() as u32 + 2;
-    sheet.write_string_with_format(base, 0, "Stage", bold)?;
-    sheet.write_string_with_format(base, 1, "Opportunities", bold)?;
-    for (r, st) in s.stages.iter().enumerate() {
-        sheet.write_string(base + 1 + r as u32, 0, &st.label)?;
-        sheet.write_number(base + 1 + r as u32, 1, st.count as f64)?;
+    table.row(&[Cell::Empty])?;
+    table.row(&[Cell::Heading("Stage"), Cell::Heading("Opportunities")])?;
+    for st in &s.stages {
+        table.row(&[Cell::Text(&st.label), Cell::Count(st.count)])?;
     }
-    sheet.set_column_width(0, 28)?;
-    sheet.set_column_width(1, 20)?;
-    Ok(())
+    table.finish()
 }
 
-fn returns_sheet(sheet: &mut Worksheet, s: &Snapshot, bold: &Format) -> Result<(), XlsxError> {
+fn returns_sheet(sheet: &mut Worksheet, s: &Snapshot, styles: &Styles) -> Result<(), XlsxError> {
     sheet.set_name("Returns")?;
-    header(
+    let mut table = Table::new(
         sheet,
+        styles,
         &[
-            "Workspace",
-            "Lead",
-            "Return",
-            "Overall RAG",
-            "Commentary",
-            "Decisions needed",
-            "Submitted by",
+            ("Workspace", 30.0),
+            ("Lead", 24.0),
+            ("Return", 14.0),
+            ("Overall RAG", 12.0),
+            ("Commentary", 60.0),
+            ("Decisions needed", 40.0),
+            ("Submitted by", 24.0),
         ],
-        bold,
     )?;
-    for (r, w) in s.workspaces.iter().enumerate() {
-        let r = r as u32 + 1;
-        sheet.write_string(r, 0, &w.name)?;
-        sheet.write_string(r, 1, &w.lead)?;
-        sheet.write_string(r, 2, &w.status)?;
-        sheet.write_string(r, 3, rag_word(w.overall_rag.as_deref().unwrap_or("")))?;
-        sheet.write_string(r, 4, &w.commentary)?;
-        sheet.write_string(r, 5, &w.decisions)?;
-        sheet.write_string(r, 6, w.submitted_by.as_deref().unwrap_or(""))?;
+    for w in &s.workspaces {
+        table.row(&[
+            Cell::Text(&w.name),
+            Cell::Text(&w.lead),
+            Cell::Text(&w.status),
+            Cell::Text(rag_word(w.overall_rag.as_deref().unwrap_or(""))),
+            Cell::Prose(&w.commentary),
+            Cell::Prose(&w.decisions),
+            Cell::Text(w.submitted_by.as_deref().unwrap_or("")),
+        ])?;
     }
-    Ok(())
+    table.finish()
 }
 
-fn actions_sheet(sheet: &mut Worksheet, s: &Snapshot, bold: &Format) -> Result<(), XlsxError> {
+fn actions_sheet(sheet: &mut Worksheet, s: &Snapshot, styles: &Styles) -> Result<(), XlsxError> {
     sheet.set_name("Actions")?;
-    header(sheet, &["Workspace", "Action", "RAG", "Progress %"], bold)?;
-    let mut r = 1u32;
+    let mut table = Table::new(
+        sheet,
+        styles,
+        &[
+            ("Workspace", 30.0),
+            ("Action", 50.0),
+            ("RAG", 10.0),
+            ("Progress %", 12.0),
+        ],
+    )?;
     for w in &s.workspaces {
         for a in &w.content.actions {
-            sheet.write_string(r, 0, &w.name)?;
-            sheet.write_string(r, 1, &a.title)?;
-            sheet.write_string(r, 2, rag_word(&a.rag))?;
-            sheet.write_number(r, 3, f64::from(a.progress))?;
-            r += 1;
+            table.row(&[
+                Cell::Text(&w.name),
+                Cell::Text(&a.title),
+                Cell::Text(rag_word(&a.rag)),
+                Cell::Count(i64::from(a.progress)),
+            ])?;
         }
     }
-    Ok(())
+    table.finish()
 }
 
-fn measures_sheet(sheet: &mut Worksheet, s: &Snapshot, bold: &Format) -> Result<(), XlsxError> {
+fn measures_sheet(sheet: &mut Worksheet, s: &Snapshot, styles: &Styles) -> Result<(), XlsxError> {
     sheet.set_name("Measures")?;
-    header(
+    let mut table = Table::new(
         sheet,
-        &["Workspace", "Measure", "Unit", "Reading", "Target"],
-        bold,
+        styles,
+        &[
+            ("Workspace", 30.0),
+            ("Measure", 40.0),
+            ("Unit", 14.0),
+            ("Reading", 14.0),
+            ("Target", 14.0),
+        ],
     )?;
-    let mut r = 1u32;
     for w in &s.workspaces {
         for m in &w.content.measures {
-            sheet.write_string(r, 0, &w.name)?;
-            sheet.write_string(r, 1, &m.name)?;
-            sheet.write_string(r, 2, &m.unit)?;
-            if let Some(v) = m.value {
-                sheet.write_number(r, 3, v)?;
-            }
-            sheet.write_number(r, 4, m.target)?;
-            r += 1;
+            table.row(&[
+                Cell::Text(&w.name),
+                Cell::Text(&m.name),
+                Cell::Text(&m.unit),
+                m.value.map_or(Cell::Empty, Cell::Number),
+                Cell::Number(m.target),
+            ])?;
         }
     }
-    Ok(())
+    table.finish()
 }
 
-fn comparison_sheet(sheet: &mut Worksheet, c: &Comparison, bold: &Format) -> Result<(), XlsxError> {
+fn comparison_sheet(
+    sheet: &mut Worksheet,
+    c: &Comparison,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
     sheet.set_name("Since last quarter")?;
-    header(sheet, &["Change", "Workspace", "Item", "Then", "Now"], bold)?;
-    let mut r = 1u32;
+    let mut table = Table::new(
+        sheet,
+        styles,
+        &[
+            ("Change", 30.0),
+            ("Workspace", 30.0),
+            ("Item", 40.0),
+            ("Then", 16.0),
+            ("Now", 16.0),
+        ],
+    )?;
     for ch in &c.rag_changes {
-        sheet.write_string(r, 0, "RAG")?;
-        sheet.write_string(r, 1, &ch.workspace)?;
-        sheet.write_string(r, 2, &ch.item)?;
-        sheet.write_string(r, 3, rag_word(&ch.from))?;
-        sheet.write_string(r, 4, rag_word(&ch.to))?;
-        r += 1;
+        table.row(&[
+            Cell::Text("RAG"),
+            Cell::Text(&ch.workspace),
+            Cell::Text(&ch.item),
+            Cell::Text(rag_word(&ch.from)),
+            Cell::Text(rag_word(&ch.to)),
+        ])?;
     }
     for m in &c.measures {
-        sheet.write_string(r, 0, format!("Measure {}", m.verdict))?;
-        sheet.write_string(r, 1, &m.workspace)?;
-        sheet.write_string(r, 2, &m.measure)?;
-        sheet.write_number(r, 3, m.from)?;
-        sheet.write_number(r, 4, m.to)?;
-        r += 1;
+        let change = format!("Measure {}", m.verdict);
+        table.row(&[
+            Cell::Text(&change),
+            Cell::Text(&m.workspace),
+            Cell::Text(&m.measure),
+            Cell::Number(m.from),
+            Cell::Number(m.to),
+        ])?;
     }
     for (name, moved) in [
-        ("Savings estimated moved", c.savings_moved.estimated),
-        ("Savings validated moved", c.savings_moved.validated),
-        ("Savings realised moved", c.savings_moved.realised),
+        ("Savings estimated moved (£)", c.savings_moved.estimated),
+        ("Savings validated moved (£)", c.savings_moved.validated),
+        ("Savings realised moved (£)", c.savings_moved.realised),
     ] {
-        sheet.write_string(r, 0, name)?;
-        sheet.write_string(r, 4, format_pence(moved))?;
-        r += 1;
+        table.row(&[
+            Cell::Text(name),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Pence(moved),
+        ])?;
     }
-    Ok(())
+    table.finish()
 }
 
 /// Text is written as text, so nothing in a cell is ever taken for a formula.
@@ -163,13 +181,13 @@ pub fn workbook(
     status: &str,
 ) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    summary_sheet(book.add_worksheet(), s, status, &bold)?;
-    returns_sheet(book.add_worksheet(), s, &bold)?;
-    actions_sheet(book.add_worksheet(), s, &bold)?;
-    measures_sheet(book.add_worksheet(), s, &bold)?;
+    let styles = Styles::default();
+    summary_sheet(book.add_worksheet(), s, status, &styles)?;
+    returns_sheet(book.add_worksheet(), s, &styles)?;
+    actions_sheet(book.add_worksheet(), s, &styles)?;
+    measures_sheet(book.add_worksheet(), s, &styles)?;
     if let Some(c) = comparison {
-        comparison_sheet(book.add_worksheet(), c, &bold)?;
+        comparison_sheet(book.add_worksheet(), c, &styles)?;
     }
     Ok(book.save_to_buffer()?)
 }

@@ -333,6 +333,8 @@ pub async fn board_pack_xlsx(
             format!("attachment; filename=\"{name}\""),
         ))
         .insert_header(("Cache-Control", "no-store"))
+        // A zip already: not gzipped again.
+        .insert_header(actix_web::http::header::ContentEncoding::Identity)
         .body(bytes))
 }
 

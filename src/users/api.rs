@@ -59,7 +59,7 @@ pub struct UserList {
         (status = 404, description = "No such organisation, or not this caller's to see", body = crate::error::Problem),
     )
 )]
-pub async fn list(
+pub async fn list_users(
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<i64>,

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod call;
+pub mod conditional;
 pub mod errors;
 pub mod forms;
 pub mod markdown;

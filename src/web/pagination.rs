@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page number, from 1.
     pub page: Option<i64>,

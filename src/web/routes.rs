@@ -5,8 +5,8 @@
 //! Pages and forms give their method and path. API operations give their `#[utoipa::path]`
 //! description, which already holds the method and path, so the document cannot disagree
 //! with what is served. Routes that share a path become one resource: a request with a
-//! method the path does not serve answers 405 with `Allow`, and `HEAD` is served wherever
-//! `GET` is (RFC 9110 §9.3.2). Resources are matched most specific first (a literal segment
+//! method the path does not serve answers 405 with `Allow`, `OPTIONS` answers 204 with the
+//! same `Allow`, and `HEAD` is served wherever `GET` is (RFC 9110 §9.3.2). Resources are matched most specific first (a literal segment
 //! before `name.{format}`, before `{id}`), so registration order does not matter.
 
 use actix_web::dev::HttpServiceFactory;
@@ -89,10 +89,20 @@ impl Routes {
         P::schemas(&mut schemas);
         assert!(methods.len() == 1, "{path}: one method per API handler");
         let method = actix_method(&methods[0]);
+        let operation = P::operation();
+        // Generated clients name their functions after operation ids.
+        assert!(
+            !self
+                .operations
+                .iter()
+                .any(|o| o.operation.operation_id == operation.operation_id),
+            "{path}: operation id {:?} is used twice",
+            operation.operation_id
+        );
         self.operations.push(Operated {
             path: path.clone(),
             methods,
-            operation: P::operation(),
+            operation,
             schemas,
         });
         self.add(method, &path, true, handler)
@@ -158,13 +168,19 @@ impl Routes {
             .into_iter()
             .map(|(path, methods, registers)| {
                 let allow = allow_header(&methods);
+                let options = allow.clone();
                 let resource = registers
                     .into_iter()
                     .fold(web::resource(path), |resource, register| register(resource));
-                resource.default_service(web::to(move || {
-                    let allow = allow.clone();
-                    async move { method_not_allowed(&allow) }
-                }))
+                resource
+                    .route(web::route().method(Method::OPTIONS).to(move || {
+                        let allow = options.clone();
+                        async move { answer_options(&allow) }
+                    }))
+                    .default_service(web::to(move || {
+                        let allow = allow.clone();
+                        async move { method_not_allowed(&allow) }
+                    }))
             })
             .collect()
     }
@@ -183,7 +199,7 @@ fn actix_method(method: &HttpMethod) -> Method {
     }
 }
 
-/// The methods a path serves, as `Allow` lists them: `HEAD` beside `GET`.
+/// The methods a path serves, as `Allow` lists them: `HEAD` beside `GET`, and `OPTIONS`.
 fn allow_header(methods: &[Method]) -> String {
     let mut names: Vec<&str> = Vec::new();
     for m in methods {
@@ -192,7 +208,15 @@ fn allow_header(methods: &[Method]) -> String {
             names.push("HEAD");
         }
     }
+    names.push("OPTIONS");
     names.join(", ")
+}
+
+/// `OPTIONS` on a path: what it serves (RFC 9110 §9.3.7).
+fn answer_options(allow: &str) -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((header::ALLOW, allow))
+        .finish()
 }
 
 fn method_not_allowed(allow: &str) -> HttpResponse {
@@ -291,7 +315,7 @@ mod tests {
         assert!(matches("/assets/{file:.*}", "/assets/fonts/a.woff2"));
         assert_eq!(
             allow_header(&[Method::GET, Method::POST]),
-            "GET, HEAD, POST"
+            "GET, HEAD, POST, OPTIONS"
         );
     }
 }

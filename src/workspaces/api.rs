@@ -32,7 +32,7 @@ pub struct WorkspaceDetail {
 /// Workspaces the caller may see.
 #[utoipa::path(get, path = "/api/v1/workspaces", tag = "workspaces", params(PageQuery),
     responses((status = 200, description = "Workspaces by name", body = Paged<Workspace>)))]
-pub async fn list(
+pub async fn list_workspaces(
     state: web::Data<AppState>,
     user: MaybeUser,
     query: web::Query<PageQuery>,
@@ -65,7 +65,7 @@ pub struct NewWorkspace {
 /// Add a workspace (platform admins).
 #[utoipa::path(post, path = "/api/v1/workspaces", tag = "workspaces", security(("bearer" = [])), request_body = NewWorkspace,
     responses((status = 201, body = Workspace), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create(
+pub async fn create_workspace(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: ApiCaller,
@@ -100,7 +100,7 @@ pub async fn create(
 /// One workspace with its members.
 #[utoipa::path(get, path = "/api/v1/workspaces/{slug}", tag = "workspaces", params(("slug" = String, Path)),
     responses((status = 200, body = WorkspaceDetail), (status = 404, body = Problem)))]
-pub async fn show(call: WsRead) -> Reply {
+pub async fn show_workspace(call: WsRead) -> Reply {
     call.read(|conn, access| {
         Ok(WorkspaceDetail {
             workspace: access.ws.clone(),
@@ -123,7 +123,7 @@ pub struct WorkspaceChanges {
 /// Edit a workspace or archive it (platform admins).
 #[utoipa::path(patch, path = "/api/v1/workspaces/{slug}", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path)), request_body = WorkspaceChanges,
     responses((status = 200, body = Workspace), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn update(call: WsWrite, body: web::Json<WorkspaceChanges>) -> Reply {
+pub async fn update_workspace(call: WsWrite, body: web::Json<WorkspaceChanges>) -> Reply {
     let b = body.into_inner();
     call.change(StatusCode::OK, move |conn, actor, access| {
         if b.name.is_some() || b.summary.is_some() || b.visibility.is_some() {
@@ -147,8 +147,8 @@ pub async fn update(call: WsWrite, body: web::Json<WorkspaceChanges>) -> Reply {
 }
 
 pub fn routes(r: &mut Routes) {
-    r.api(__path_list, list)
-        .api(__path_create, create)
-        .api(__path_show, show)
-        .api(__path_update, update);
+    r.api(__path_list_workspaces, list_workspaces)
+        .api(__path_create_workspace, create_workspace)
+        .api(__path_show_workspace, show_workspace)
+        .api(__path_update_workspace, update_workspace);
 }

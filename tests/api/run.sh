@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# API conformance: schemathesis (from PyPI) generates requests from /api/v1/openapi.json and
+# API conformance: openapi-spec-validator (from PyPI) checks the served document against the
+# OpenAPI specification; then schemathesis generates requests from /api/v1/openapi.json and
 # checks every answer: no server errors, and every response matches the schema it claims
 # (status, content type, body). Signed in with a demo leader's token, so the signed-in
 # operations are exercised too. Bounded by MAX_EXAMPLES per operation and MAX_TIME; one worker
@@ -16,13 +17,20 @@ MAX_TIME="${MAX_TIME:-600}"
 USER_EMAIL="${USER_EMAIL:-leader@derby.example}"
 VENV="${SCHEMATHESIS_VENV:-$HOME/.cache/metro-portal/schemathesis}"
 
-if [ ! -x "$VENV/bin/schemathesis" ]; then
+if [ ! -x "$VENV/bin/schemathesis" ] || [ ! -x "$VENV/bin/openapi-spec-validator" ]; then
   python3 -m venv "$VENV" 2>/dev/null || {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null
     python3 -m venv "$VENV"
   }
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5" \
+    "openapi-spec-validator==0.9.0"
 fi
+
+document="$(mktemp)"
+curl -fsS "$BASE_URL/api/v1/openapi.json" -o "$document"
+echo "==> openapi-spec-validator"
+"$VENV/bin/openapi-spec-validator" --validation-errors all "$document"
+rm -f "$document"
 
 token="$(curl -fsS -H 'content-type: application/json' \
   -d "{\"email\":\"$USER_EMAIL\",\"password\":\"$METRO_DEMO_PASSWORD\"}" \

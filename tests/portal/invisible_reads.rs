@@ -777,7 +777,7 @@ async fn an_import_answers_what_is_not_yours_as_what_does_not_exist() {
             let again: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
             check(
                 &mut failures,
-                status == 200 && again["updated"] == 1 && again["created"] == 0,
+                status == 200 && again["unchanged"] == 1 && again["created"] == 0,
                 format!("import again of {reference}: {status} {body}"),
             );
             let mut conn = app.db.get().unwrap();

@@ -583,6 +583,31 @@ async fn a_quarterly_review_from_opening_to_a_frozen_sign_off() {
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let returns = book.worksheet_range("Returns").unwrap();
     assert!(returns.rows().any(|r| r.iter().any(|c| *c == "Green")));
+    // Money is a number of pounds, counts are numbers, the headings say which is which.
+    let summary = book.worksheet_range("Summary").unwrap();
+    let row = |name: &str| {
+        summary
+            .rows()
+            .find(|r| r[0] == name)
+            .unwrap_or_else(|| panic!("no {name} row"))
+            .to_vec()
+    };
+    for name in ["Savings estimated (£)", "Savings realised (£)"] {
+        assert!(
+            matches!(row(name)[1], calamine::Data::Float(_)),
+            "{name}: {:?}",
+            row(name)[1]
+        );
+    }
+    let stages: Vec<_> = summary
+        .rows()
+        .skip_while(|r| r[0] != "Stage")
+        .skip(1)
+        .collect();
+    assert!(!stages.is_empty());
+    assert!(stages
+        .iter()
+        .all(|r| matches!(r[1], calamine::Data::Float(_))));
 }
 
 fn post_update(app: &TestApp, user: &TestUser) {

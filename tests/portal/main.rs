@@ -11,6 +11,7 @@ mod bad_input;
 mod bench_seed;
 mod csrf;
 mod database_loss;
+mod http_standards;
 mod invisible_reads;
 mod job_isolation;
 mod kept;

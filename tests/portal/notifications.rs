@@ -302,6 +302,90 @@ fn make_draft(app: &TestApp, user: &TestUser, id: i64) {
     .unwrap();
 }
 
+/// `send-digests` as a council runs it from cron: a separate process, with the SMTP server
+/// and the public address from its environment.
+fn send_digests(app: &TestApp, env: &[(&str, &str)]) -> std::process::Output {
+    let port = app.smtp.port.to_string();
+    std::process::Command::new(env!("CARGO_BIN_EXE_metro-portal"))
+        .args(["send-digests", "--frequency", "daily"])
+        .env("DATABASE_URL", app.db_url())
+        .env("METRO__DATA_DIR", &app.data_dir)
+        .env("METRO__EMAIL__TRANSPORT", "smtp")
+        .env("METRO__EMAIL__SMTP__HOST", "127.0.0.1")
+        .env("METRO__EMAIL__SMTP__PORT", &port)
+        .env("METRO__EMAIL__SMTP__TLS", "none")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn digests_sent_from_the_command_line_link_to_the_public_address() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    app.run_pending_jobs();
+    let partner = t.other(Role::Partner);
+    follows(
+        &app,
+        partner,
+        json!({ "target": "workspace", "workspace": "pub-ws", "delivery": "daily" }),
+    )
+    .await;
+    app.post_update(t.own(Role::Staff), "pub-ws", "Night bus pilot agreed");
+    app.run_pending_jobs();
+
+    // Listening on every address, with no public address set, the links cannot be worked
+    // out: the command refuses to start and sends nothing.
+    let refused = send_digests(&app, &[("METRO__SERVER__HOST", "0.0.0.0")]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("set server.base_url"), "{said}");
+    let refused = send_digests(&app, &[("METRO__SERVER__BASE_URL", "metro.example")]);
+    assert!(!refused.status.success(), "an address without a scheme");
+    assert!(app.smtp.messages().is_empty());
+
+    let sent = send_digests(
+        &app,
+        &[("METRO__SERVER__BASE_URL", "https://metro.example/")],
+    );
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let mail = app.smtp.to(&partner.email);
+    assert_eq!(mail.len(), 1);
+    let message = mail_parser::MessageParser::default()
+        .parse(mail[0].data.as_bytes())
+        .expect("a message mail software can read");
+    let header = |name: &str| {
+        message
+            .header_raw(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("Auto-Submitted"), "auto-generated");
+    assert!(
+        header("List-Unsubscribe").starts_with("<https://metro.example/unsubscribe/"),
+        "{}",
+        header("List-Unsubscribe")
+    );
+    let text = message.body_text(0).expect("a plain text part");
+    let html = message.body_html(0).expect("an HTML part");
+    assert!(text.contains("Night bus pilot agreed"));
+    assert!(
+        text.contains("https://metro.example/settings/subscriptions"),
+        "{text}"
+    );
+    // Every link in the HTML part is absolute and on the public address.
+    let hrefs: Vec<&str> = html.split("href=\"").skip(1).collect();
+    assert!(!hrefs.is_empty());
+    for href in hrefs {
+        assert!(href.starts_with("https://metro.example/"), "{href}");
+    }
+}
+
 #[tokio::test]
 async fn smtp_down_for_a_batch_then_up_delivers_every_message_exactly_once() {
     let app = spawn_app_with_queue(|_| {}).await;
@@ -325,20 +409,30 @@ async fn smtp_down_for_a_batch_then_up_delivers_every_message_exactly_once() {
     app.smtp.set_down(true);
     app.post_update(t.own(Role::Staff), "pub-ws", "Outage one");
     app.post_update(t.own(Role::Staff), "pub-ws", "Outage two");
+    let before = metro_portal::db::now();
     app.run_pending_jobs();
+    let after = metro_portal::db::now();
     assert!(app.smtp.messages().is_empty());
     let mut conn = app.db.get().unwrap();
-    let waiting: Vec<(i32, Option<String>)> = jobs::table
+    let waiting: Vec<(i32, Option<String>, chrono::NaiveDateTime)> = jobs::table
         .filter(jobs::kind.eq("notify"))
         .filter(jobs::status.eq("pending"))
-        .select((jobs::attempts, jobs::last_error))
+        .select((jobs::attempts, jobs::last_error, jobs::run_at))
         .load(&mut *conn)
         .unwrap();
     drop(conn);
     assert_eq!(waiting.len(), 6, "every message waits for a retry");
     assert!(waiting
         .iter()
-        .all(|(attempts, error)| *attempts == 1 && error.is_some()));
+        .all(|(attempts, error, _)| *attempts == 1 && error.is_some()));
+    // The first retry comes retry_base_seconds after the failure, as configured.
+    let base = chrono::Duration::seconds(app.settings.jobs.retry_base_seconds);
+    for (_, _, run_at) in &waiting {
+        assert!(
+            *run_at >= before + base && *run_at <= after + base,
+            "retry at {run_at}, failed between {before} and {after}"
+        );
+    }
 
     app.smtp.set_down(false);
     app.make_jobs_due();
@@ -1032,6 +1126,72 @@ async fn atom_feeds_show_the_public_to_anyone_and_more_with_a_personal_token() {
         .await
         .unwrap();
     assert_eq!(revoked.status(), 401);
+}
+
+/// Every link in a signed-out feed, read by an independent Atom parser, opens for a reader
+/// who is signed out: a feed tells nobody of a page they cannot see.
+#[tokio::test]
+async fn signed_out_feeds_link_only_to_pages_a_signed_out_reader_can_open() {
+    let app = spawn_app_with_queue(|_| {}).await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    let o = app.opportunities(&t);
+    app.post_update(t.own(Role::Staff), "pub-ws", "Public masterplan note");
+    app.comment_on(t.own(Role::Staff), o.own_opp, "Partnership-only comment");
+    // A public opportunity, with its own activity.
+    let token = app.token(t.own(Role::Staff)).await;
+    let res = app
+        .api()
+        .post(app.url("/api/v1/opportunities"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "title": "Joint fleet maintenance",
+            "summary": "One depot for both councils' fleets",
+            "service_area": "highways_transport",
+            "kind": "shared_service",
+            "visibility": "public",
+            "workspace_id": null
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    app.run_pending_jobs();
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut opened = 0;
+    for path in ["/workspaces/pub-ws/feed.atom", "/opportunities/feed.atom"] {
+        let body = anonymous
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let feed = feed_rs::parser::parse(&body[..]).expect("a feed an Atom reader can read");
+        assert!(!feed.entries.is_empty(), "{path} has entries");
+        let mut links: Vec<String> = feed.links.iter().map(|l| l.href.clone()).collect();
+        for entry in &feed.entries {
+            assert!(
+                !entry.links.is_empty(),
+                "{path}: every entry links somewhere"
+            );
+            links.extend(entry.links.iter().map(|l| l.href.clone()));
+        }
+        for link in links {
+            assert!(link.starts_with(&app.address), "{path}: {link} is absolute");
+            let status = anonymous.get(&link).send().await.unwrap().status();
+            assert_eq!(
+                status, 200,
+                "{path} links to {link}, which answers {status}"
+            );
+            opened += 1;
+        }
+    }
+    assert!(opened >= 4);
 }
 
 #[tokio::test]

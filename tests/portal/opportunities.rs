@@ -66,6 +66,14 @@ impl Setup {
         o["id"].as_i64().unwrap()
     }
 
+    /// The register as downloaded by the holder of `token`: `format` is csv, xlsx or json.
+    async fn export(&self, token: &str, format: &str) -> Vec<u8> {
+        let path = format!("/api/v1/opportunities/export.{format}");
+        let res = self.app.api_get(token, &path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        res.bytes().await.unwrap().to_vec()
+    }
+
     fn set_stage(&self, id: i64, stage: Stage) {
         let mut conn = self.app.db.get().unwrap();
         diesel::update(opportunities::table.find(id))
@@ -568,10 +576,32 @@ async fn exports_follow_the_filters_hide_drafts_and_cannot_run_formulas() {
     let bytes = res.bytes().await.unwrap();
     assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF], "a UTF-8 byte-order mark");
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
     let headers = reader.headers().unwrap().clone();
     assert_eq!(&headers[0], "reference");
-    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(
+        &headers[10], "estimated_total_gbp",
+        "the heading says pounds"
+    );
+    let mut records: Vec<csv::StringRecord> = Vec::new();
+    for record in reader.records() {
+        records.push(record.expect("every row has the heading's number of fields"));
+    }
+    // RFC 4180: each record ends in CRLF, the last one too (no field here holds a line break).
+    let bytes = text.as_bytes();
+    let breaks: Vec<usize> = (0..bytes.len()).filter(|i| bytes[*i] == b'\n').collect();
+    assert_eq!(
+        breaks.len(),
+        records.len() + 1,
+        "a line break a record, and the heading's"
+    );
+    assert!(
+        breaks.iter().all(|i| *i > 0 && bytes[i - 1] == b'\r'),
+        "every one is CRLF"
+    );
+    assert!(text.ends_with("\r\n"), "the last row ends in CRLF too");
     assert_eq!(records.len(), 2);
     assert!(
         records[0][1].starts_with("'="),
@@ -609,10 +639,15 @@ async fn exports_follow_the_filters_hide_drafts_and_cannot_run_formulas() {
 
     let res = s
         .app
-        .api_get(&s.lead_token, "/api/v1/opportunities/export.xlsx")
+        .api_get(
+            &s.lead_token,
+            "/api/v1/opportunities/export.xlsx?sort=reference",
+        )
         .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(&res.bytes().await.unwrap()[..2], b"PK");
+    let book = res.bytes().await.unwrap().to_vec();
+    assert_eq!(&book[..2], b"PK");
+    typed_workbook(&book);
     assert_eq!(
         s.app
             .api_get(&s.lead_token, "/api/v1/opportunities/export.exe")
@@ -629,6 +664,59 @@ async fn exports_follow_the_filters_hide_drafts_and_cannot_run_formulas() {
             .await
             .status(),
         422
+    );
+}
+
+/// The register workbook, read by an independent reader: numbers are number cells (pounds
+/// with a currency format), the time a date-time cell, formula-like text plain text; the
+/// heading row is frozen, filtered and the columns have widths.
+fn typed_workbook(book: &[u8]) {
+    use calamine::{Data, Reader, Xlsx};
+    let mut xlsx = Xlsx::new(std::io::Cursor::new(book.to_vec())).unwrap();
+    let range = xlsx.worksheet_range("Opportunities").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    assert_eq!(rows[0][10], Data::String("estimated_total_gbp".into()));
+    assert_eq!(rows.len(), 4, "the heading and three opportunities");
+    let shared = rows
+        .iter()
+        .find(|r| r[1] == Data::String("Shared grounds team".into()))
+        .expect("the row with savings");
+    assert_eq!(shared[10], Data::Float(1234.56), "pounds as a number");
+    assert_eq!(shared[11], Data::Float(0.0));
+    assert!(
+        matches!(shared[13], Data::Float(n) if n == 0.0),
+        "a count as a number"
+    );
+    assert!(
+        matches!(shared[14], Data::DateTime(_)),
+        "a time as a date-time: {:?}",
+        shared[14]
+    );
+    let formula = rows
+        .iter()
+        .find(|r| matches!(&r[1], Data::String(t) if t.starts_with("=HYPERLINK")))
+        .expect("formula-like text stays text, as typed");
+    assert!(matches!(formula[10], Data::Float(_)));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(book.to_vec())).unwrap();
+    let mut part = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let sheet = part("xl/worksheets/sheet1.xml");
+    assert!(!sheet.contains("<f>"), "no formulas");
+    assert!(
+        sheet.contains("<autoFilter ref=\"A1:P4\""),
+        "an autofilter over the table"
+    );
+    assert!(
+        sheet.contains("state=\"frozen\""),
+        "the heading row is frozen"
+    );
+    assert!(sheet.contains("<col "), "column widths");
+    assert!(
+        part("xl/styles.xml").contains("£"),
+        "a pound currency format"
     );
 }
 
@@ -740,11 +828,23 @@ async fn importing_the_same_file_again_updates_instead_of_duplicating() {
         (report["created"].as_u64(), report["updated"].as_u64()),
         (Some(2), Some(0))
     );
+    let events_before = s.app.count("events");
+    let jobs_before = s.app.count("jobs");
     let (status, report) = upload(&s, &s.lead_token, "register.csv", bom, false).await;
     assert_eq!(status, 200);
     assert_eq!(
-        (report["created"].as_u64(), report["updated"].as_u64()),
-        (Some(0), Some(2))
+        (
+            report["created"].as_u64(),
+            report["updated"].as_u64(),
+            report["unchanged"].as_u64()
+        ),
+        (Some(0), Some(0), Some(2)),
+        "the same file again matches both rows and changes neither"
+    );
+    assert_eq!(
+        (s.app.count("events"), s.app.count("jobs")),
+        (events_before, jobs_before),
+        "an import that changes nothing records nothing and tells nobody"
     );
     assert_eq!(s.app.count("opportunities"), 2);
     let (_, list) = s.get(&s.lead_token, "/api/v1/opportunities?q=pest").await;
@@ -1003,7 +1103,8 @@ async fn the_command_line_imports_checks_and_reports_by_row() {
     let out = run(&good, &[]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 were created"));
     let out = run(&good, &[]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0 were created and 2 were updated"));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("0 were created, 0 were updated and 2 were left as they are"));
     let out = run(&bad, &[]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("row 2, type"));
@@ -1036,19 +1137,16 @@ OPP-0001,-5% on energy bills,Joint energy,procurement,joint_procurement,partners
     assert_eq!(list["items"][0]["title"], "Shared fleet garage");
 
     // Export, then import the export: nothing new, nothing changed, no problems.
-    let csv = s
-        .app
-        .api_get(&s.lead_token, "/api/v1/opportunities/export.csv")
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let csv = s.export(&s.lead_token, "csv").await;
     let (status, report) = upload(&s, &s.lead_token, "export.csv", csv, false).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(
-        (report["created"].as_u64(), report["updated"].as_u64()),
-        (Some(0), Some(2))
+        (
+            report["created"].as_u64(),
+            report["updated"].as_u64(),
+            report["unchanged"].as_u64()
+        ),
+        (Some(0), Some(0), Some(2))
     );
     let (_, detail) = s
         .get(
@@ -1255,4 +1353,97 @@ async fn patch_keeps_what_it_leaves_out_and_null_clears_the_theme_and_contact() 
         .get(&s.lead_token, &format!("/api/v1/opportunities/{id}"))
         .await;
     assert!(after["workspace_id"].is_null());
+}
+
+/// Events, the jobs that tell people of them, and savings lines.
+fn written(s: &Setup) -> (i64, i64, i64) {
+    use metro_portal::schema::jobs;
+    let mut conn = s.app.db.get().unwrap();
+    let telling: i64 = jobs::table
+        .filter(jobs::kind.eq_any(["fanout", "notify", "webhook"]))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    (s.app.count("events"), telling, s.app.count("savings"))
+}
+
+/// A council downloads the whole register (its own rows and its partners') and imports it
+/// back, as CSV or XLSX: the partners' rows are skipped and listed as not its own, its own
+/// are matched, and as nothing changed nothing is written and nobody is told. A dry run
+/// reports the same.
+#[tokio::test]
+async fn a_council_imports_the_whole_register_it_exported() {
+    let s = setup().await;
+    let ours = s
+        .log("Joint legal team", "One legal service", "partnership")
+        .await;
+    s.post(&s.lead_token, &format!("/api/v1/opportunities/{ours}/savings"), json!({ "financial_year": "2026/27", "kind": "estimated", "cashable": true, "organisation_id": s.own, "amount": "£12,500.50" })).await;
+    let body = json!({ "title": "Shared fleet garage", "summary": "One garage", "service_area": "highways_transport", "kind": "shared_service", "visibility": "partnership" });
+    let (status, theirs) = s.post(&s.other_token, "/api/v1/opportunities", body).await;
+    assert_eq!(status, 201, "{theirs}");
+    // Someone follows ours: an import that changed it would tell them.
+    let (status, _) = s
+        .post(
+            &s.other_token,
+            "/api/v1/subscriptions",
+            json!({ "target": "opportunity", "opportunity": ours.to_string(), "delivery": "immediate" }),
+        )
+        .await;
+    assert!((200..300).contains(&status));
+
+    for format in ["csv", "xlsx"] {
+        let file = s.export(&s.lead_token, format).await;
+        let before = written(&s);
+        for dry_run in [true, false] {
+            let name = format!("register.{format}");
+            let (status, report) = upload(&s, &s.lead_token, &name, file.clone(), dry_run).await;
+            assert_eq!(status, 200, "{format}: {report}");
+            assert_eq!(
+                (
+                    report["created"].as_u64(),
+                    report["updated"].as_u64(),
+                    report["unchanged"].as_u64(),
+                    report["dry_run"].as_bool()
+                ),
+                (Some(0), Some(0), Some(1), Some(dry_run)),
+                "{format}: {report}"
+            );
+            let skipped = report["skipped"].as_array().unwrap();
+            assert_eq!(skipped.len(), 1, "{format}: {report}");
+            assert_eq!(skipped[0]["title"], "Shared fleet garage");
+            assert!(
+                matches!(skipped[0]["row"].as_u64(), Some(2 | 3)),
+                "the row as the spreadsheet numbers it: {report}"
+            );
+            assert!(skipped[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("not yours, skipped"));
+            assert_eq!(
+                written(&s),
+                before,
+                "{format}: nothing written, nobody told"
+            );
+        }
+    }
+    // The page lists the skipped rows.
+    let browser = s.app.signed_in(&s.lead).await;
+    let csv = s.export(&s.lead_token, "csv").await;
+    let token = browser.csrf().await;
+    let form = reqwest::multipart::Form::new().text("_csrf", token).part(
+        "file",
+        reqwest::multipart::Part::bytes(csv).file_name("register.csv"),
+    );
+    let res = browser
+        .client
+        .post(format!("{}/opportunities/import", browser.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Not yours, skipped"), "{html}");
+    assert!(html.contains("Shared fleet garage"));
+    assert!(html.contains("1 already as the file has them"));
 }

@@ -29,7 +29,7 @@ pub struct CommentRequest {
 /// Comment, and optionally propose a move.
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/comments", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = CommentRequest,
     responses((status = 201, body = OpportunityComment), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_comment(call: OppWrite, body: web::Json<CommentRequest>) -> Reply {
+pub async fn create_opportunity_comment(call: OppWrite, body: web::Json<CommentRequest>) -> Reply {
     let b = body.into_inner();
     let input = CommentInput {
         body: b.body.unwrap_or_default(),
@@ -43,6 +43,8 @@ pub async fn create_comment(call: OppWrite, body: web::Json<CommentRequest>) -> 
 }
 
 pub fn routes(r: &mut Routes) {
-    r.api(__path_comments, comments)
-        .api(__path_create_comment, create_comment);
+    r.api(__path_comments, comments).api(
+        __path_create_opportunity_comment,
+        create_opportunity_comment,
+    );
 }

@@ -142,25 +142,41 @@ pub fn add_saving(
 }
 
 /// The figure an organisation gives for one year and kind, in place of any it gave before:
-/// importing the same year's figures again replaces them rather than adding to them.
+/// importing the same year's figures again replaces them rather than adding to them. Gives
+/// the line's id and whether anything changed: the same figure again writes nothing.
 pub fn replace_saving(
     conn: &mut DbConn,
     actor: &Actor,
     id: i64,
     input: &SavingInput,
-) -> AppResult<i64> {
+) -> AppResult<(i64, bool)> {
     write_tx(conn, |conn| {
         let o = queries::load(conn, id, Some(actor.caller))?;
         authz::manage_opportunity(actor.caller, &o)?;
         let new = checked_saving(conn, input)?;
-        diesel::delete(
-            savings::table
-                .filter(savings::opportunity_id.eq(id))
-                .filter(savings::financial_year.eq(new.financial_year))
-                .filter(savings::kind.eq(new.kind))
-                .filter(savings::organisation_id.eq(new.organisation_id)),
-        )
-        .execute(conn)?;
-        insert_saving(conn, actor, &o, &new)
+        let same_year = savings::table
+            .filter(savings::opportunity_id.eq(id))
+            .filter(savings::financial_year.eq(new.financial_year))
+            .filter(savings::kind.eq(new.kind))
+            .filter(savings::organisation_id.eq(new.organisation_id));
+        let given: Vec<Saving> = same_year.select(Saving::as_select()).load(conn)?;
+        if let [line] = given.as_slice() {
+            let same = (
+                line.cashable,
+                line.amount_pence,
+                line.one_off_cost_pence,
+                &line.note,
+            ) == (
+                new.cashable,
+                new.amount_pence,
+                new.one_off_cost_pence,
+                &new.note,
+            );
+            if same {
+                return Ok((line.id, false));
+            }
+        }
+        diesel::delete(same_year).execute(conn)?;
+        Ok((insert_saving(conn, actor, &o, &new)?, true))
     })
 }

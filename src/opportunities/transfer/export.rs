@@ -16,10 +16,11 @@ use crate::opportunities::filter::RegisterQuery;
 use crate::opportunities::queries::{self, ListItem};
 use crate::schema::{opportunity_partners, organisations};
 use crate::state::AppState;
+use crate::workbook::{Cell, Styles, Table};
 
 /// The columns, in order. The identifying and descriptive ones are the import template's,
-/// so an export can be edited and imported back; the totals (across years) are for
-/// reading and are not imported. Columns added later go at the end, so tools that read the
+/// so an export can be edited and imported back; the totals (across years, in pounds) are
+/// for reading and are not imported. Columns added later go at the end, so tools that read the
 /// file by position keep working.
 pub const COLUMNS: &[&str] = &[
     "reference",
@@ -32,9 +33,9 @@ pub const COLUMNS: &[&str] = &[
     "lead_organisation",
     "partners",
     "theme",
-    "estimated_total",
-    "validated_total",
-    "realised_total",
+    "estimated_total_gbp",
+    "validated_total_gbp",
+    "realised_total_gbp",
     "open_high_barriers",
     "updated_at",
     "your_reference",
@@ -61,6 +62,8 @@ pub struct Row {
     pub realised_savings_pence: i64,
     pub open_high_barriers: i64,
     pub updated_at: String,
+    #[serde(skip)]
+    pub updated: chrono::NaiveDateTime,
 }
 
 /// Pence as an exact decimal in pounds: 123456 → "1234.56".
@@ -165,6 +168,7 @@ pub fn rows(
                     realised_savings_pence: totals.realised,
                     open_high_barriers,
                     updated_at: rfc3339(o.updated_at),
+                    updated: o.updated_at,
                 }
             },
         )
@@ -180,36 +184,75 @@ fn defuse(cell: &str) -> String {
     }
 }
 
-pub fn to_csv(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
-    // A byte-order mark, so spreadsheet software reads the file as UTF-8.
+/// A CSV file as spreadsheet software and RFC 4180 readers both take it: a byte-order mark,
+/// so the text is read as UTF-8, and rows that end in CRLF.
+pub fn csv_file<R, C>(records: impl IntoIterator<Item = R>) -> anyhow::Result<Vec<u8>>
+where
+    R: IntoIterator<Item = C>,
+    C: AsRef<[u8]>,
+{
     let mut out = vec![0xEF, 0xBB, 0xBF];
     {
-        let mut writer = csv::Writer::from_writer(&mut out);
-        writer.write_record(COLUMNS)?;
-        for row in rows {
-            writer.write_record(row.cells().iter().map(|c| defuse(c)))?;
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        for record in records {
+            writer.write_record(record)?;
         }
         writer.flush()?;
     }
     Ok(out)
 }
 
+pub fn to_csv(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
+    let body = rows
+        .iter()
+        .map(|row| row.cells().map(|c| defuse(&c)).to_vec());
+    let heading = COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    csv_file(std::iter::once(heading).chain(body))
+}
+
+/// Widths of the columns in the workbook, in characters, in `COLUMNS` order.
+const WIDTHS: [f64; 16] = [
+    12.0, 40.0, 60.0, 18.0, 16.0, 14.0, 12.0, 18.0, 24.0, 22.0, 18.0, 18.0, 18.0, 10.0, 20.0, 16.0,
+];
+
+impl Row {
+    /// The row as workbook cells: totals as pounds, the count as a number, the time as a
+    /// date-time, everything else as text.
+    fn typed(&self) -> [Cell<'_>; 16] {
+        [
+            Cell::Text(&self.reference),
+            Cell::Text(&self.title),
+            Cell::Prose(&self.summary),
+            Cell::Text(&self.service_area),
+            Cell::Text(&self.kind),
+            Cell::Text(&self.stage),
+            Cell::Text(&self.visibility),
+            Cell::Text(&self.lead_organisation),
+            Cell::Text(&self.partners),
+            Cell::Text(&self.theme),
+            Cell::Pence(self.estimated_savings_pence),
+            Cell::Pence(self.validated_savings_pence),
+            Cell::Pence(self.realised_savings_pence),
+            Cell::Count(self.open_high_barriers),
+            Cell::At(self.updated),
+            Cell::Text(&self.your_reference),
+        ]
+    }
+}
+
 pub fn to_xlsx(rows: &[Row]) -> anyhow::Result<Vec<u8>> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut workbook = Workbook::new();
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let styles = Styles::default();
     let sheet = workbook.add_worksheet();
     sheet.set_name("Opportunities")?;
-    let bold = Format::new().set_bold();
-    for (c, name) in COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *name, &bold)?;
+    let columns: Vec<(&str, f64)> = COLUMNS.iter().copied().zip(WIDTHS).collect();
+    let mut table = Table::new(sheet, &styles, &columns)?;
+    for row in rows {
+        table.row(&row.typed())?;
     }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.cells().iter().enumerate() {
-            // Always text: a cell is never read as a formula or reformatted.
-            sheet.write_string(r as u32 + 1, c as u16, cell)?;
-        }
-    }
-    sheet.set_freeze_panes(1, 0)?;
+    table.finish()?;
     Ok(workbook.save_to_buffer()?)
 }
 
@@ -227,13 +270,19 @@ fn download(format: &str, rows: &[Row]) -> AppResult<HttpResponse> {
         "json" => ("application/json", serde_json::to_vec_pretty(rows)?),
         _ => return Err(AppError::NotFound),
     };
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    if format == "xlsx" {
+        // A zip already: not gzipped again.
+        response.insert_header(header::ContentEncoding::Identity);
+    }
+    Ok(response
         .content_type(content_type)
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"opportunities-{stamp}.{format}\""),
         ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
+        // The reader's own client may keep it and ask again with its ETag.
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .body(body))
 }
 

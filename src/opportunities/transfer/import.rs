@@ -2,12 +2,13 @@
 //! (`sheet`), every row is checked and matched (`plan`), and only then are all rows written
 //! in one transaction, or none, through the same services as the pages and the API, so an
 //! import writes events and audit entries like any change. Importing the same file again
-//! changes nothing new.
+//! changes nothing and tells nobody: a row that matches what is stored writes nothing. A dry
+//! run is the same import, rolled back, so its counts are what the real one would give.
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::plan::{plan, Planned};
+use super::plan::{plan, Plan, Planned};
 use super::sheet::Sheet;
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
@@ -24,18 +25,51 @@ pub struct RowProblem {
     pub message: String,
 }
 
+/// A row passed over: the file says another organisation leads it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Skipped {
+    pub row: usize,
+    pub reference: String,
+    pub title: String,
+    pub message: String,
+}
+
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct Report {
     pub rows: usize,
     pub created: usize,
+    /// Your opportunities the file changed.
     pub updated: usize,
+    /// Your opportunities the file matched, as they already were.
+    pub unchanged: usize,
     /// True when nothing was written (a dry run, or problems were found).
     pub dry_run: bool,
     pub problems: Vec<RowProblem>,
+    /// Rows led by other organisations, not imported.
+    pub skipped: Vec<Skipped>,
 }
 
-/// Checks the sheet and, unless `dry_run` or a problem is found, writes it all in one
-/// transaction. `progress` hears how many rows are done.
+/// What writing a row did.
+enum Written {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// The dry run's way out of its transaction: everything it wrote is rolled back.
+#[derive(Debug)]
+struct DryRun;
+
+impl std::fmt::Display for DryRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a dry run writes nothing")
+    }
+}
+
+impl std::error::Error for DryRun {}
+
+/// Checks the sheet and writes it all in one transaction (rolled back for a `dry_run`), or
+/// nothing when a problem is found. `progress` hears how many rows are done.
 pub fn import(
     conn: &mut DbConn,
     actor: &Actor,
@@ -49,35 +83,45 @@ pub fn import(
         dry_run: true,
         ..Report::default()
     };
-    let planned = match plan(conn, actor, sheet)? {
-        Ok(planned) => planned,
+    let Plan { rows, skipped } = match plan(conn, actor, sheet)? {
+        Ok(plan) => plan,
         Err(problems) => {
             report.problems = problems;
             return Ok(report);
         }
     };
-    report.created = planned.iter().filter(|p| p.existing.is_none()).count();
-    report.updated = planned.len() - report.created;
-    if dry_run {
-        return Ok(report);
-    }
+    report.skipped = skipped;
     let current_row = std::cell::Cell::new(0);
+    let tally = std::cell::Cell::new((0, 0, 0));
     let outcome = write_tx(conn, |conn| {
-        for (done, p) in planned.iter().enumerate() {
+        for (done, p) in rows.iter().enumerate() {
             current_row.set(p.row);
-            write_row(conn, actor, p)?;
+            let (created, updated, unchanged) = tally.get();
+            tally.set(match write_row(conn, actor, p)? {
+                Written::Created => (created + 1, updated, unchanged),
+                Written::Updated => (created, updated + 1, unchanged),
+                Written::Unchanged => (created, updated, unchanged + 1),
+            });
             progress(done + 1);
+        }
+        if dry_run {
+            return Err(AppError::Internal(DryRun.into()));
         }
         Ok(())
     });
+    (report.created, report.updated, report.unchanged) = tally.get();
     match outcome {
         Ok(()) => {
             report.dry_run = false;
             Ok(report)
         }
+        Err(AppError::Internal(e)) if e.is::<DryRun>() => Ok(report),
         // A rule the checks did not foresee: nothing was written; say where.
         Err(AppError::Validation { fields, .. }) => {
             let row = current_row.get();
+            report.created = 0;
+            report.updated = 0;
+            report.unchanged = 0;
             report.problems = fields
                 .into_iter()
                 .map(|(column, message)| RowProblem {
@@ -93,20 +137,26 @@ pub fn import(
 }
 
 /// One planned row, written through the services like any other change: each writes its
-/// event and audit entry.
-fn write_row(conn: &mut DbConn, actor: &Actor, p: &Planned) -> AppResult<()> {
+/// event and audit entry, and none when it changes nothing.
+fn write_row(conn: &mut DbConn, actor: &Actor, p: &Planned) -> AppResult<Written> {
     use crate::opportunities::{savings::service as savings, stages::service as stages};
-    let id = match &p.existing {
+    let (id, mut written) = match &p.existing {
         Some(o) => {
-            service::update(conn, actor, o.id, &p.input)?;
+            let (_, changed) = service::update_checked(conn, actor, o.id, &p.input)?;
+            let mut written = if changed {
+                Written::Updated
+            } else {
+                Written::Unchanged
+            };
             if let Some(to) = p.stage.filter(|s| *s != o.stage) {
                 let input = TransitionInput {
                     to: to.as_str().into(),
                     note: "Imported".into(),
                 };
                 stages::transition(conn, actor, o.id, &input)?;
+                written = Written::Updated;
             }
-            o.id
+            (o.id, written)
         }
         None => {
             // Always the next reference, taken under the reference lock: a new row never
@@ -116,7 +166,7 @@ fn write_row(conn: &mut DbConn, actor: &Actor, p: &Planned) -> AppResult<()> {
                 // A register brought in from a spreadsheet starts where it already was.
                 stages::start_at(conn, actor, o.id, stage, "Imported at this stage")?;
             }
-            o.id
+            (o.id, Written::Created)
         }
     };
     for (year, kind, cashable, pence) in &p.savings {
@@ -129,7 +179,10 @@ fn write_row(conn: &mut DbConn, actor: &Actor, p: &Planned) -> AppResult<()> {
             one_off_cost: String::new(),
             note: "Imported".into(),
         };
-        savings::replace_saving(conn, actor, id, &input)?;
+        let (_, changed) = savings::replace_saving(conn, actor, id, &input)?;
+        if changed && matches!(written, Written::Unchanged) {
+            written = Written::Updated;
+        }
     }
-    Ok(())
+    Ok(written)
 }

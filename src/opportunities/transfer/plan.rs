@@ -2,13 +2,15 @@
 //! opportunities before anything is written. A row with the reference (or, without one,
 //! the title) of one of the importer's own opportunities updates it; any other row is a new
 //! opportunity. A reference held by another organisation is answered exactly as a free one,
-//! so an import tells nothing of others.
+//! so an import tells nothing of others. A row the file itself says another organisation
+//! leads (its `lead_organisation`, as in the whole register's export) is skipped and listed,
+//! so a council can import the export it downloaded.
 
 use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::import::RowProblem;
+use super::import::{RowProblem, Skipped};
 use super::sheet::{undefuse, Sheet};
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -241,15 +243,24 @@ impl RowReader<'_> {
     }
 }
 
+/// The rows to write, and the rows led by others that are passed over.
+pub(super) struct Plan {
+    pub rows: Vec<Planned>,
+    pub skipped: Vec<Skipped>,
+}
+
 /// Checks every row; returns the plan, or every problem found.
 pub(super) fn plan(
     conn: &mut DbConn,
     actor: &Actor,
     sheet: &Sheet,
-) -> AppResult<Result<Vec<Planned>, Vec<RowProblem>>> {
+) -> AppResult<Result<Plan, Vec<RowProblem>>> {
     let lookups = lookups(conn, actor)?;
     let mut problems = Vec::new();
-    let mut planned = Vec::new();
+    let mut plan = Plan {
+        rows: Vec::new(),
+        skipped: Vec::new(),
+    };
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (row, cells) in &sheet.rows {
         let mut reader = RowReader {
@@ -258,10 +269,21 @@ pub(super) fn plan(
             cells,
             problems: &mut problems,
         };
-        planned.push(plan_row(conn, actor, &lookups, &mut reader, &mut seen)?);
+        let lead = reader.get("lead_organisation");
+        if !lead.is_empty() && !lead.eq_ignore_ascii_case(&lookups.lead_slug) {
+            plan.skipped.push(Skipped {
+                row: *row,
+                reference: reader.get("reference"),
+                title: reader.get("title"),
+                message: format!("Led by {lead}: not yours, skipped"),
+            });
+            continue;
+        }
+        plan.rows
+            .push(plan_row(conn, actor, &lookups, &mut reader, &mut seen)?);
     }
     Ok(if problems.is_empty() {
-        Ok(planned)
+        Ok(plan)
     } else {
         Err(problems)
     })
@@ -337,14 +359,6 @@ fn match_row(
         } else {
             named = Some(reference.as_str());
         }
-    }
-    let lead_value = r.get("lead_organisation");
-    if !lead_value.is_empty() && lead_value != lookups.lead_slug {
-        let message = format!(
-            "Rows you import are led by your organisation ({})",
-            lookups.lead_slug
-        );
-        r.fail("lead_organisation", &message);
     }
     Ok(
         match own_match(conn, lookups.lead, named, &r.get("title"))? {

@@ -119,14 +119,10 @@ pub(super) fn undefuse(cell: &str) -> &str {
 
 /// The template: the headings and one example row (`plan::COLUMNS`).
 pub fn template_csv() -> Vec<u8> {
-    let mut out = vec![0xEF, 0xBB, 0xBF];
-    {
-        let mut writer = csv::Writer::from_writer(&mut out);
-        let _ = writer.write_record(COLUMNS.iter().map(|c| c.name));
-        let _ = writer.write_record(COLUMNS.iter().map(|c| c.example));
-        let _ = writer.flush();
-    }
-    out
+    let names = COLUMNS.iter().map(|c| c.name);
+    let examples = COLUMNS.iter().map(|c| c.example);
+    super::export::csv_file([names.collect::<Vec<_>>(), examples.collect()])
+        .expect("the template is written to memory")
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use crate::workspaces::model::*;
 use crate::workspaces::queries;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ActionQuery {
     /// Only actions of this RAG: red | amber | green.
     pub rag: Option<String>,

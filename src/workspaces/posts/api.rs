@@ -111,7 +111,7 @@ pub struct CommentRequest {
 /// Comment on an update (any organisation in the workspace).
 #[utoipa::path(post, path = "/api/v1/workspaces/{slug}/posts/{id}/comments", tag = "workspaces", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), request_body = CommentRequest,
     responses((status = 201, body = Comment), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_comment(call: WsWrite, body: web::Json<CommentRequest>) -> Reply {
+pub async fn create_post_comment(call: WsWrite, body: web::Json<CommentRequest>) -> Reply {
     let post_id = call.id;
     let input = CommentInput {
         body: text(body.into_inner().body),
@@ -133,5 +133,5 @@ pub fn routes(r: &mut Routes) {
         .api(__path_show_post, show_post)
         .api(__path_update_post, update_post)
         .api(__path_list_comments, list_comments)
-        .api(__path_create_comment, create_comment);
+        .api(__path_create_post_comment, create_post_comment);
 }
