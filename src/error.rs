@@ -27,6 +27,9 @@ pub enum AppError {
     Validation {
         message: String,
         fields: BTreeMap<String, String>,
+        /// Every field names a record that does not exist or is not visible: 404, like any
+        /// invisible thing (a form still shows the messages by the fields).
+        unknown: bool,
     },
     #[error("{0}")]
     Conflict(String),
@@ -68,6 +71,16 @@ impl AppError {
         AppError::Validation {
             message: "Check the highlighted fields".into(),
             fields,
+            unknown: false,
+        }
+    }
+
+    /// Fields that name records which do not exist or which the caller cannot see.
+    pub fn unknown_references(fields: BTreeMap<String, String>) -> AppError {
+        AppError::Validation {
+            message: "Something this refers to does not exist or is not visible to you".into(),
+            fields,
+            unknown: true,
         }
     }
 
@@ -77,6 +90,7 @@ impl AppError {
         AppError::Validation {
             message: message.to_string(),
             fields,
+            unknown: false,
         }
     }
 
@@ -87,6 +101,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::BadRequest(_) => "bad_request",
+            AppError::Validation { unknown: true, .. } => "not_found",
             AppError::Validation { .. } => "validation_failed",
             AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests { .. } => "too_many_requests",
@@ -105,6 +120,7 @@ impl ResponseError for AppError {
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation { unknown: true, .. } => StatusCode::NOT_FOUND,
             AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -170,6 +186,7 @@ impl From<diesel::result::Error> for AppError {
                         "Something this refers to does not exist. Reload the page and try again."
                             .into(),
                     fields: BTreeMap::new(),
+                    unknown: false,
                 }
             }
             // Two requests racing past the same check: the database keeps the rule.

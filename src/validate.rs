@@ -28,16 +28,80 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// A JSON number that is a whole number, as JSON Schema's `integer` has it: `3` and `3.0`
+/// alike (generated clients and JavaScript may send either); `3.5` is refused. For
+/// `#[serde(deserialize_with = "crate::validate::whole")]` on an `i64` field.
+pub fn whole<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    if let Some(n) = number.as_i64() {
+        return Ok(n);
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom(format!(
+            "expected a whole number, got {number}"
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+struct Whole(#[serde(deserialize_with = "whole")] i64);
+
+/// `whole` for an `Option<i64>` (with `#[serde(default)]`).
+pub fn whole_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(Option::<Whole>::deserialize(d)?.map(|w| w.0))
+}
+
+/// `whole` for a list of ids (with `#[serde(default)]` when it may be left out).
+pub fn wholes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<i64>>, D::Error> {
+    Ok(Option::<Vec<Whole>>::deserialize(d)?.map(|v| v.into_iter().map(|w| w.0).collect()))
+}
+
+/// `clearable` for a whole number.
+pub fn clearable_whole<'de, D>(d: D) -> Result<Option<Option<i64>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    whole_opt(d).map(Some)
+}
+
+/// The schema of a date as the API takes it: `YYYY-MM-DD`, a real day from 2000 to 2100.
+pub struct DateText;
+
+impl utoipa::PartialSchema for DateText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+            .pattern(Some(
+                "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+            ))
+            .examples(["2027-03-31"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for DateText {}
+
 /// Collects field errors while parsing input that arrives as text, so every form and
 /// JSON body gets the same clear answer: each field with what is wrong with it.
 #[derive(Default)]
-pub struct Check(BTreeMap<String, String>);
+pub struct Check(BTreeMap<String, String>, Vec<String>);
 
 impl Check {
     pub fn fail(&mut self, field: &str, message: &str) {
         self.0
             .entry(field.to_string())
             .or_insert_with(|| message.to_string());
+    }
+
+    /// `field` names a record (an organisation, a person, a workspace) that does not exist
+    /// or that the caller cannot see. When that is all that is wrong, the API answers 404,
+    /// as for any invisible thing; a form shows the message by the field.
+    pub fn unknown(&mut self, field: &str, message: &str) {
+        self.fail(field, message);
+        self.1.push(field.to_string());
     }
 
     pub fn text(&mut self, field: &str, value: &str, max: usize, missing: &str) -> String {
@@ -110,6 +174,8 @@ impl Check {
     pub fn done(self) -> AppResult<()> {
         if self.0.is_empty() {
             Ok(())
+        } else if self.0.keys().all(|field| self.1.contains(field)) {
+            Err(AppError::unknown_references(self.0))
         } else {
             Err(AppError::validation(self.0))
         }

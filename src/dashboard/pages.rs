@@ -16,6 +16,7 @@ use crate::workspaces::queries as ws_queries;
 #[into_params(parameter_in = Query)]
 pub struct DashboardQuery {
     /// An organisation id: only actions it owns, savings it makes and opportunities it leads.
+    #[param(value_type = Option<i64>)]
     pub organisation: Option<String>,
     /// A workspace's short name: only that theme.
     pub theme: Option<String>,
@@ -25,8 +26,8 @@ fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// The filter from the query, checked: an unknown organisation is a clear 422, a theme the
-/// caller may not see a 404.
+/// The filter from the query, checked: an organisation that is not a number is a clear 422;
+/// one that does not exist, or a theme the caller may not see, a 404.
 pub fn filter(
     conn: &mut DbConn,
     caller: &Caller,
@@ -38,7 +39,10 @@ pub fn filter(
                 AppError::field("organisation", "Choose an organisation from the list")
             })?;
             crate::organisations::queries::find(conn, id).map_err(|_| {
-                AppError::field("organisation", "Choose an organisation from the list")
+                let mut fields = std::collections::BTreeMap::new();
+                let message = "Choose an organisation from the list";
+                fields.insert("organisation".to_string(), message.to_string());
+                AppError::unknown_references(fields)
             })?;
             Some(id)
         }

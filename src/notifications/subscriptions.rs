@@ -27,22 +27,29 @@ use crate::workspaces::queries as ws_queries;
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct FollowInput {
-    /// `workspace`, `register` or `opportunity`.
+    #[schema(required = true, value_type = TargetKind)]
     pub target: String,
     /// The workspace's short name, when following a workspace.
+    #[schema(max_length = 100)]
     pub workspace: String,
     /// The opportunity's id or reference (OPP-0042), when following an opportunity.
+    #[schema(max_length = 100)]
     pub opportunity: String,
     /// Register only: a theme's short name.
+    #[schema(max_length = 100)]
     pub theme: String,
     /// Register only: a service area, e.g. `legal`.
+    #[schema(value_type = ServiceArea)]
     pub service_area: String,
     /// Register only: a stage, e.g. `business_case`.
+    #[schema(value_type = Stage)]
     pub stage: String,
-    /// `inbox`, `immediate`, `daily` or `weekly`; empty for your default.
+    /// Left out: your default.
+    #[schema(value_type = Delivery)]
     pub delivery: String,
-    /// `organisation` to follow for the whole organisation (organisation admins); empty or
-    /// `me` for yourself.
+    /// `organisation` to follow for the whole organisation (organisation admins); left out
+    /// or `me` for yourself.
+    #[schema(pattern = "^(me|organisation)?$")]
     pub scope: String,
 }
 
@@ -293,6 +300,12 @@ pub fn set_delivery(
     write_tx(conn, |conn| {
         let sub = find(conn, id)?;
         authz::manage_subscription(caller, sub.organisation_id, sub.user_id)?;
+        let personal = !matches!(delivery.trim(), "" | DEFAULT_DELIVERY);
+        if personal && sub.is_organisation_wide() && Delivery::parse(delivery.trim()).is_ok() {
+            return Err(AppError::Conflict(
+                "Each member of the organisation chooses how they receive what it follows".into(),
+            ));
+        }
         let delivery = parse_delivery(delivery, sub.is_organisation_wide())?;
         diesel::update(subscriptions::table.find(id))
             .set(subscriptions::delivery.eq(delivery))

@@ -109,18 +109,15 @@ fn list_answer(listing: queries::Listing, paging: crate::web::Paging) -> Opportu
 }
 
 /// Log an opportunity, led by the caller's organisation. It starts as an idea.
-#[utoipa::path(post, path = "/api/v1/opportunities", tag = "opportunities", security(("bearer" = [])), request_body = OpportunityRequest,
-    responses((status = 201, body = Opportunity), (status = 401, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/opportunities", tag = "opportunities", security(("bearer" = [])), request_body = NewOpportunityRequest,
+    responses((status = 201, body = Opportunity), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_opportunity(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: ApiCaller,
-    body: web::Json<OpportunityRequest>,
+    body: web::Json<NewOpportunityRequest>,
 ) -> AppResult<HttpResponse> {
-    let input = body.into_inner().over(OpportunityInput {
-        visibility: "draft".into(),
-        ..OpportunityInput::default()
-    });
+    let input = body.into_inner().input();
     let o = state
         .change(&req, caller.0, move |conn, actor| {
             service::create(conn, actor, &input)

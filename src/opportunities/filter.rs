@@ -15,20 +15,28 @@ use crate::error::{AppError, AppResult};
 pub struct RegisterQuery {
     /// Words to find in titles, summaries and barriers (each as a prefix).
     pub q: Option<String>,
+    #[param(value_type = Option<Stage>)]
     pub stage: Option<String>,
     /// Lead organisation id.
+    #[param(value_type = Option<i64>)]
     pub lead: Option<String>,
     /// Partner organisation id.
+    #[param(value_type = Option<i64>)]
     pub partner: Option<String>,
+    #[param(value_type = Option<ServiceArea>)]
     pub service_area: Option<String>,
+    #[param(value_type = Option<OpportunityKind>)]
     pub kind: Option<String>,
     /// Theme workspace id.
+    #[param(value_type = Option<i64>)]
     pub theme: Option<String>,
     /// "open_high": only those with open high-severity barriers.
+    #[param(pattern = "^(open_high)?$")]
     pub barriers: Option<String>,
     /// Days without a stage change: only open opportunities stuck that long.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 3650)]
     pub stale: Option<String>,
-    /// updated | reference | savings
+    #[param(pattern = "^(updated|reference|savings)?$")]
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,

@@ -319,6 +319,38 @@ pub fn format_pence(pence: i64) -> String {
     )
 }
 
+/// The schema of a financial year as the API takes it: "2026/27", from 2000/01 to 2100/01.
+pub struct FinancialYear;
+
+impl utoipa::PartialSchema for FinancialYear {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some((2000..=2100).map(financial_year_label)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for FinancialYear {}
+
+/// The schema of an amount of pounds as text: "1234.56", "£1,234.56", "12" (whole pence at
+/// most, up to £999,999,999.99 with separators or £9,999,999,999.99 without).
+pub struct PoundsText;
+
+impl utoipa::PartialSchema for PoundsText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(
+                "^£?(?:[0-9]{1,3}(?:,[0-9]{3}){0,2}|[0-9]{1,10})(?:\\.[0-9]{1,2})?$",
+            ))
+            .examples(["£1,234.56"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PoundsText {}
+
 /// "2026/27" (or 2026) into its first calendar year.
 pub fn parse_financial_year(value: &str) -> Result<i32, &'static str> {
     const MESSAGE: &str = "Enter a financial year like 2026/27";

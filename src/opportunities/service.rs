@@ -103,27 +103,84 @@ impl OpportunityInput {
     }
 }
 
-/// An opportunity as sent: ids as numbers, everything else as text.
+/// Changes to an opportunity as sent: ids as numbers, everything else as text; what is left
+/// out stays as it is.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct OpportunityRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
+    #[schema(min_length = 1, max_length = 5000)]
     pub summary: Option<String>,
+    #[schema(value_type = Option<ServiceArea>)]
     pub service_area: Option<String>,
+    #[schema(value_type = Option<OpportunityKind>)]
     pub kind: Option<String>,
-    /// draft | partnership | public
+    #[schema(value_type = Option<OpportunityVisibility>)]
     pub visibility: Option<String>,
     /// The theme workspace; `null` takes the opportunity out of its theme.
-    #[serde(default, deserialize_with = "crate::validate::clearable")]
-    #[schema(value_type = Option<i64>, nullable)]
+    #[serde(default, deserialize_with = "crate::validate::clearable_whole")]
+    #[schema(value_type = Option<i64>, nullable, minimum = 1)]
     pub workspace_id: Option<Option<i64>>,
     /// A person in the lead organisation; `null` leaves it without a contact.
-    #[serde(default, deserialize_with = "crate::validate::clearable")]
-    #[schema(value_type = Option<i64>, nullable)]
+    #[serde(default, deserialize_with = "crate::validate::clearable_whole")]
+    #[schema(value_type = Option<i64>, nullable, minimum = 1)]
     pub contact_user_id: Option<Option<i64>>,
+    /// Partner organisations' ids.
+    #[serde(default, deserialize_with = "crate::validate::wholes")]
     pub partners: Option<Vec<i64>>,
     /// The lead organisation's own reference, like "DCC-SS-014"; "" clears it.
     #[schema(max_length = 60)]
     pub your_reference: Option<String>,
+}
+
+/// A new opportunity as sent: a title, a summary, a service area and a type, and what else
+/// `OpportunityRequest` takes. It starts as a draft unless `visibility` says otherwise.
+/// (Held as options, so that a body without them is answered field by field.)
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewOpportunityRequest {
+    #[schema(required = true, max_length = 200)]
+    pub title: Option<String>,
+    #[schema(required = true, max_length = 5000)]
+    pub summary: Option<String>,
+    #[schema(required = true, value_type = ServiceArea)]
+    pub service_area: Option<String>,
+    #[schema(required = true, value_type = OpportunityKind)]
+    pub kind: Option<String>,
+    #[schema(value_type = Option<OpportunityVisibility>)]
+    pub visibility: Option<String>,
+    /// The theme workspace.
+    #[serde(default, deserialize_with = "crate::validate::whole_opt")]
+    #[schema(minimum = 1)]
+    pub workspace_id: Option<i64>,
+    /// A person in the lead organisation.
+    #[serde(default, deserialize_with = "crate::validate::whole_opt")]
+    #[schema(minimum = 1)]
+    pub contact_user_id: Option<i64>,
+    /// Partner organisations' ids.
+    #[serde(default, deserialize_with = "crate::validate::wholes")]
+    pub partners: Option<Vec<i64>>,
+    #[schema(max_length = 60)]
+    pub your_reference: Option<String>,
+}
+
+impl NewOpportunityRequest {
+    pub fn input(self) -> OpportunityInput {
+        OpportunityRequest {
+            title: self.title,
+            summary: self.summary,
+            service_area: self.service_area,
+            kind: self.kind,
+            visibility: self.visibility,
+            workspace_id: self.workspace_id.map(Some),
+            contact_user_id: self.contact_user_id.map(Some),
+            partners: self.partners,
+            your_reference: self.your_reference,
+        }
+        .over(OpportunityInput {
+            visibility: "draft".into(),
+            ..OpportunityInput::default()
+        })
+    }
 }
 
 /// A field that may be cleared, over what it was: left out keeps it, `null` clears it.
@@ -187,7 +244,7 @@ fn parse(
             None => false,
         };
         if !visible {
-            check.fail("workspace_id", "Choose a theme from the list");
+            check.unknown("workspace_id", "Choose a theme from the list");
         }
     }
     let contact_user_id = check.optional_id("contact_user_id", &input.contact_user_id);
@@ -198,7 +255,7 @@ fn parse(
             .first(conn)
             .optional()?;
         if org != Some(lead) {
-            check.fail(
+            check.unknown(
                 "contact_user_id",
                 "The contact must work for the lead organisation",
             );
@@ -219,7 +276,7 @@ fn parse(
         .count()
         .get_result(conn)?;
     if known != partners.len() as i64 {
-        check.fail("partners", "Choose partner organisations from the list");
+        check.unknown("partners", "Choose partner organisations from the list");
     }
     check.done()?;
     match (service_area, kind, visibility) {

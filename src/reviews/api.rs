@@ -31,7 +31,7 @@ pub async fn list_reviews(
 /// Open a review for a quarter (leaders and platform admins); it belongs to the opener's
 /// organisation.
 #[utoipa::path(post, path = "/api/v1/reviews", tag = "reviews", security(("bearer" = [])), request_body = OpenInput,
-    responses((status = 201, body = Review), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = Review), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn open(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -98,9 +98,11 @@ pub fn submissions(conn: &mut DbConn, review_id: i64) -> QueryResult<Vec<Submiss
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct OpenInput {
-    /// Like "2026/27 Q3".
+    /// A quarter with no review yet (409 if it has one).
+    #[schema(required = true, value_type = crate::workspaces::model::QuarterText)]
     pub quarter: String,
-    /// The date returns are due, like 2027-01-15.
+    /// The date returns are due.
+    #[schema(required = true, value_type = crate::validate::DateText)]
     pub deadline: String,
 }
 
@@ -111,21 +113,21 @@ pub fn open(conn: &mut DbConn, actor: &Actor, input: &OpenInput) -> AppResult<Re
         let mut check = Check::default();
         let quarter = check.choice("quarter", Quarter::parse(&input.quarter));
         let deadline = check.date("deadline", &input.deadline, true);
-        if let Some(q) = quarter {
-            let exists: bool = diesel::select(diesel::dsl::exists(
-                reviews::table
-                    .filter(reviews::year.eq(q.year))
-                    .filter(reviews::quarter.eq(q.quarter)),
-            ))
-            .get_result(conn)?;
-            if exists {
-                check.fail("quarter", "There is already a review for this quarter");
-            }
-        }
         check.done()?;
         let (Some(q), Some(deadline)) = (quarter, deadline) else {
             return Err(AppError::BadRequest("Check the form".into()));
         };
+        let exists: bool = diesel::select(diesel::dsl::exists(
+            reviews::table
+                .filter(reviews::year.eq(q.year))
+                .filter(reviews::quarter.eq(q.quarter)),
+        ))
+        .get_result(conn)?;
+        if exists {
+            return Err(AppError::Conflict(
+                "There is already a review for this quarter".into(),
+            ));
+        }
         let id: i64 = diesel::insert_into(reviews::table)
             .values((
                 reviews::year.eq(q.year),
@@ -166,8 +168,14 @@ fn open_review(conn: &mut DbConn, id: i64) -> AppResult<Review> {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct ActionInput {
+    /// One of the workspace's open actions.
+    #[serde(deserialize_with = "crate::validate::whole")]
+    #[schema(minimum = 1)]
     pub id: i64,
+    #[schema(required = true, value_type = crate::workspaces::model::Rag)]
     pub rag: String,
+    /// A whole number from 0 to 100, as text.
+    #[schema(required = true, pattern = "^ *(100|[1-9]?[0-9]) *$")]
     pub progress: String,
 }
 
@@ -175,17 +183,24 @@ pub struct ActionInput {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct MeasureInput {
+    /// One of the workspace's measures.
+    #[serde(deserialize_with = "crate::validate::whole")]
+    #[schema(minimum = 1)]
     pub id: i64,
+    /// A number as text, like 40000 or 12.5; empty for no reading.
+    #[schema(pattern = "^ *(-?[0-9]{1,15}(\\.[0-9]{1,6})?)? *$")]
     pub value: String,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct SubmissionInput {
-    /// red | amber | green
+    #[schema(required = true, value_type = crate::workspaces::model::Rag)]
     pub overall_rag: String,
+    #[schema(required = true, max_length = 5000)]
     pub commentary: String,
     /// Decisions the leaders are asked to take.
+    #[schema(max_length = 5000)]
     pub decisions: String,
     /// Actions left out keep their live RAG and progress.
     pub actions: Vec<ActionInput>,
@@ -273,14 +288,14 @@ fn parse_content(check: &mut Check, mut base: Content, input: &SubmissionInput) 
     }
     let known: Vec<i64> = base.actions.iter().map(|a| a.id).collect();
     if input.actions.iter().any(|a| !known.contains(&a.id)) {
-        check.fail(
+        check.unknown(
             "actions",
             "Only this workspace's open actions can be reported on",
         );
     }
     let known: Vec<i64> = base.measures.iter().map(|m| m.id).collect();
     if input.measures.iter().any(|m| !known.contains(&m.id)) {
-        check.fail(
+        check.unknown(
             "measures",
             "Only this workspace's measures can be reported on",
         );

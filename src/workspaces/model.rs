@@ -209,6 +209,22 @@ pub struct Reading {
     pub created_at: NaiveDateTime,
 }
 
+/// The schema of a quarter as the API takes it: "2026/27 Q3", from 2000/01 to 2100/01.
+pub struct QuarterText;
+
+impl utoipa::PartialSchema for QuarterText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let quarters = (2000..=2100)
+            .flat_map(|year| (1..=4).map(move |quarter| Quarter { year, quarter }.label()));
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(quarters))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for QuarterText {}
+
 /// A quarter of the UK financial year (April to March), written "2026/27 Q3".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Quarter {

@@ -324,8 +324,8 @@ async fn a_quarterly_review_from_opening_to_a_frozen_sign_off() {
         post_json(&app, &leader, "/api/v1/reviews", open)
             .await
             .status(),
-        422,
-        "one review a quarter"
+        409,
+        "one review a quarter: a second conflicts with the first"
     );
     let first_id = first["id"].as_i64().unwrap();
 
@@ -370,8 +370,8 @@ async fn a_quarterly_review_from_opening_to_a_frozen_sign_off() {
     let res = post_json(&app, &other_staff, &path, json!({ "workspace": "other-ws", "overall_rag": "green", "commentary": "x", "actions": [{ "id": action, "rag": "red", "progress": "1" }] })).await;
     assert_eq!(
         res.status(),
-        422,
-        "another workspace's action cannot be reported on"
+        404,
+        "another workspace's action cannot be reported on: it is not there"
     );
     assert_eq!(
         post_json(

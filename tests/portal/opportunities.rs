@@ -133,11 +133,9 @@ async fn every_pipeline_move_is_allowed_or_refused_as_the_rules_say() {
                 assert_eq!(status, 200, "{from:?} → {to:?}: {body}");
                 assert_eq!(body["stage"], to.as_str());
             } else {
-                assert_eq!(status, 422, "{from:?} → {to:?} should be refused");
-                assert!(body["fields"]["to"]
-                    .as_str()
-                    .unwrap()
-                    .contains("cannot move"));
+                // A well-formed request the present stage does not allow: a conflict.
+                assert_eq!(status, 409, "{from:?} → {to:?} should be refused");
+                assert!(body["message"].as_str().unwrap().contains("cannot move"));
             }
         }
     }
@@ -1355,12 +1353,12 @@ async fn patch_keeps_what_it_leaves_out_and_null_clears_the_theme_and_contact() 
     assert!(after["workspace_id"].is_null());
 }
 
-/// Events, the jobs that tell people of them, and savings lines.
+/// Events, the fan-out jobs written with them (which go on to tell people), and savings.
 fn written(s: &Setup) -> (i64, i64, i64) {
     use metro_portal::schema::jobs;
     let mut conn = s.app.db.get().unwrap();
     let telling: i64 = jobs::table
-        .filter(jobs::kind.eq_any(["fanout", "notify", "webhook"]))
+        .filter(jobs::kind.eq(metro_portal::events::EVENT_JOB))
         .count()
         .get_result(&mut *conn)
         .unwrap();
@@ -1446,4 +1444,33 @@ async fn a_council_imports_the_whole_register_it_exported() {
     assert!(html.contains("Not yours, skipped"), "{html}");
     assert!(html.contains("Shared fleet garage"));
     assert!(html.contains("1 already as the file has them"));
+}
+
+/// JSON Schema's integers include 3.0: ids and counts sent so (as JavaScript and generated
+/// clients may) are taken; 2.5 is not a whole number and is refused, writing nothing.
+#[tokio::test]
+async fn whole_numbers_may_come_as_3_0_but_not_as_2_5() {
+    let s = setup().await;
+    let id = s.log("Shared legal team", "Lawyers", "partnership").await;
+    let path = format!("/api/v1/opportunities/{id}/savings");
+    let line = |org: Value| json!({ "financial_year": "2026/27", "kind": "estimated", "cashable": true, "organisation_id": org, "amount": "£10.00" });
+    let (status, body) = s
+        .post(&s.lead_token, &path, line(json!(s.own as f64)))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let before = s.app.count("savings");
+    let (status, body) = s
+        .post(&s.lead_token, &path, line(json!(s.own as f64 + 0.5)))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(s.app.count("savings"), before);
+    // An organisation that does not exist is not found, like anything invisible.
+    let (status, body) = s.post(&s.lead_token, &path, line(json!(987654))).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
+    assert!(body["fields"]["organisation_id"].is_string());
+    assert_eq!(s.app.count("savings"), before);
 }

@@ -2,7 +2,7 @@
 
 use crate::common::{backend, spawn_app};
 use metro_portal::db::Backend;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn healthz_names_the_database_in_use() {
@@ -197,6 +197,41 @@ async fn openapi_describes_the_api_that_is_served() {
                     matches!(p["in"].as_str(), Some("path" | "query" | "header")),
                     "{method} {path}: {p}"
                 );
+            }
+        }
+    }
+    // Request bodies say what the checks take: a required field is never null, free text
+    // has the rule for control characters (and for being filled in, where required).
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "NewOpportunityRequest",
+        "SavingRequest",
+        "PostRequest",
+        "FollowInput",
+    ] {
+        let schema = &schemas[name];
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(!required.is_empty(), "{name} says what it needs");
+        for (field, property) in schema["properties"].as_object().unwrap() {
+            let text = property.to_string();
+            if required.contains(&field.as_str()) {
+                assert!(
+                    !text.contains("\"null\""),
+                    "{name}.{field} is required: {text}"
+                );
+                assert!(property.get("default").is_none(), "{name}.{field}: {text}");
+            }
+            let free_text = property["type"].as_str() == Some("string")
+                || property["type"]
+                    .as_array()
+                    .is_some_and(|t| t.contains(&json!("string")));
+            if free_text && property.get("enum").is_none() && property.get("format").is_none() {
+                assert!(property["pattern"].is_string(), "{name}.{field}: {text}");
             }
         }
     }

@@ -60,13 +60,14 @@ pub async fn create_subscription(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DeliveryRequest {
-    /// inbox | immediate | daily | weekly | default
+    /// `default` for each person's own; an organisation's follow takes only that (409).
+    #[schema(pattern = "^(inbox|immediate|daily|weekly|default)$")]
     pub delivery: String,
 }
 
 /// Change how one of your own subscriptions is delivered.
 #[utoipa::path(patch, path = "/api/v1/subscriptions/{id}", tag = "notifications", security(("bearer" = [])), params(("id" = i64, Path)), request_body = DeliveryRequest,
-    responses((status = 200, body = crate::notifications::model::Subscription), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = crate::notifications::model::Subscription), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_subscription(
     state: web::Data<AppState>,
     caller: ApiCaller,

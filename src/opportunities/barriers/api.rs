@@ -21,14 +21,19 @@ pub async fn barriers(call: OppRead, query: web::Query<PageQuery>) -> Reply {
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
+/// A barrier as sent; a new one needs its category, description and severity.
 pub struct BarrierRequest {
+    #[schema(value_type = Option<BarrierCategory>)]
     pub category: Option<String>,
+    #[schema(min_length = 1, max_length = 2000)]
     pub description: Option<String>,
-    /// low | medium | high
+    #[schema(value_type = Option<Severity>)]
     pub severity: Option<String>,
+    #[schema(max_length = 200)]
     pub owner: Option<String>,
-    /// open | mitigated | closed
+    #[schema(value_type = Option<BarrierStatus>)]
     pub status: Option<String>,
+    #[schema(max_length = 2000)]
     pub mitigation: Option<String>,
 }
 

@@ -21,14 +21,16 @@ pub async fn comments(call: OppRead, query: web::Query<PageQuery>) -> Reply {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CommentRequest {
+    #[schema(required = true, max_length = 5000)]
     pub body: Option<String>,
-    /// A stage to propose moving to.
+    /// A stage to propose moving to (one the opportunity can move to now).
+    #[schema(value_type = Option<Stage>)]
     pub proposed_stage: Option<String>,
 }
 
 /// Comment, and optionally propose a move.
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/comments", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = CommentRequest,
-    responses((status = 201, body = OpportunityComment), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = OpportunityComment), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_opportunity_comment(call: OppWrite, body: web::Json<CommentRequest>) -> Reply {
     let b = body.into_inner();
     let input = CommentInput {

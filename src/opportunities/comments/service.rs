@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::auth::Actor;
 use crate::db::{now, write_tx, DbConn};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::opportunities::model::*;
 use crate::opportunities::queries;
 use crate::opportunities::service::record;
@@ -31,15 +31,13 @@ pub fn comment(conn: &mut DbConn, actor: &Actor, id: i64, input: &CommentInput) 
             "" => None,
             value => check.choice("proposed_stage", Stage::parse(value)),
         };
-        if let Some(to) = proposed {
-            if !o.stage.can_move_to(to) {
-                check.fail(
-                    "proposed_stage",
-                    "That move is not possible from the current stage",
-                );
-            }
-        }
         check.done()?;
+        if proposed.is_some_and(|to| !o.stage.can_move_to(to)) {
+            // A well-formed proposal the opportunity's present stage does not allow.
+            return Err(AppError::Conflict(
+                "That move is not possible from the current stage".into(),
+            ));
+        }
         let comment_id = diesel::insert_into(opportunity_comments::table)
             .values((
                 opportunity_comments::opportunity_id.eq(id),

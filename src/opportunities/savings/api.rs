@@ -21,15 +21,23 @@ pub async fn savings(call: OppRead, query: web::Query<PageQuery>) -> Reply {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SavingRequest {
-    /// Like "2026/27".
+    /// Like "2026/27", from 2000/01 to 2100/01.
+    #[schema(required = true, value_type = FinancialYear)]
     pub financial_year: Option<String>,
-    /// estimated | validated | realised
+    #[schema(required = true, value_type = SavingKind)]
     pub kind: Option<String>,
+    #[schema(required = true)]
     pub cashable: Option<bool>,
+    /// The organisation that saves.
+    #[serde(default, deserialize_with = "crate::validate::whole_opt")]
+    #[schema(required = true, minimum = 1)]
     pub organisation_id: Option<i64>,
     /// Pounds as text, like "£1,234.56" (never a float).
+    #[schema(required = true, value_type = PoundsText)]
     pub amount: Option<String>,
+    #[schema(value_type = Option<PoundsText>)]
     pub one_off_cost: Option<String>,
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 

@@ -72,7 +72,7 @@ fn checked_saving(conn: &mut DbConn, input: &SavingInput) -> AppResult<NewSaving
         None => false,
     };
     if !known {
-        check.fail("organisation_id", "Choose the organisation that saves");
+        check.unknown("organisation_id", "Choose the organisation that saves");
     }
     let amount = check.choice("amount", parse_pence(&input.amount));
     let cost = if input.one_off_cost.trim().is_empty() {

@@ -22,15 +22,17 @@ pub async fn transitions(call: OppRead, query: web::Query<PageQuery>) -> Reply {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TransitionRequest {
-    /// The stage to move to.
+    /// The stage to move to: one the pipeline allows from the present stage (409 if not).
+    #[schema(required = true, value_type = Stage)]
     pub to: Option<String>,
     /// Required when declining.
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
 /// Move along the pipeline. Moves the pipeline does not allow answer 422.
 #[utoipa::path(post, path = "/api/v1/opportunities/{id}/transitions", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = TransitionRequest,
-    responses((status = 200, body = Opportunity), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Opportunity), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_transition(call: OppWrite, body: web::Json<TransitionRequest>) -> Reply {
     let b = body.into_inner();
     let input = TransitionInput {

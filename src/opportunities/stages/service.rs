@@ -36,22 +36,20 @@ pub fn transition(
         let note = check.text("note", &input.note, 2000, "");
         let from = current.stage;
         if let Some(to) = to {
-            if !from.can_move_to(to) {
-                check.fail(
-                    "to",
-                    &format!(
-                        "An opportunity cannot move from {} to {}",
-                        from.label(),
-                        to.label()
-                    ),
-                );
-            }
             if to == Stage::Declined && note.is_empty() {
                 check.fail("note", "Give the reason it was declined");
             }
         }
         check.done()?;
         let to = to.ok_or_else(|| AppError::BadRequest("Check the form".into()))?;
+        if !from.can_move_to(to) {
+            // A well-formed request the opportunity's present stage does not allow.
+            return Err(AppError::Conflict(format!(
+                "An opportunity cannot move from {} to {}",
+                from.label(),
+                to.label()
+            )));
+        }
         move_to(conn, actor, &current, from, to, &note)
     })
 }

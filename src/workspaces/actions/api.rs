@@ -17,7 +17,8 @@ use crate::workspaces::queries;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ActionQuery {
-    /// Only actions of this RAG: red | amber | green.
+    /// Only actions of this RAG.
+    #[param(value_type = Option<Rag>)]
     pub rag: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -25,7 +26,7 @@ pub struct ActionQuery {
 
 /// Actions by due date.
 #[utoipa::path(get, path = "/api/v1/workspaces/{slug}/actions", tag = "workspaces", params(("slug" = String, Path), ActionQuery),
-    responses((status = 200, body = Paged<Action>), (status = 400, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Paged<Action>), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn list_actions(call: WsRead, query: web::Query<ActionQuery>) -> Reply {
     let paging = PageQuery {
         page: query.page,
@@ -51,19 +52,32 @@ pub async fn list_actions(call: WsRead, query: web::Query<ActionQuery>) -> Reply
 /// An action as sent: dates as YYYY-MM-DD.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ActionRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
+    /// An organisation in the workspace.
+    #[serde(default, deserialize_with = "crate::validate::whole_opt")]
+    #[schema(minimum = 1)]
     pub owner_organisation_id: Option<i64>,
+    /// A person of the owning organisation.
+    #[serde(default, deserialize_with = "crate::validate::whole_opt")]
+    #[schema(minimum = 1)]
     pub owner_user_id: Option<i64>,
+    #[schema(value_type = Option<crate::validate::DateText>)]
     pub start_date: Option<String>,
+    /// On or after the start date.
+    #[schema(value_type = Option<crate::validate::DateText>)]
     pub due_date: Option<String>,
-    /// not_started | in_progress | blocked | done | cancelled
+    #[schema(value_type = Option<ActionStatus>)]
     pub status: Option<String>,
-    /// 0–100
+    #[serde(default, deserialize_with = "crate::validate::whole_opt")]
+    #[schema(minimum = 0, maximum = 100)]
     pub progress: Option<i64>,
-    /// red | amber | green
+    #[schema(value_type = Option<Rag>)]
     pub rag: Option<String>,
     /// Required for red and amber.
+    #[schema(max_length = 1000)]
     pub rag_reason: Option<String>,
 }
 
@@ -172,8 +186,9 @@ pub async fn list_milestones(call: WsRead, query: web::Query<PageQuery>) -> Repl
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MilestoneRequest {
+    #[schema(required = true, max_length = 200)]
     pub title: Option<String>,
-    /// YYYY-MM-DD
+    #[schema(required = true, value_type = crate::validate::DateText)]
     pub due_date: Option<String>,
 }
 
@@ -196,7 +211,8 @@ pub async fn create_milestone(call: WsWrite, body: web::Json<MilestoneRequest>) 
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MilestoneDone {
-    /// YYYY-MM-DD; today when left out.
+    /// Today when left out.
+    #[schema(value_type = Option<crate::validate::DateText>)]
     pub done_date: Option<String>,
 }
 

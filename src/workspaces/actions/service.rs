@@ -161,7 +161,7 @@ fn check_owner(
     if owner_organisation_id > 0
         && queries::membership(conn, access.ws.id, owner_organisation_id)?.is_none()
     {
-        check.fail(
+        check.unknown(
             "owner_organisation_id",
             "The owner must be an organisation in this workspace",
         );
@@ -173,7 +173,7 @@ fn check_owner(
             .first(conn)
             .optional()?;
         if org != Some(owner_organisation_id) {
-            check.fail(
+            check.unknown(
                 "owner_user_id",
                 "The person must work for the owning organisation",
             );

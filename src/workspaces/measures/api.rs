@@ -26,14 +26,21 @@ pub async fn list_measures(call: WsRead, query: web::Query<PageQuery>) -> Reply 
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MeasureRequest {
+    /// One of the workspace's outcomes.
+    #[serde(default, deserialize_with = "crate::validate::whole_opt")]
+    #[schema(required = true, minimum = 1)]
     pub outcome_id: Option<i64>,
+    #[schema(required = true, max_length = 200)]
     pub name: Option<String>,
+    #[schema(required = true, max_length = 40)]
     pub unit: Option<String>,
-    /// higher | lower
+    #[schema(required = true, value_type = Direction)]
     pub direction: Option<String>,
+    #[schema(required = true)]
     pub baseline: Option<f64>,
+    #[schema(required = true)]
     pub target: Option<f64>,
-    /// YYYY-MM-DD
+    #[schema(required = true, value_type = crate::validate::DateText)]
     pub target_date: Option<String>,
 }
 
@@ -95,9 +102,11 @@ pub async fn list_readings(call: WsRead, query: web::Query<PageQuery>) -> Reply 
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReadingRequest {
-    /// Like "2026/27 Q3".
+    #[schema(required = true, value_type = QuarterText)]
     pub quarter: Option<String>,
+    #[schema(required = true)]
     pub value: Option<f64>,
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 

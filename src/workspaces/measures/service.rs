@@ -45,7 +45,7 @@ pub fn create_measure(
                 .optional()?
                 .is_none()
         {
-            check.fail("outcome_id", "Choose the outcome this measures");
+            check.unknown("outcome_id", "Choose the outcome this measures");
         }
         let name = check.text("name", &input.name, 200, "Enter the measure's name");
         let unit = check.text("unit", &input.unit, 40, "Enter the unit, like % or people");

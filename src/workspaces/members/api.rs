@@ -24,8 +24,10 @@ pub async fn list_members(call: WsRead, query: web::Query<PageQuery>) -> Reply {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SetMember {
+    #[serde(deserialize_with = "crate::validate::whole")]
+    #[schema(minimum = 1)]
     pub organisation_id: i64,
-    /// lead | member | observer
+    #[schema(value_type = crate::workspaces::model::MemberRole)]
     pub role: String,
 }
 

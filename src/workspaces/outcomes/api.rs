@@ -26,7 +26,9 @@ pub async fn list_outcomes(call: WsRead, query: web::Query<PageQuery>) -> Reply 
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OutcomeRequest {
+    #[schema(required = true, max_length = 200)]
     pub title: Option<String>,
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
 }
 

@@ -29,8 +29,10 @@ pub async fn list_posts(call: WsRead, query: web::Query<PageQuery>) -> Reply {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PostRequest {
+    #[schema(required = true, max_length = 200)]
     pub title: Option<String>,
     /// Markdown.
+    #[schema(required = true, max_length = 20000)]
     pub body: Option<String>,
 }
 
@@ -105,6 +107,7 @@ pub async fn list_comments(call: WsRead, query: web::Query<PageQuery>) -> Reply 
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CommentRequest {
+    #[schema(required = true, max_length = 5000)]
     pub body: Option<String>,
 }
 
