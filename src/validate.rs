@@ -181,3 +181,37 @@ impl Check {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Ids {
+        #[serde(default, deserialize_with = "wholes")]
+        ids: Option<Vec<i64>>,
+    }
+
+    #[test]
+    fn whole_numbers_are_taken_as_json_schema_has_them() {
+        let ids = |json: &str| serde_json::from_str::<Ids>(json).map(|i| i.ids);
+        assert_eq!(
+            ids(r#"{"ids": [3, 3.0, -5706, 4024030756646146.0, 15268247300995442]}"#).unwrap(),
+            Some(vec![
+                3,
+                3,
+                -5706,
+                4_024_030_756_646_146,
+                15_268_247_300_995_442
+            ])
+        );
+        assert_eq!(ids("{}").unwrap(), None);
+        for refused in [
+            r#"{"ids": [2.5]}"#,
+            r#"{"ids": [1e300]}"#,
+            r#"{"ids": ["3"]}"#,
+        ] {
+            assert!(ids(refused).is_err(), "{refused}");
+        }
+    }
+}
