@@ -71,7 +71,7 @@ pub const COLUMNS: &[Column] = &[
     },
     Column {
         name: "lead_organisation",
-        about: "Empty or your organisation's short name: imports are led by your organisation.",
+        about: "Empty or your organisation's short name: imports are led by your organisation. A row another organisation leads (as in the whole register's export) is skipped and listed.",
         example: "",
     },
     Column {
