@@ -84,6 +84,11 @@ impl AppError {
         }
     }
 
+    /// One field that names a record which does not exist or which the caller cannot see.
+    pub fn unknown(name: &str, message: &str) -> AppError {
+        AppError::unknown_references(BTreeMap::from([(name.to_string(), message.to_string())]))
+    }
+
     pub fn field(name: &str, message: &str) -> AppError {
         let mut fields = BTreeMap::new();
         fields.insert(name.to_string(), message.to_string());

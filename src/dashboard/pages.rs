@@ -39,10 +39,7 @@ pub fn filter(
                 AppError::field("organisation", "Choose an organisation from the list")
             })?;
             crate::organisations::queries::find(conn, id).map_err(|_| {
-                let mut fields = std::collections::BTreeMap::new();
-                let message = "Choose an organisation from the list";
-                fields.insert("organisation".to_string(), message.to_string());
-                AppError::unknown_references(fields)
+                AppError::unknown("organisation", "Choose an organisation from the list")
             })?;
             Some(id)
         }

@@ -39,11 +39,7 @@ pub fn set_member(
     write_tx(conn, |conn| {
         let organisation = crate::organisations::queries::find(conn, organisation_id)
             .optional()?
-            .ok_or_else(|| {
-                let mut fields = std::collections::BTreeMap::new();
-                fields.insert("organisation_id".into(), "Choose an organisation".into());
-                AppError::unknown_references(fields)
-            })?;
+            .ok_or_else(|| AppError::unknown("organisation_id", "Choose an organisation"))?;
         let added = queries::set_member(conn, access.ws.id, organisation_id, role)?;
         let kind = if added {
             "workspace.member_added"
