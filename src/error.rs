@@ -27,9 +27,9 @@ pub enum AppError {
     Validation {
         message: String,
         fields: BTreeMap<String, String>,
-        /// Every field names a record that does not exist or is not visible: 404, like any
-        /// invisible thing (a form still shows the messages by the fields).
-        unknown: bool,
+        /// Why the fields were refused, which decides the status; a form shows the
+        /// messages by the fields whatever the reason.
+        why: Refusal,
     },
     #[error("{0}")]
     Conflict(String),
@@ -41,6 +41,19 @@ pub enum AppError {
     Unavailable,
     #[error("Sorry, there is a problem with the service")]
     Internal(#[from] anyhow::Error),
+}
+
+/// Why a request's fields were refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The values break the rules: 422.
+    Invalid,
+    /// Every field names a record that does not exist or is not visible: 404, like any
+    /// invisible thing.
+    Unknown,
+    /// Well-formed values the record's present state does not allow (a second review for a
+    /// quarter, a move the stage cannot make): 409.
+    Conflict,
 }
 
 /// The JSON body of every API error.
@@ -71,7 +84,7 @@ impl AppError {
         AppError::Validation {
             message: "Check the highlighted fields".into(),
             fields,
-            unknown: false,
+            why: Refusal::Invalid,
         }
     }
 
@@ -80,7 +93,7 @@ impl AppError {
         AppError::Validation {
             message: "Something this refers to does not exist or is not visible to you".into(),
             fields,
-            unknown: true,
+            why: Refusal::Unknown,
         }
     }
 
@@ -90,12 +103,20 @@ impl AppError {
     }
 
     pub fn field(name: &str, message: &str) -> AppError {
-        let mut fields = BTreeMap::new();
-        fields.insert(name.to_string(), message.to_string());
+        AppError::refused(Refusal::Invalid, name, message)
+    }
+
+    /// One well-formed field that the record's present state does not allow (409).
+    pub fn conflict_on(name: &str, message: &str) -> AppError {
+        AppError::refused(Refusal::Conflict, name, message)
+    }
+
+    /// One field refused for `why`.
+    pub fn refused(why: Refusal, name: &str, message: &str) -> AppError {
         AppError::Validation {
             message: message.to_string(),
-            fields,
-            unknown: false,
+            fields: BTreeMap::from([(name.to_string(), message.to_string())]),
+            why,
         }
     }
 
@@ -106,9 +127,19 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::BadRequest(_) => "bad_request",
-            AppError::Validation { unknown: true, .. } => "not_found",
-            AppError::Validation { .. } => "validation_failed",
-            AppError::Conflict(_) => "conflict",
+            AppError::Validation {
+                why: Refusal::Unknown,
+                ..
+            } => "not_found",
+            AppError::Validation {
+                why: Refusal::Invalid,
+                ..
+            } => "validation_failed",
+            AppError::Validation {
+                why: Refusal::Conflict,
+                ..
+            }
+            | AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Csrf => "csrf_failed",
             AppError::Unavailable => "service_unavailable",
@@ -125,9 +156,19 @@ impl ResponseError for AppError {
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Validation { unknown: true, .. } => StatusCode::NOT_FOUND,
-            AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Validation {
+                why: Refusal::Unknown,
+                ..
+            } => StatusCode::NOT_FOUND,
+            AppError::Validation {
+                why: Refusal::Invalid,
+                ..
+            } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Validation {
+                why: Refusal::Conflict,
+                ..
+            }
+            | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -191,7 +232,7 @@ impl From<diesel::result::Error> for AppError {
                         "Something this refers to does not exist. Reload the page and try again."
                             .into(),
                     fields: BTreeMap::new(),
-                    unknown: false,
+                    why: Refusal::Invalid,
                 }
             }
             // Two requests racing past the same check: the database keeps the rule.

@@ -16,7 +16,7 @@ use crate::audit::{self, Entry};
 use crate::auth::{Actor, Caller};
 use crate::authz;
 use crate::db::{now, write_tx, DbConn};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Refusal};
 use crate::opportunities::model::{ServiceArea, Stage};
 use crate::opportunities::queries as opp_queries;
 use crate::schema::{notifications, organisations, subscription_opt_outs, subscriptions, users};
@@ -133,16 +133,22 @@ fn parse_target(conn: &mut DbConn, caller: &Caller, input: &FollowInput) -> AppR
     Ok(target)
 }
 
-fn parse_delivery(value: &str, organisation_wide: bool) -> AppResult<String> {
-    match value.trim() {
-        "" | DEFAULT_DELIVERY => Ok(DEFAULT_DELIVERY.to_string()),
-        _ if organisation_wide => Err(AppError::field(
+/// A follow's delivery. An organisation's follow takes no personal choice: asked for one,
+/// `organisation_wide` says how that is refused (422 when the request asks for both at
+/// once, 409 when the follow already is the organisation's).
+fn parse_delivery(value: &str, organisation_wide: Option<Refusal>) -> AppResult<String> {
+    let value = value.trim();
+    if matches!(value, "" | DEFAULT_DELIVERY) {
+        return Ok(DEFAULT_DELIVERY.to_string());
+    }
+    let delivery = Delivery::parse(value).map_err(|m| AppError::field("delivery", m))?;
+    match organisation_wide {
+        Some(why) => Err(AppError::refused(
+            why,
             "delivery",
             "Each member of the organisation chooses how they receive what it follows",
         )),
-        v => Delivery::parse(v)
-            .map(|d| d.as_str().to_string())
-            .map_err(|m| AppError::field("delivery", m)),
+        None => Ok(delivery.as_str().to_string()),
     }
 }
 
@@ -228,7 +234,10 @@ pub fn follow(
     }
     write_tx(conn, |conn| {
         let target = parse_target(conn, caller, input)?;
-        let delivery = parse_delivery(&input.delivery, organisation_wide)?;
+        let delivery = parse_delivery(
+            &input.delivery,
+            organisation_wide.then_some(Refusal::Invalid),
+        )?;
         let user_id = (!organisation_wide).then_some(caller.user_id);
         let existing = find_existing(conn, caller.organisation_id, user_id, &target)?;
         if let Some(existing) = existing {
@@ -300,13 +309,10 @@ pub fn set_delivery(
     write_tx(conn, |conn| {
         let sub = find(conn, id)?;
         authz::manage_subscription(caller, sub.organisation_id, sub.user_id)?;
-        let personal = !matches!(delivery.trim(), "" | DEFAULT_DELIVERY);
-        if personal && sub.is_organisation_wide() && Delivery::parse(delivery.trim()).is_ok() {
-            return Err(AppError::Conflict(
-                "Each member of the organisation chooses how they receive what it follows".into(),
-            ));
-        }
-        let delivery = parse_delivery(delivery, sub.is_organisation_wide())?;
+        let delivery = parse_delivery(
+            delivery,
+            sub.is_organisation_wide().then_some(Refusal::Conflict),
+        )?;
         diesel::update(subscriptions::table.find(id))
             .set(subscriptions::delivery.eq(delivery))
             .execute(conn)?;

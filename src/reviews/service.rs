@@ -124,8 +124,9 @@ pub fn open(conn: &mut DbConn, actor: &Actor, input: &OpenInput) -> AppResult<Re
         ))
         .get_result(conn)?;
         if exists {
-            return Err(AppError::Conflict(
-                "There is already a review for this quarter".into(),
+            return Err(AppError::conflict_on(
+                "quarter",
+                "There is already a review for this quarter",
             ));
         }
         let id: i64 = diesel::insert_into(reviews::table)

@@ -361,6 +361,35 @@ impl TestApp {
             .await
             .unwrap()
     }
+
+    /// A JSON body sent with a bearer token.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.api()
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// `app.send_json` with POST.
+pub async fn post_json(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
+    app.send_json(reqwest::Method::POST, token, path, &body)
+        .await
+}
+
+/// An answer's status and its JSON body (null when it has none).
+pub async fn answer(res: reqwest::Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 pub struct Tenants {

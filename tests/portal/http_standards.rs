@@ -270,3 +270,134 @@ async fn answers_say_how_they_may_be_kept_and_every_path_answers_options() {
     let res = fetch(&app, reqwest::Method::OPTIONS, "/no-such-page", None, &[]).await;
     assert_eq!(res.status(), 404);
 }
+
+/// The status and problem of a JSON request.
+async fn sent(
+    app: &TestApp,
+    method: reqwest::Method,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    answer(app.send_json(method, token, path, &body).await).await
+}
+
+/// A well-formed request that the record's present state does not allow is 409 (RFC 9110
+/// §15.5.10) naming the field, as a 422 would; the same refusal on a form is shown by that
+/// field, with the form kept, not as an error page; and nothing is written.
+#[tokio::test]
+async fn a_refusal_by_the_records_state_is_409_on_the_api_and_by_the_field_on_a_form() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let t = app.two_tenants();
+    let o = app.opportunities(&t);
+    let refused = |(status, problem): (u16, serde_json::Value), field: &str| {
+        assert_eq!(status, 409, "{problem}");
+        assert_eq!(problem["error"], "conflict", "{problem}");
+        assert!(problem["fields"][field].is_string(), "{problem}");
+    };
+
+    // A second review for the same quarter.
+    let leader = app.token(t.own(Role::Leader)).await;
+    let open = json!({ "quarter": "2026/27 Q2", "deadline": "2026-10-15" });
+    let (status, _) = sent(&app, Method::POST, &leader, "/api/v1/reviews", open.clone()).await;
+    assert_eq!(status, 201);
+    refused(
+        sent(&app, Method::POST, &leader, "/api/v1/reviews", open).await,
+        "quarter",
+    );
+    let browser = app.signed_in(t.own(Role::Leader)).await;
+    let res = browser
+        .post(
+            "/reviews",
+            &[("quarter", "2026/27 Q2"), ("deadline", "2026-10-15")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"quarter-error\""), "{html}");
+    assert!(html.contains("There is already a review for this quarter"));
+    assert!(
+        html.contains("value=\"2026/27 Q2\""),
+        "the form keeps what was typed"
+    );
+    assert_eq!(app.count("reviews"), 1);
+
+    // A pipeline move the present stage does not allow (a page left open while someone else
+    // moved it, or a client that did not ask).
+    let staff = app.token(t.own(Role::Staff)).await;
+    let moves = app.count("opportunity_transitions");
+    let path = format!("/opportunities/{}/transitions", o.own_opp);
+    refused(
+        sent(
+            &app,
+            Method::POST,
+            &staff,
+            &format!("/api/v1{path}"),
+            json!({ "to": "realised" }),
+        )
+        .await,
+        "to",
+    );
+    let browser = app.signed_in(t.own(Role::Staff)).await;
+    let res = browser
+        .post(&path, &[("to", "realised"), ("note", "")])
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"to-error\""), "{html}");
+    assert!(html.contains("An opportunity cannot move from Idea to Realised"));
+    assert_eq!(app.count("opportunity_transitions"), moves);
+
+    // A comment proposing such a move, from a partner council.
+    let other = app.token(t.other(Role::Staff)).await;
+    let comments = app.count("opportunity_comments");
+    refused(
+        sent(
+            &app,
+            Method::POST,
+            &other,
+            &format!("/api/v1/opportunities/{}/comments", o.own_opp),
+            json!({ "body": "Ready now?", "proposed_stage": "realised" }),
+        )
+        .await,
+        "proposed_stage",
+    );
+    assert_eq!(app.count("opportunity_comments"), comments);
+
+    // A personal delivery on a follow that is the organisation's.
+    let admin = app.token(t.own(Role::OrgAdmin)).await;
+    let (status, sub) = sent(
+        &app,
+        Method::POST,
+        &admin,
+        "/api/v1/subscriptions",
+        json!({ "target": "register", "scope": "organisation" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{sub}");
+    let path = format!("/api/v1/subscriptions/{}", sub["id"]);
+    refused(
+        sent(
+            &app,
+            Method::PATCH,
+            &admin,
+            &path,
+            json!({ "delivery": "weekly" }),
+        )
+        .await,
+        "delivery",
+    );
+    let (status, problem) = sent(
+        &app,
+        Method::PATCH,
+        &admin,
+        &path,
+        json!({ "delivery": "hourly" }),
+    )
+    .await;
+    assert_eq!(
+        status, 422,
+        "a value no follow takes is invalid first: {problem}"
+    );
+}

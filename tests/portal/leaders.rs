@@ -271,16 +271,6 @@ async fn the_dashboard_counts_exactly_what_the_viewer_may_see() {
     assert_eq!(app.browser().get("/dashboard").await.status(), 303);
 }
 
-async fn post_json(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
-    app.api()
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_quarterly_review_from_opening_to_a_frozen_sign_off() {
     let app = spawn_app().await;

@@ -38,23 +38,11 @@ async fn setup() -> Setup {
 
 impl Setup {
     async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        let res = self
-            .app
-            .api()
-            .post(self.app.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        answer(post_json(&self.app, token, path, body).await).await
     }
 
     async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        let res = self.app.api_get(token, path).await;
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        answer(self.app.api_get(token, path).await).await
     }
 
     async fn log(&self, title: &str, summary: &str, visibility: &str) -> i64 {

@@ -35,16 +35,6 @@ async fn setup() -> Setup {
     Setup { app, t, reviews }
 }
 
-async fn post_json(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
-    app.api()
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn open_review(app: &TestApp, token: &str, quarter: &str) -> i64 {
     let body = json!({ "quarter": quarter, "deadline": "2027-01-15" });
     let res = post_json(app, token, "/api/v1/reviews", body).await;

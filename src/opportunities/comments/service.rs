@@ -34,8 +34,9 @@ pub fn comment(conn: &mut DbConn, actor: &Actor, id: i64, input: &CommentInput) 
         check.done()?;
         if proposed.is_some_and(|to| !o.stage.can_move_to(to)) {
             // A well-formed proposal the opportunity's present stage does not allow.
-            return Err(AppError::Conflict(
-                "That move is not possible from the current stage".into(),
+            return Err(AppError::conflict_on(
+                "proposed_stage",
+                "That move is not possible from the current stage",
             ));
         }
         let comment_id = diesel::insert_into(opportunity_comments::table)

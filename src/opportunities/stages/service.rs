@@ -44,11 +44,14 @@ pub fn transition(
         let to = to.ok_or_else(|| AppError::BadRequest("Check the form".into()))?;
         if !from.can_move_to(to) {
             // A well-formed request the opportunity's present stage does not allow.
-            return Err(AppError::Conflict(format!(
-                "An opportunity cannot move from {} to {}",
-                from.label(),
-                to.label()
-            )));
+            return Err(AppError::conflict_on(
+                "to",
+                &format!(
+                    "An opportunity cannot move from {} to {}",
+                    from.label(),
+                    to.label()
+                ),
+            ));
         }
         move_to(conn, actor, &current, from, to, &note)
     })
