@@ -1,7 +1,7 @@
 //! The register through the real stack: the pipeline's moves, exact pence, drafts hidden
 //! everywhere, search that answers the same on both engines, filters with totals, interest.
 
-use crate::common::{spawn_app, TestApp, TestUser};
+use crate::common::{answer, post_json, spawn_app, TestApp, TestUser};
 use diesel::prelude::*;
 use metro_portal::opportunities::model::Stage;
 use metro_portal::organisations::OrgKind;

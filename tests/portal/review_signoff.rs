@@ -8,7 +8,7 @@ use metro_portal::schema::{review_submissions, reviews};
 use metro_portal::users::Role;
 use serde_json::{json, Value};
 
-use crate::common::{location, spawn_app, Browser, Tenants, TestApp, TestUser};
+use crate::common::{location, post_json, spawn_app, Browser, Tenants, TestApp, TestUser};
 
 /// Two open reviews opened by the other council's leader, so the other council runs them.
 /// Each has a submitted return for pub-ws (which own leads) and for other-ws (the other
