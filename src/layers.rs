@@ -29,6 +29,7 @@ const LOWER: &[&str] = &[
     "events.rs",
     "jobs.rs",
     "spreadsheet.rs",
+    "tabular",
     "validate.rs",
     "workbook.rs",
     "config.rs",

@@ -25,6 +25,7 @@ pub mod site;
 pub mod spreadsheet;
 pub mod startup;
 pub mod state;
+pub mod tabular;
 pub mod users;
 pub mod validate;
 pub mod web;

@@ -54,9 +54,17 @@ enum Command {
         /// by default its first administrator.
         #[arg(long = "as", value_name = "EMAIL")]
         as_user: Option<String>,
-        /// Check the file and report, without writing anything.
+        /// Check the file and print what would happen, without writing anything.
         #[arg(long)]
         dry_run: bool,
+        /// A JSON file with the column mapping to use (as a dry run prints it under
+        /// "mapping" with --json); by default it is proposed from the headings, or taken
+        /// from the organisation's last import of a file with the same headings.
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
+        /// Print the whole report as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Fill an empty database with a large realistic data set for load tests (60
     /// organisations, 2,000 people, 20 workspaces, 10,000 opportunities, 100,000 events and
@@ -159,7 +167,19 @@ fn main() -> anyhow::Result<()> {
             org,
             as_user,
             dry_run,
-        } => import(&settings, &file, &org, as_user.as_deref(), dry_run),
+            mapping,
+            json,
+        } => import(
+            &settings,
+            &file,
+            &org,
+            as_user.as_deref(),
+            ImportRun {
+                dry_run,
+                mapping,
+                json,
+            },
+        ),
         Command::Audit {
             command: AuditCommand::Verify,
         } => audit_verify(&settings),
@@ -435,66 +455,71 @@ fn create_admin(
     Ok(())
 }
 
+/// How the command line runs an import.
+struct ImportRun {
+    dry_run: bool,
+    mapping: Option<PathBuf>,
+    json: bool,
+}
+
 fn import(
     settings: &Settings,
     file: &std::path::Path,
     org: &str,
     as_user: Option<&str>,
-    dry_run: bool,
+    run: ImportRun,
 ) -> anyhow::Result<()> {
     use metro_portal::opportunities::service::Actor;
-    use metro_portal::opportunities::transfer::import;
+    use metro_portal::opportunities::transfer::{cli, import, sheet};
 
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let sheet = metro_portal::opportunities::transfer::sheet::read(&bytes, &name)
-        .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
+    let mapping = match &run.mapping {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Some(
+                serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not a mapping", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let rows = sheet::read(&bytes, &name).map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
     let db = connect(settings)?;
     db.migrate()?;
     let mut conn = db.get()?;
     let email = importer(&mut conn, org, as_user)?;
     let caller = metro_portal::seed::demo_workspaces::caller(&mut conn, &email)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let bar = rows_bar(sheet.len(), "Importing");
+    let bar = rows_bar(rows.len(), "Importing");
     let report = import::import(
         &mut conn,
         &Actor {
             caller: &caller,
             ip: "cli",
         },
-        &sheet,
-        dry_run,
+        rows,
+        mapping.as_ref(),
+        run.dry_run,
         &|done| {
             bar.set_position(done as u64);
         },
     )
     .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
     bar.finish_and_clear();
-    if !report.problems.is_empty() {
-        eprintln!(
-            "Nothing was imported: {} problem(s) in {} rows",
-            report.problems.len(),
-            report.rows
-        );
-        for p in &report.problems {
-            eprintln!("  row {}, {}: {}", p.row, p.column, p.message);
-        }
-        std::process::exit(1);
+    if run.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", cli::report_text(&report));
+        println!("as {email}");
     }
-    let verb = if report.dry_run { "would be" } else { "were" };
-    println!(
-        "{} rows checked: {} {verb} created, {} {verb} updated and {} {verb} left as they \
-         are, as {email}",
-        report.rows, report.created, report.updated, report.unchanged
-    );
-    for s in &report.skipped {
-        println!(
-            "  row {} ({} {}): {}",
-            s.row, s.reference, s.title, s.message
-        );
+    if !report.problems.is_empty() {
+        eprint!("{}", cli::problems_text(&report));
+        std::process::exit(1);
     }
     Ok(())
 }

@@ -465,6 +465,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_mappings (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        kind -> Text,
+        headings -> Text,
+        mapping -> Text,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    import_uploads (id) {
+        id -> BigInt,
+        upload_key -> Text,
+        user_id -> BigInt,
+        kind -> Text,
+        filename -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(review_submissions -> reviews (review_id));
 diesel::joinable!(notifications -> events (event_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
@@ -515,6 +539,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     reviews,
     review_submissions,
+    import_mappings,
+    import_uploads,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(

@@ -10,6 +10,9 @@
 use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx};
+use chrono::Datelike;
+
+use crate::tabular::{Cell, Row};
 use quick_xml::events::{BytesStart, Event};
 
 /// What a workbook may be. Derived from what the portal accepts (`for_upload`).
@@ -62,8 +65,9 @@ fn not_readable<E>(_: E) -> Refusal {
     Refusal("The file is not a readable XLSX workbook".into())
 }
 
-/// The first sheet's rows that hold something: (row number as the sheet shows it, cells).
-pub fn first_sheet(bytes: &[u8], limits: &Limits) -> Result<Vec<(usize, Vec<String>)>, Refusal> {
+/// The first sheet's rows that hold something, numbered as the sheet shows them, each cell
+/// typed as the workbook holds it (numbers, dates, yes/no, text) and formulas marked.
+pub fn first_sheet(bytes: &[u8], limits: &Limits) -> Result<Vec<Row>, Refusal> {
     check(bytes, limits)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(not_readable)?;
     let name = book
@@ -74,30 +78,58 @@ pub fn first_sheet(bytes: &[u8], limits: &Limits) -> Result<Vec<(usize, Vec<Stri
     let mut cells = book
         .worksheet_cells_reader(&name)
         .map_err(|_| Refusal("The first sheet could not be read".into()))?;
-    let mut rows: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
-    while let Some(cell) = cells
-        .next_cell()
+    let mut rows: std::collections::BTreeMap<u32, Row> = Default::default();
+    while let Some(record) = cells
+        .next_cell_with_formula()
         .map_err(|_| Refusal("The first sheet could not be read".into()))?
     {
-        let (row, column) = cell.get_position();
+        let (row, column) = record.pos;
         if u64::from(row) >= limits.max_rows || u64::from(column) >= limits.max_columns {
             return refuse(too_big_sheet(limits));
         }
-        let value = Data::from(cell.get_value().clone()).to_string();
-        if value.is_empty() {
+        let value = typed(Data::from(record.value));
+        let formula = record.formula.is_some_and(|f| !f.is_empty());
+        if value.is_blank() && !formula {
             continue;
         }
-        let cells = rows.entry(row).or_default();
+        let entry = rows.entry(row).or_insert_with(|| Row {
+            number: row as usize + 1,
+            ..Row::default()
+        });
         let column = column as usize;
-        if cells.len() <= column {
-            cells.resize(column + 1, String::new());
+        if entry.cells.len() <= column {
+            entry.cells.resize(column + 1, Cell::Empty);
         }
-        cells[column] = value;
+        entry.cells[column] = value;
+        if formula {
+            entry.formulas.push(column);
+        }
     }
-    Ok(rows
-        .into_iter()
-        .map(|(row, cells)| (row as usize + 1, cells))
-        .collect())
+    Ok(rows.into_values().collect())
+}
+
+/// A workbook value as a cell: dates the workbook formats as dates become dates.
+fn typed(data: Data) -> Cell {
+    match data {
+        Data::Empty => Cell::Empty,
+        Data::Int(n) => Cell::Number(n as f64),
+        Data::Float(n) => Cell::Number(n),
+        Data::Bool(b) => Cell::Bool(b),
+        Data::String(s) => Cell::Text(s),
+        Data::DateTime(d) => match d.as_datetime() {
+            Some(d) if d.date().year_ce().1 >= 1900 => Cell::Date(d),
+            _ => Cell::Number(d.as_f64()),
+        },
+        Data::DateTimeIso(s) => chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S")
+            .ok()
+            .or_else(|| {
+                chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| d.into())
+            })
+            .map_or(Cell::Text(s), Cell::Date),
+        other => Cell::Text(other.to_string()),
+    }
 }
 
 fn too_big_sheet(limits: &Limits) -> String {

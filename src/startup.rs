@@ -331,4 +331,8 @@ pub fn job_kinds() -> Kinds {
             crate::reviews::service::remind_due(&mut *ctx.db.get()?, now().date())?;
             Ok(())
         })
+        .periodic("import files kept past a day", |ctx| {
+            crate::tabular::memory::forget_old_uploads(&mut *ctx.db.get()?)?;
+            Ok(())
+        })
 }

@@ -412,9 +412,10 @@ fn a_full_register_with_extra_columns_is_within_the_limits() {
     }
     let bytes = book.save_to_buffer().unwrap();
     let read = metro_portal::opportunities::transfer::sheet::read(&bytes, "register.xlsx");
-    let sheet = read.unwrap_or_else(|e| panic!("refused: {e:?}"));
+    let rows = read.unwrap_or_else(|e| panic!("refused: {e:?}"));
     assert_eq!(
-        sheet.len(),
-        metro_portal::opportunities::transfer::sheet::MAX_ROWS
+        rows.len(),
+        metro_portal::opportunities::transfer::sheet::MAX_ROWS + 1,
+        "the headings and every row"
     );
 }

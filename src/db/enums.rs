@@ -27,6 +27,16 @@ macro_rules! text_enum {
                 match value { $($value => Ok($name::$variant),)* _ => Err(concat!("Choose ", $what)) }
             }
 
+            /// What a person meant by `text` in a spreadsheet: the stored value or the
+            /// label, or one of `synonyms`, with case and punctuation ignored.
+            pub fn understand(text: &str, synonyms: &[(&str, $name)]) -> Option<$name> {
+                $crate::tabular::values::choose(
+                    text,
+                    $name::ALL.iter().map(|v| (*v, v.as_str(), v.label())),
+                    synonyms,
+                )
+            }
+
             /// The stored values, for a schema's `enum`.
             pub fn values() -> Vec<&'static str> {
                 $name::ALL.iter().map(|v| v.as_str()).collect()

@@ -51,6 +51,7 @@ const PAGES: &[(&str, &str)] = builtin!(
     "opportunities/form",
     "opportunities/show",
     "opportunities/import",
+    "opportunities/import_preview",
     "partials/follow",
     "notifications/inbox",
     "notifications/settings",

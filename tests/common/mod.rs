@@ -380,6 +380,40 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Uploads a file to the API's import (a dry run when asked), with a mapping when given.
+    pub async fn import_file(
+        &self,
+        token: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        dry_run: bool,
+        mapping: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+        if let Some(m) = mapping {
+            form = form.text("mapping", m.to_string());
+        }
+        let path = if dry_run {
+            "/api/v1/opportunities/import?dry_run=true"
+        } else {
+            "/api/v1/opportunities/import"
+        };
+        let res = self
+            .api()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        answer(res).await
+    }
+}
+
 /// `app.send_json` with POST.
 pub async fn post_json(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
     app.send_json(reqwest::Method::POST, token, path, &body)

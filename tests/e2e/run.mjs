@@ -413,19 +413,47 @@ try {
     assert((await derby.textContent("[data-error-summary]")).includes("two decimal places"), "no pence error");
     await axe(derby, "opportunity_saving_error");
   });
-  await check("the import page passes axe, with a report of problems and of success", async () => {
+  await check("an import with the keyboard alone: upload, problems by column, columns changed, preview, confirm; axe on each step", async () => {
     await page_axe(derby, "/opportunities/import", "import");
     const bad = path.join(DATA_DIR, "bad-import.csv");
-    fs.writeFileSync(bad, "title,summary,service_area,type\nNo type,S,legal,\n");
+    fs.writeFileSync(bad, "Idea,Description,Service\nOn the moon,Somewhere,Moon\n");
     await derby.setInputFiles("#file", bad);
-    await derby.click("main form button[type=submit]");
+    await tabTo(derby, "main form button[type=submit]");
+    await Promise.all([derby.waitForNavigation(), derby.keyboard.press("Enter")]);
     await derby.waitForSelector("[data-error-summary]");
-    assert((await derby.textContent("main table")).includes("type"), "no problem by column");
+    assert((await derby.textContent("#problems-1")).includes("Moon"), "no problem by column with the value found");
+    assert((await derby.locator("#confirm").count()) === 0, "an import offered while there are problems");
     await axe(derby, "import_problems");
+    // The council's own headings, under a title: two columns could be the summary, and the
+    // first is proposed; the officer chooses the other with the keyboard and checks again.
     const good = path.join(DATA_DIR, "good-import.csv");
-    fs.writeFileSync(good, "title,summary,service_area,type,visibility\nShared dog wardens,One team,other,shared_service,partnership\n");
+    fs.writeFileSync(good, "Shared ideas register\n\nRef,Idea,Details,Description,Service,Est. saving £k\nDCC-9,Shared dog wardens,ask Sam,One team for both cities,Waste,45\n");
+    await derby.goto(BASE + "/opportunities/import");
     await derby.setInputFiles("#file", good);
-    await derby.click("main form button[type=submit]");
+    await tabTo(derby, "main form button[type=submit]");
+    await Promise.all([derby.waitForNavigation(), derby.keyboard.press("Enter")]);
+    await derby.waitForSelector("#confirm");
+    const main = await derby.textContent("main");
+    assert(main.includes("headings on row 3"), "the heading row was not found under the title");
+    assert(main.includes("Ready: 1 would be created"), "no preview of what would happen");
+    await axe(derby, "import_preview");
+    const select = (heading) => derby.evaluate((h) => [...document.querySelectorAll("select")].find((s) => s.name === `column:${h}`).id, heading);
+    const value = (id) => derby.evaluate((i) => document.getElementById(i).value, id);
+    const details = await select("Details");
+    const description = await select("Description");
+    assert((await value(details)) === "summary", "Details was not proposed as the summary");
+    await tabTo(derby, `#${details}`);
+    await derby.keyboard.type("Not imported");
+    await tabTo(derby, `#${description}`);
+    await derby.keyboard.type("Summary");
+    assert((await value(description)) === "summary", "typing did not choose Summary");
+    await tabTo(derby, "button.button--secondary");
+    await Promise.all([derby.waitForNavigation(), derby.keyboard.press("Enter")]);
+    await derby.waitForSelector("#confirm");
+    assert((await value(await select("Description"))) === "summary" && (await value(await select("Details"))) === "", "the changed columns were not kept");
+    await axe(derby, "import_preview_again");
+    await tabTo(derby, "#confirm");
+    await Promise.all([derby.waitForNavigation(), derby.keyboard.press("Enter")]);
     await derby.waitForSelector(".notification-banner");
     assert((await derby.textContent(".notification-banner")).includes("1 created"), "not imported");
     await axe(derby, "import_done");

@@ -753,6 +753,7 @@ fn rows() -> Vec<Row> {
             _ => 200,
         }),
         page("/opportunities/import/template.csv", ok_all),
+        page("/opportunities/import/template.xlsx", ok_all),
         get("/api/v1/opportunities?q=legal&per_page=5", ok_all),
         get("/api/v1/opportunities?sort=sideways", |_| 422),
         get("/api/v1/opportunities/{own_draft}", |w| match w {
@@ -981,6 +982,25 @@ fn own_rows() -> Vec<Row> {
             Platform => 403,
             _ => 400,
         }),
+        // A file kept for someone else (or for nobody) is not there: choose it again.
+        form(
+            "/opportunities/import/preview",
+            &[("upload", "not-yours"), ("header_row", "1")],
+            |w| match w {
+                Anonymous => 303,
+                Platform => 403,
+                _ => 422,
+            },
+        ),
+        form(
+            "/opportunities/import/confirm",
+            &[("upload", "not-yours"), ("mapping", "{}")],
+            |w| match w {
+                Anonymous => 303,
+                Platform => 403,
+                _ => 422,
+            },
+        ),
         form(
             "/subscriptions/{other_org_sub}/delivery",
             &[("delivery", "daily")],

@@ -767,7 +767,7 @@ async fn an_import_answers_what_is_not_yours_as_what_does_not_exist() {
             let report: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
             check(
                 &mut failures,
-                status == 200 && report["created"] == 1,
+                status == 200 && report["counts"]["create"] == 1,
                 format!(
                     "import of {reference} by {}: {status} {body}",
                     uploader.email
@@ -777,7 +777,9 @@ async fn an_import_answers_what_is_not_yours_as_what_does_not_exist() {
             let again: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
             check(
                 &mut failures,
-                status == 200 && again["unchanged"] == 1 && again["created"] == 0,
+                status == 200
+                    && again["counts"]["unchanged"] == 1
+                    && again["counts"]["create"] == 0,
                 format!("import again of {reference}: {status} {body}"),
             );
             let mut conn = app.db.get().unwrap();

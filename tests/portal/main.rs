@@ -22,6 +22,7 @@ mod own_references;
 mod platform;
 mod review_signoff;
 mod sessions;
+mod spreadsheet_import;
 mod throttle;
 mod webhook_addresses;
 mod workspaces;

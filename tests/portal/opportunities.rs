@@ -707,26 +707,7 @@ fn typed_workbook(book: &[u8]) {
 }
 
 async fn upload(s: &Setup, token: &str, name: &str, bytes: Vec<u8>, dry_run: bool) -> (u16, Value) {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
-    );
-    let path = if dry_run {
-        "/api/v1/opportunities/import?dry_run=true"
-    } else {
-        "/api/v1/opportunities/import"
-    };
-    let res = s
-        .app
-        .api()
-        .post(s.app.url(path))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    s.app.import_file(token, name, bytes, dry_run, None).await
 }
 
 const GOOD: &str = "reference,title,summary,service_area,type,stage,visibility,partners,financial_year,estimated_savings,cashable\n\
@@ -783,7 +764,7 @@ OPP-0201,Good row,Fine,legal,other,,,\n\
         before,
         "all or nothing"
     );
-    // A file without the required columns is refused as a whole.
+    // A file without columns for the required fields: the mapping says which are missing.
     let (status, body) = upload(
         &s,
         &s.lead_token,
@@ -793,7 +774,34 @@ OPP-0201,Good row,Fine,legal,other,,,\n\
     )
     .await;
     assert_eq!(status, 422);
-    assert!(body["fields"]["file"].as_str().unwrap().contains("title"));
+    let missing: Vec<&str> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["field"] == "mapping")
+        .map(|p| p["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "Choose the column that holds Summary",
+            "Choose the column that holds Service area"
+        ],
+        "{body}"
+    );
+    assert_eq!(body["mapping"]["columns"]["name"], "title", "{body}");
+    // A file with no row of headings is refused as a whole, saying what it found.
+    let (status, body) = upload(
+        &s,
+        &s.lead_token,
+        "x.csv",
+        b"12,13\n14,15\n".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(status, 422);
+    let message = body["fields"]["file"].as_str().unwrap();
+    assert!(message.contains("row 1 holds \"12\", \"13\""), "{message}");
 }
 
 #[tokio::test]
@@ -804,14 +812,20 @@ async fn importing_the_same_file_again_updates_instead_of_duplicating() {
     let (status, report) = upload(&s, &s.lead_token, "register.csv", bom.clone(), true).await;
     assert_eq!(status, 200);
     assert_eq!(
-        (report["created"].as_u64(), report["dry_run"].as_bool()),
+        (
+            report["counts"]["create"].as_u64(),
+            report["dry_run"].as_bool()
+        ),
         (Some(2), Some(true))
     );
     assert_eq!(s.app.count("opportunities"), 0, "a dry run writes nothing");
     let (status, report) = upload(&s, &s.lead_token, "register.csv", bom.clone(), false).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(
-        (report["created"].as_u64(), report["updated"].as_u64()),
+        (
+            report["counts"]["create"].as_u64(),
+            report["counts"]["update"].as_u64()
+        ),
         (Some(2), Some(0))
     );
     let events_before = s.app.count("events");
@@ -820,9 +834,9 @@ async fn importing_the_same_file_again_updates_instead_of_duplicating() {
     assert_eq!(status, 200);
     assert_eq!(
         (
-            report["created"].as_u64(),
-            report["updated"].as_u64(),
-            report["unchanged"].as_u64()
+            report["counts"]["create"].as_u64(),
+            report["counts"]["update"].as_u64(),
+            report["counts"]["unchanged"].as_u64()
         ),
         (Some(0), Some(0), Some(2)),
         "the same file again matches both rows and changes neither"
@@ -851,7 +865,10 @@ async fn importing_the_same_file_again_updates_instead_of_duplicating() {
     .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(
-        (report["created"].as_u64(), report["updated"].as_u64()),
+        (
+            report["counts"]["create"].as_u64(),
+            report["counts"]["update"].as_u64()
+        ),
         (Some(2), Some(0))
     );
     assert_eq!(s.app.count("opportunities"), 4);
@@ -933,7 +950,7 @@ async fn an_xlsx_register_imports_like_a_csv_one() {
     let bytes = book.save_to_buffer().unwrap();
     let (status, report) = upload(&s, &s.lead_token, "register.xlsx", bytes, false).await;
     assert_eq!(status, 200, "{report}");
-    assert_eq!(report["created"], 2);
+    assert_eq!(report["counts"]["create"], 2);
     let (_, list) = s.get(&s.lead_token, "/api/v1/opportunities?q=garage").await;
     assert_eq!(
         list["items"][0]["reference"], "OPP-0002",
@@ -1008,8 +1025,38 @@ async fn the_upload_page_needs_its_csrf_token_and_offers_the_template() {
         .send()
         .await
         .unwrap();
+    // The upload is a preview: nothing is written until it is confirmed.
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Ready: 2 would be created"), "{html}");
+    assert_eq!(s.app.count("opportunities"), 0);
+    let hidden = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = html.find(&marker).unwrap() + marker.len();
+        let end = start + html[start..].find('"').unwrap();
+        html[start..end]
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+    };
+    let (upload, mapping) = (hidden("upload"), hidden("mapping"));
+    let res = browser
+        .post(
+            "/opportunities/import/confirm",
+            &[("upload", &upload), ("mapping", &mapping)],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("2 created"));
+    assert_eq!(s.app.count("opportunities"), 2);
+    // The kept file is gone once imported: confirming again imports nothing.
+    let res = browser
+        .post(
+            "/opportunities/import/confirm",
+            &[("upload", &upload), ("mapping", &mapping)],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("no longer kept"));
     assert_eq!(s.app.count("opportunities"), 2);
     // A file with problems: the page lists them by row and column.
     let token = browser.csrf().await;
@@ -1030,8 +1077,14 @@ async fn the_upload_page_needs_its_csrf_token_and_offers_the_template() {
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("2 problems in 2 rows") && html.contains("service_area"),
+        html.contains("2 problems to sort out")
+            && html.contains("href=\"#problems-1\"")
+            && html.contains("service_area: 1 problem"),
         "{html}"
+    );
+    assert!(
+        !html.contains("id=\"confirm\""),
+        "no import while there are problems"
     );
 }
 
@@ -1044,7 +1097,7 @@ async fn without_references_rows_match_by_title_and_bad_references_are_named() {
         let (status, report) =
             upload(&s, &s.lead_token, "r.csv", file.as_bytes().to_vec(), false).await;
         assert_eq!(status, 200, "{report}");
-        assert_eq!(report["created"], expected_created);
+        assert_eq!(report["counts"]["create"], expected_created);
     }
     assert_eq!(s.app.count("opportunities"), 1);
     let (status, report) = upload(
@@ -1066,7 +1119,11 @@ async fn the_command_line_imports_checks_and_reports_by_row() {
     let good = dir.path().join("register.csv");
     std::fs::write(&good, GOOD).unwrap();
     let bad = dir.path().join("bad.csv");
-    std::fs::write(&bad, "title,summary,service_area,type\nNo type,S,legal,\n").unwrap();
+    std::fs::write(
+        &bad,
+        "title,summary,service_area,type\nOn the moon,S,moon,\n",
+    )
+    .unwrap();
     let run = |file: &std::path::Path, extra: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_metro-portal"))
             .arg("import")
@@ -1084,17 +1141,56 @@ async fn the_command_line_imports_checks_and_reports_by_row() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("2 would be created"));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(stdout.contains("Headings on row 1:"), "{stdout}");
+    assert!(
+        stdout.contains("2 rows: 2 would be created, 0 updated"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("row 2: create"),
+        "the preview row by row: {stdout}"
+    );
     assert_eq!(s.app.count("opportunities"), 0);
     let out = run(&good, &[]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 were created"));
     let out = run(&good, &[]);
     assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("0 were created, 0 were updated and 2 were left as they are"));
+        .contains("2 rows: 0 were created, 0 updated, 2 left as they are"));
     let out = run(&bad, &[]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("row 2, type"));
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(stderr.contains("service_area: 1 problem(s)"), "{stderr}");
+    assert!(
+        stderr.contains("row 2: \"moon\" is not one of these: Legal, Procurement"),
+        "{stderr}"
+    );
     assert_eq!(s.app.count("opportunities"), 2);
+    // A mapping from a file: the heading "Idea" read as the title.
+    let odd = dir.path().join("odd.csv");
+    std::fs::write(
+        &odd,
+        "Idea,What,Area,Kind,Skip me\nShared dog wardens,One team,Waste,Shared service,x\n",
+    )
+    .unwrap();
+    let mapping = dir.path().join("mapping.json");
+    std::fs::write(
+        &mapping,
+        r#"{"header_row":1,"columns":{"Idea":"title","What":"summary","Area":"service_area","Kind":"type","Skip me":null}}"#,
+    )
+    .unwrap();
+    let out = run(&odd, &["--mapping", mapping.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["counts"]["create"], 1, "{report}");
+    assert_eq!(
+        report["mapping"]["columns"]["Skip me"],
+        serde_json::Value::Null
+    );
 }
 
 #[tokio::test]
@@ -1128,9 +1224,9 @@ OPP-0001,-5% on energy bills,Joint energy,procurement,joint_procurement,partners
     assert_eq!(status, 200, "{report}");
     assert_eq!(
         (
-            report["created"].as_u64(),
-            report["updated"].as_u64(),
-            report["unchanged"].as_u64()
+            report["counts"]["create"].as_u64(),
+            report["counts"]["update"].as_u64(),
+            report["counts"]["unchanged"].as_u64()
         ),
         (Some(0), Some(0), Some(2))
     );
@@ -1386,9 +1482,9 @@ async fn a_council_imports_the_whole_register_it_exported() {
             assert_eq!(status, 200, "{format}: {report}");
             assert_eq!(
                 (
-                    report["created"].as_u64(),
-                    report["updated"].as_u64(),
-                    report["unchanged"].as_u64(),
+                    report["counts"]["create"].as_u64(),
+                    report["counts"]["update"].as_u64(),
+                    report["counts"]["unchanged"].as_u64(),
                     report["dry_run"].as_bool()
                 ),
                 (Some(0), Some(0), Some(1), Some(dry_run)),
@@ -1429,9 +1525,12 @@ async fn a_council_imports_the_whole_register_it_exported() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
-    assert!(html.contains("Not yours, skipped"), "{html}");
+    assert!(html.contains("not yours, skipped"), "{html}");
     assert!(html.contains("Shared fleet garage"));
-    assert!(html.contains("1 already as the file has them"));
+    assert!(
+        html.contains("Ready: 0 would be created, 0 updated, 1 left as they are and 1 skipped"),
+        "{html}"
+    );
 }
 
 /// JSON Schema's integers include 3.0: ids and counts sent so (as JavaScript and generated

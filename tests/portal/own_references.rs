@@ -188,7 +188,7 @@ async fn an_import_reads_it_and_the_export_writes_it_back() {
                ,Joint procurement hub,One hub,procurement,joint_procurement,partnership\n";
     let (status, report) = s.import("register.csv", csv).await;
     assert_eq!(
-        (status, report["created"].as_u64()),
+        (status, report["counts"]["create"].as_u64()),
         (200, Some(2)),
         "{report}"
     );

@@ -1,31 +1,49 @@
-//! Import of a register the partners already keep, from CSV or XLSX: the file is read
-//! (`sheet`), every row is checked and matched (`plan`), and only then are all rows written
-//! in one transaction, or none, through the same services as the pages and the API, so an
-//! import writes events and audit entries like any change. Importing the same file again
-//! changes nothing and tells nobody: a row that matches what is stored writes nothing. A dry
-//! run is the same import, rolled back, so its counts are what the real one would give.
+//! Import of a register the partners already keep, from CSV or XLSX: the file's rows are
+//! read (`sheet`), the table found in them and its columns mapped to fields (proposed, or
+//! remembered from the organisation's last import of a file with these headings, or as the
+//! person set them), every row is checked and matched (`plan`), and only then are all rows
+//! written in one transaction, or none, through the same services as the pages and the API,
+//! so an import writes events and audit entries like any change. Importing the same file
+//! again changes nothing and tells nobody: a row that matches what is stored writes nothing.
+//! A dry run is the same import, rolled back, so its counts and changes are what the real
+//! one would give: that is the preview.
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::fields::FIELDS;
 use super::plan::{plan, Plan, Planned};
-use super::sheet::Sheet;
+use super::reading::FieldChange;
+use super::sheet::{file_problem, MAX_ROWS};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::opportunities::model::*;
 use crate::opportunities::service::{self, Actor};
 use crate::opportunities::stages::service::TransitionInput;
+use crate::tabular::{self, memory, Mapping, Row, Table, Unit};
 
-/// One thing wrong with the file, by row (as numbered in the spreadsheet) and column.
+/// What the mappings of this import are remembered under.
+pub const KIND: &str = "opportunities";
+
+/// One thing wrong, by row (as numbered in the spreadsheet) and column.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct RowProblem {
-    /// The spreadsheet row: the header is row 1, the first opportunity row 2.
+    /// The spreadsheet row (the heading row for a problem with the mapping).
     pub row: usize,
+    /// The file's heading of the column.
     pub column: String,
+    /// The field the column fills (`mapping` for a problem with the mapping itself).
+    pub field: String,
+    /// The value found.
+    pub value: String,
     pub message: String,
+    /// What would be accepted, where there is a short list: the values to choose from, or
+    /// for a row like an existing opportunity its reference and "new".
+    pub choices: Vec<String>,
 }
 
-/// A row passed over: the file says another organisation leads it.
+/// A row passed over: blank, a totals row, the template's example, or led by another
+/// organisation.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Skipped {
     pub row: usize,
@@ -35,23 +53,71 @@ pub struct Skipped {
 }
 
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
-pub struct Report {
-    pub rows: usize,
-    pub created: usize,
-    /// Your opportunities the file changed.
-    pub updated: usize,
-    /// Your opportunities the file matched, as they already were.
+pub struct Counts {
+    pub create: usize,
+    /// Your opportunities the file changes.
+    pub update: usize,
+    /// Your opportunities the file matches, as they already are.
     pub unchanged: usize,
+    pub skip: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Unchanged,
+}
+
+/// What one row does (or would do).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Change {
+    pub row: usize,
+    pub action: Action,
+    /// The opportunity's reference; for a row that creates, the one it was given (in a dry
+    /// run, the one it would be given now).
+    pub reference: String,
+    pub title: String,
+    /// For an update, each field it changes.
+    pub fields: Vec<FieldChange>,
+}
+
+/// A column of the file as the import reads it, in the file's order.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ColumnFound {
+    pub heading: String,
+    /// The field it fills, or none (not imported).
+    pub field: Option<String>,
+    /// For a money column: the unit of its plain numbers.
+    pub unit: Option<Unit>,
+    /// The first few values below the heading.
+    pub examples: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct Report {
+    /// The heading row found (or given), as the spreadsheet numbers it.
+    pub header_row: usize,
+    /// The mapping used: send it back, changed, to import differently.
+    pub mapping: Mapping,
+    /// The file's columns, in order, with the field each fills.
+    pub columns: Vec<ColumnFound>,
+    /// Rows of data below the headings.
+    pub rows: usize,
+    pub counts: Counts,
+    /// Row by row: created, updated (with the fields that change) or unchanged.
+    pub changes: Vec<Change>,
+    pub problems: Vec<RowProblem>,
+    /// Rows passed over, and why.
+    pub skipped: Vec<Skipped>,
     /// True when nothing was written (a dry run, or problems were found).
     pub dry_run: bool,
-    pub problems: Vec<RowProblem>,
-    /// Rows led by other organisations, not imported.
-    pub skipped: Vec<Skipped>,
 }
 
 /// What writing a row did.
 enum Written {
-    Created,
+    Created(Opportunity),
     Updated,
     Unchanged,
 }
@@ -68,40 +134,168 @@ impl std::fmt::Display for DryRun {
 
 impl std::error::Error for DryRun {}
 
-/// Checks the sheet and writes it all in one transaction (rolled back for a `dry_run`), or
-/// nothing when a problem is found. `progress` hears how many rows are done.
+/// The table in the file's rows and the mapping to read it by: the one asked for, else the
+/// one the organisation confirmed for these headings, else the one proposed.
+fn prepare(
+    conn: &mut DbConn,
+    actor: &Actor,
+    rows: Vec<Row>,
+    asked: Option<&Mapping>,
+) -> AppResult<(Table, Mapping)> {
+    let table = tabular::table(rows, FIELDS, asked.map(|m| m.header_row).filter(|n| *n > 0))
+        .map_err(file_problem)?;
+    if table.rows.len() > MAX_ROWS {
+        return Err(file_problem(tabular::too_many(table.rows.len(), MAX_ROWS)));
+    }
+    let mapping = match asked {
+        Some(m) => Mapping {
+            header_row: table.header_row,
+            ..m.clone()
+        },
+        None => memory::remembered(conn, actor.caller.organisation_id, KIND, &table)?
+            .unwrap_or_else(|| tabular::propose(&table, FIELDS)),
+    };
+    Ok((table, mapping))
+}
+
+fn columns_found(table: &Table, mapping: &Mapping) -> Vec<ColumnFound> {
+    table
+        .headings
+        .iter()
+        .enumerate()
+        .map(|(c, heading)| ColumnFound {
+            heading: heading.clone(),
+            field: mapping.columns.get(heading).cloned().flatten(),
+            unit: mapping.units.get(heading).copied(),
+            examples: table
+                .rows
+                .iter()
+                .map(|r| r.get(c).text())
+                .filter(|v| !v.is_empty())
+                .take(3)
+                .collect(),
+        })
+        .collect()
+}
+
+/// Reads the rows through the mapping and writes them all in one transaction (rolled back
+/// for a `dry_run`), or nothing when a problem is found. `progress` hears how many rows are
+/// done.
 pub fn import(
     conn: &mut DbConn,
     actor: &Actor,
-    sheet: &Sheet,
+    rows: Vec<Row>,
+    asked: Option<&Mapping>,
     dry_run: bool,
     progress: &dyn Fn(usize),
 ) -> AppResult<Report> {
     crate::authz::log_opportunity(actor.caller)?;
+    let (table, mapping) = prepare(conn, actor, rows, asked)?;
     let mut report = Report {
-        rows: sheet.rows.len(),
+        header_row: table.header_row,
+        columns: columns_found(&table, &mapping),
+        rows: table.rows.len(),
         dry_run: true,
+        skipped: table
+            .passed
+            .iter()
+            .map(|p| Skipped {
+                row: p.row,
+                reference: String::new(),
+                title: String::new(),
+                message: format!("Skipped: {}", p.reason),
+            })
+            .collect(),
+        mapping: mapping.clone(),
         ..Report::default()
     };
-    let Plan { rows, skipped } = match plan(conn, actor, sheet)? {
-        Ok(plan) => plan,
-        Err(problems) => {
-            report.problems = problems;
+    let columns = match mapping.columns(&table, FIELDS) {
+        Ok(columns) => columns,
+        Err(messages) => {
+            report.problems = messages
+                .into_iter()
+                .map(|message| RowProblem {
+                    row: table.header_row,
+                    column: String::new(),
+                    field: "mapping".into(),
+                    value: String::new(),
+                    message,
+                    choices: Vec::new(),
+                })
+                .collect();
             return Ok(report);
         }
     };
-    report.skipped = skipped;
+    let Plan { rows, skipped } = match plan(conn, actor, &table, &columns, &mapping)? {
+        Ok(plan) => plan,
+        Err(problems) => {
+            report.problems = problems;
+            report.counts.skip = report.skipped.len();
+            return Ok(report);
+        }
+    };
+    report.skipped.extend(skipped);
+    report.skipped.sort_by_key(|s| s.row);
+    report.counts.skip = report.skipped.len();
+    let outcome = write_all(conn, actor, &rows, dry_run, &mut report, progress);
+    match outcome {
+        Ok(()) => {
+            report.dry_run = false;
+            memory::remember(
+                conn,
+                actor.caller.organisation_id,
+                actor.caller.user_id,
+                KIND,
+                &table,
+                &mapping,
+            )?;
+            Ok(report)
+        }
+        Err(AppError::Internal(e)) if e.is::<DryRun>() => Ok(report),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes every planned row in one transaction, noting what each did; a dry run ends by
+/// rolling it all back. A rule the checks did not foresee writes nothing and is reported
+/// as a problem on its row.
+fn write_all(
+    conn: &mut DbConn,
+    actor: &Actor,
+    rows: &[Planned],
+    dry_run: bool,
+    report: &mut Report,
+    progress: &dyn Fn(usize),
+) -> AppResult<()> {
     let current_row = std::cell::Cell::new(0);
-    let tally = std::cell::Cell::new((0, 0, 0));
+    let changes = std::cell::RefCell::new(Vec::with_capacity(rows.len()));
     let outcome = write_tx(conn, |conn| {
         for (done, p) in rows.iter().enumerate() {
             current_row.set(p.row);
-            let (created, updated, unchanged) = tally.get();
-            tally.set(match write_row(conn, actor, p)? {
-                Written::Created => (created + 1, updated, unchanged),
-                Written::Updated => (created, updated + 1, unchanged),
-                Written::Unchanged => (created, updated, unchanged + 1),
-            });
+            let change = match write_row(conn, actor, p)? {
+                Written::Created(o) => Change {
+                    row: p.row,
+                    action: Action::Create,
+                    reference: o.reference,
+                    title: o.title,
+                    fields: Vec::new(),
+                },
+                written => {
+                    let o = p.existing.as_ref().expect("only a match updates");
+                    Change {
+                        row: p.row,
+                        action: if matches!(written, Written::Updated) {
+                            Action::Update
+                        } else {
+                            Action::Unchanged
+                        },
+                        reference: o.reference.clone(),
+                        title: p.input.title.clone(),
+                        fields: p.changes.clone(),
+                    }
+                }
+            };
+            changes.borrow_mut().push(change);
             progress(done + 1);
         }
         if dry_run {
@@ -109,30 +303,33 @@ pub fn import(
         }
         Ok(())
     });
-    (report.created, report.updated, report.unchanged) = tally.get();
     match outcome {
-        Ok(()) => {
-            report.dry_run = false;
-            Ok(report)
-        }
-        Err(AppError::Internal(e)) if e.is::<DryRun>() => Ok(report),
-        // A rule the checks did not foresee: nothing was written; say where.
         Err(AppError::Validation { fields, .. }) => {
             let row = current_row.get();
-            report.created = 0;
-            report.updated = 0;
-            report.unchanged = 0;
             report.problems = fields
                 .into_iter()
-                .map(|(column, message)| RowProblem {
+                .map(|(field, message)| RowProblem {
                     row,
-                    column,
+                    column: field.clone(),
+                    field,
+                    value: String::new(),
                     message,
+                    choices: Vec::new(),
                 })
                 .collect();
-            Ok(report)
+            Err(AppError::Internal(DryRun.into()))
         }
-        Err(e) => Err(e),
+        other => {
+            report.changes = changes.into_inner();
+            for c in &report.changes {
+                match c.action {
+                    Action::Create => report.counts.create += 1,
+                    Action::Update => report.counts.update += 1,
+                    Action::Unchanged => report.counts.unchanged += 1,
+                }
+            }
+            other
+        }
     }
 }
 
@@ -166,7 +363,7 @@ fn write_row(conn: &mut DbConn, actor: &Actor, p: &Planned) -> AppResult<Written
                 // A register brought in from a spreadsheet starts where it already was.
                 stages::start_at(conn, actor, o.id, stage, "Imported at this stage")?;
             }
-            (o.id, Written::Created)
+            (o.id, Written::Created(o))
         }
     };
     for (year, kind, cashable, pence) in &p.savings {

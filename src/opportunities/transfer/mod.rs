@@ -1,9 +1,13 @@
 //! The register in and out of spreadsheets: exports of the current view (CSV, XLSX, JSON)
 //! and imports of a council's own rows, planned in full before anything is written.
 
+pub mod cli;
 pub mod export;
+pub mod fields;
 pub mod import;
 pub mod plan;
+pub mod preview;
+pub mod reading;
 pub mod sheet;
 pub mod upload;
 
@@ -15,5 +19,8 @@ pub fn routes(r: &mut Routes) {
         .get("/opportunities/export.{format}", export::page_export)
         .get("/opportunities/import", upload::import_form)
         .post("/opportunities/import", upload::page_upload)
-        .get("/opportunities/import/template.csv", upload::template);
+        .post("/opportunities/import/preview", preview::preview_again)
+        .post("/opportunities/import/confirm", preview::confirm)
+        .get("/opportunities/import/template.csv", upload::template_csv)
+        .get("/opportunities/import/template.xlsx", upload::template_xlsx);
 }

@@ -1,115 +1,32 @@
-//! Planning an import: every row is checked and matched against the importer's own
-//! opportunities before anything is written. A row with the reference (or, without one,
-//! the title) of one of the importer's own opportunities updates it; any other row is a new
-//! opportunity. A reference held by another organisation is answered exactly as a free one,
-//! so an import tells nothing of others. A row the file itself says another organisation
-//! leads (its `lead_organisation`, as in the whole register's export) is skipped and listed,
-//! so a council can import the export it downloaded.
+//! Planning an import: every row is read through the confirmed mapping, its values
+//! understood as the council wrote them, and matched against the importer's own
+//! opportunities before anything is written. A row with the reference of one of the
+//! importer's opportunities, or the same title, updates it; a row whose title only resembles
+//! one is never merged silently: it is a problem offering "update OPP-0010" or "new" until
+//! the person chooses. Any other row is a new opportunity. A reference held by another
+//! organisation is answered exactly as a free one, so an import tells nothing of others. A
+//! row the file says another organisation leads (as in the whole register's export) is
+//! skipped and listed, so a council can import the export it downloaded.
 
 use std::collections::HashMap;
 
 use diesel::prelude::*;
 
+use super::fields;
 use super::import::{RowProblem, Skipped};
-use super::sheet::{undefuse, Sheet};
+use super::reading::{changes, partners_of, savings_of, stage_of, theme_of, FieldChange};
+use super::sheet::undefuse;
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::opportunities::model::*;
 use crate::opportunities::queries;
 use crate::opportunities::service::{Actor, OpportunityInput};
 use crate::schema::{opportunities, organisations};
+use crate::tabular::values::{normalise, Found, Names};
+use crate::tabular::{Cell, Columns, Mapping, Row, Table};
 
-/// One column an import reads: its heading, what to put in it, and the template's example.
-pub struct Column {
-    pub name: &'static str,
-    pub about: &'static str,
-    pub example: &'static str,
-}
-
-/// The columns a file may have, in the template's order. `title`, `summary`,
-/// `service_area` and `type` are required.
-pub const COLUMNS: &[Column] = &[
-    Column {
-        name: "reference",
-        about: "Like OPP-0042. A row whose reference (or, without one, whose title) matches one of your opportunities updates it; otherwise a new opportunity is made with the next free reference.",
-        example: "",
-    },
-    Column {
-        name: "your_reference",
-        about: "Optional: your organisation's own reference for it, like DCC-SS-014, kept as it is and found by the search.",
-        example: "",
-    },
-    Column {
-        name: "title",
-        about: "Required.",
-        example: "Shared legal services",
-    },
-    Column {
-        name: "summary",
-        about: "Required. Markdown allowed.",
-        example: "One legal team for both cities",
-    },
-    Column {
-        name: "service_area",
-        about: "Required: legal, procurement, ict_digital, hr_payroll, finance, highways_transport, waste, property_facilities, customer_services, social_care, public_health, regeneration or other.",
-        example: "legal",
-    },
-    Column {
-        name: "type",
-        about: "Required: shared_service, joint_procurement, shared_staff, co_location, income_generation, joint_bid or other.",
-        example: "shared_service",
-    },
-    Column {
-        name: "stage",
-        about: "idea, under_assessment, business_case, approved, in_delivery, realised, on_hold or declined. New rows start here; existing ones must make an allowed move.",
-        example: "under_assessment",
-    },
-    Column {
-        name: "visibility",
-        about: "draft (your organisation only, the default), partnership or public.",
-        example: "partnership",
-    },
-    Column {
-        name: "lead_organisation",
-        about: "Empty or your organisation's short name: imports are led by your organisation. A row another organisation leads (as in the whole register's export) is skipped and listed.",
-        example: "",
-    },
-    Column {
-        name: "partners",
-        about: "Short names of partner organisations, separated by ; (like nottingham;derbyshire).",
-        example: "nottingham",
-    },
-    Column {
-        name: "theme",
-        about: "A workspace's short name, like transport-connectivity.",
-        example: "",
-    },
-    Column {
-        name: "financial_year",
-        about: "Like 2026/27. Needed when a savings column is filled.",
-        example: "2026/27",
-    },
-    Column {
-        name: "estimated_savings",
-        about: "Pounds, like £12,500.00 or 12500. Importing again replaces that year's figure.",
-        example: "£120,000.00",
-    },
-    Column {
-        name: "validated_savings",
-        about: "Pounds, like £12,500.00 or 12500. Importing again replaces that year's figure.",
-        example: "",
-    },
-    Column {
-        name: "realised_savings",
-        about: "Pounds, like £12,500.00 or 12500. Importing again replaces that year's figure.",
-        example: "",
-    },
-    Column {
-        name: "cashable",
-        about: "yes (the default) or no.",
-        example: "yes",
-    },
-];
+/// How alike two titles must be (Sørensen–Dice on their letters) to be offered as the same.
+const RESEMBLES: f64 = 0.7;
 
 pub(super) struct Planned {
     pub(super) row: usize,
@@ -117,143 +34,175 @@ pub(super) struct Planned {
     pub(super) input: OpportunityInput,
     pub(super) stage: Option<Stage>,
     pub(super) savings: Vec<(i32, SavingKind, bool, i64)>,
+    /// For a row that updates: what it changes.
+    pub(super) changes: Vec<FieldChange>,
 }
 
 /// References keep their one form: OPP- and at least four digits.
-fn valid_reference(value: &str) -> bool {
+pub fn valid_reference(value: &str) -> bool {
     value
         .strip_prefix("OPP-")
         .is_some_and(|n| n.len() >= 4 && n.len() <= 9 && n.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// The opportunity a row updates: the one of yours its reference names, or else the one of
-/// yours with its title; `Err` when several of yours have the title. A reference that is
-/// not one of your organisation's opportunities, free or another organisation's, is passed
-/// over exactly as if the row had none, so no answer (and no write) can tell which
-/// references others hold. Such a row becomes a new opportunity with the next reference,
-/// and importing it again finds it by its title.
-fn own_match(
-    conn: &mut DbConn,
-    lead: i64,
-    reference: Option<&str>,
-    title: &str,
-) -> QueryResult<Result<Option<Opportunity>, &'static str>> {
-    if let Some(r) = reference {
-        let mine: Option<Opportunity> = opportunities::table
-            .filter(opportunities::reference.eq(r))
-            .filter(opportunities::lead_organisation_id.eq(lead))
-            .select(Opportunity::as_select())
-            .first(conn)
-            .optional()?;
-        if mine.is_some() {
-            return Ok(Ok(mine));
-        }
-    }
-    if title.is_empty() {
-        return Ok(Ok(None));
-    }
-    // So importing the same file twice does not duplicate what it added.
-    let same: Vec<Opportunity> = opportunities::table
-        .filter(opportunities::lead_organisation_id.eq(lead))
-        .filter(opportunities::title.eq(title))
-        .select(Opportunity::as_select())
-        .load(conn)?;
-    Ok(match same.len() {
-        0 | 1 => Ok(same.into_iter().next()),
-        _ => Err("Several of your opportunities have this title: add the reference"),
-    })
+/// What rows name: organisations, the workspaces the importer can see, and the importer's
+/// own opportunities.
+pub(super) struct Lookups {
+    pub(super) lead: i64,
+    pub(super) organisations: Names<i64>,
+    pub(super) organisation_names: HashMap<i64, String>,
+    pub(super) themes: Names<i64>,
+    pub(super) theme_names: HashMap<i64, String>,
+    pub(super) own: Vec<Opportunity>,
+    /// The financial year savings count in when the file gives none.
+    pub(super) default_year: i32,
 }
 
-/// What rows name by short name: organisations, and the workspaces the importer can see.
-struct Lookups {
-    lead: i64,
-    lead_slug: String,
-    organisations: HashMap<String, i64>,
-    themes: HashMap<String, i64>,
+impl Lookups {
+    pub(super) fn organisation_name(&self, id: i64) -> String {
+        self.organisation_names
+            .get(&id)
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
 fn lookups(conn: &mut DbConn, actor: &Actor) -> AppResult<Lookups> {
     let lead = actor.caller.organisation_id;
-    let organisations: HashMap<String, i64> = organisations::table
-        .select((organisations::slug, organisations::id))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect();
-    let lead_slug = organisations
-        .iter()
-        .find(|(_, id)| **id == lead)
-        .map(|(s, _)| s.clone())
-        .unwrap_or_default();
-    let themes = crate::workspaces::queries::list_visible(conn, Some(actor.caller))?
-        .into_iter()
-        .filter(|a| !a.ws.is_archived())
-        .map(|a| (a.ws.slug, a.ws.id))
-        .collect();
+    let orgs: Vec<(i64, String, String)> = organisations::table
+        .select((organisations::id, organisations::name, organisations::slug))
+        .load(conn)?;
+    let themes: Vec<(i64, String, String)> =
+        crate::workspaces::queries::list_visible(conn, Some(actor.caller))?
+            .into_iter()
+            .filter(|a| !a.ws.is_archived())
+            .map(|a| (a.ws.id, a.ws.name, a.ws.slug))
+            .collect();
+    let own = opportunities::table
+        .filter(opportunities::lead_organisation_id.eq(lead))
+        .select(Opportunity::as_select())
+        .order(opportunities::id.asc())
+        .load(conn)?;
+    let today = chrono::Utc::now().date_naive();
+    let default_year =
+        chrono::Datelike::year(&today) - i32::from(chrono::Datelike::month(&today) < 4);
     Ok(Lookups {
         lead,
-        lead_slug,
-        organisations,
-        themes,
+        organisations: Names::new(
+            orgs.iter()
+                .map(|(id, n, s)| (*id, n.clone(), vec![s.clone()])),
+        ),
+        organisation_names: orgs.into_iter().map(|(id, n, _)| (id, n)).collect(),
+        themes: Names::new(
+            themes
+                .iter()
+                .map(|(id, n, s)| (*id, n.clone(), vec![s.clone()])),
+        ),
+        theme_names: themes.into_iter().map(|(id, n, _)| (id, n)).collect(),
+        own,
+        default_year,
     })
 }
 
-/// One row as the checks read it: its cells by column name, and the problems found so far.
-struct RowReader<'a> {
-    headers: &'a [String],
-    row: usize,
-    cells: &'a [String],
-    problems: &'a mut Vec<RowProblem>,
+/// One row as the checks read it: its cells by field through the mapping, and the problems
+/// found so far.
+pub(super) struct RowReader<'a> {
+    pub(super) table: &'a Table,
+    pub(super) columns: &'a Columns,
+    pub(super) mapping: &'a Mapping,
+    pub(super) row: &'a Row,
+    pub(super) problems: &'a mut Vec<RowProblem>,
 }
 
 impl RowReader<'_> {
-    fn has(&self, name: &str) -> bool {
-        self.headers.iter().any(|h| h == name)
+    pub(super) fn has(&self, field: &str) -> bool {
+        self.columns.has(field)
     }
 
-    fn get(&self, name: &str) -> String {
-        self.headers
-            .iter()
-            .position(|h| h == name)
-            .and_then(|i| self.cells.get(i))
-            .map(|v| undefuse(v.trim()).to_string())
-            .unwrap_or_default()
+    pub(super) fn cell(&self, field: &str) -> Cell {
+        match self.columns.column(field) {
+            Some(c) => self.row.get(c).clone(),
+            None => Cell::Empty,
+        }
     }
 
-    fn fail(&mut self, column: &str, message: &str) {
+    pub(super) fn get(&self, field: &str) -> String {
+        undefuse(&self.cell(field).text()).to_string()
+    }
+
+    /// What the person said a value of `field` means (the mapping's `values`), or the value.
+    pub(super) fn meant(&self, field: &str, value: &str) -> String {
+        self.mapping
+            .values
+            .get(field)
+            .and_then(|v| v.get(value))
+            .cloned()
+            .unwrap_or_else(|| value.to_string())
+    }
+
+    pub(super) fn fail(&mut self, field: &str, message: &str) {
+        let value = self.get(field);
+        self.problem(field, &value, message, Vec::new());
+    }
+
+    pub(super) fn problem(
+        &mut self,
+        field: &str,
+        value: &str,
+        message: &str,
+        choices: Vec<String>,
+    ) {
+        let column = self
+            .columns
+            .column(field)
+            .and_then(|c| self.table.headings.get(c).cloned())
+            .unwrap_or_else(|| field.to_string());
         self.problems.push(RowProblem {
-            row: self.row,
-            column: column.into(),
+            row: self.row.number,
+            column,
+            field: field.into(),
+            value: value.into(),
             message: message.into(),
+            choices,
         });
     }
 
-    /// The value of `column` parsed by `parse`; none when blank or not valid (noted).
-    fn choice<T>(&mut self, column: &str, parse: fn(&str) -> Result<T, &'static str>) -> Option<T> {
-        let value = self.get(column);
+    /// A value of a choice field, understood by `understand`; none when blank or not
+    /// understood (noted, with the labels it takes).
+    pub(super) fn choice<T: Copy>(
+        &mut self,
+        field: &str,
+        understand: fn(&str) -> Option<T>,
+        labels: impl IntoIterator<Item = &'static str>,
+    ) -> Option<T> {
+        let value = self.get(field);
         if value.is_empty() {
             return None;
         }
-        match parse(&value) {
-            Ok(v) => Some(v),
-            Err(m) => {
-                self.fail(column, m);
-                None
-            }
+        let found = understand(&self.meant(field, &value));
+        if found.is_none() {
+            let labels: Vec<String> = labels.into_iter().map(str::to_string).collect();
+            let message = format!("\"{value}\" is not one of these: {}", labels.join(", "));
+            self.problem(field, &value, &message, labels);
         }
+        found
     }
 }
 
-/// The rows to write, and the rows led by others that are passed over.
+/// The rows to write, and the rows passed over.
 pub(super) struct Plan {
     pub rows: Vec<Planned>,
     pub skipped: Vec<Skipped>,
 }
 
-/// Checks every row; returns the plan, or every problem found.
+/// Checks every row; returns the plan, or every problem found. `matches` holds the person's
+/// choices for rows whose title resembles one of their opportunities: a reference, or "new".
 pub(super) fn plan(
     conn: &mut DbConn,
     actor: &Actor,
-    sheet: &Sheet,
+    table: &Table,
+    columns: &Columns,
+    mapping: &Mapping,
 ) -> AppResult<Result<Plan, Vec<RowProblem>>> {
     let lookups = lookups(conn, actor)?;
     let mut problems = Vec::new();
@@ -262,31 +211,64 @@ pub(super) fn plan(
         skipped: Vec::new(),
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (row, cells) in &sheet.rows {
-        let mut reader = RowReader {
-            headers: &sheet.headers,
-            row: *row,
-            cells,
+    for row in &table.rows {
+        let mut r = RowReader {
+            table,
+            columns,
+            mapping,
+            row,
             problems: &mut problems,
         };
-        let lead = reader.get("lead_organisation");
-        if !lead.is_empty() && !lead.eq_ignore_ascii_case(&lookups.lead_slug) {
+        if let Some(message) = led_by_another(&lookups, &mut r) {
             plan.skipped.push(Skipped {
-                row: *row,
-                reference: reader.get("reference"),
-                title: reader.get("title"),
-                message: format!("Led by {lead}: not yours, skipped"),
+                row: row.number,
+                reference: r.get("reference"),
+                title: r.get("title"),
+                message,
             });
             continue;
         }
         plan.rows
-            .push(plan_row(conn, actor, &lookups, &mut reader, &mut seen)?);
+            .push(plan_row(conn, actor, &lookups, &mut r, &mut seen)?);
     }
     Ok(if problems.is_empty() {
         Ok(plan)
     } else {
         Err(problems)
     })
+}
+
+/// Why the row is not the importer's to import, when the file names another lead.
+fn led_by_another(lookups: &Lookups, r: &mut RowReader) -> Option<String> {
+    let value = r.get("lead_organisation");
+    if value.is_empty() {
+        return None;
+    }
+    let name = |id: &i64| lookups.organisation_name(*id);
+    match lookups
+        .organisations
+        .find(&r.meant("lead_organisation", &value))
+    {
+        Found::One(id) if id == lookups.lead => None,
+        Found::One(id) => Some(format!("Led by {}: not yours, skipped", name(&id))),
+        Found::Many(ids) if !ids.contains(&lookups.lead) => Some(format!(
+            "Led by {value} ({}): not yours, skipped",
+            ids.iter().map(name).collect::<Vec<_>>().join(" or ")
+        )),
+        Found::Many(ids) => {
+            let names: Vec<String> = ids.iter().map(name).collect();
+            let message = format!("\"{value}\" could be {}: choose which", names.join(" or "));
+            r.problem("lead_organisation", &value, &message, names);
+            None
+        }
+        Found::None => {
+            r.fail(
+                "lead_organisation",
+                &format!("No organisation is called \"{value}\""),
+            );
+            None
+        }
+    }
 }
 
 fn plan_row(
@@ -296,27 +278,48 @@ fn plan_row(
     r: &mut RowReader,
     seen: &mut HashMap<String, usize>,
 ) -> AppResult<Planned> {
-    let existing = match_row(conn, lookups, r, seen)?;
+    let existing = match_row(lookups, r, seen);
     check_text(r);
-    let visibility = match (&existing, r.has("visibility")) {
-        (Some(o), false) => o.visibility.to_string(),
-        _ => Some(r.get("visibility"))
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| "draft".into()),
+    let old_partners = match &existing {
+        Some(o) => queries::partners(conn, o.id)?,
+        None => Vec::new(),
     };
-    if let Err(m) = OpportunityVisibility::parse(&visibility) {
-        r.fail("visibility", m);
-    }
+    let visibility = match (&existing, r.has("visibility")) {
+        (Some(o), false) => Some(o.visibility),
+        _ => r.choice(
+            "visibility",
+            fields::visibility,
+            labels(OpportunityVisibility::ALL, OpportunityVisibility::label),
+        ),
+    };
     let stage = stage_of(actor, r, existing.as_ref());
-    let partners = partners_of(conn, lookups, r, existing.as_ref())?;
+    let partners = partners_of(lookups, r, &old_partners);
     let workspace_id = theme_of(lookups, r, existing.as_ref());
-    let savings = savings_of(r);
+    let savings = savings_of(lookups, r);
+    let service_area = r.choice(
+        "service_area",
+        fields::service_area,
+        labels(ServiceArea::ALL, ServiceArea::label),
+    );
+    let kind = r.choice(
+        "type",
+        fields::kind,
+        labels(OpportunityKind::ALL, OpportunityKind::label),
+    );
+    let code = |v: Option<&'static str>| v.unwrap_or_default().to_string();
     let input = OpportunityInput {
         title: r.get("title"),
         summary: r.get("summary"),
-        service_area: r.get("service_area"),
-        kind: r.get("type"),
-        visibility,
+        service_area: code(service_area.map(ServiceArea::as_str)),
+        kind: match (kind, r.get("type").is_empty()) {
+            (Some(k), _) => k.as_str().to_string(),
+            // Left blank (or no such column): Other, as the column guide says.
+            (None, true) => OpportunityKind::Other.as_str().to_string(),
+            (None, false) => String::new(),
+        },
+        visibility: code(Some(
+            visibility.unwrap_or(OpportunityVisibility::Draft).as_str(),
+        )),
         workspace_id,
         contact_user_id: existing
             .as_ref()
@@ -329,186 +332,133 @@ fn plan_row(
             _ => r.get("your_reference"),
         },
     };
+    let changes = match &existing {
+        Some(o) => changes(conn, lookups, o, &old_partners, &input, stage, &savings)?,
+        None => Vec::new(),
+    };
     Ok(Planned {
-        row: r.row,
+        row: r.row.number,
         existing,
         input,
         stage,
         savings,
+        changes,
     })
 }
 
-/// The importer's own opportunity the row updates, if any; its reference is checked for
-/// form and for appearing twice in the file.
+pub(super) fn labels<T: Copy>(
+    all: &'static [T],
+    label: fn(T) -> &'static str,
+) -> impl Iterator<Item = &'static str> {
+    all.iter().map(move |v| label(*v))
+}
+
+/// The importer's own opportunity the row updates, if any: the one its reference names,
+/// the one chosen for it, or the one with its title. A title that only resembles one of
+/// theirs is a problem offering both until they choose.
 fn match_row(
-    conn: &mut DbConn,
     lookups: &Lookups,
     r: &mut RowReader,
     seen: &mut HashMap<String, usize>,
-) -> AppResult<Option<Opportunity>> {
+) -> Option<Opportunity> {
     let reference = r.get("reference");
-    let mut named = None;
     if !reference.is_empty() {
         if !valid_reference(&reference) {
             r.fail("reference", "A reference looks like OPP-0042");
-        } else if let Some(first) = seen.insert(reference.clone(), r.row) {
+        } else if let Some(first) = seen.insert(reference.clone(), r.row.number) {
             r.fail(
                 "reference",
                 &format!("This reference is also on row {first}"),
             );
-        } else {
-            named = Some(reference.as_str());
+        } else if let Some(o) = lookups.own.iter().find(|o| o.reference == reference) {
+            return Some(o.clone());
         }
     }
-    Ok(
-        match own_match(conn, lookups.lead, named, &r.get("title"))? {
-            Ok(found) => found,
-            Err(message) => {
-                r.fail("reference", message);
-                None
+    let title = r.get("title");
+    let wanted = normalise(&title);
+    if wanted.is_empty() {
+        return None;
+    }
+    match r.mapping.matches.get(&r.row.number).map(String::as_str) {
+        Some("new") => return None,
+        Some(chosen) => {
+            if let Some(o) = lookups.own.iter().find(|o| o.reference == chosen) {
+                return Some(o.clone());
             }
-        },
-    )
+            let message = format!("{chosen} is not one of your opportunities");
+            r.problem("title", &title, &message, Vec::new());
+            return None;
+        }
+        None => {}
+    }
+    // So importing the same file twice does not duplicate what it added.
+    let same: Vec<&Opportunity> = lookups
+        .own
+        .iter()
+        .filter(|o| normalise(&o.title) == wanted)
+        .collect();
+    match same.len() {
+        0 => {}
+        1 => return Some(same[0].clone()),
+        _ => {
+            let choices = same
+                .iter()
+                .map(|o| o.reference.clone())
+                .chain(["new".into()])
+                .collect();
+            r.problem("title", &title, "Several of your opportunities have this title: choose which this row updates, or add its reference", choices);
+            return None;
+        }
+    }
+    let alike = lookups
+        .own
+        .iter()
+        .filter(|o| numbers(&o.title) == numbers(&title))
+        .map(|o| (strsim::sorensen_dice(&normalise(&o.title), &wanted), o))
+        .filter(|(score, _)| *score >= RESEMBLES)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((_, o)) = alike {
+        let message = format!(
+            "Looks like {} \"{}\": update it, or create a new opportunity",
+            o.reference, o.title
+        );
+        r.problem(
+            "title",
+            &title,
+            &message,
+            vec![o.reference.clone(), "new".into()],
+        );
+    }
+    None
 }
 
-/// Title, summary, service area and type present and valid; they and the council's own
-/// reference not too long.
+/// The numbers in a title: "Phase 2" is not "Phase 3", however alike the words.
+fn numbers(title: &str) -> Vec<&str> {
+    title
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// Title and summary present; they and the council's own reference not too long.
 fn check_text(r: &mut RowReader) {
-    for (column, max, missing) in [
+    for (field, max, missing) in [
         ("title", 200, "Enter a title"),
         ("summary", 5000, "Enter a summary"),
         ("your_reference", 60, ""),
     ] {
-        let value = r.get(column);
+        let value = r.get(field);
         if value.is_empty() {
             if !missing.is_empty() {
-                r.fail(column, missing);
+                r.fail(field, missing);
             }
         } else if crate::validate::has_control_characters(&value) {
-            r.fail(column, crate::validate::CONTROL_CHARACTERS);
+            r.fail(field, crate::validate::CONTROL_CHARACTERS);
         } else if value.chars().count() > max {
-            r.fail(column, &format!("Must be {max} characters or fewer"));
+            r.fail(field, &format!("Must be {max} characters or fewer"));
         }
     }
-    if let Err(m) = ServiceArea::parse(&r.get("service_area")) {
-        r.fail("service_area", m);
+    if r.get("service_area").is_empty() {
+        r.fail("service_area", "Enter a service area");
     }
-    if let Err(m) = OpportunityKind::parse(&r.get("type")) {
-        r.fail("type", m);
-    }
-}
-
-/// The stage the row asks for, if the importer may set it and the opportunity may move there.
-fn stage_of(actor: &Actor, r: &mut RowReader, existing: Option<&Opportunity>) -> Option<Stage> {
-    let stage = r.choice("stage", Stage::parse)?;
-    if stage != Stage::Idea && crate::authz::place_own_opportunities(actor.caller).is_err() {
-        r.fail(
-            "stage",
-            "Only staff, leaders and administrators set the stage",
-        );
-    }
-    if let Some(o) = existing {
-        let from = o.stage;
-        if from != stage && !from.can_move_to(stage) {
-            let message = format!(
-                "An opportunity cannot move from {} to {}",
-                from.label(),
-                stage.label()
-            );
-            r.fail("stage", &message);
-        }
-    }
-    Some(stage)
-}
-
-/// Partner organisations by short name; without the column, an update keeps its partners.
-fn partners_of(
-    conn: &mut DbConn,
-    lookups: &Lookups,
-    r: &mut RowReader,
-    existing: Option<&Opportunity>,
-) -> AppResult<Vec<String>> {
-    if let (Some(o), false) = (existing, r.has("partners")) {
-        return Ok(queries::partners(conn, o.id)?
-            .into_iter()
-            .map(|(id, _)| id.to_string())
-            .collect());
-    }
-    let mut partners = Vec::new();
-    for slug in r
-        .get("partners")
-        .split([';', ','])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        match lookups.organisations.get(slug) {
-            Some(id) => partners.push(id.to_string()),
-            None => r.fail(
-                "partners",
-                &format!("No organisation has the short name {slug}"),
-            ),
-        }
-    }
-    Ok(partners)
-}
-
-/// The theme workspace by short name; without the column, an update keeps its theme.
-fn theme_of(lookups: &Lookups, r: &mut RowReader, existing: Option<&Opportunity>) -> String {
-    if !r.has("theme") {
-        return existing
-            .and_then(|o| o.workspace_id)
-            .map(|id| id.to_string())
-            .unwrap_or_default();
-    }
-    let theme = r.get("theme");
-    if theme.is_empty() {
-        return String::new();
-    }
-    match lookups.themes.get(&theme) {
-        Some(id) => id.to_string(),
-        None => {
-            r.fail(
-                "theme",
-                &format!("No workspace you can see has the short name {theme}"),
-            );
-            String::new()
-        }
-    }
-}
-
-/// The row's savings figures: (financial year, kind, cashable, pence).
-fn savings_of(r: &mut RowReader) -> Vec<(i32, SavingKind, bool, i64)> {
-    let amounts = [
-        ("estimated_savings", SavingKind::Estimated),
-        ("validated_savings", SavingKind::Validated),
-        ("realised_savings", SavingKind::Realised),
-    ];
-    if amounts.iter().all(|(c, _)| r.get(c).is_empty()) {
-        return Vec::new();
-    }
-    let year = match parse_financial_year(&r.get("financial_year")) {
-        Ok(y) => Some(y),
-        Err(m) => {
-            r.fail("financial_year", m);
-            None
-        }
-    };
-    let cashable = match r.get("cashable").to_ascii_lowercase().as_str() {
-        "" | "yes" | "y" | "true" => true,
-        "no" | "n" | "false" => false,
-        _ => {
-            r.fail("cashable", "Write yes or no");
-            true
-        }
-    };
-    let mut savings = Vec::new();
-    for (column, kind) in amounts {
-        let Some(pence) = r.choice(column, parse_pence) else {
-            continue;
-        };
-        if let Some(year) = year {
-            savings.push((year, kind, cashable, pence));
-        }
-    }
-    savings
 }

@@ -1,112 +1,29 @@
-//! Reading a register file, CSV (UTF-8, with or without a byte-order mark) or XLSX, into
-//! its headings and rows, each row with its number as the spreadsheet shows it. Files too
-//! large, too long or without the required headings are refused whole.
+//! Reading a register file, CSV (UTF-8, with or without a byte-order mark) or XLSX, into its
+//! rows of cells (`tabular::read`); files too large or unreadable are refused whole. And the
+//! templates: the fields' names as headings, an example row marked as one (never imported),
+//! and in the XLSX a column guide.
 
-use super::plan::COLUMNS;
+use super::fields::FIELDS;
 use crate::error::{AppError, AppResult};
+use crate::tabular::{self, FileLimits, Row};
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 
 pub const MAX_ROWS: usize = 5_000;
 
-const REQUIRED: &[&str] = &["title", "summary", "service_area", "type"];
+pub const LIMITS: FileLimits = FileLimits {
+    max_bytes: MAX_BYTES,
+    max_rows: MAX_ROWS,
+};
 
-/// A file-level problem (format, size, headers): nothing is read further.
+/// A file-level problem (format, size, headings): nothing is read further.
 pub(super) fn file_problem(message: impl Into<String>) -> AppError {
     AppError::field("file", &message.into())
 }
 
-pub struct Sheet {
-    pub(super) headers: Vec<String>,
-    /// (spreadsheet row number, cells)
-    pub(super) rows: Vec<(usize, Vec<String>)>,
-}
-
-impl Sheet {
-    /// Rows of opportunities (the header not counted).
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-}
-
-/// Reads a CSV (UTF-8, with or without a byte-order mark) or XLSX file.
-pub fn read(bytes: &[u8], filename: &str) -> AppResult<Sheet> {
-    if bytes.len() > MAX_BYTES {
-        return Err(file_problem(format!(
-            "The file is larger than {} MB",
-            MAX_BYTES / 1024 / 1024
-        )));
-    }
-    let lower = filename.to_ascii_lowercase();
-    // Each row with its number as the spreadsheet shows it.
-    let grid: Vec<(usize, Vec<String>)> = if lower.ends_with(".xlsx") || bytes.starts_with(b"PK") {
-        let limits = crate::spreadsheet::Limits::for_upload(MAX_ROWS, MAX_BYTES);
-        crate::spreadsheet::first_sheet(bytes, &limits).map_err(|r| file_problem(r.0))?
-    } else {
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| file_problem("The file is not UTF-8 text: save it as CSV UTF-8"))?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let mut grid = Vec::new();
-        for record in reader.records() {
-            let record =
-                record.map_err(|e| file_problem(format!("The CSV could not be read: {e}")))?;
-            // The reader passes over blank lines without counting them: count from the text.
-            // (Its position is where it started reading, before any blank lines.)
-            let mut offset = record.position().map(|p| p.byte() as usize).unwrap_or(0);
-            while matches!(text.as_bytes().get(offset), Some(b'\n' | b'\r')) {
-                offset += 1;
-            }
-            let line = text.as_bytes()[..offset.min(text.len())]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
-            grid.push((line, record.iter().map(str::to_string).collect()));
-        }
-        grid
-    };
-    let mut grid: Vec<(usize, Vec<String>)> = grid
-        .into_iter()
-        .filter(|(_, row)| row.iter().any(|c| !c.trim().is_empty()))
-        .collect();
-    if grid.is_empty() {
-        return Err(file_problem("The file is empty"));
-    }
-    let headers: Vec<String> = grid
-        .remove(0)
-        .1
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase().replace(' ', "_"))
-        .collect();
-    if grid.len() > MAX_ROWS {
-        return Err(file_problem(format!(
-            "The file has {} rows; import at most {MAX_ROWS} at a time",
-            grid.len()
-        )));
-    }
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .filter(|c| !headers.iter().any(|h| h == *c))
-        .copied()
-        .collect();
-    if !missing.is_empty() {
-        return Err(file_problem(format!(
-            "The file needs the columns: {}. Download the template for the headings.",
-            missing.join(", ")
-        )));
-    }
-    Ok(Sheet {
-        headers,
-        rows: grid,
-    })
+/// Reads a CSV or XLSX file's rows.
+pub fn read(bytes: &[u8], filename: &str) -> AppResult<Vec<Row>> {
+    tabular::read(bytes, filename, LIMITS).map_err(file_problem)
 }
 
 /// A cell the export defused ("'=…") comes back as it was.
@@ -117,32 +34,47 @@ pub(super) fn undefuse(cell: &str) -> &str {
     }
 }
 
-/// The template: the headings and one example row (`plan::COLUMNS`).
-pub fn template_csv() -> Vec<u8> {
-    let names = COLUMNS.iter().map(|c| c.name);
-    let examples = COLUMNS.iter().map(|c| c.example);
-    super::export::csv_file([names.collect::<Vec<_>>(), examples.collect()])
-        .expect("the template is written to memory")
+/// The example row's first cell: a row that says so is passed over by every import.
+const EXAMPLE: &str = "Example row: not imported";
+
+/// The template's rows: the headings, and the example row.
+fn template_rows() -> [Vec<&'static str>; 2] {
+    let names = FIELDS.iter().map(|f| f.name).collect();
+    let mut example: Vec<&str> = FIELDS.iter().map(|f| f.example).collect();
+    example[0] = EXAMPLE;
+    [names, example]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The CSV template.
+pub fn template_csv() -> Vec<u8> {
+    super::export::csv_file(template_rows()).expect("the template is written to memory")
+}
 
-    #[test]
-    fn rows_keep_their_spreadsheet_numbers_past_blank_lines() {
-        let sheet = read(
-            b"title,summary,service_area,type\n\n\nBad,S,moon,other\n",
-            "r.csv",
-        )
-        .unwrap();
-        assert_eq!(sheet.rows[0].0, 4);
-        let sheet = read(
-            "\u{feff}title,summary,service_area,type\nA,B,legal,other\n".as_bytes(),
-            "r.csv",
-        )
-        .unwrap();
-        assert_eq!(sheet.rows[0].0, 2);
-        assert_eq!(sheet.headers[0], "title");
+/// The XLSX template: the headings and the example row, and a second sheet that says what
+/// goes in each column.
+pub fn template_xlsx() -> anyhow::Result<Vec<u8>> {
+    use crate::workbook::{Cell, Styles, Table};
+    let [names, example] = template_rows();
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let styles = Styles::default();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Opportunities")?;
+    let columns: Vec<(&str, f64)> = names.iter().map(|n| (*n, 22.0)).collect();
+    let mut table = Table::new(sheet, &styles, &columns)?;
+    table.row(&example.iter().map(|v| Cell::Text(v)).collect::<Vec<_>>())?;
+    table.finish()?;
+    let guide = workbook.add_worksheet();
+    guide.set_name("Column guide")?;
+    let columns = [
+        ("column", 22.0),
+        ("needed", 10.0),
+        ("what goes in it", 100.0),
+    ];
+    let mut table = Table::new(guide, &styles, &columns)?;
+    for f in FIELDS {
+        let needed = if f.required { "Required" } else { "Optional" };
+        table.row(&[Cell::Text(f.name), Cell::Text(needed), Cell::Prose(f.about)])?;
     }
+    table.finish()?;
+    Ok(workbook.save_to_buffer()?)
 }
