@@ -154,10 +154,9 @@ fn not_data(row: &Row) -> Option<&'static str> {
         .filter(|(_, c)| matches!(c, Cell::Text(_)))
         .map(|(_, c)| normalise(&c.text()))
         .collect();
-    if words
-        .iter()
-        .any(|w| w == "example" || w.starts_with("example row"))
-    {
+    // The templates' example row says so in its first cell.
+    let first = normalise(&filled[0].1.text());
+    if first == "example" || first.starts_with("example row") {
         return Some("the template's example row");
     }
     let totals = |w: &String| {
@@ -202,6 +201,7 @@ mod tests {
         money: false,
         about: "",
         example: "",
+        strict: false,
     }];
 
     #[test]

@@ -25,6 +25,9 @@ pub struct Field {
     pub about: &'static str,
     /// A value for the template's example row.
     pub example: &'static str,
+    /// A heading claims this field only when the values below it look like it (a council's
+    /// "Reference" column of its own references is not the portal's).
+    pub strict: bool,
 }
 
 /// The unit a money column's plain numbers are in.
@@ -55,7 +58,7 @@ impl Unit {
     }
 
     /// The unit a heading names: "Est. saving £k", "Savings (£000s)", "Value £m".
-    fn of_heading(heading: &str) -> Unit {
+    pub fn of_heading(heading: &str) -> Unit {
         let lower = heading.to_lowercase().replace([' ', '\''], "");
         if ["£k", "(k)", "£000", "000s", "thousand"]
             .iter()
@@ -149,6 +152,20 @@ pub(super) fn names_a_field(heading: &str, fields: &[Field]) -> bool {
 /// of them); units from the headings.
 pub fn propose(table: &Table, fields: &[Field]) -> Mapping {
     let mut taken: BTreeMap<usize, &'static str> = BTreeMap::new();
+    let values = |c: usize| -> Vec<String> {
+        table
+            .rows
+            .iter()
+            .map(|r| r.get(c).text())
+            .filter(|v| !v.is_empty())
+            .take(50)
+            .collect()
+    };
+    let fits = |f: &Field, values: &[String]| {
+        f.looks_like.is_some_and(|looks| {
+            !values.is_empty() && values.iter().filter(|v| looks(v)).count() * 5 >= values.len() * 4
+        })
+    };
     for score in [3, 2] {
         for field in fields {
             if taken.values().any(|f| *f == field.name) {
@@ -156,6 +173,7 @@ pub fn propose(table: &Table, fields: &[Field]) -> Mapping {
             }
             let column = (0..table.headings.len())
                 .filter(|c| !taken.contains_key(c))
+                .filter(|c| !field.strict || fits(field, &values(*c)))
                 .find(|c| heading_score(&table.headings[*c], field) == score);
             if let Some(c) = column {
                 taken.insert(c, field.name);
@@ -166,23 +184,11 @@ pub fn propose(table: &Table, fields: &[Field]) -> Mapping {
         if taken.contains_key(&c) {
             continue;
         }
-        let values: Vec<String> = table
-            .rows
+        let values = values(c);
+        let found = fields
             .iter()
-            .map(|r| r.get(c).text())
-            .filter(|v| !v.is_empty())
-            .take(50)
-            .collect();
-        if values.is_empty() {
-            continue;
-        }
-        let fits = fields.iter().find(|f| {
-            !taken.values().any(|t| *t == f.name)
-                && f.looks_like.is_some_and(|looks| {
-                    values.iter().filter(|v| looks(v)).count() * 5 >= values.len() * 4
-                })
-        });
-        if let Some(f) = fits {
+            .find(|f| !taken.values().any(|t| *t == f.name) && fits(f, &values));
+        if let Some(f) = found {
             taken.insert(c, f.name);
         }
     }
@@ -266,6 +272,7 @@ mod tests {
             money: false,
             about: "",
             example: "",
+            strict: false,
         };
         assert_eq!(heading_score("Lead council", &field), 3);
         assert_eq!(heading_score("lead_organisation", &field), 3);

@@ -5,14 +5,23 @@
 //! headings, their synonyms and the values below them (`propose`), and understands values
 //! as people write them (`values`).
 
+mod begin;
 mod cell;
 mod detect;
 mod mapping;
 pub mod memory;
 mod read;
+mod report;
 pub mod values;
+mod write;
 
+pub use begin::{begin, Begun};
 pub use cell::{Cell, Row};
 pub use detect::{table, Passed, Table};
 pub use mapping::{propose, Columns, Field, Mapping, Unit};
 pub use read::{read, too_many, FileLimits};
+pub use report::{
+    Action, Change, ColumnFound, Counts, DryRun, FieldChange, Report, RowProblem, RowReader,
+    Skipped,
+};
+pub use write::apply;

@@ -27,6 +27,14 @@ pub fn normalise(value: &str) -> String {
     out
 }
 
+/// A cell a CSV export defused ("'=…", so no spreadsheet runs it) comes back as it was.
+pub fn undefuse(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => cell,
+    }
+}
+
 /// What people write in an amount cell for "no figure".
 fn is_no_figure(text: &str) -> bool {
     matches!(
@@ -38,13 +46,21 @@ fn is_no_figure(text: &str) -> bool {
         .all(|c| matches!(c, '-' | '–' | '—' | '?'))
 }
 
+/// The largest amount the portal keeps: £9,999,999,999.99.
+pub const MAX_PENCE: i64 = 999_999_999_999;
+
 /// An amount in whole pence: `£1,234.56`, `12,500`, `£12.5k`, `£1.2m` or a number cell; a
 /// plain number is in the column's `unit` (so `45` in a £k column is £45,000), a `k` or `m`
 /// written in the cell says its own. `None` for a blank cell or "TBC", "n/a", "-".
 pub fn pence(cell: &Cell, unit: Unit) -> Result<Option<i64>, String> {
     let text = match cell {
         Cell::Empty => return Ok(None),
-        Cell::Number(n) => format!("{n}"),
+        // A figure a formula worked out may be a hair off the penny (1875.0000000000002).
+        Cell::Number(n) => {
+            return number_pence(*n, unit)
+                .ok_or_else(|| amount_help_for(&cell.text(), unit))
+                .map(Some)
+        }
         Cell::Text(t) => t.trim().to_string(),
         _ => return Err(amount_help(unit)),
     };
@@ -65,9 +81,22 @@ pub fn pence(cell: &Cell, unit: Unit) -> Result<Option<i64>, String> {
     };
     let digits = digits.trim_start_matches('£');
     let value = exact_times(digits, scale).ok_or_else(|| amount_help_for(&text, unit))?;
+    if value > i128::from(MAX_PENCE) {
+        return Err(format!("\"{text}\" is more than £9,999,999,999.99"));
+    }
     i64::try_from(value)
         .map(Some)
         .map_err(|_| amount_help_for(&text, unit))
+}
+
+/// A number cell in `unit`, in pence, when it is a whole number of pence (within a hair).
+fn number_pence(n: f64, unit: Unit) -> Option<i64> {
+    let pence = n * unit.pence() as f64;
+    let whole = pence.round();
+    (pence.is_finite()
+        && (0.0..=MAX_PENCE as f64).contains(&whole)
+        && (pence - whole).abs() < 1e-6 * whole.abs().max(1.0))
+    .then_some(whole as i64)
 }
 
 /// `digits` (like `12.5`) times `unit` pence, when that is a whole number of pence.
@@ -136,7 +165,10 @@ pub fn date(cell: &Cell) -> Result<Option<NaiveDate>, String> {
 }
 
 fn text_date(text: &str) -> Option<NaiveDate> {
-    if text.len() >= 4 && text[..4].chars().all(|c| c.is_ascii_digit()) {
+    if text
+        .get(..4)
+        .is_some_and(|y| y.chars().all(|c| c.is_ascii_digit()))
+    {
         return NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
     }
     let parts: Vec<&str> = text
@@ -357,6 +389,16 @@ mod tests {
         );
         assert_eq!(pence(&text("£250k"), Unit::Millions), Ok(Some(25_000_000)));
         assert_eq!(pence(&Cell::Number(18.75), Unit::Pounds), Ok(Some(1_875)));
+        assert_eq!(
+            pence(&Cell::Number(1875.0000000000002), Unit::Pounds),
+            Ok(Some(187_500))
+        );
+        assert!(
+            pence(&Cell::Number(1.005), Unit::Pounds).is_err(),
+            "half a penny"
+        );
+        assert!(pounds("£12bn").unwrap_err().contains("more than"));
+        assert!(date(&text("日本")).is_err());
     }
 
     #[test]

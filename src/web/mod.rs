@@ -11,6 +11,7 @@ pub mod page;
 pub mod pagination;
 pub mod routes;
 pub mod templates;
+pub mod upload;
 
 use actix_web::http::header;
 use actix_web::HttpResponse;

@@ -18,6 +18,7 @@ pub mod pages;
 pub mod posts;
 pub mod queries;
 pub mod service;
+pub mod transfer;
 pub mod views;
 
 use crate::web::routes::Routes;
@@ -37,6 +38,7 @@ pub fn routes(r: &mut Routes) {
         outcomes::pages::routes,
         measures::api::routes,
         measures::pages::routes,
+        transfer::routes,
     ] {
         sub(r);
     }

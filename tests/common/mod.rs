@@ -381,9 +381,25 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// Uploads a file to the API's import (a dry run when asked), with a mapping when given.
+    /// Uploads a file to the register's import (a dry run when asked), with a mapping when
+    /// given.
     pub async fn import_file(
         &self,
+        token: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        dry_run: bool,
+        mapping: Option<&Value>,
+    ) -> (u16, Value) {
+        let path = "/api/v1/opportunities/import";
+        self.import_at(path, token, name, bytes, dry_run, mapping)
+            .await
+    }
+
+    /// Uploads a file to the import at `path`.
+    pub async fn import_at(
+        &self,
+        path: &str,
         token: &str,
         name: &str,
         bytes: Vec<u8>,
@@ -398,13 +414,13 @@ impl TestApp {
             form = form.text("mapping", m.to_string());
         }
         let path = if dry_run {
-            "/api/v1/opportunities/import?dry_run=true"
+            format!("{path}?dry_run=true")
         } else {
-            "/api/v1/opportunities/import"
+            path.to_string()
         };
         let res = self
             .api()
-            .post(self.url(path))
+            .post(self.url(&path))
             .bearer_auth(token)
             .multipart(form)
             .send()

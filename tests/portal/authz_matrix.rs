@@ -555,6 +555,54 @@ fn rows() -> Vec<Row> {
             ACTION,
             token_then_created,
         ),
+        // Imports: lead and member organisations; an observer is refused, a workspace one
+        // cannot see is not there. A platform admin's organisation is in none of these, so
+        // the owner it would give a new action is refused (422).
+        row(
+            Upload,
+            "/api/v1/workspaces/pub-ws/actions/import",
+            &[(
+                "a.csv",
+                "Action,Due date\\nImported action {n},31/03/2027\\n",
+            )],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 422,
+                _ => 200,
+            },
+        ),
+        row(
+            Upload,
+            "/api/v1/workspaces/obs-ws/actions/import",
+            &[("a.csv", "Action\\nImported action {n}\\n")],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 422,
+                _ => 403,
+            },
+        ),
+        row(
+            Upload,
+            "/api/v1/workspaces/pub-ws/readings/import",
+            &[(
+                "r.csv",
+                "Measure,Quarter,Value\\nPublic transport share,Q1 2026/27,2{n}\\n",
+            )],
+            |w| match w {
+                Anonymous => 401,
+                _ => 200,
+            },
+        ),
+        row(
+            Upload,
+            "/api/v1/workspaces/other-ws/readings/import",
+            &[("r.csv", "Measure,Quarter,Value\\nAnything,Q1 2026/27,1\\n")],
+            |w| match w {
+                Anonymous => 401,
+                Platform => 422,
+                _ => 404,
+            },
+        ),
         row(
             Patch,
             "/api/v1/workspaces/pub-ws/actions/{action}",

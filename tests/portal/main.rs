@@ -20,6 +20,7 @@ mod notifications;
 mod opportunities;
 mod own_references;
 mod platform;
+mod programme_import;
 mod review_signoff;
 mod sessions;
 mod spreadsheet_import;

@@ -1104,7 +1104,7 @@ async fn without_references_rows_match_by_title_and_bad_references_are_named() {
         &s,
         &s.lead_token,
         "r.csv",
-        b"reference,title,summary,service_area,type\nDCC-1,T,S,legal,other\n".to_vec(),
+        b"reference,title,summary,service_area,type\nOPP-12,T,S,legal,other\n".to_vec(),
         false,
     )
     .await;

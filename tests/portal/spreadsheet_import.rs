@@ -535,3 +535,93 @@ async fn the_templates_example_row_is_never_imported() {
     }
     assert_eq!(app.count("opportunities"), 0);
 }
+
+/// The rules an import keeps, each once: a mapping remembered for headings written
+/// otherwise; an update keeps the type and who can see it when the file does not say; one
+/// row an opportunity; a council's own "Reference" column is its reference; a preview does
+/// not name the references new rows would get; `dry_run=1` is a dry run.
+#[tokio::test]
+async fn what_an_import_keeps_and_what_it_refuses() {
+    let c = council().await;
+    let app = &c.app;
+    let first = "Reference,Idea,Description,Service,Type,Visibility\nDCC-SS-014,Shared legal services,Example rowing club partnership,Legal,Joint procurement,Public\n";
+    let (status, report) = app
+        .import_file(&c.token, "a.csv", first.into(), true, None)
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        report["mapping"]["columns"]["Reference"], "your_reference",
+        "{report}"
+    );
+    assert_eq!(
+        report["changes"][0]["reference"], "",
+        "a preview names no new reference"
+    );
+    let (status, report) = app
+        .import_file(&c.token, "a.csv", first.into(), false, None)
+        .await;
+    assert_eq!(status, 200, "{report}");
+    let reference = report["changes"][0]["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reference.starts_with("OPP-"), "{report}");
+
+    // The same headings in capitals: the remembered mapping still fits. Without the type and
+    // visibility columns, the opportunity keeps both.
+    let again = "REFERENCE,IDEA,DESCRIPTION,SERVICE\nDCC-SS-014,Shared legal services,One legal team,Legal\n";
+    let (status, report) = app
+        .import_file(&c.token, "b.csv", again.into(), false, None)
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["counts"]["update"], 1, "{report}");
+    use metro_portal::schema::opportunities as o;
+    let mut conn = app.db.get().unwrap();
+    let kept: (String, String, String) = o::table
+        .filter(o::reference.eq(&reference))
+        .select((o::kind, o::visibility, o::summary))
+        .first(&mut *conn)
+        .unwrap();
+    drop(conn);
+    assert_eq!(
+        kept,
+        (
+            "joint_procurement".into(),
+            "public".into(),
+            "One legal team".into()
+        )
+    );
+
+    // Two rows for one opportunity: a problem, nothing written.
+    let twice =
+        "Idea,Description,Service\nShared legal services,A,Legal\nShared Legal Services.,B,Legal\n";
+    let (status, report) = app
+        .import_file(&c.token, "c.csv", twice.into(), false, None)
+        .await;
+    assert_eq!(status, 422, "{report}");
+    assert!(
+        report["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Row 2 also updates {reference}")),
+        "{report}"
+    );
+
+    // dry_run=1 writes nothing.
+    let new = "Idea,Description,Service\nJoint archive,One archive,Legal\n";
+    let before = app.count("opportunities");
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(new.as_bytes().to_vec()).file_name("d.csv"),
+    );
+    let res = app
+        .api()
+        .post(app.url("/api/v1/opportunities/import?dry_run=1"))
+        .bearer_auth(&c.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.count("opportunities"), before, "dry_run=1 is a dry run");
+}

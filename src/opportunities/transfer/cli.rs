@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::import::{Action, Report};
+use crate::tabular::{Action, Report};
 
 /// How many rows of changes, and of one column's problems, are printed.
 const SHOWN: usize = 50;

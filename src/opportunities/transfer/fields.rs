@@ -20,6 +20,7 @@ const fn field(
         money: false,
         about,
         example,
+        strict: false,
     }
 }
 
@@ -33,6 +34,11 @@ const fn money(mut f: Field) -> Field {
     f
 }
 
+const fn strict(mut f: Field) -> Field {
+    f.strict = true;
+    f
+}
+
 const fn looks(mut f: Field, like: fn(&str) -> bool) -> Field {
     f.looks_like = Some(like);
     f
@@ -43,7 +49,7 @@ const AMOUNT: &str = "Pounds, like £12,500, 12,500, £12.5k or £1.2m. A column
 /// The fields, in the template's order. Names are the template's and the export's headings;
 /// a file may head its columns as the council does, and the portal proposes which is which.
 pub const FIELDS: &[Field] = &[
-    looks(
+    strict(looks(
         field(
             "reference",
             "Reference (OPP-)",
@@ -51,12 +57,13 @@ pub const FIELDS: &[Field] = &[
             "Like OPP-0042. A row whose reference (or, without one, whose title) matches one of your opportunities updates it; a title that only resembles one is offered to you to choose. Otherwise a new opportunity is made with the next free reference.",
             "",
         ),
-        super::plan::valid_reference,
-    ),
+        // The portal's references, or what is meant to be one (OPP-12 is then a problem).
+        |v| v.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("OPP-")),
+    )),
     field(
         "your_reference",
         "Your reference",
-        &["ref", "ref no", "reference no", "reference number", "our ref", "your ref", "id", "council reference", "local reference"],
+        &["ref", "reference", "ref no", "reference no", "reference number", "our ref", "your ref", "id", "council reference", "local reference"],
         "Your organisation's own reference for it, like DCC-SS-014, kept as it is and found by the search.",
         "",
     ),
@@ -89,7 +96,7 @@ pub const FIELDS: &[Field] = &[
             "type",
             "Type",
             &["kind", "opportunity type", "type of opportunity", "category"],
-            "Shared service, Joint procurement, Shared staff or skills, Co-location, Income generation, Joint bid or Other (the default, for a file without this column or a row that leaves it blank).",
+            "Shared service, Joint procurement, Shared staff or skills, Co-location, Income generation, Joint bid or Other. Left blank (or without the column) a new opportunity is Other and one you have keeps its type.",
             "Shared service",
         ),
         |v| kind(v).is_some(),
@@ -109,7 +116,7 @@ pub const FIELDS: &[Field] = &[
             "visibility",
             "Who can see it",
             &["visibility", "sharing", "shared with", "who can see"],
-            "Draft (your organisation only, the default), Partnership or Public.",
+            "Draft (your organisation only), Partnership or Public. Left blank, a new opportunity is a draft and one you have keeps who can see it.",
             "Partnership",
         ),
         |v| visibility(v).is_some(),

@@ -7,6 +7,7 @@ pub mod fields;
 pub mod import;
 pub mod plan;
 pub mod preview;
+mod preview_view;
 pub mod reading;
 pub mod sheet;
 pub mod upload;

@@ -13,9 +13,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::fields;
-use super::import::{RowProblem, Skipped};
-use super::reading::{changes, partners_of, savings_of, stage_of, theme_of, FieldChange};
-use super::sheet::undefuse;
+use super::reading::{changes, partners_of, savings_of, stage_of, theme_of};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::opportunities::model::*;
@@ -23,7 +21,7 @@ use crate::opportunities::queries;
 use crate::opportunities::service::{Actor, OpportunityInput};
 use crate::schema::{opportunities, organisations};
 use crate::tabular::values::{normalise, Found, Names};
-use crate::tabular::{Cell, Columns, Mapping, Row, Table};
+use crate::tabular::{Columns, FieldChange, Mapping, RowProblem, RowReader, Skipped, Table};
 
 /// How alike two titles must be (Sørensen–Dice on their letters) to be offered as the same.
 const RESEMBLES: f64 = 0.7;
@@ -33,7 +31,7 @@ pub(super) struct Planned {
     pub(super) existing: Option<Opportunity>,
     pub(super) input: OpportunityInput,
     pub(super) stage: Option<Stage>,
-    pub(super) savings: Vec<(i32, SavingKind, bool, i64)>,
+    pub(super) savings: Vec<(i32, SavingKind, Option<bool>, i64)>,
     /// For a row that updates: what it changes.
     pub(super) changes: Vec<FieldChange>,
 }
@@ -104,91 +102,6 @@ fn lookups(conn: &mut DbConn, actor: &Actor) -> AppResult<Lookups> {
     })
 }
 
-/// One row as the checks read it: its cells by field through the mapping, and the problems
-/// found so far.
-pub(super) struct RowReader<'a> {
-    pub(super) table: &'a Table,
-    pub(super) columns: &'a Columns,
-    pub(super) mapping: &'a Mapping,
-    pub(super) row: &'a Row,
-    pub(super) problems: &'a mut Vec<RowProblem>,
-}
-
-impl RowReader<'_> {
-    pub(super) fn has(&self, field: &str) -> bool {
-        self.columns.has(field)
-    }
-
-    pub(super) fn cell(&self, field: &str) -> Cell {
-        match self.columns.column(field) {
-            Some(c) => self.row.get(c).clone(),
-            None => Cell::Empty,
-        }
-    }
-
-    pub(super) fn get(&self, field: &str) -> String {
-        undefuse(&self.cell(field).text()).to_string()
-    }
-
-    /// What the person said a value of `field` means (the mapping's `values`), or the value.
-    pub(super) fn meant(&self, field: &str, value: &str) -> String {
-        self.mapping
-            .values
-            .get(field)
-            .and_then(|v| v.get(value))
-            .cloned()
-            .unwrap_or_else(|| value.to_string())
-    }
-
-    pub(super) fn fail(&mut self, field: &str, message: &str) {
-        let value = self.get(field);
-        self.problem(field, &value, message, Vec::new());
-    }
-
-    pub(super) fn problem(
-        &mut self,
-        field: &str,
-        value: &str,
-        message: &str,
-        choices: Vec<String>,
-    ) {
-        let column = self
-            .columns
-            .column(field)
-            .and_then(|c| self.table.headings.get(c).cloned())
-            .unwrap_or_else(|| field.to_string());
-        self.problems.push(RowProblem {
-            row: self.row.number,
-            column,
-            field: field.into(),
-            value: value.into(),
-            message: message.into(),
-            choices,
-        });
-    }
-
-    /// A value of a choice field, understood by `understand`; none when blank or not
-    /// understood (noted, with the labels it takes).
-    pub(super) fn choice<T: Copy>(
-        &mut self,
-        field: &str,
-        understand: fn(&str) -> Option<T>,
-        labels: impl IntoIterator<Item = &'static str>,
-    ) -> Option<T> {
-        let value = self.get(field);
-        if value.is_empty() {
-            return None;
-        }
-        let found = understand(&self.meant(field, &value));
-        if found.is_none() {
-            let labels: Vec<String> = labels.into_iter().map(str::to_string).collect();
-            let message = format!("\"{value}\" is not one of these: {}", labels.join(", "));
-            self.problem(field, &value, &message, labels);
-        }
-        found
-    }
-}
-
 /// The rows to write, and the rows passed over.
 pub(super) struct Plan {
     pub rows: Vec<Planned>,
@@ -211,6 +124,7 @@ pub(super) fn plan(
         skipped: Vec::new(),
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut updated_by: HashMap<i64, usize> = HashMap::new();
     for row in &table.rows {
         let mut r = RowReader {
             table,
@@ -228,8 +142,18 @@ pub(super) fn plan(
             });
             continue;
         }
-        plan.rows
-            .push(plan_row(conn, actor, &lookups, &mut r, &mut seen)?);
+        let planned = plan_row(conn, actor, &lookups, &mut r, &mut seen)?;
+        if let Some(o) = &planned.existing {
+            if let Some(first) = updated_by.insert(o.id, row.number) {
+                let message = format!(
+                    "Row {first} also updates {}: one row an opportunity",
+                    o.reference
+                );
+                let title = r.get("title");
+                r.problem("title", &title, &message, Vec::new());
+            }
+        }
+        plan.rows.push(planned);
     }
     Ok(if problems.is_empty() {
         Ok(plan)
@@ -284,14 +208,14 @@ fn plan_row(
         Some(o) => queries::partners(conn, o.id)?,
         None => Vec::new(),
     };
-    let visibility = match (&existing, r.has("visibility")) {
-        (Some(o), false) => Some(o.visibility),
-        _ => r.choice(
+    // A blank cell (or no column) keeps what an update has; a new row is a draft.
+    let visibility = r
+        .choice(
             "visibility",
             fields::visibility,
             labels(OpportunityVisibility::ALL, OpportunityVisibility::label),
-        ),
-    };
+        )
+        .or(existing.as_ref().map(|o| o.visibility));
     let stage = stage_of(actor, r, existing.as_ref());
     let partners = partners_of(lookups, r, &old_partners);
     let workspace_id = theme_of(lookups, r, existing.as_ref());
@@ -313,8 +237,13 @@ fn plan_row(
         service_area: code(service_area.map(ServiceArea::as_str)),
         kind: match (kind, r.get("type").is_empty()) {
             (Some(k), _) => k.as_str().to_string(),
-            // Left blank (or no such column): Other, as the column guide says.
-            (None, true) => OpportunityKind::Other.as_str().to_string(),
+            // Left blank (or no such column): an update keeps its type; a new row is Other,
+            // as the column guide says.
+            (None, true) => existing
+                .as_ref()
+                .map_or(OpportunityKind::Other, |o| o.kind)
+                .as_str()
+                .to_string(),
             (None, false) => String::new(),
         },
         visibility: code(Some(

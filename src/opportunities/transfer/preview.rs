@@ -3,25 +3,22 @@
 //! then confirm, and only then is anything written. The file is kept for its person while
 //! it is previewed (`tabular::memory`), and forgotten once imported.
 
-use std::collections::BTreeMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::fields::FIELDS;
-use super::import::{Action, Change, Report, RowProblem, KIND};
+use super::import::KIND;
+use super::preview_view::preview_view;
 use super::sheet;
-use super::upload::{mapping_of, read_rows, run, Upload};
+use super::sheet::LIMITS;
+use super::upload::run;
 use crate::auth::{Caller, CurrentUser};
 use crate::authz;
 use crate::error::{AppError, AppResult};
-use crate::tabular::{memory, Mapping, Unit};
-use crate::web::{Choice, Crumb, FieldErrors, Form, Page};
-
-/// How many rows of changes, and of one column's problems, the page shows at once.
-const SHOWN: usize = 100;
-const SHOWN_PER_COLUMN: usize = 10;
+use crate::tabular::{memory, Mapping, Report, Unit};
+use crate::web::upload::{mapping_of, read_rows, Upload};
+use crate::web::{Crumb, FieldErrors, Form, Page};
 
 #[derive(Serialize)]
 struct Guide {
@@ -78,325 +75,6 @@ pub(super) fn upload_page(
     )
 }
 
-/// One column of the file, with the field it fills and its unit, as a form row.
-#[derive(Serialize)]
-struct ColumnRow {
-    heading: String,
-    examples: String,
-    fields: Vec<Choice>,
-    money: bool,
-    units: Vec<Choice>,
-}
-
-/// A value that could mean several things, and what it could mean.
-#[derive(Serialize)]
-struct Meaning {
-    name: String,
-    label: String,
-    value: String,
-    rows: usize,
-    options: Vec<Choice>,
-}
-
-/// A row whose title is like one of the importer's opportunities.
-#[derive(Serialize)]
-struct Alike {
-    name: String,
-    row: usize,
-    value: String,
-    message: String,
-    options: Vec<Choice>,
-}
-
-/// One column's problems, the first few shown.
-#[derive(Serialize)]
-struct ProblemGroup {
-    id: String,
-    column: String,
-    count: usize,
-    shown: Vec<RowProblem>,
-    more: usize,
-}
-
-/// Rows passed over for one reason.
-#[derive(Serialize)]
-struct SkipGroup {
-    message: String,
-    rows: String,
-    count: usize,
-    /// The first few titles of the rows, where they have one.
-    titles: String,
-}
-
-#[derive(Serialize)]
-struct ChangeRow {
-    row: usize,
-    action: &'static str,
-    reference: String,
-    title: String,
-    fields: Vec<super::reading::FieldChange>,
-}
-
-/// The preview page.
-#[derive(Serialize)]
-struct PreviewView {
-    title: &'static str,
-    breadcrumbs: Vec<Crumb>,
-    upload: String,
-    filename: String,
-    report: Report,
-    /// The mapping previewed, as the confirm button sends it back.
-    mapping_json: String,
-    columns: Vec<ColumnRow>,
-    meanings: Vec<Meaning>,
-    alike: Vec<Alike>,
-    problem_groups: Vec<ProblemGroup>,
-    problem_count: usize,
-    changes: Vec<ChangeRow>,
-    more_changes: usize,
-    skipped: Vec<SkipGroup>,
-    errors: Option<FieldErrors>,
-    done: bool,
-}
-
-fn field_choices(selected: Option<&str>) -> Vec<Choice> {
-    std::iter::once(Choice::new("", "Not imported", selected.is_none()))
-        .chain(
-            FIELDS
-                .iter()
-                .map(|f| Choice::new(f.name, f.label, selected == Some(f.name))),
-        )
-        .collect()
-}
-
-fn unit_choices(selected: Unit) -> Vec<Choice> {
-    [Unit::Pounds, Unit::Thousands, Unit::Millions]
-        .into_iter()
-        .map(|u| {
-            let value = serde_json::to_value(u)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            Choice::new(&value, u.label(), u == selected)
-        })
-        .collect()
-}
-
-fn label_of(field: &str) -> String {
-    FIELDS
-        .iter()
-        .find(|f| f.name == field)
-        .map(|f| f.label.to_string())
-        .unwrap_or_else(|| field.to_string())
-}
-
-/// Row numbers as people read a list of them: "4, 6–8, 12".
-fn row_list(rows: &[usize]) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < rows.len() {
-        let start = rows[i];
-        let mut end = start;
-        while i + 1 < rows.len() && rows[i + 1] == end + 1 {
-            i += 1;
-            end = rows[i];
-        }
-        out.push(if end > start {
-            format!("{start}–{end}")
-        } else {
-            start.to_string()
-        });
-        i += 1;
-    }
-    out.join(", ")
-}
-
-fn columns_view(report: &Report) -> Vec<ColumnRow> {
-    report
-        .columns
-        .iter()
-        .map(|c| ColumnRow {
-            heading: c.heading.clone(),
-            examples: c.examples.join(" · "),
-            fields: field_choices(c.field.as_deref()),
-            money: c
-                .field
-                .as_deref()
-                .is_some_and(|f| FIELDS.iter().any(|x| x.name == f && x.money)),
-            units: unit_choices(c.unit.unwrap_or_default()),
-        })
-        .collect()
-}
-
-/// The problems that offer choices: values with a short list of meanings, once each; and
-/// rows like existing opportunities, each.
-fn choices_view(report: &Report) -> (Vec<Meaning>, Vec<Alike>) {
-    let mut meanings: BTreeMap<(String, String), Meaning> = BTreeMap::new();
-    let mut alike = Vec::new();
-    for p in report.problems.iter().filter(|p| !p.choices.is_empty()) {
-        if p.field == "title" {
-            let options = p
-                .choices
-                .iter()
-                .map(|c| {
-                    let label = if c == "new" {
-                        "Create a new opportunity".to_string()
-                    } else {
-                        format!("Update {c}")
-                    };
-                    Choice::new(c, &label, false)
-                })
-                .collect();
-            alike.push(Alike {
-                name: format!("match:{}", p.row),
-                row: p.row,
-                value: p.value.clone(),
-                message: p.message.clone(),
-                options,
-            });
-            continue;
-        }
-        let entry = meanings
-            .entry((p.field.clone(), p.value.clone()))
-            .or_insert_with(|| Meaning {
-                name: format!("means:{}:{}", p.field, p.value),
-                label: label_of(&p.field),
-                value: p.value.clone(),
-                rows: 0,
-                options: std::iter::once(Choice::new("", "Choose", true))
-                    .chain(p.choices.iter().map(|c| Choice::new(c, c, false)))
-                    .collect(),
-            });
-        entry.rows += 1;
-    }
-    (meanings.into_values().collect(), alike)
-}
-
-/// The problems by column, the first few of each shown.
-fn problem_groups(report: &Report) -> Vec<ProblemGroup> {
-    let mut groups: Vec<ProblemGroup> = Vec::new();
-    for p in &report.problems {
-        let column = if p.column.is_empty() {
-            "The mapping".to_string()
-        } else {
-            p.column.clone()
-        };
-        match groups.iter_mut().find(|g| g.column == column) {
-            Some(g) => {
-                g.count += 1;
-                if g.shown.len() < SHOWN_PER_COLUMN {
-                    g.shown.push(p.clone());
-                } else {
-                    g.more += 1;
-                }
-            }
-            None => groups.push(ProblemGroup {
-                id: format!("problems-{}", groups.len() + 1),
-                column,
-                count: 1,
-                shown: vec![p.clone()],
-                more: 0,
-            }),
-        }
-    }
-    groups
-}
-
-/// The skipped rows by reason, with their numbers as ranges and their first few titles.
-fn skipped_view(report: &Report) -> Vec<SkipGroup> {
-    let mut by_reason: BTreeMap<&str, Vec<&super::import::Skipped>> = BTreeMap::new();
-    for s in &report.skipped {
-        by_reason.entry(&s.message).or_default().push(s);
-    }
-    by_reason
-        .into_iter()
-        .map(|(message, rows)| {
-            let numbers: Vec<usize> = rows.iter().map(|s| s.row).collect();
-            let titles: Vec<&str> = rows
-                .iter()
-                .map(|s| s.title.as_str())
-                .filter(|t| !t.is_empty())
-                .collect();
-            let mut shown = titles
-                .iter()
-                .take(5)
-                .copied()
-                .collect::<Vec<_>>()
-                .join("; ");
-            if titles.len() > 5 {
-                shown.push_str(&format!(" and {} more", titles.len() - 5));
-            }
-            SkipGroup {
-                message: message.to_string(),
-                rows: row_list(&numbers),
-                count: numbers.len(),
-                titles: shown,
-            }
-        })
-        .collect()
-}
-
-/// The rows that create or change something, the first `SHOWN` of them, and how many more.
-fn changes_view(report: &Report) -> (Vec<ChangeRow>, usize) {
-    let shown: Vec<&Change> = report
-        .changes
-        .iter()
-        .filter(|c| c.action != Action::Unchanged)
-        .collect();
-    let more = shown.len().saturating_sub(SHOWN);
-    let rows = shown
-        .into_iter()
-        .take(SHOWN)
-        .map(|c| ChangeRow {
-            row: c.row,
-            action: match c.action {
-                Action::Create => "Create",
-                Action::Update => "Update",
-                Action::Unchanged => "Unchanged",
-            },
-            reference: c.reference.clone(),
-            title: c.title.clone(),
-            fields: c.fields.clone(),
-        })
-        .collect();
-    (rows, more)
-}
-
-fn preview_view(upload: String, filename: String, report: Report, done: bool) -> PreviewView {
-    let (meanings, alike) = choices_view(&report);
-    let problem_groups = problem_groups(&report);
-    let errors = (!problem_groups.is_empty()).then(|| {
-        let mut e = FieldErrors::default();
-        for g in &problem_groups {
-            let s = if g.count == 1 { "" } else { "s" };
-            e.add(&g.id, format!("{}: {} problem{s}", g.column, g.count));
-        }
-        e
-    });
-    let (changes, more_changes) = changes_view(&report);
-    PreviewView {
-        title: if done { "Imported" } else { "Check the import" },
-        breadcrumbs: vec![
-            Crumb::new("/opportunities", "Opportunities"),
-            Crumb::new("/opportunities/import", "Import"),
-        ],
-        upload,
-        filename,
-        mapping_json: serde_json::to_string(&report.mapping).unwrap_or_default(),
-        problem_count: report.problems.len(),
-        columns: columns_view(&report),
-        meanings,
-        alike,
-        problem_groups,
-        changes,
-        more_changes,
-        skipped: skipped_view(&report),
-        errors,
-        done,
-        report,
-    }
-}
-
 fn show(
     page: &Page,
     upload: String,
@@ -422,7 +100,7 @@ pub(super) async fn keep_and_preview(
     let Upload {
         filename, bytes, ..
     } = upload;
-    let rows = read_rows(bytes.clone(), filename.clone()).await?;
+    let rows = read_rows(bytes.clone(), filename.clone(), LIMITS).await?;
     let state = page.state();
     let (user, name) = (caller.user_id, filename.clone());
     let key = state
@@ -450,7 +128,7 @@ async fn kept(
         let gone = "That file is no longer kept: choose it again".to_string();
         return upload_page(page, StatusCode::UNPROCESSABLE_ENTITY, Some(gone)).map(Err);
     };
-    let rows = read_rows(bytes, filename.clone()).await?;
+    let rows = read_rows(bytes, filename.clone(), LIMITS).await?;
     Ok(Ok((filename, rows)))
 }
 
@@ -510,7 +188,8 @@ fn mapping_from(pairs: &[(String, String)]) -> AppResult<Mapping> {
         .collect();
     mapping.units.retain(|h, _| money.contains(h));
     for h in money {
-        mapping.units.entry(h).or_default();
+        let unit = Unit::of_heading(&h);
+        mapping.units.entry(h).or_insert(unit);
     }
     Ok(mapping)
 }
@@ -534,9 +213,18 @@ pub async fn preview_again(
         Ok(found) => found,
         Err(gone) => return Ok(gone),
     };
-    let mapping = mapping_from(&pairs)?;
-    let report = run(page.state(), &req, caller, rows, Some(mapping), false).await?;
-    show(&page, key, filename, report, false)
+    let report = match mapping_from(&pairs) {
+        Ok(mapping) => run(page.state(), &req, caller, rows, Some(mapping), false).await,
+        Err(e) => Err(e),
+    };
+    match report {
+        Ok(report) => show(&page, key, filename, report, false),
+        // A heading row that holds no headings, say: the file is still kept.
+        Err(AppError::Validation { message, .. }) => {
+            upload_page(&page, StatusCode::UNPROCESSABLE_ENTITY, Some(message))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -547,7 +235,9 @@ pub struct ConfirmInput {
     mapping: String,
 }
 
-/// Imports the kept file exactly as previewed, all rows or none, then forgets the file.
+/// Imports the kept file exactly as previewed, all rows or none. The file is taken first,
+/// so a second press of the button (or one in another tab) imports nothing; it is kept again
+/// if nothing was written.
 pub async fn confirm(
     page: Page,
     req: HttpRequest,
@@ -557,30 +247,37 @@ pub async fn confirm(
     let caller = user.0;
     authz::log_opportunity(&caller)?;
     let ConfirmInput { upload, mapping } = form.0;
-    let (filename, rows) = match kept(&page, &caller, &upload).await? {
-        Ok(found) => found,
-        Err(gone) => return Ok(gone),
-    };
     let mapping = mapping_of(&mapping)?;
-    let report = run(page.state(), &req, caller, rows, Some(mapping), true).await?;
-    let done = !report.dry_run;
-    if done {
-        let key = upload.clone();
-        page.state()
+    let (user_id, key) = (caller.user_id, upload.clone());
+    let state = page.state();
+    let claimed = state
+        .db
+        .run(move |conn| Ok(memory::claim_upload(conn, user_id, KIND, &key)?))
+        .await?;
+    let Some((filename, bytes)) = claimed else {
+        let gone = "That file is no longer kept: choose it again".to_string();
+        return upload_page(&page, StatusCode::UNPROCESSABLE_ENTITY, Some(gone));
+    };
+    let rows = read_rows(bytes.clone(), filename.clone(), LIMITS).await;
+    let report = match rows {
+        Ok(rows) => run(state, &req, caller, rows, Some(mapping), true).await,
+        Err(e) => Err(e),
+    };
+    let done = matches!(&report, Ok(r) if !r.dry_run);
+    if !done {
+        let (key, name) = (upload.clone(), filename.clone());
+        state
             .db
-            .run(move |conn| Ok(memory::forget_upload(conn, &key)?))
+            .run(move |conn| {
+                Ok(memory::give_back(
+                    conn,
+                    user_id,
+                    KIND,
+                    &key,
+                    (&name, &bytes),
+                )?)
+            })
             .await?;
     }
-    show(&page, upload, filename, report, done)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn row_numbers_read_as_ranges() {
-        assert_eq!(row_list(&[4, 6, 7, 8, 12]), "4, 6–8, 12");
-        assert_eq!(row_list(&[]), "");
-    }
+    show(&page, upload, filename, report?, done)
 }

@@ -5,25 +5,16 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::fields;
-use super::plan::{labels, Lookups, RowReader};
+use super::plan::{labels, Lookups};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::opportunities::model::*;
 use crate::opportunities::service::{Actor, OpportunityInput};
 use crate::schema::savings;
 use crate::tabular::values::{self, Found};
-
-/// One field a row changes: its label, and the values before and after, as people read them.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
-pub struct FieldChange {
-    pub field: String,
-    pub old: String,
-    pub new: String,
-}
+use crate::tabular::{FieldChange, RowReader};
 
 /// The stage the row asks for, if the importer may set it and the opportunity may move there.
 pub(super) fn stage_of(
@@ -149,11 +140,12 @@ pub(super) fn financial_year(text: &str) -> Result<i32, &'static str> {
     parse_financial_year(&label)
 }
 
-/// The row's savings figures: (financial year, kind, cashable, pence); a zero is no figure.
+/// The row's savings figures: (financial year, kind, cashable if the row says, pence); a zero
+/// is no figure.
 pub(super) fn savings_of(
     lookups: &Lookups,
     r: &mut RowReader,
-) -> Vec<(i32, SavingKind, bool, i64)> {
+) -> Vec<(i32, SavingKind, Option<bool>, i64)> {
     let mut amounts = Vec::new();
     let mut filled = false;
     for (field, kind) in [
@@ -183,10 +175,10 @@ pub(super) fn savings_of(
         Some(lookups.default_year)
     };
     let cashable = match values::yes_no(&r.cell("cashable")) {
-        Ok(c) => c.unwrap_or(true),
+        Ok(c) => c,
         Err(m) => {
             r.fail("cashable", &m);
-            true
+            None
         }
     };
     match year {
@@ -206,7 +198,7 @@ pub(super) fn changes(
     old_partners: &[(i64, String)],
     input: &OpportunityInput,
     stage: Option<Stage>,
-    savings: &[(i32, SavingKind, bool, i64)],
+    savings: &[(i32, SavingKind, Option<bool>, i64)],
 ) -> AppResult<Vec<FieldChange>> {
     let mut out = Vec::new();
     detail_changes(lookups, o, old_partners, input, &mut out);
@@ -306,7 +298,7 @@ fn savings_changes(
     conn: &mut DbConn,
     lookups: &Lookups,
     id: i64,
-    savings: &[(i32, SavingKind, bool, i64)],
+    savings: &[(i32, SavingKind, Option<bool>, i64)],
     out: &mut Vec<FieldChange>,
 ) -> AppResult<()> {
     if savings.is_empty() {

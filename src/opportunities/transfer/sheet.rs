@@ -26,14 +26,6 @@ pub fn read(bytes: &[u8], filename: &str) -> AppResult<Vec<Row>> {
     tabular::read(bytes, filename, LIMITS).map_err(file_problem)
 }
 
-/// A cell the export defused ("'=…") comes back as it was.
-pub(super) fn undefuse(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
-        _ => cell,
-    }
-}
-
 /// The example row's first cell: a row that says so is passed over by every import.
 const EXAMPLE: &str = "Example row: not imported";
 

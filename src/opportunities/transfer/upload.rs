@@ -6,91 +6,17 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 
-use super::import::{self, Report};
+use super::import;
 use super::sheet;
 use crate::auth::{ApiCaller, Caller, CurrentUser};
 use crate::authz;
 use crate::error::{AppError, AppResult};
 use crate::opportunities::service::Actor;
 use crate::state::AppState;
-use crate::tabular::{Mapping, Row};
+use crate::tabular::{Mapping, Report, Row};
+use crate::web::upload::{read_rows, read_upload};
 use crate::web::Page;
-
-pub(super) struct Upload {
-    pub(super) filename: String,
-    pub(super) bytes: Vec<u8>,
-    dry_run: bool,
-    mapping: Option<Mapping>,
-    csrf: String,
-}
-
-fn unreadable(e: impl std::fmt::Display) -> AppError {
-    AppError::BadRequest(format!("The upload could not be read: {e}"))
-}
-
-/// Reads the parts we know; the file is refused as soon as it passes the size cap.
-async fn read_upload(mut payload: Multipart) -> AppResult<Upload> {
-    let mut upload = Upload {
-        filename: String::new(),
-        bytes: Vec::new(),
-        dry_run: false,
-        mapping: None,
-        csrf: String::new(),
-    };
-    let mut got_file = false;
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(unreadable)?;
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            got_file = true;
-            upload.filename = field
-                .content_disposition()
-                .and_then(|cd| cd.get_filename())
-                .unwrap_or("")
-                .to_string();
-        }
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            data.extend_from_slice(&chunk.map_err(unreadable)?);
-            if data.len() > sheet::MAX_BYTES {
-                return Err(AppError::field(
-                    "file",
-                    &format!(
-                        "The file is larger than {} MB",
-                        sheet::MAX_BYTES / 1024 / 1024
-                    ),
-                ));
-            }
-        }
-        let text = || String::from_utf8_lossy(&data).trim().to_string();
-        match name.as_str() {
-            "file" => upload.bytes = data,
-            "dry_run" => upload.dry_run = matches!(text().as_str(), "true" | "on" | "yes" | "1"),
-            "mapping" if !text().is_empty() => upload.mapping = Some(mapping_of(&text())?),
-            "_csrf" => upload.csrf = text(),
-            _ => {}
-        }
-    }
-    if !got_file || upload.bytes.is_empty() {
-        return Err(AppError::field(
-            "file",
-            "Choose a CSV or XLSX file to import",
-        ));
-    }
-    Ok(upload)
-}
-
-/// A mapping sent as JSON.
-pub(super) fn mapping_of(json: &str) -> AppResult<Mapping> {
-    serde_json::from_str(json).map_err(|e| {
-        AppError::field(
-            "mapping",
-            &format!("The mapping is not one this import reads: {e}"),
-        )
-    })
-}
 
 /// Imports `rows` as `caller` (a dry run unless `write`) through `mapping`.
 pub(super) async fn run(
@@ -120,20 +46,6 @@ pub(super) async fn run(
         .await
 }
 
-/// Spreadsheets are read two at a time at most, on the blocking pool and holding no database
-/// connection, so uploads can neither fill memory nor keep pages from the pool.
-static READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-
-pub(super) async fn read_rows(bytes: Vec<u8>, filename: String) -> AppResult<Vec<Row>> {
-    let _turn = READS
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    web::block(move || sheet::read(&bytes, &filename))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?
-}
-
 /// A refused import, as documented: problems by row and column, or a problem with the file
 /// itself (missing, empty, too large, not a spreadsheet, no headings).
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -161,9 +73,9 @@ pub async fn api_import(
 ) -> AppResult<HttpResponse> {
     let caller = caller.0;
     authz::log_opportunity(&caller)?;
-    let mut upload = read_upload(payload).await?;
-    upload.dry_run |= req.query_string().split('&').any(|p| p == "dry_run=true");
-    let rows = read_rows(upload.bytes, upload.filename).await?;
+    let mut upload = read_upload(payload, sheet::MAX_BYTES).await?;
+    upload.dry_run |= crate::web::upload::dry_run_asked(&req);
+    let rows = read_rows(upload.bytes, upload.filename, sheet::LIMITS).await?;
     let report = run(&state, &req, caller, rows, upload.mapping, !upload.dry_run).await?;
     Ok(HttpResponse::build(status_of(&report)).json(report))
 }
@@ -197,7 +109,7 @@ pub async fn page_upload(
         }
         e => Err(e),
     };
-    let upload = match read_upload(payload).await {
+    let upload = match read_upload(payload, sheet::MAX_BYTES).await {
         Ok(upload) => upload,
         Err(e) => return refused(&page, e),
     };

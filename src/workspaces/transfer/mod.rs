@@ -1,0 +1,109 @@
+//! A programme lead's spreadsheets into a workspace: its actions and its measures' readings
+//! by quarter, found, mapped and previewed like the register's import (`import`), on the API.
+
+pub mod fields;
+pub mod import;
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::auth::{Actor, ApiCaller};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::tabular::{FileLimits, Report};
+use crate::web::routes::Routes;
+use crate::web::upload::{read_rows, read_upload};
+use import::Kind;
+
+const LIMITS: FileLimits = FileLimits {
+    max_bytes: 5 * 1024 * 1024,
+    max_rows: import::MAX_ROWS,
+};
+
+async fn run(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    slug: String,
+    kind: Kind,
+    payload: Multipart,
+) -> AppResult<HttpResponse> {
+    let mut upload = read_upload(payload, LIMITS.max_bytes).await?;
+    upload.dry_run |= crate::web::upload::dry_run_asked(&req);
+    let rows = read_rows(upload.bytes, upload.filename, LIMITS).await?;
+    let ip = state.client_ip(&req);
+    let (mapping, dry_run) = (upload.mapping, upload.dry_run);
+    let report: Report = state
+        .db
+        .run(move |conn| {
+            let actor = Actor {
+                caller: &caller.0,
+                ip: &ip,
+            };
+            import::import(conn, &actor, &slug, kind, rows, mapping.as_ref(), dry_run)
+        })
+        .await?;
+    let status = if report.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(HttpResponse::build(status).json(report))
+}
+
+/// Import a workspace's actions from a CSV or XLSX file (multipart `file`, optional
+/// `mapping` as JSON): a row with the title of one of its actions updates it, others are new
+/// actions. `dry_run=true` answers what would happen, row by row, writing nothing; without
+/// it every row is written, or none (422 with the problems).
+#[utoipa::path(post, path = "/api/v1/workspaces/{slug}/actions/import", tag = "workspaces", security(("bearer" = [])),
+    params(("slug" = String, Path), ("dry_run" = Option<bool>, Query, description = "Preview only; write nothing")),
+    request_body(content_type = "multipart/form-data", description = "field `file`: the CSV or XLSX; field `mapping` (optional): the mapping as JSON"),
+    responses((status = 200, body = Report), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = Report)))]
+pub async fn import_actions(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    slug: web::Path<String>,
+    payload: Multipart,
+) -> AppResult<HttpResponse> {
+    run(
+        state,
+        req,
+        caller,
+        slug.into_inner(),
+        Kind::Actions,
+        payload,
+    )
+    .await
+}
+
+/// Import a workspace's measure readings by quarter from a CSV or XLSX file (multipart
+/// `file`, optional `mapping`): a quarter's reading replaces the one recorded.
+/// `dry_run=true` previews, writing nothing.
+#[utoipa::path(post, path = "/api/v1/workspaces/{slug}/readings/import", tag = "workspaces", security(("bearer" = [])),
+    params(("slug" = String, Path), ("dry_run" = Option<bool>, Query, description = "Preview only; write nothing")),
+    request_body(content_type = "multipart/form-data", description = "field `file`: the CSV or XLSX; field `mapping` (optional): the mapping as JSON"),
+    responses((status = 200, body = Report), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = Report)))]
+pub async fn import_readings(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    slug: web::Path<String>,
+    payload: Multipart,
+) -> AppResult<HttpResponse> {
+    run(
+        state,
+        req,
+        caller,
+        slug.into_inner(),
+        Kind::Readings,
+        payload,
+    )
+    .await
+}
+
+pub fn routes(r: &mut Routes) {
+    r.api(__path_import_actions, import_actions)
+        .api(__path_import_readings, import_readings);
+}
