@@ -233,3 +233,63 @@ fn no_function_is_over_80_lines_except_the_seeders() {
         .collect();
     assert!(long.is_empty(), "functions over 80 lines: {long:#?}");
 }
+
+/// The names the API document gives the types it describes: a type's own name, or the one
+/// its `#[schema(as = …)]` gives. Two types of one name would be one schema in the
+/// document, the second silently describing the first's answers.
+fn schema_names(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut names = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !(line.trim_start().starts_with("#[derive(") && line.contains("ToSchema")) {
+            continue;
+        }
+        let mut renamed = None;
+        for next in lines.iter().skip(i + 1).take(8) {
+            let next = next.trim();
+            if let Some(rest) = next.strip_prefix("#[schema(as = ") {
+                renamed = rest.split(')').next().map(str::to_string);
+            }
+            let item = ["pub struct ", "pub enum ", "struct ", "enum "]
+                .iter()
+                .find_map(|k| next.strip_prefix(k));
+            if let Some(item) = item {
+                let own: String = item
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                names.push(renamed.take().unwrap_or(own));
+                break;
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn every_type_in_the_api_document_has_a_name_of_its_own() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut list = Vec::new();
+    files(&src, &mut list);
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    let mut twice = Vec::new();
+    for file in list {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for name in schema_names(&text) {
+            let at = file.display().to_string();
+            if let Some(first) = seen.insert(name.clone(), at.clone()) {
+                twice.push(format!("{name}: {first} and {at}"));
+            }
+        }
+    }
+    assert!(
+        twice.is_empty(),
+        "give one of each pair a #[schema(as = …)]: {twice:#?}"
+    );
+    assert_eq!(
+        schema_names(
+            "#[derive(Serialize, ToSchema)]\n#[schema(as = RowAction)]\npub enum Action {"
+        ),
+        ["RowAction"]
+    );
+}

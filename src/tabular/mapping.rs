@@ -91,6 +91,7 @@ pub struct Mapping {
     /// Row → the record the person chose for a row that only resembles one (its reference),
     /// or "new".
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = BTreeMap<String, String>)]
     pub matches: BTreeMap<usize, String>,
 }
 

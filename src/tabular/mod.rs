@@ -21,7 +21,7 @@ pub use detect::{table, Passed, Table};
 pub use mapping::{propose, Columns, Field, Mapping, Unit};
 pub use read::{read, too_many, FileLimits};
 pub use report::{
-    Action, Change, ColumnFound, Counts, DryRun, FieldChange, Report, RowProblem, RowReader,
-    Skipped,
+    Action, Change, ColumnFound, Counts, DryRun, FieldChange, ImportRefusal, Report, RowProblem,
+    RowReader, Skipped,
 };
 pub use write::apply;

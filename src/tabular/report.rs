@@ -50,6 +50,7 @@ pub struct Counts {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = RowAction)]
 pub enum Action {
     Create,
     Update,
@@ -107,6 +108,16 @@ pub struct FieldChange {
     pub field: String,
     pub old: String,
     pub new: String,
+}
+
+/// A refused import, as documented: problems by row and column, or a problem with the file
+/// itself (missing, empty, too large, not a spreadsheet, no headings).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ImportRefusal {
+    Rows(Report),
+    File(crate::error::Problem),
 }
 
 /// The dry run's way out of its transaction: everything it wrote is rolled back.

@@ -436,6 +436,24 @@ pub async fn post_json(app: &TestApp, token: &str, path: &str, body: Value) -> r
         .await
 }
 
+/// An import report's problems, each as "row: column = value".
+pub fn problems_of(report: &Value) -> Vec<String> {
+    report["problems"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: {} = {}",
+                p["row"],
+                p["column"].as_str().unwrap_or_default(),
+                p["value"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
 /// An answer's status and its JSON body (null when it has none).
 pub async fn answer(res: reqwest::Response) -> (u16, Value) {
     let status = res.status().as_u16();

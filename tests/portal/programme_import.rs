@@ -171,21 +171,10 @@ async fn a_quarters_readings_come_in_and_bad_rows_say_what_was_found() {
         .import_at(path, &token, "r.csv", bad.into(), false, None)
         .await;
     assert_eq!(status, 422, "{report}");
-    let problems: Vec<(u64, &str, &str)> = report["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["row"].as_u64().unwrap(),
-                p["column"].as_str().unwrap(),
-                p["value"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let problems = problems_of(&report);
     assert_eq!(
         problems,
-        [(2, "KPI", "Bus punctuality"), (3, "Period", "soon")],
+        ["2: KPI = Bus punctuality", "3: Period = soon"],
         "{report}"
     );
     assert_eq!(

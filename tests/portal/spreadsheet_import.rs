@@ -469,25 +469,14 @@ Joint fleet,One garage,Highways,Sort of,12.345,Atlantis\n";
         .import_file(&c.token, "c.csv", csv.into(), true, None)
         .await;
     assert_eq!(status, 422, "{report}");
-    let problems: Vec<(u64, &str, &str)> = report["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["row"].as_u64().unwrap(),
-                p["column"].as_str().unwrap(),
-                p["value"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let problems = problems_of(&report);
     assert_eq!(
         problems,
         [
-            (2, "Service", "Pest control"),
-            (3, "Status", "Sort of"),
-            (3, "Partners", "Atlantis"),
-            (3, "Estimated saving", "12.345"),
+            "2: Service = Pest control",
+            "3: Status = Sort of",
+            "3: Partners = Atlantis",
+            "3: Estimated saving = 12.345",
         ],
         "{report}"
     );

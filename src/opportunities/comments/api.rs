@@ -20,6 +20,7 @@ pub async fn comments(call: OppRead, query: web::Query<PageQuery>) -> Reply {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = OpportunityCommentRequest)]
 pub struct CommentRequest {
     #[schema(required = true, max_length = 5000)]
     pub body: Option<String>,

@@ -319,10 +319,10 @@ fn savings_changes(
     for (year, kind, _, pence) in savings {
         let old = stored
             .get(&(*year, kind.as_str().to_string()))
-            .map(|p| super::export::pounds(*p))
+            .map(|p| format_pence(*p))
             .unwrap_or_default();
         let field = format!("{} savings {}", kind.label(), financial_year_label(*year));
-        differs(out, &field, old, super::export::pounds(*pence));
+        differs(out, &field, old, format_pence(*pence));
     }
     Ok(())
 }

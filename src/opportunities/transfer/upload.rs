@@ -46,16 +46,6 @@ pub(super) async fn run(
         .await
 }
 
-/// A refused import, as documented: problems by row and column, or a problem with the file
-/// itself (missing, empty, too large, not a spreadsheet, no headings).
-#[derive(serde::Serialize, utoipa::ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-pub enum ImportRefusal {
-    Rows(Report),
-    File(crate::error::Problem),
-}
-
 /// Import a CSV or XLSX file: multipart field `file`, and optionally `mapping`, the JSON
 /// mapping a dry run answered, changed as wanted. The heading row is found, the columns are
 /// mapped (from the headings and the values, or as the organisation last confirmed for these
@@ -64,7 +54,7 @@ pub enum ImportRefusal {
 #[utoipa::path(post, path = "/api/v1/opportunities/import", tag = "opportunities", security(("bearer" = [])),
     params(("dry_run" = Option<bool>, Query, description = "Preview only; write nothing")),
     request_body(content_type = "multipart/form-data", description = "field `file`: the CSV or XLSX; field `mapping` (optional): the mapping as JSON"),
-    responses((status = 200, body = Report), (status = 403, body = crate::error::Problem), (status = 422, description = "Problems by row and column, with the mapping, or with the file itself; nothing written", body = ImportRefusal)))]
+    responses((status = 200, body = Report), (status = 403, body = crate::error::Problem), (status = 422, description = "Problems by row and column, with the mapping, or with the file itself; nothing written", body = crate::tabular::ImportRefusal)))]
 pub async fn api_import(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -209,20 +209,11 @@ fn plan_action(look: &Lookups, r: &mut RowReader) -> Option<Planned> {
             ),
         }
     }
-    for field in ["start_date", "due_date"] {
-        if r.has(field) {
-            match tabular::values::date(&r.cell(field)) {
-                Ok(d) => {
-                    let text = d.map(|d| d.to_string()).unwrap_or_default();
-                    if field == "start_date" {
-                        input.start_date = text
-                    } else {
-                        input.due_date = text
-                    }
-                }
-                Err(m) => r.fail(field, &m),
-            }
-        }
+    if let Some(d) = date_of(r, "start_date") {
+        input.start_date = d;
+    }
+    if let Some(d) = date_of(r, "due_date") {
+        input.due_date = d;
     }
     let labels = |all: &'static [ActionStatus]| all.iter().map(|s| s.label());
     if let Some(s) = r.choice("status", fields::status, labels(ActionStatus::ALL)) {
@@ -248,6 +239,21 @@ fn plan_action(look: &Lookups, r: &mut RowReader) -> Option<Planned> {
         Box::new(input),
         changes,
     ))
+}
+
+/// A date column's value as the form takes it (empty for a blank cell); none when the file
+/// has no such column or the value is not a date (noted).
+fn date_of(r: &mut RowReader, field: &str) -> Option<String> {
+    if !r.has(field) {
+        return None;
+    }
+    match tabular::values::date(&r.cell(field)) {
+        Ok(d) => Some(d.map(|d| d.to_string()).unwrap_or_default()),
+        Err(m) => {
+            r.fail(field, &m);
+            None
+        }
+    }
 }
 
 fn action_changes(a: &WsAction, input: &ActionInput) -> Vec<FieldChange> {
