@@ -245,6 +245,28 @@ mod tests {
         );
     }
 
+    /// A heading row with an empty cell and headings named only by their words still wins
+    /// over the first row of data, which has more text.
+    #[test]
+    fn headings_named_by_their_words_win_over_a_row_of_data() {
+        const SAVING: &[Field] = &[Field {
+            name: "estimated_savings",
+            label: "Estimated savings",
+            headings: &["est saving"],
+            looks_like: None,
+            required: false,
+            money: true,
+            about: "",
+            example: "",
+            strict: false,
+        }];
+        let rows = vec![
+            row(1, &["Est. saving £k", "", "Lead officer"]),
+            row(2, &["Shared legal", "Legal", "Sam Jones", "Ask Sam"]),
+        ];
+        assert_eq!(table(rows, SAVING, None).unwrap().header_row, 1);
+    }
+
     #[test]
     fn a_sheet_without_headings_says_what_it_found() {
         let err = table(vec![row(1, &["12", "13"])], FIELDS, None).unwrap_err();

@@ -143,9 +143,10 @@ fn heading_score(heading: &str, field: &Field) -> u8 {
     best
 }
 
-/// Whether a heading names one of the fields (for finding the heading row).
+/// Whether a heading names one of the fields, exactly or by a name's words (for finding the
+/// heading row: "Est. saving £k" counts).
 pub(super) fn names_a_field(heading: &str, fields: &[Field]) -> bool {
-    fields.iter().any(|f| heading_score(heading, f) == 3)
+    fields.iter().any(|f| heading_score(heading, f) >= 2)
 }
 
 /// The mapping proposed for a table: each field to the column whose heading names it best;
