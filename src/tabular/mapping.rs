@@ -30,6 +30,57 @@ pub struct Field {
     pub strict: bool,
 }
 
+impl Field {
+    /// A field with its name, label, the other headings people give it and its guide line;
+    /// optional, not money, matched by its headings alone, with no example.
+    pub const fn new(
+        name: &'static str,
+        label: &'static str,
+        headings: &'static [&'static str],
+        about: &'static str,
+    ) -> Field {
+        Field {
+            name,
+            label,
+            headings,
+            looks_like: None,
+            required: false,
+            money: false,
+            about,
+            example: "",
+            strict: false,
+        }
+    }
+
+    pub const fn example(mut self, example: &'static str) -> Field {
+        self.example = example;
+        self
+    }
+
+    pub const fn required(mut self) -> Field {
+        self.required = true;
+        self
+    }
+
+    pub const fn money(mut self) -> Field {
+        self.money = true;
+        self
+    }
+
+    /// A value looks like this field's when `like` says so (for a column whose heading
+    /// names nothing).
+    pub const fn looks(mut self, like: fn(&str) -> bool) -> Field {
+        self.looks_like = Some(like);
+        self
+    }
+
+    /// A heading claims this field only when the values below it look like it.
+    pub const fn strict(mut self) -> Field {
+        self.strict = true;
+        self
+    }
+}
+
 /// The unit a money column's plain numbers are in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]

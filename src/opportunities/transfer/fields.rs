@@ -11,37 +11,23 @@ const fn field(
     about: &'static str,
     example: &'static str,
 ) -> Field {
-    Field {
-        name,
-        label,
-        headings,
-        looks_like: None,
-        required: false,
-        money: false,
-        about,
-        example,
-        strict: false,
-    }
+    Field::new(name, label, headings, about).example(example)
 }
 
-const fn required(mut f: Field) -> Field {
-    f.required = true;
-    f
+const fn required(f: Field) -> Field {
+    f.required()
 }
 
-const fn money(mut f: Field) -> Field {
-    f.money = true;
-    f
+const fn money(f: Field) -> Field {
+    f.money()
 }
 
-const fn strict(mut f: Field) -> Field {
-    f.strict = true;
-    f
+const fn strict(f: Field) -> Field {
+    f.strict()
 }
 
-const fn looks(mut f: Field, like: fn(&str) -> bool) -> Field {
-    f.looks_like = Some(like);
-    f
+const fn looks(f: Field, like: fn(&str) -> bool) -> Field {
+    f.looks(like)
 }
 
 const AMOUNT: &str = "Pounds, like £12,500, 12,500, £12.5k or £1.2m. A column headed in £k or £m (\"Est. saving £k\") reads plain numbers in that unit. Importing again replaces that year's figure.";

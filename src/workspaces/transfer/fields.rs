@@ -12,16 +12,11 @@ const fn field(
     about: &'static str,
     required: bool,
 ) -> Field {
-    Field {
-        name,
-        label,
-        headings,
-        looks_like: None,
-        required,
-        money: false,
-        about,
-        example: "",
-        strict: false,
+    let f = Field::new(name, label, headings, about);
+    if required {
+        f.required()
+    } else {
+        f
     }
 }
 

@@ -103,7 +103,7 @@ pub fn import(
         };
         let p = match kind {
             Kind::Actions => plan_action(&look, &mut r),
-            Kind::Readings => plan_reading(conn, &look, &mut r)?,
+            Kind::Readings => plan_reading(&look, &mut r),
         };
         if let Some(p) = p {
             planned.push((row.number, p));
@@ -145,6 +145,8 @@ struct Lookups {
     members: Names<i64>,
     actions: Vec<WsAction>,
     measures: Vec<Measure>,
+    /// The readings recorded: (measure, year, quarter) → (value, note).
+    readings: std::collections::HashMap<(i64, i32, i32), (f64, String)>,
 }
 
 impl Lookups {
@@ -164,6 +166,20 @@ impl Lookups {
                 .select(WsAction::as_select())
                 .load(conn)?,
             measures: queries::measures_for(conn, access.ws.id)?,
+            readings: readings::table
+                .inner_join(crate::schema::measures::table)
+                .filter(crate::schema::measures::workspace_id.eq(access.ws.id))
+                .select((
+                    readings::measure_id,
+                    readings::year,
+                    readings::quarter,
+                    readings::value,
+                    readings::note,
+                ))
+                .load::<(i64, i32, i32, f64, String)>(conn)?
+                .into_iter()
+                .map(|(m, y, q, v, n)| ((m, y, q), (v, n)))
+                .collect(),
         })
     }
 }
@@ -282,11 +298,7 @@ fn action_changes(a: &WsAction, input: &ActionInput) -> Vec<FieldChange> {
     .collect()
 }
 
-fn plan_reading(
-    conn: &mut DbConn,
-    look: &Lookups,
-    r: &mut RowReader,
-) -> AppResult<Option<Planned>> {
+fn plan_reading(look: &Lookups, r: &mut RowReader) -> Option<Planned> {
     let name = r.get("measure");
     let measure = look
         .measures
@@ -296,29 +308,26 @@ fn plan_reading(
         let names: Vec<String> = look.measures.iter().map(|m| m.name.clone()).collect();
         let message = format!("\"{name}\" is not a measure of this workspace");
         r.problem("measure", &name, &message, names);
-        return Ok(None);
+        return None;
     };
     let quarter = match fields::quarter(&r.cell("quarter")) {
         Ok(q) => q,
         Err(m) => {
             r.fail("quarter", &m);
-            return Ok(None);
+            return None;
         }
     };
     let value = r.get("value").trim_end_matches('%').trim().replace(',', "");
     if value.parse::<f64>().map(f64::is_finite) != Ok(true) {
         let found = r.get("value");
         r.fail("value", &format!("\"{found}\" is not a number"));
-        return Ok(None);
+        return None;
     }
     let note = r.get("note");
-    let stored: Option<(f64, String)> = readings::table
-        .filter(readings::measure_id.eq(measure.id))
-        .filter(readings::year.eq(quarter.year))
-        .filter(readings::quarter.eq(quarter.quarter))
-        .select((readings::value, readings::note))
-        .first(conn)
-        .optional()?;
+    let stored = look
+        .readings
+        .get(&(measure.id, quarter.year, quarter.quarter))
+        .cloned();
     let same = stored
         .as_ref()
         .is_some_and(|(v, n)| Ok(*v) == value.parse::<f64>() && (*n == note || !r.has("note")));
@@ -332,7 +341,7 @@ fn plan_reading(
         value,
         note,
     };
-    Ok(Some(Planned::Reading(measure, quarter, input, old, same)))
+    Some(Planned::Reading(measure, quarter, input, old, same))
 }
 
 fn write(
