@@ -8,6 +8,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::db::{lock_for_append, now, DbConn};
+use crate::identity::Actor;
 use crate::schema::audit_log;
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -36,6 +37,12 @@ impl Entry {
     pub fn actor(mut self, user_id: i64, organisation_id: i64) -> Entry {
         self.actor = Some((user_id, organisation_id));
         self
+    }
+
+    /// Done by `actor`, from their client address.
+    pub fn by(self, actor: &Actor) -> Entry {
+        self.actor(actor.caller.user_id, actor.caller.organisation_id)
+            .ip(actor.ip)
     }
 
     pub fn target(mut self, kind: &str, id: impl ToString) -> Entry {

@@ -42,8 +42,9 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Import opportunities from a CSV or XLSX file, led by an organisation. Every row is
-    /// checked first; then all are written, or none. Rows whose reference exists are updated.
+    /// Import opportunities from a CSV or XLSX file, led by an organisation; or, with
+    /// --workspace, a workspace's actions or its measures' readings. Every row is checked
+    /// first; then all are written, or none. Rows whose reference exists are updated.
     Import {
         /// The CSV (UTF-8) or XLSX file.
         file: PathBuf,
@@ -65,6 +66,13 @@ enum Command {
         /// Print the whole report as JSON.
         #[arg(long)]
         json: bool,
+        /// Import into this workspace (its short name) instead of the register: its actions,
+        /// or with --readings its measures' readings by quarter.
+        #[arg(long, value_name = "SLUG")]
+        workspace: Option<String>,
+        /// With --workspace: the file holds readings, not actions.
+        #[arg(long, requires = "workspace")]
+        readings: bool,
     },
     /// Fill an empty database with a large realistic data set for load tests (60
     /// organisations, 2,000 people, 20 workspaces, 10,000 opportunities, 100,000 events and
@@ -169,6 +177,8 @@ fn main() -> anyhow::Result<()> {
             dry_run,
             mapping,
             json,
+            workspace,
+            readings,
         } => import(
             &settings,
             &file,
@@ -178,6 +188,7 @@ fn main() -> anyhow::Result<()> {
                 dry_run,
                 mapping,
                 json,
+                into: workspace.map(|slug| (slug, readings)),
             },
         ),
         Command::Audit {
@@ -460,6 +471,8 @@ struct ImportRun {
     dry_run: bool,
     mapping: Option<PathBuf>,
     json: bool,
+    /// A workspace's short name, and whether the file holds readings (else actions).
+    into: Option<(String, bool)>,
 }
 
 fn import(
@@ -471,6 +484,7 @@ fn import(
 ) -> anyhow::Result<()> {
     use metro_portal::opportunities::service::Actor;
     use metro_portal::opportunities::transfer::{cli, import, sheet};
+    use metro_portal::workspaces::transfer::import::{self as programme, Kind};
 
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let name = file
@@ -492,23 +506,46 @@ fn import(
     let db = connect(settings)?;
     db.migrate()?;
     let mut conn = db.get()?;
-    let email = importer(&mut conn, org, as_user)?;
+    let email = cli::importer(&mut conn, org, as_user)?;
     let caller = metro_portal::seed::demo_workspaces::caller(&mut conn, &email)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let bar = rows_bar(rows.len(), "Importing");
-    let report = import::import(
-        &mut conn,
-        &Actor {
-            caller: &caller,
-            ip: "cli",
-        },
-        rows,
-        mapping.as_ref(),
-        run.dry_run,
-        &|done| {
-            bar.set_position(done as u64);
-        },
-    )
+    let bar = rows_bar(rows.len(), "Checking");
+    let actor = Actor {
+        caller: &caller,
+        ip: "cli",
+    };
+    let report = match &run.into {
+        Some((slug, readings)) => {
+            let kind = if *readings {
+                Kind::Readings
+            } else {
+                Kind::Actions
+            };
+            let (rows, dry_run) = (rows, run.dry_run);
+            programme::import(
+                &mut conn,
+                &actor,
+                slug,
+                kind,
+                rows,
+                mapping.as_ref(),
+                dry_run,
+            )
+        }
+        None => import::import(
+            &mut conn,
+            &actor,
+            rows,
+            mapping.as_ref(),
+            run.dry_run,
+            &|done, of| {
+                // The rows to write are known once every row is checked.
+                bar.set_message("Importing");
+                bar.set_length(of as u64);
+                bar.set_position(done as u64);
+            },
+        ),
+    }
     .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
     bar.finish_and_clear();
     if run.json {
@@ -522,36 +559,6 @@ fn import(
         std::process::exit(1);
     }
     Ok(())
-}
-
-/// Whom an import from the command line runs as: the named person, or the organisation's
-/// first active administrator, leader or staff member.
-fn importer(
-    conn: &mut metro_portal::db::DbConn,
-    org: &str,
-    as_user: Option<&str>,
-) -> anyhow::Result<String> {
-    use diesel::prelude::*;
-    use metro_portal::schema::{organisations, users};
-    let org_id: i64 = organisations::table
-        .filter(organisations::slug.eq(org))
-        .select(organisations::id)
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| anyhow::anyhow!("--org: no organisation has the short name {org}"))?;
-    let mut people = users::table
-        .filter(users::organisation_id.eq(org_id))
-        .filter(users::status.eq("active"))
-        .filter(users::role.eq_any(["org_admin", "leader", "staff"]))
-        .order((users::role.asc(), users::id.asc()))
-        .select(users::email)
-        .into_boxed();
-    if let Some(email) = as_user {
-        people = people.filter(users::email.eq(email.to_lowercase()));
-    }
-    people.first(conn).optional()?.ok_or_else(|| {
-        anyhow::anyhow!("no active staff, leader or administrator of {org} to import as")
-    })
 }
 
 /// A progress bar counting rows.

@@ -8,12 +8,13 @@ use super::device;
 use super::login::{self, Attempt};
 use super::sessions::{self, SessionKind};
 use super::ApiCaller;
-use crate::audit::{self, Entry};
 use crate::db::rfc3339;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::organisations::{self, Organisation};
 use crate::state::AppState;
-use crate::web::FieldErrors;
+use crate::web::arguments::{ApiChange, ApiRead};
+use crate::web::respond::invalid;
+use crate::web::{FieldErrors, Reply};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
@@ -67,7 +68,7 @@ pub async fn issue_token(
         errors.add("password", "Enter your password");
     }
     if !errors.is_empty() {
-        return Err(AppError::validation(errors.into_map()));
+        return Err(invalid(errors));
     }
     let attempt = Attempt {
         email: body.email,
@@ -98,26 +99,8 @@ pub async fn issue_token(
         (status = 401, description = "No valid token", body = crate::error::Problem),
     )
 )]
-pub async fn revoke_token(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-) -> AppResult<HttpResponse> {
-    let caller = caller.0;
-    let ip = state.client_ip(&req);
-    state
-        .db
-        .write(move |conn| {
-            sessions::revoke(conn, &caller.session_id)?;
-            audit::record(
-                conn,
-                Entry::new("api_token.revoked")
-                    .actor(caller.user_id, caller.organisation_id)
-                    .target("user", caller.user_id)
-                    .ip(&ip),
-            )?;
-            Ok(())
-        })
+pub async fn revoke_token(call: ApiChange) -> Reply {
+    call.run(|conn, actor| sessions::sign_out(conn, actor.caller, "api_token.revoked", actor.ip))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -142,17 +125,16 @@ pub struct Me {
         (status = 401, description = "No valid token", body = crate::error::Problem),
     )
 )]
-pub async fn me(state: web::Data<AppState>, caller: ApiCaller) -> AppResult<HttpResponse> {
-    let caller = caller.0;
-    let organisation = state
-        .db
-        .run(move |conn| Ok(organisations::queries::find(conn, caller.organisation_id)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(Me {
-        id: caller.user_id,
-        email: caller.email,
-        name: caller.name,
-        role: caller.role,
-        organisation,
-    }))
+pub async fn me(read: ApiRead<ApiCaller>) -> Reply {
+    read.answer(|conn, caller| {
+        let caller = &caller.0;
+        Ok(Me {
+            organisation: organisations::queries::find(conn, caller.organisation_id)?,
+            id: caller.user_id,
+            email: caller.email.clone(),
+            name: caller.name.clone(),
+            role: caller.role,
+        })
+    })
+    .await
 }

@@ -131,17 +131,7 @@ pub async fn logout_submit(page: Page, _form: Form<NoFields>) -> AppResult<HttpR
         let ip = state.client_ip(page.request());
         state
             .db
-            .write(move |conn| {
-                sessions::revoke(conn, &user.session_id)?;
-                audit::record(
-                    conn,
-                    Entry::new("sign_out")
-                        .actor(user.user_id, user.organisation_id)
-                        .target("user", user.user_id)
-                        .ip(&ip),
-                )?;
-                Ok(())
-            })
+            .run(move |conn| sessions::sign_out(conn, &user, "sign_out", &ip))
             .await?;
     }
     let mut response = redirect_with_flash(state, "/", "You have signed out");

@@ -4,7 +4,9 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::Caller;
-use crate::db::{now, DbConn};
+use crate::audit::{self, Entry};
+use crate::db::{now, write_tx, DbConn};
+use crate::error::AppResult;
 use crate::identity::CallerRow;
 use crate::schema::{organisations, sessions, users};
 
@@ -96,6 +98,22 @@ pub fn revoke(conn: &mut DbConn, session_id: &str) -> QueryResult<usize> {
     .execute(conn)?;
     crate::cache::bump_version(conn)?;
     Ok(ended)
+}
+
+/// Ends the caller's own session, in one transaction with the audit entry `action` that
+/// says so.
+pub fn sign_out(conn: &mut DbConn, caller: &Caller, action: &str, ip: &str) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        revoke(conn, &caller.session_id)?;
+        audit::record(
+            conn,
+            Entry::new(action)
+                .actor(caller.user_id, caller.organisation_id)
+                .target("user", caller.user_id)
+                .ip(ip),
+        )?;
+        Ok(())
+    })
 }
 
 /// Live sessions kept by (session id, kind, user id). Ending a session or disabling its

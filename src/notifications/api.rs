@@ -6,10 +6,10 @@ use utoipa::ToSchema;
 
 use super::inbox::{self, InboxItem};
 use crate::auth::ApiCaller;
-use crate::error::{AppResult, Problem};
-use crate::state::AppState;
+use crate::error::Problem;
+use crate::web::arguments::{ApiChange, ApiRead};
 use crate::web::routes::Routes;
-use crate::web::PageQuery;
+use crate::web::{PageQuery, Reply};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -36,42 +36,32 @@ pub struct InboxPage {
 /// items and of both totals.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])), params(InboxParams),
     responses((status = 200, body = InboxPage), (status = 401, body = Problem)))]
-pub async fn list_notifications(
-    state: web::Data<AppState>,
-    caller: ApiCaller,
-    query: web::Query<InboxParams>,
-) -> AppResult<HttpResponse> {
+pub async fn list_notifications(read: ApiRead<ApiCaller>, query: web::Query<InboxParams>) -> Reply {
     let paging = PageQuery {
         page: query.page,
         per_page: query.per_page,
     }
     .paging(25);
     let unread_only = query.unread.unwrap_or(false);
-    let inbox = state
-        .db
-        .run(move |conn| Ok(inbox::page(conn, &caller.0, paging, unread_only)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(InboxPage {
-        items: inbox.items,
-        page: paging.page,
-        per_page: paging.per_page,
-        total: inbox.total,
-        unread: inbox.unread,
-    }))
+    read.answer(move |conn, caller| {
+        let inbox = inbox::page(conn, &caller.0, paging, unread_only)?;
+        Ok(InboxPage {
+            items: inbox.items,
+            page: paging.page,
+            per_page: paging.per_page,
+            total: inbox.total,
+            unread: inbox.unread,
+        })
+    })
+    .await
 }
 
 /// Mark one notification read.
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn mark_read(
-    state: web::Data<AppState>,
-    caller: ApiCaller,
-    id: web::Path<i64>,
-) -> AppResult<HttpResponse> {
+pub async fn mark_read(call: ApiChange, id: web::Path<i64>) -> Reply {
     let id = id.into_inner();
-    state
-        .db
-        .run(move |conn| inbox::mark_read(conn, &caller.0, id))
+    call.run(move |conn, actor| inbox::mark_read(conn, actor.caller, id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -84,15 +74,12 @@ pub struct Marked {
 /// Mark all your notifications read.
 #[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications", security(("bearer" = [])),
     responses((status = 200, body = Marked)))]
-pub async fn mark_all_read(
-    state: web::Data<AppState>,
-    caller: ApiCaller,
-) -> AppResult<HttpResponse> {
-    let marked = state
-        .db
-        .run(move |conn| Ok(inbox::mark_all_read(conn, &caller.0)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(Marked { marked }))
+pub async fn mark_all_read(read: ApiRead<ApiCaller>) -> Reply {
+    read.answer(|conn, caller| {
+        let marked = inbox::mark_all_read(conn, &caller.0)?;
+        Ok(Marked { marked })
+    })
+    .await
 }
 
 pub fn routes(r: &mut Routes) {

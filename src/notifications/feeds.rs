@@ -14,7 +14,7 @@ use super::view::view;
 use super::visibility::{caller_for_user, Sight};
 use crate::auth::tokens::{hash_token, new_secret_token};
 use crate::auth::Caller;
-use crate::db::{now, write_tx, DbConn};
+use crate::db::{now, write_tx, DbConn, MultiBackend};
 use crate::error::{AppError, AppResult};
 use crate::events::Event;
 use crate::schema::{events, feed_tokens};
@@ -195,6 +195,20 @@ where
     Ok(atom(body))
 }
 
+/// The newest events of those `narrow` keeps, as many as a feed looks through.
+fn latest<F>(conn: &mut DbConn, narrow: F) -> QueryResult<Vec<Event>>
+where
+    F: FnOnce(
+        events::BoxedQuery<'static, MultiBackend>,
+    ) -> events::BoxedQuery<'static, MultiBackend>,
+{
+    narrow(events::table.into_boxed())
+        .order(events::id.desc())
+        .limit(SCAN)
+        .select(Event::as_select())
+        .load(conn)
+}
+
 pub async fn workspace_feed(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -203,13 +217,10 @@ pub async fn workspace_feed(
     let slug = slug.into_inner();
     serve(&state, query.into_inner().token, move |conn, reader| {
         let access = ws_queries::load(conn, &slug, reader)?;
-        let recent = events::table
-            .filter(events::workspace_id.eq(access.ws.id))
-            .filter(events::target_kind.ne("opportunity"))
-            .order(events::id.desc())
-            .limit(SCAN)
-            .select(Event::as_select())
-            .load(conn)?;
+        let recent = latest(conn, |q| {
+            q.filter(events::workspace_id.eq(access.ws.id))
+                .filter(events::target_kind.ne("opportunity"))
+        })?;
         Ok(Source {
             title: format!("{} – Metro Portal", access.ws.name),
             path: format!("/workspaces/{}/feed.atom", access.ws.slug),
@@ -224,12 +235,7 @@ pub async fn register_feed(
     query: web::Query<FeedQuery>,
 ) -> AppResult<HttpResponse> {
     serve(&state, query.into_inner().token, |conn, _| {
-        let recent = events::table
-            .filter(events::target_kind.eq("opportunity"))
-            .order(events::id.desc())
-            .limit(SCAN)
-            .select(Event::as_select())
-            .load(conn)?;
+        let recent = latest(conn, |q| q.filter(events::target_kind.eq("opportunity")))?;
         Ok(Source {
             title: "Shared-services opportunities – Metro Portal".to_string(),
             path: "/opportunities/feed.atom".to_string(),

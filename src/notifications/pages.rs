@@ -13,8 +13,9 @@ use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::jobs::Job;
 use crate::schema::jobs;
+use crate::web::arguments::SignedIn;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, Button, Crumb, Form, NoFields, Page, PageQuery, Reply};
+use crate::web::{Button, Crumb, Form, NoFields, Page, PageQuery, Reply};
 
 // ---- Inbox ----
 
@@ -26,12 +27,8 @@ struct InboxView {
     pagination: serde_json::Value,
 }
 
-pub async fn inbox_page(
-    page: Page,
-    user: CurrentUser,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
+pub async fn inbox_page(at: SignedIn, query: web::Query<PageQuery>) -> Reply {
+    let SignedIn { page, caller } = at;
     let paging = query.paging(25);
     let inbox = page
         .state()
@@ -57,27 +54,16 @@ pub async fn read_one(button: Button) -> Reply {
         .await
 }
 
-pub async fn read_all(
-    page: Page,
-    user: CurrentUser,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
-    let marked = page
-        .state()
-        .db
-        .run(move |conn| Ok(inbox::mark_all_read(conn, &caller)?))
+pub async fn read_all(at: SignedIn, _form: Form<NoFields>) -> Reply {
+    let marked = at
+        .change(|conn, actor| Ok(inbox::mark_all_read(conn, actor.caller)?))
         .await?;
     let message = match marked {
         0 => "Nothing was unread".to_string(),
         1 => "1 notification marked as read".to_string(),
         n => format!("{n} notifications marked as read"),
     };
-    Ok(redirect_with_flash(
-        page.state(),
-        "/notifications",
-        &message,
-    ))
+    Ok(at.done("/notifications", &message))
 }
 
 // ---- The job queue (platform admins) ----

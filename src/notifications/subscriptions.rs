@@ -258,17 +258,26 @@ pub fn follow(
             &delivery,
         )?;
         if organisation_wide {
-            audit::record(
-                conn,
-                Entry::new("subscription.organisation_created")
-                    .actor(caller.user_id, caller.organisation_id)
-                    .target("subscription", sub.id)
-                    .ip(actor.ip)
-                    .details(json!({ "target": sub.target_kind, "target_id": sub.target_id })),
-            )?;
+            audit_organisation_wide(conn, actor, "subscription.organisation_created", &sub)?;
         }
         Ok((sub, true))
     })
+}
+
+/// Records in the audit log a change by `actor` to a subscription of a whole organisation.
+fn audit_organisation_wide(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    sub: &Subscription,
+) -> QueryResult<()> {
+    audit::record(
+        conn,
+        Entry::new(action)
+            .by(actor)
+            .target("subscription", sub.id)
+            .details(json!({ "target": sub.target_kind, "target_id": sub.target_id })),
+    )
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Subscription> {
@@ -286,14 +295,7 @@ pub fn unfollow(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<()> {
         authz::manage_subscription(caller, sub.organisation_id, sub.user_id)?;
         end(conn, &sub)?;
         if sub.is_organisation_wide() {
-            audit::record(
-                conn,
-                Entry::new("subscription.organisation_deleted")
-                    .actor(caller.user_id, caller.organisation_id)
-                    .target("subscription", sub.id)
-                    .ip(actor.ip)
-                    .details(json!({ "target": sub.target_kind, "target_id": sub.target_id })),
-            )?;
+            audit_organisation_wide(conn, actor, "subscription.organisation_deleted", &sub)?;
         }
         Ok(())
     })

@@ -18,6 +18,21 @@ use crate::schema::{events, opportunities, organisations, users};
 use crate::workspaces::model::Workspace;
 use crate::workspaces::queries as ws_queries;
 
+/// What `map` holds for `key`, or else what `load` reads, kept in `map` for next time.
+fn kept<K, V, F>(map: &mut HashMap<K, V>, key: K, load: F) -> QueryResult<V>
+where
+    K: std::hash::Hash + Eq,
+    V: Clone,
+    F: FnOnce() -> QueryResult<V>,
+{
+    if let Some(found) = map.get(&key) {
+        return Ok(found.clone());
+    }
+    let found = load()?;
+    map.insert(key, found.clone());
+    Ok(found)
+}
+
 /// A person as the permission checks see them, if their account is active.
 pub fn caller_for_user(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<Caller>> {
     Ok(readers(conn, &[user_id])?
@@ -140,38 +155,29 @@ impl Sight {
     }
 
     pub fn opportunity(&mut self, conn: &mut DbConn, id: i64) -> QueryResult<Option<Opportunity>> {
-        if let Some(found) = self.opportunities.get(&id) {
-            return Ok(found.clone());
-        }
-        let found = opportunities::table
-            .find(id)
-            .select(Opportunity::as_select())
-            .first(conn)
-            .optional()?;
-        self.opportunities.insert(id, found.clone());
-        Ok(found)
+        kept(&mut self.opportunities, id, || {
+            opportunities::table
+                .find(id)
+                .select(Opportunity::as_select())
+                .first(conn)
+                .optional()
+        })
     }
 
     pub fn workspace(&mut self, conn: &mut DbConn, id: i64) -> QueryResult<Option<Workspace>> {
-        if let Some(found) = self.workspaces.get(&id) {
-            return Ok(found.clone());
-        }
-        let found = crate::schema::workspaces::table
-            .find(id)
-            .select(Workspace::as_select())
-            .first(conn)
-            .optional()?;
-        self.workspaces.insert(id, found.clone());
-        Ok(found)
+        kept(&mut self.workspaces, id, || {
+            crate::schema::workspaces::table
+                .find(id)
+                .select(Workspace::as_select())
+                .first(conn)
+                .optional()
+        })
     }
 
     fn membership(&mut self, conn: &mut DbConn, ws: i64, org: i64) -> QueryResult<Membership> {
-        if let Some(found) = self.memberships.get(&(ws, org)) {
-            return Ok(*found);
-        }
-        let found = ws_queries::membership(conn, ws, org)?;
-        self.memberships.insert((ws, org), found);
-        Ok(found)
+        kept(&mut self.memberships, (ws, org), || {
+            ws_queries::membership(conn, ws, org)
+        })
     }
 
     /// The opportunity, if this reader may see it now.

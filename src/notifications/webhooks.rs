@@ -251,9 +251,8 @@ pub fn create(
         audit::record(
             conn,
             Entry::new("webhook.created")
-                .actor(caller.user_id, caller.organisation_id)
+                .by(actor)
                 .target("webhook", id)
-                .ip(actor.ip)
                 .details(json!({ "url": url, "event_kinds": kinds })),
         )?;
         Ok(find(conn, id)?)
@@ -306,9 +305,8 @@ fn audited(conn: &mut DbConn, actor: &Actor, action: &str, hook: &Webhook) -> Qu
     audit::record(
         conn,
         Entry::new(action)
-            .actor(actor.caller.user_id, actor.caller.organisation_id)
+            .by(actor)
             .target("webhook", hook.id)
-            .ip(actor.ip)
             .details(json!({ "url": hook.url })),
     )
 }
@@ -437,25 +435,18 @@ fn prepare(
     let Some((d, hook)) = found else {
         return Ok(None);
     };
-    if !hook.active {
-        finish(
-            conn,
-            d.id,
-            "failed",
-            Some("The webhook is turned off".into()),
-        )?;
-        return Ok(None);
-    }
-    let Some(payload) = body(conn, ctx, &hook, &d)? else {
-        finish(
-            conn,
-            d.id,
-            "failed",
-            Some("The organisation can no longer see this event".into()),
-        )?;
-        return Ok(None);
+    let payload = if hook.active {
+        body(conn, ctx, &hook, &d)?.ok_or("The organisation can no longer see this event")
+    } else {
+        Err("The webhook is turned off")
     };
-    Ok(Some((d, hook, payload)))
+    match payload {
+        Ok(payload) => Ok(Some((d, hook, payload))),
+        Err(why) => {
+            finish(conn, d.id, "failed", Some(why.into()))?;
+            Ok(None)
+        }
+    }
 }
 
 /// Sends one delivery. A failure is logged on the delivery and returned, so the job is

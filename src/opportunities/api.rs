@@ -1,7 +1,8 @@
 //! The register on the JSON API: the same filters, rules and validation as the pages.
 //! Drafts never appear to anyone outside the lead organisation, in lists or by id.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -9,12 +10,12 @@ use super::filter::RegisterQuery;
 use super::model::*;
 use super::queries::{self, Totals};
 use super::service::{self, *};
-use crate::auth::{ApiCaller, Caller, DataVersion, MaybeUser};
+use crate::auth::{Caller, DataVersion, MaybeUser};
 use crate::db::DbConn;
 use crate::error::{AppResult, Problem};
-use crate::state::AppState;
+use crate::web::arguments::{ApiChange, ApiRead};
 use crate::web::routes::Routes;
-use crate::web::{kept_json, PageQuery};
+use crate::web::{kept_json, PageQuery, Reply};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OpportunitySummary {
@@ -39,11 +40,10 @@ pub struct OpportunityList {
 #[utoipa::path(get, path = "/api/v1/opportunities", tag = "opportunities", params(RegisterQuery),
     responses((status = 200, body = OpportunityList), (status = 422, description = "A filter value is not valid", body = Problem)))]
 pub async fn list_opportunities(
-    state: web::Data<AppState>,
-    user: MaybeUser,
+    read: ApiRead<MaybeUser>,
     version: DataVersion,
     params: web::Query<RegisterQuery>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let query = params.into_inner();
     let (filter, sort) = query.filter()?;
     let paging = PageQuery {
@@ -51,7 +51,7 @@ pub async fn list_opportunities(
         per_page: query.per_page,
     }
     .paging(25);
-    let caller = user.0;
+    let (state, caller) = (read.state, read.who.0);
     let version = version.0;
     // A view narrowed by staleness depends on the clock, so it is never kept.
     let keep = filter.stale_days.is_none();
@@ -111,19 +111,12 @@ fn list_answer(listing: queries::Listing, paging: crate::web::Paging) -> Opportu
 /// Log an opportunity, led by the caller's organisation. It starts as an idea.
 #[utoipa::path(post, path = "/api/v1/opportunities", tag = "opportunities", security(("bearer" = [])), request_body = NewOpportunityRequest,
     responses((status = 201, body = Opportunity), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_opportunity(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    body: web::Json<NewOpportunityRequest>,
-) -> AppResult<HttpResponse> {
+pub async fn create_opportunity(call: ApiChange, body: web::Json<NewOpportunityRequest>) -> Reply {
     let input = body.into_inner().input();
-    let o = state
-        .change(&req, caller.0, move |conn, actor| {
-            service::create(conn, actor, &input)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(o))
+    call.answer(StatusCode::CREATED, move |conn, actor| {
+        service::create(conn, actor, &input)
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -163,41 +156,29 @@ pub(super) fn detail(
 /// One opportunity with its pipeline, savings, barriers, interest and comments.
 #[utoipa::path(get, path = "/api/v1/opportunities/{id}", tag = "opportunities", params(("id" = i64, Path)),
     responses((status = 200, body = OpportunityDetail), (status = 404, body = Problem)))]
-pub async fn show_opportunity(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<i64>,
-) -> AppResult<HttpResponse> {
+pub async fn show_opportunity(read: ApiRead<MaybeUser>, path: web::Path<i64>) -> Reply {
     let id = path.into_inner();
-    let caller = user.0;
-    let d = state
-        .db
-        .run(move |conn| detail(conn, id, caller.as_ref()))
-        .await?;
-    Ok(HttpResponse::Ok().json(d))
+    read.answer(move |conn, user| detail(conn, id, user.0.as_ref()))
+        .await
 }
 
 /// Change an opportunity's details (staff and leaders of the lead organisation).
 #[utoipa::path(patch, path = "/api/v1/opportunities/{id}", tag = "opportunities", security(("bearer" = [])), params(("id" = i64, Path)), request_body = OpportunityRequest,
     responses((status = 200, body = Opportunity), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_opportunity(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
+    call: ApiChange,
     path: web::Path<i64>,
     body: web::Json<OpportunityRequest>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let id = path.into_inner();
     let changes = body.into_inner();
-    let o = state
-        .change(&req, caller.0, move |conn, actor| {
-            let current = queries::load(conn, id, Some(actor.caller))?;
-            let partners = queries::partners(conn, id)?;
-            let base = OpportunityInput::of(&current, &partners);
-            service::update(conn, actor, id, &changes.over(base))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(o))
+    call.answer(StatusCode::OK, move |conn, actor| {
+        let current = queries::load(conn, id, Some(actor.caller))?;
+        let partners = queries::partners(conn, id)?;
+        let base = OpportunityInput::of(&current, &partners);
+        service::update(conn, actor, id, &changes.over(base))
+    })
+    .await
 }
 
 pub fn routes(r: &mut Routes) {

@@ -115,3 +115,19 @@ impl OppCall<ApiCaller> {
 pub type OppRead = OppCall<MaybeUser>;
 /// A change by a bearer-token caller.
 pub type OppWrite = OppCall<ApiCaller>;
+
+/// Defines the API handler `$name`, `GET $path`: one page of what `$page` reads as attached
+/// to the opportunity in the path (see `OppCall::page`), described for the OpenAPI document
+/// as a page of `$item`. The module names `web`, `OppRead`, `PageQuery`, `Paged`, `Problem`
+/// and `Reply`, as the handler would.
+macro_rules! attached_list {
+    ($(#[doc = $doc:tt])* $name:ident, $path:tt, $item:ident, $page:path) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(get, path = $path, tag = "opportunities", params(("id" = i64, Path), PageQuery),
+            responses((status = 200, body = Paged<$item>), (status = 404, body = Problem)))]
+        pub async fn $name(call: OppRead, query: web::Query<PageQuery>) -> Reply {
+            call.page(&query, $page).await
+        }
+    };
+}
+pub(crate) use attached_list;

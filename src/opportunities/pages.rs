@@ -1,13 +1,8 @@
 //! The register pages: the list with search, filters and totals; logging and editing an
 //! opportunity; and its page with pipeline, savings, barriers, interest and comments.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use serde::de::DeserializeOwned;
+use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -21,8 +16,9 @@ use crate::auth::{Caller, CurrentUser};
 use crate::authz;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
+use crate::web::arguments::SignedIn;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, FieldErrors, Form, Page, PageQuery, Posted, Reply};
+use crate::web::{FieldErrors, Form, Page, PageQuery, Posted, Reply};
 
 pub(super) fn label<T>(parsed: Result<T, &str>, f: fn(T) -> &'static str) -> &'static str {
     parsed.map(f).unwrap_or("")
@@ -178,51 +174,18 @@ pub async fn new_page(page: Page, _user: CurrentUser) -> AppResult<HttpResponse>
     render_form(&page, None, Value::Null, None).await
 }
 
-/// Runs a change as the signed-in caller; field errors come back for the form.
-async fn submit<T, F>(page: &Page, caller: Caller, change: F) -> AppResult<Result<T, FieldErrors>>
-where
-    F: FnOnce(&mut DbConn, &Actor) -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    let ip = page.state().client_ip(page.request());
-    let outcome = page
-        .state()
-        .db
-        .run(move |conn| {
-            change(
-                conn,
-                &Actor {
-                    caller: &caller,
-                    ip: &ip,
-                },
-            )
-        })
-        .await;
-    match outcome {
-        Ok(v) => Ok(Ok(v)),
-        Err(AppError::Validation { fields, .. }) => Ok(Err(FieldErrors::from_map(fields))),
-        Err(e) => Err(e),
-    }
-}
-
-pub async fn create(
-    page: Page,
-    user: CurrentUser,
-    form: Form<OpportunityInput>,
-) -> AppResult<HttpResponse> {
+pub async fn create(at: SignedIn, form: Form<OpportunityInput>) -> Reply {
     let input = form.0;
     let echo = json!(&input);
-    match submit(&page, user.0, move |conn, actor| {
-        service::create(conn, actor, &input)
-    })
-    .await?
+    match at
+        .attempt(move |conn, actor| service::create(conn, actor, &input))
+        .await?
     {
-        Ok(o) => Ok(redirect_with_flash(
-            page.state(),
+        Ok(o) => Ok(at.done(
             &format!("/opportunities/{}", o.id),
             &format!("{} has been logged", o.reference),
         )),
-        Err(errors) => render_form(&page, None, echo, Some(errors)).await,
+        Err(errors) => render_form(&at.page, None, echo, Some(errors)).await,
     }
 }
 
@@ -234,26 +197,19 @@ pub async fn edit_page(
     render_form(&page, Some(path.into_inner()), Value::Null, None).await
 }
 
-pub async fn update(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    form: Form<OpportunityInput>,
-) -> AppResult<HttpResponse> {
+pub async fn update(at: SignedIn, path: web::Path<i64>, form: Form<OpportunityInput>) -> Reply {
     let id = path.into_inner();
     let input = form.0;
     let echo = json!(&input);
-    match submit(&page, user.0, move |conn, actor| {
-        service::update(conn, actor, id, &input)
-    })
-    .await?
+    match at
+        .attempt(move |conn, actor| service::update(conn, actor, id, &input))
+        .await?
     {
-        Ok(o) => Ok(redirect_with_flash(
-            page.state(),
+        Ok(o) => Ok(at.done(
             &format!("/opportunities/{id}"),
             &format!("{} has been updated", o.reference),
         )),
-        Err(errors) => render_form(&page, Some(id), echo, Some(errors)).await,
+        Err(errors) => render_form(&at.page, Some(id), echo, Some(errors)).await,
     }
 }
 
@@ -301,35 +257,14 @@ pub async fn show(page: Page, path: web::Path<i64>) -> AppResult<HttpResponse> {
     render_show(&page, path.into_inner(), None).await
 }
 
-/// A form posted to one part of an opportunity's page (see `web::Posted`).
-pub struct OppPost<I>(Posted<I>);
-
-impl<I> OppPost<I> {
-    /// What was typed.
-    pub fn input(&self) -> &I {
-        &self.0.input
-    }
-
-    /// The path's second id, like `{barrier}`.
-    pub fn part(&self) -> i64 {
-        self.0.part
-    }
-}
-
-impl<I: DeserializeOwned + 'static> FromRequest for OppPost<I> {
-    type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let posted = Posted::from_request(req, payload);
-        Box::pin(async move { Ok(OppPost(posted.await?)) })
-    }
-}
+/// A form posted to one part of an opportunity's page (see `web::Posted`): `id` is the
+/// opportunity, `part` the path's second id (like `{barrier}`).
+pub type OppPost<I> = Posted<I>;
 
 impl<I: Serialize + Send + 'static> OppPost<I> {
-    /// Makes the change, then goes back to `section` of the page with `message`, or shows
-    /// the page again with the form as sent and its errors.
-    pub async fn save<T, F>(self, section: &'static str, message: &str, change: F) -> Reply
+    /// Makes the change, then goes back to `section` of the opportunity's page with
+    /// `message`, or shows the page again with the form as sent and its errors.
+    pub async fn save_section<T, F>(self, section: &'static str, message: &str, change: F) -> Reply
     where
         F: FnOnce(&mut DbConn, &Actor, i64, &I) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
@@ -340,53 +275,22 @@ impl<I: Serialize + Send + 'static> OppPost<I> {
             id,
             input,
             ..
-        } = self.0;
-        let echo = json!(&input);
-        page_change(
-            page,
-            caller,
-            id,
-            section,
-            echo,
-            message,
-            move |conn, actor| change(conn, actor, id, &input),
-        )
-        .await
-    }
-}
-
-/// Handles a form on the opportunity page: redirect on success, the page with the form's
-/// errors otherwise.
-pub(super) async fn page_change<T, F>(
-    page: Page,
-    caller: Caller,
-    id: i64,
-    section: &'static str,
-    form: Value,
-    message: &str,
-    change: F,
-) -> AppResult<HttpResponse>
-where
-    F: FnOnce(&mut DbConn, &Actor) -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    match submit(&page, caller, change).await? {
-        Ok(_) => Ok(redirect_with_flash(
-            page.state(),
-            &format!("/opportunities/{id}#{section}"),
-            message,
-        )),
-        Err(errors) => {
-            render_show(
-                &page,
-                id,
-                Some(Echo {
+        } = self;
+        let form = json!(&input);
+        let at = SignedIn { page, caller };
+        match at
+            .attempt(move |conn, actor| change(conn, actor, id, &input))
+            .await?
+        {
+            Ok(_) => Ok(at.done(&format!("/opportunities/{id}#{section}"), message)),
+            Err(errors) => {
+                let echo = Echo {
                     section,
                     form,
                     errors,
-                }),
-            )
-            .await
+                };
+                render_show(&at.page, id, Some(echo)).await
+            }
         }
     }
 }

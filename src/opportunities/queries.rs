@@ -18,7 +18,7 @@ use crate::schema::{
     barriers, endorsements, opportunities, opportunity_comments, opportunity_partners,
     opportunity_transitions, organisations, savings, users, workspaces,
 };
-use crate::web::{Paged, Paging};
+use crate::web::Paging;
 
 /// What the register is narrowed to. Every field is optional.
 #[derive(Clone, Debug, Default)]
@@ -462,80 +462,50 @@ pub fn partners(conn: &mut DbConn, opportunity_id: i64) -> QueryResult<Vec<(i64,
         .load(conn)
 }
 
-/// `fn $name(conn, opportunity_id, paging)`: one page of the `$model` rows attached to an
-/// opportunity, in `$order`, with how many there are in all, both read in SQL.
-macro_rules! attached_page {
-    ($name:ident, $table:ident, $model:ty, $order:expr) => {
-        pub fn $name(
-            conn: &mut DbConn,
-            opportunity_id: i64,
-            paging: Paging,
-        ) -> QueryResult<Paged<$model>> {
-            let total = $table::table
-                .filter($table::opportunity_id.eq(opportunity_id))
-                .count()
-                .get_result(conn)?;
-            let items = $table::table
-                .filter($table::opportunity_id.eq(opportunity_id))
-                .order($order)
-                .limit(paging.per_page)
-                .offset(paging.offset())
-                .select(<$model>::as_select())
-                .load(conn)?;
-            Ok(Paged::of(items, paging, total))
-        }
-    };
-}
+// One row attached to the opportunity, or not found (also when it belongs to another
+// opportunity).
+crate::child_row!(saving, savings, opportunity_id, Saving);
+crate::child_row!(barrier, barriers, opportunity_id, Barrier);
+crate::child_row!(
+    comment,
+    opportunity_comments,
+    opportunity_id,
+    OpportunityComment
+);
 
-/// `fn $name(conn, opportunity_id, row_id)`: one `$model` row attached to the opportunity,
-/// or not found (also when it belongs to another opportunity).
-macro_rules! attached_row {
-    ($name:ident, $table:ident, $model:ty) => {
-        pub fn $name(conn: &mut DbConn, opportunity_id: i64, row_id: i64) -> QueryResult<$model> {
-            $table::table
-                .filter($table::opportunity_id.eq(opportunity_id))
-                .filter($table::id.eq(row_id))
-                .select(<$model>::as_select())
-                .first(conn)
-        }
-    };
-}
-
-attached_row!(saving, savings, Saving);
-attached_row!(barrier, barriers, Barrier);
-attached_row!(comment, opportunity_comments, OpportunityComment);
-
-/// Every partner's interest in the opportunity, first registered first.
-pub fn endorsements_of(conn: &mut DbConn, opportunity_id: i64) -> QueryResult<Vec<Endorsement>> {
-    endorsements::table
-        .filter(endorsements::opportunity_id.eq(opportunity_id))
-        .order(endorsements::id.asc())
-        .select(Endorsement::as_select())
-        .load(conn)
-}
-
-attached_page!(
+crate::children_page!(
     transitions_page,
     opportunity_transitions,
+    opportunity_id,
     Transition,
     opportunity_transitions::id.asc()
 );
-attached_page!(
+crate::children_page!(
     savings_page,
     savings,
+    opportunity_id,
     Saving,
     (savings::financial_year.asc(), savings::id.asc())
 );
-attached_page!(barriers_page, barriers, Barrier, barriers::id.asc());
-attached_page!(
-    endorsements_page,
+crate::children_page!(
+    barriers_page,
+    barriers,
+    opportunity_id,
+    Barrier,
+    barriers::id.asc()
+);
+crate::children_list!(
+    /// Every partner's interest in the opportunity, first registered first.
+    endorsements_of / endorsements_page,
     endorsements,
+    opportunity_id,
     Endorsement,
     endorsements::id.asc()
 );
-attached_page!(
+crate::children_page!(
     comments_page,
     opportunity_comments,
+    opportunity_id,
     OpportunityComment,
     opportunity_comments::id.asc()
 );

@@ -67,6 +67,35 @@ pub(super) fn record(
     )
 }
 
+/// Who may make a change to an opportunity: one of the rules in `authz`.
+pub(super) type Rule = fn(&Caller, &Opportunity) -> AppResult<()>;
+
+/// Runs `change` in one write transaction on opportunity `id` as the actor sees it (404
+/// if they may not see it), once `may` allows them to make it.
+pub(super) fn change_opportunity<T>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    may: Rule,
+    change: impl FnOnce(&mut DbConn, Opportunity) -> AppResult<T>,
+) -> AppResult<T> {
+    write_tx(conn, |conn| {
+        let o = queries::load(conn, id, Some(actor.caller))?;
+        may(actor.caller, &o)?;
+        change(conn, o)
+    })
+}
+
+/// As `change_opportunity`, for a change only those who manage the opportunity may make.
+pub(super) fn managing<T>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    change: impl FnOnce(&mut DbConn, Opportunity) -> AppResult<T>,
+) -> AppResult<T> {
+    change_opportunity(conn, actor, id, authz::manage_opportunity, change)
+}
+
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct OpportunityInput {
@@ -427,9 +456,7 @@ pub fn update_checked(
     id: i64,
     input: &OpportunityInput,
 ) -> AppResult<(Opportunity, bool)> {
-    write_tx(conn, |conn| {
-        let current = queries::load(conn, id, Some(actor.caller))?;
-        authz::manage_opportunity(actor.caller, &current)?;
+    managing(conn, actor, id, |conn, current| {
         let f = parse(conn, actor.caller, current.lead_organisation_id, input)?;
         if is_unchanged(conn, &current, &f)? {
             return Ok((current, false));

@@ -9,17 +9,14 @@ use super::service::{self, NewOrganisation};
 use super::Organisation;
 use crate::auth::ApiCaller;
 use crate::authz;
-use crate::error::{AppError, AppResult};
 use crate::schema::organisations;
-use crate::state::AppState;
-use crate::web::PageQuery;
+use crate::web::arguments::ApiRead;
+use crate::web::respond::invalid;
+use crate::web::{PageQuery, Reply};
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrganisationList {
-    pub items: Vec<Organisation>,
-    pub page: i64,
-    pub per_page: i64,
-    pub total: i64,
+crate::api_list! {
+    #[derive(Debug, Serialize, ToSchema)]
+    pub struct OrganisationList(Organisation);
 }
 
 /// Every organisation in the partnership (names are not private).
@@ -34,31 +31,19 @@ pub struct OrganisationList {
         (status = 401, description = "No valid token", body = crate::error::Problem),
     )
 )]
-pub async fn list_organisations(
-    state: web::Data<AppState>,
-    _caller: ApiCaller,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn list_organisations(read: ApiRead<ApiCaller>, query: web::Query<PageQuery>) -> Reply {
     let paging = query.paging(50);
-    let (items, total) = state
-        .db
-        .run(move |conn| {
-            let total: i64 = organisations::table.count().get_result(conn)?;
-            let items = organisations::table
-                .select(Organisation::as_select())
-                .order(organisations::name.asc())
-                .limit(paging.per_page)
-                .offset(paging.offset())
-                .load(conn)?;
-            Ok((items, total))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(OrganisationList {
-        items,
-        page: paging.page,
-        per_page: paging.per_page,
-        total,
-    }))
+    read.answer(move |conn, _| {
+        let total: i64 = organisations::table.count().get_result(conn)?;
+        let items = organisations::table
+            .select(Organisation::as_select())
+            .order(organisations::name.asc())
+            .limit(paging.per_page)
+            .offset(paging.offset())
+            .load(conn)?;
+        Ok(OrganisationList::of(items, paging, total))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -85,20 +70,17 @@ pub struct CreateOrganisation {
     )
 )]
 pub async fn create_organisation(
-    state: web::Data<AppState>,
+    read: ApiRead<ApiCaller>,
     req: HttpRequest,
-    caller: ApiCaller,
     body: web::Json<CreateOrganisation>,
-) -> AppResult<HttpResponse> {
-    let caller = caller.0;
+) -> Reply {
+    let caller = read.who.0;
     authz::manage_organisations(&caller)?;
-    let new = NewOrganisation::parse(&body.name, &body.slug, &body.kind)
-        .map_err(|e| AppError::validation(e.into_map()))?;
-    let ip = state.client_ip(&req);
-    let organisation = state
-        .db
-        .run(move |conn| {
-            let id = service::create(conn, &caller, &new, &ip)?;
+    let new = NewOrganisation::parse(&body.name, &body.slug, &body.kind).map_err(invalid)?;
+    let organisation = read
+        .state
+        .change(&req, caller, move |conn, actor| {
+            let id = service::create(conn, actor.caller, &new, actor.ip)?;
             Ok(super::queries::find(conn, id)?)
         })
         .await?;

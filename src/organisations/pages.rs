@@ -8,12 +8,12 @@ use super::model::OrgKind;
 use super::service::{self, NewOrganisation};
 use crate::auth::CurrentUser;
 use crate::authz;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::schema::{organisations, users};
 use crate::users::Role;
-use crate::web::{
-    redirect, redirect_with_flash, Choice, Crumb, FieldErrors, Form, Page, PageQuery,
-};
+use crate::web::arguments::SignedIn;
+use crate::web::respond::save_parsed;
+use crate::web::{redirect, Choice, Crumb, FieldErrors, Form, Page, PageQuery, Reply};
 
 #[derive(Serialize)]
 struct AdminIndex {
@@ -120,13 +120,9 @@ async fn render_list(
     page.render_form(view.errors.is_some(), "admin/organisations", view)
 }
 
-pub async fn list(
-    page: Page,
-    user: CurrentUser,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    authz::manage_organisations(&user.0)?;
-    render_list(&page, &query, &OrganisationForm::default(), None).await
+pub async fn list(at: SignedIn, query: web::Query<PageQuery>) -> Reply {
+    authz::manage_organisations(&at.caller)?;
+    render_list(&at.page, &query, &OrganisationForm::default(), None).await
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -137,35 +133,21 @@ pub struct OrganisationForm {
     kind: String,
 }
 
-pub async fn create(
-    page: Page,
-    user: CurrentUser,
-    form: Form<OrganisationForm>,
-) -> AppResult<HttpResponse> {
-    let user = user.0;
-    authz::manage_organisations(&user)?;
+pub async fn create(at: SignedIn, form: Form<OrganisationForm>) -> Reply {
+    authz::manage_organisations(&at.caller)?;
     let form = form.0;
-    let errors = match NewOrganisation::parse(&form.name, &form.slug, &form.kind) {
-        Ok(new) => {
-            let state = page.state();
-            let ip = state.client_ip(page.request());
-            let name = new.name.clone();
-            match state
-                .db
-                .run(move |conn| service::create(conn, &user, &new, &ip))
-                .await
-            {
-                Ok(_) => {
-                    let message = format!("{name} has been added");
-                    return Ok(redirect_with_flash(state, "/admin/organisations", &message));
-                }
-                Err(AppError::Validation { fields, .. }) => FieldErrors::from_map(fields),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(errors) => errors,
-    };
-    render_list(&page, &PageQuery::default(), &form, Some(errors)).await
+    let parsed = NewOrganisation::parse(&form.name, &form.slug, &form.kind);
+    let added = save_parsed(parsed, |new| {
+        at.change(move |conn, actor| {
+            service::create(conn, actor.caller, &new, actor.ip)?;
+            Ok(new.name)
+        })
+    })
+    .await?;
+    match added {
+        Ok(name) => Ok(at.done("/admin/organisations", &format!("{name} has been added"))),
+        Err(errors) => render_list(&at.page, &PageQuery::default(), &form, Some(errors)).await,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -328,12 +310,9 @@ fn audit_rows(read: &AuditRead) -> Vec<AuditRowView> {
 }
 
 /// Platform admins search the audit log by person, organisation, action and dates.
-pub async fn audit_search(
-    page: Page,
-    user: CurrentUser,
-    query: web::Query<AuditQuery>,
-) -> AppResult<HttpResponse> {
-    authz::search_audit(&user.0)?;
+pub async fn audit_search(at: SignedIn, query: web::Query<AuditQuery>) -> Reply {
+    authz::search_audit(&at.caller)?;
+    let page = at.page;
     let q = query.into_inner();
     let (search, errors) = audit_filter(&q);
     let chosen = search.organisation.unwrap_or(0);

@@ -1,6 +1,7 @@
 //! Quarterly reviews on the JSON API.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -8,9 +9,10 @@ use super::model::{Review, Submission};
 use super::service::{self, OpenInput, SubmissionInput};
 use super::summary::{self, Comparison, Snapshot};
 use crate::auth::ApiCaller;
-use crate::error::{AppResult, Problem};
-use crate::state::AppState;
+use crate::error::Problem;
+use crate::web::arguments::{ApiChange, ApiRead};
 use crate::web::routes::Routes;
+use crate::web::Reply;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewList {
@@ -20,31 +22,25 @@ pub struct ReviewList {
 /// Every quarterly review, newest quarter first.
 #[utoipa::path(get, path = "/api/v1/reviews", tag = "reviews", security(("bearer" = [])),
     responses((status = 200, body = ReviewList), (status = 401, body = Problem)))]
-pub async fn list_reviews(
-    state: web::Data<AppState>,
-    _caller: ApiCaller,
-) -> AppResult<HttpResponse> {
-    let items = state.db.run(|conn| Ok(service::list(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(ReviewList { items }))
+pub async fn list_reviews(read: ApiRead<ApiCaller>) -> Reply {
+    read.answer(|conn, _| {
+        Ok(ReviewList {
+            items: service::list(conn)?,
+        })
+    })
+    .await
 }
 
 /// Open a review for a quarter (leaders and platform admins); it belongs to the opener's
 /// organisation.
 #[utoipa::path(post, path = "/api/v1/reviews", tag = "reviews", security(("bearer" = [])), request_body = OpenInput,
     responses((status = 201, body = Review), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn open(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    body: web::Json<OpenInput>,
-) -> AppResult<HttpResponse> {
+pub async fn open(call: ApiChange, body: web::Json<OpenInput>) -> Reply {
     let input = body.into_inner();
-    let review = state
-        .change(&req, caller.0, move |conn, actor| {
-            service::open(conn, actor, &input)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(review))
+    call.answer(StatusCode::CREATED, move |conn, actor| {
+        service::open(conn, actor, &input)
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,25 +55,18 @@ pub struct ReviewDetail {
 /// A review's figures and how they compare with the previous one.
 #[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = ReviewDetail), (status = 404, body = Problem)))]
-pub async fn show_review(
-    state: web::Data<AppState>,
-    caller: ApiCaller,
-    id: web::Path<i64>,
-) -> AppResult<HttpResponse> {
+pub async fn show_review(read: ApiRead<ApiCaller>, id: web::Path<i64>) -> Reply {
     let id = id.into_inner();
-    let detail = state
-        .db
-        .run(move |conn| {
-            let review = service::find(conn, id)?;
-            let (figures, comparison) = summary::view(conn, &review, &caller.0)?;
-            Ok(ReviewDetail {
-                review,
-                figures,
-                comparison,
-            })
+    read.answer(move |conn, caller| {
+        let review = service::find(conn, id)?;
+        let (figures, comparison) = summary::view(conn, &review, &caller.0)?;
+        Ok(ReviewDetail {
+            review,
+            figures,
+            comparison,
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(detail))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -88,29 +77,23 @@ pub struct SubmissionList {
 /// The returns so far, for the workspaces the caller may see.
 #[utoipa::path(get, path = "/api/v1/reviews/{id}/submissions", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = SubmissionList), (status = 404, body = Problem)))]
-pub async fn submissions(
-    state: web::Data<AppState>,
-    caller: ApiCaller,
-    id: web::Path<i64>,
-) -> AppResult<HttpResponse> {
+pub async fn submissions(read: ApiRead<ApiCaller>, id: web::Path<i64>) -> Reply {
     let id = id.into_inner();
-    let items = state
-        .db
-        .run(move |conn| {
-            let review = service::find(conn, id)?;
-            let live = summary::live(conn, &review)?;
-            let visible: Vec<i64> = summary::for_viewer(conn, live, &caller.0)?
-                .workspaces
-                .iter()
-                .map(|w| w.id)
-                .collect();
-            Ok(service::submissions(conn, id)?
-                .into_iter()
-                .filter(|s| visible.contains(&s.workspace_id))
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(SubmissionList { items }))
+    read.answer(move |conn, caller| {
+        let review = service::find(conn, id)?;
+        let live = summary::live(conn, &review)?;
+        let visible: Vec<i64> = summary::for_viewer(conn, live, &caller.0)?
+            .workspaces
+            .iter()
+            .map(|w| w.id)
+            .collect();
+        let items = service::submissions(conn, id)?
+            .into_iter()
+            .filter(|s| visible.contains(&s.workspace_id))
+            .collect();
+        Ok(SubmissionList { items })
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -126,21 +109,17 @@ pub struct SubmissionRequest {
 #[utoipa::path(post, path = "/api/v1/reviews/{id}/submissions", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)), request_body = SubmissionRequest,
     responses((status = 201, body = Submission), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn submit(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
+    call: ApiChange,
     id: web::Path<i64>,
     body: web::Json<SubmissionRequest>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let id = id.into_inner();
     let body = body.into_inner();
-    let sub = state
-        .change(&req, caller.0, move |conn, actor| {
-            let access = service::workspace(conn, &body.workspace, actor.caller)?;
-            service::submit(conn, actor, id, &access, &body.submission)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(sub))
+    call.answer(StatusCode::CREATED, move |conn, actor| {
+        let access = service::workspace(conn, &body.workspace, actor.caller)?;
+        service::submit(conn, actor, id, &access, &body.submission)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -154,20 +133,17 @@ pub struct ReturnRequest {
 #[utoipa::path(post, path = "/api/v1/reviews/{id}/submissions/{workspace}/return", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path), ("workspace" = String, Path, description = "The workspace's short name")), request_body = ReturnRequest,
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn send_back(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
+    call: ApiChange,
     path: web::Path<(i64, String)>,
     body: web::Json<ReturnRequest>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let (id, slug) = path.into_inner();
     let comment = body.into_inner().comment;
-    state
-        .change(&req, caller.0, move |conn, actor| {
-            let access = service::workspace(conn, &slug, actor.caller)?;
-            service::send_back(conn, actor, id, &access, &comment)
-        })
-        .await?;
+    call.run(move |conn, actor| {
+        let access = service::workspace(conn, &slug, actor.caller)?;
+        service::send_back(conn, actor, id, &access, &comment)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -175,19 +151,12 @@ pub async fn send_back(
 /// review, and platform admins).
 #[utoipa::path(post, path = "/api/v1/reviews/{id}/sign-off", tag = "reviews", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Review), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn sign_off(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    id: web::Path<i64>,
-) -> AppResult<HttpResponse> {
+pub async fn sign_off(call: ApiChange, id: web::Path<i64>) -> Reply {
     let id = id.into_inner();
-    let review = state
-        .change(&req, caller.0, move |conn, actor| {
-            service::sign_off(conn, actor, id)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(review))
+    call.answer(StatusCode::OK, move |conn, actor| {
+        service::sign_off(conn, actor, id)
+    })
+    .await
 }
 
 pub fn routes(r: &mut Routes) {

@@ -10,12 +10,14 @@ use super::model::{Content, Submission};
 use super::service::{self, ActionInput, MeasureInput, OpenInput, SubmissionInput};
 use super::summary;
 use super::views::{self, Echo, ListView, PackView, ReturnRead, ReviewView, ShowView};
-use crate::auth::{Caller, CurrentUser};
+use crate::auth::{Actor, Caller};
 use crate::authz;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
+use crate::web::arguments::SignedIn;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, FieldErrors, Form, NoFields, Page};
+use crate::web::{FieldErrors, Form, NoFields, Page, Reply};
+use crate::workspaces::queries::Access;
 
 // ---- The list, and opening a review ----
 
@@ -36,41 +38,32 @@ async fn render_list(
     page.render_form(view.errors.is_some(), "reviews/index", view)
 }
 
-pub async fn list_page(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
-    render_list(&page, user.0, OpenInput::default(), None).await
+pub async fn list_page(at: SignedIn) -> Reply {
+    render_list(&at.page, at.caller, OpenInput::default(), None).await
 }
 
-pub async fn open(page: Page, user: CurrentUser, form: Form<OpenInput>) -> AppResult<HttpResponse> {
-    let caller = user.0;
-    authz::open_review(&caller)?;
+pub async fn open(at: SignedIn, form: Form<OpenInput>) -> Reply {
+    authz::open_review(&at.caller)?;
     let input = form.0;
     let echo = OpenInput {
         quarter: input.quarter.clone(),
         deadline: input.deadline.clone(),
     };
-    let outcome = page
-        .state()
-        .change(page.request(), caller.clone(), move |conn, actor| {
-            service::open(conn, actor, &input)
-        })
-        .await;
-    match outcome {
-        Ok(r) => Ok(redirect_with_flash(
-            page.state(),
+    match at
+        .attempt(move |conn, actor| service::open(conn, actor, &input))
+        .await?
+    {
+        Ok(r) => Ok(at.done(
             &format!("/reviews/{}", r.id),
             &format!("The {} review is open", r.label()),
         )),
-        Err(AppError::Validation { fields, .. }) => {
-            render_list(&page, caller, echo, Some(FieldErrors::from_map(fields))).await
-        }
-        Err(e) => Err(e),
+        Err(errors) => render_list(&at.page, at.caller, echo, Some(errors)).await,
     }
 }
 
 // ---- A review ----
 
-pub async fn show(page: Page, user: CurrentUser, path: web::Path<i64>) -> AppResult<HttpResponse> {
-    let caller = user.0;
+pub async fn show(SignedIn { page, caller }: SignedIn, path: web::Path<i64>) -> Reply {
     let id = path.into_inner();
     let who = caller.clone();
     let (review, opener, figures, comparison) = page
@@ -97,22 +90,12 @@ pub async fn show(page: Page, user: CurrentUser, path: web::Path<i64>) -> AppRes
     )
 }
 
-pub async fn sign_off(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
+pub async fn sign_off(at: SignedIn, path: web::Path<i64>, _form: Form<NoFields>) -> Reply {
     let id = path.into_inner();
-    let review = page
-        .state()
-        .change(page.request(), caller, move |conn, actor| {
-            service::sign_off(conn, actor, id)
-        })
+    let review = at
+        .change(move |conn, actor| service::sign_off(conn, actor, id))
         .await?;
-    Ok(redirect_with_flash(
-        page.state(),
+    Ok(at.done(
         &format!("/reviews/{id}"),
         &format!("The {} review is signed off", review.label()),
     ))
@@ -163,13 +146,9 @@ async fn render_return(
     page.render_form(view.failed(), "reviews/return", view)
 }
 
-pub async fn return_page(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<(i64, String)>,
-) -> AppResult<HttpResponse> {
+pub async fn return_page(at: SignedIn, path: web::Path<(i64, String)>) -> Reply {
     let (id, slug) = path.into_inner();
-    render_return(&page, user.0, id, slug, None).await
+    render_return(&at.page, at.caller, id, slug, None).await
 }
 
 /// The form's fields, by name: `rag_<action>`, `progress_<action>`, `value_<measure>`.
@@ -202,36 +181,55 @@ fn submission_from(fields: &BTreeMap<String, String>) -> SubmissionInput {
     input
 }
 
+/// Makes a change to a workspace's return; on success goes back to the review with
+/// `message`, on field errors shows the return again with what was sent (`fields`).
+async fn change_return<T, F>(
+    at: SignedIn,
+    (id, slug): (i64, String),
+    fields: BTreeMap<String, String>,
+    message: &str,
+    change: F,
+) -> Reply
+where
+    F: FnOnce(&mut DbConn, &Actor, i64, &Access) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let target = slug.clone();
+    let outcome = at
+        .attempt(move |conn, actor| {
+            let access = service::workspace(conn, &target, actor.caller)?;
+            change(conn, actor, id, &access)
+        })
+        .await?;
+    match outcome {
+        Ok(_) => Ok(at.done(&format!("/reviews/{id}"), message)),
+        Err(errors) => {
+            let echo = Echo {
+                fields,
+                errors: errors.into_map(),
+            };
+            render_return(&at.page, at.caller, id, slug, Some(echo)).await
+        }
+    }
+}
+
 pub async fn submit(
-    page: Page,
-    user: CurrentUser,
+    at: SignedIn,
     path: web::Path<(i64, String)>,
     form: Form<Vec<(String, String)>>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
-    let (id, slug) = path.into_inner();
+) -> Reply {
     let fields: BTreeMap<String, String> =
         form.0.into_iter().filter(|(k, _)| k != "_csrf").collect();
     let input = submission_from(&fields);
-    let target = slug.clone();
-    let outcome = page
-        .state()
-        .change(page.request(), caller.clone(), move |conn, actor| {
-            let access = service::workspace(conn, &target, actor.caller)?;
-            service::submit(conn, actor, id, &access, &input)
-        })
-        .await;
-    match outcome {
-        Ok(_) => Ok(redirect_with_flash(
-            page.state(),
-            &format!("/reviews/{id}"),
-            "Your return has been submitted",
-        )),
-        Err(AppError::Validation { fields: errors, .. }) => {
-            render_return(&page, caller, id, slug, Some(Echo { fields, errors })).await
-        }
-        Err(e) => Err(e),
-    }
+    let done = "Your return has been submitted";
+    change_return(
+        at,
+        path.into_inner(),
+        fields,
+        done,
+        move |conn, actor, id, access| service::submit(conn, actor, id, access, &input),
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -241,46 +239,26 @@ pub struct CommentForm {
 }
 
 pub async fn send_back(
-    page: Page,
-    user: CurrentUser,
+    at: SignedIn,
     path: web::Path<(i64, String)>,
     form: Form<CommentForm>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
-    let (id, slug) = path.into_inner();
+) -> Reply {
     let comment = form.0.comment;
-    let target = slug.clone();
-    let said = comment.clone();
-    let outcome = page
-        .state()
-        .change(page.request(), caller.clone(), move |conn, actor| {
-            let access = service::workspace(conn, &target, actor.caller)?;
-            service::send_back(conn, actor, id, &access, &said)
-        })
-        .await;
-    match outcome {
-        Ok(()) => Ok(redirect_with_flash(
-            page.state(),
-            &format!("/reviews/{id}"),
-            "The return has been sent back",
-        )),
-        Err(AppError::Validation { fields: errors, .. }) => {
-            let mut fields = BTreeMap::new();
-            fields.insert("comment".to_string(), comment);
-            render_return(&page, caller, id, slug, Some(Echo { fields, errors })).await
-        }
-        Err(e) => Err(e),
-    }
+    let fields = BTreeMap::from([("comment".to_string(), comment.clone())]);
+    let done = "The return has been sent back";
+    change_return(
+        at,
+        path.into_inner(),
+        fields,
+        done,
+        move |conn, actor, id, access| service::send_back(conn, actor, id, access, &comment),
+    )
+    .await
 }
 
 // ---- The board pack ----
 
-pub async fn board_pack(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
+pub async fn board_pack(SignedIn { page, caller }: SignedIn, path: web::Path<i64>) -> Reply {
     let id = path.into_inner();
     let (review, figures, comparison) = page
         .state()
@@ -303,12 +281,7 @@ pub async fn board_pack(
     )
 }
 
-pub async fn board_pack_xlsx(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
+pub async fn board_pack_xlsx(SignedIn { page, caller }: SignedIn, path: web::Path<i64>) -> Reply {
     let id = path.into_inner();
     let (review, bytes) = page
         .state()

@@ -16,11 +16,12 @@ use crate::db::{lock_for_append, now, write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, Visibility};
 use crate::schema::{
-    actions, measures, readings, review_submissions, reviews, users, workspace_members, workspaces,
+    measures, readings, review_submissions, reviews, users, workspace_members, workspaces,
 };
 use crate::validate::Check;
 use crate::workspaces::model::{Action, Measure, Quarter, Rag, Workspace};
 use crate::workspaces::queries::{self as ws_queries, Access};
+use crate::workspaces::service::{record_change, Change};
 
 /// How many days before the deadline leads are reminded.
 pub const REMIND_DAYS: i64 = 3;
@@ -34,38 +35,14 @@ fn record(
     workspace: Option<&Workspace>,
     title: String,
 ) -> QueryResult<()> {
-    let caller = actor.caller;
-    let visibility = match workspace.map(|w| w.visibility.as_str()) {
-        None | Some("partners") => Visibility::Partners,
-        Some("public") => Visibility::Public,
-        _ => Visibility::Members,
+    let change = Change {
+        kind,
+        target: ("review", review.id),
+        workspace,
+        payload: json!({ "title": title, "review": review.id }),
+        details: json!({ "quarter": review.label(), "workspace": workspace.map(|w| w.slug.clone()) }),
     };
-    events::emit(
-        conn,
-        NewEvent {
-            kind,
-            actor_user_id: Some(caller.user_id),
-            organisation_id: Some(caller.organisation_id),
-            target_kind: "review",
-            target_id: review.id.to_string(),
-            workspace_id: workspace.map(|w| w.id),
-            visibility,
-            payload: json!({
-                "title": title,
-                "actor": caller.name,
-                "organisation": caller.organisation_name,
-                "review": review.id,
-            }),
-        },
-    )?;
-    audit::record(
-        conn,
-        Entry::new(kind)
-            .actor(caller.user_id, caller.organisation_id)
-            .target("review", review.id)
-            .ip(actor.ip)
-            .details(json!({ "quarter": review.label(), "workspace": workspace.map(|w| w.slug.clone()) })),
-    )
+    record_change(conn, actor, change)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Review> {
@@ -87,13 +64,13 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Review>> {
         .load(conn)
 }
 
-pub fn submissions(conn: &mut DbConn, review_id: i64) -> QueryResult<Vec<Submission>> {
-    review_submissions::table
-        .filter(review_submissions::review_id.eq(review_id))
-        .order(review_submissions::id.asc())
-        .select(Submission::as_select())
-        .load(conn)
-}
+crate::children_list!(
+    submissions,
+    review_submissions,
+    review_id,
+    Submission,
+    review_submissions::id.asc()
+);
 
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
@@ -216,15 +193,7 @@ pub fn live_content(
     workspace_id: i64,
     quarter: Quarter,
 ) -> QueryResult<Content> {
-    let list: Vec<Action> = actions::table
-        .filter(actions::workspace_id.eq(workspace_id))
-        .order((
-            actions::due_date.is_null(),
-            actions::due_date.asc(),
-            actions::id.asc(),
-        ))
-        .select(Action::as_select())
-        .load(conn)?;
+    let list: Vec<Action> = ws_queries::actions_of(conn, workspace_id)?;
     let ms: Vec<Measure> = measures::table
         .filter(measures::workspace_id.eq(workspace_id))
         .order(measures::id.asc())

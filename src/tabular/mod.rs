@@ -12,6 +12,7 @@ mod mapping;
 pub mod memory;
 mod read;
 mod report;
+pub mod template;
 pub mod values;
 mod write;
 

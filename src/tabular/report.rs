@@ -41,10 +41,11 @@ pub struct Skipped {
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct Counts {
     pub create: usize,
-    /// Your opportunities the file changes.
+    /// Your records (opportunities, actions, readings) the file changes.
     pub update: usize,
-    /// Your opportunities the file matches, as they already are.
+    /// Your records the file matches, as they already are.
     pub unchanged: usize,
+    /// Rows passed over: blank, totals, the example, another organisation's.
     pub skip: usize,
 }
 
@@ -90,7 +91,8 @@ pub struct Report {
     pub mapping: Mapping,
     /// The file's columns, in order, with the field each fills.
     pub columns: Vec<ColumnFound>,
-    /// Rows of data below the headings.
+    /// The rows below the headings: the rows of data and the rows passed over (blank,
+    /// totals, the example). Without problems, the counts add up to it.
     pub rows: usize,
     pub counts: Counts,
     /// Row by row: created, updated (with the fields that change) or unchanged.
@@ -139,7 +141,7 @@ impl Report {
         Report {
             header_row: table.header_row,
             columns: columns_found(table, mapping),
-            rows: table.rows.len(),
+            rows: table.rows.len() + table.passed.len(),
             dry_run: true,
             skipped: table
                 .passed

@@ -9,13 +9,13 @@ use crate::error::{AppError, AppResult};
 
 /// Writes `rows` (each with its row number) with `write`, recording the changes in the
 /// report; true when they were written, false for a dry run or a refused row (its problem
-/// is in the report). `progress` hears how many rows are done.
+/// is in the report). `progress` hears how many rows are done, of how many.
 pub fn apply<P>(
     conn: &mut DbConn,
     rows: &[(usize, P)],
     dry_run: bool,
     report: &mut Report,
-    progress: &dyn Fn(usize),
+    progress: &dyn Fn(usize, usize),
     mut write: impl FnMut(&mut DbConn, usize, &P) -> AppResult<Change>,
 ) -> AppResult<bool> {
     let current_row = std::cell::Cell::new(0);
@@ -24,7 +24,7 @@ pub fn apply<P>(
         for (done, (row, p)) in rows.iter().enumerate() {
             current_row.set(*row);
             changes.push(write(conn, *row, p)?);
-            progress(done + 1);
+            progress(done + 1, rows.len());
         }
         if dry_run {
             return Err(AppError::Internal(DryRun.into()));
@@ -54,7 +54,7 @@ pub fn apply<P>(
                 .into_iter()
                 .map(|(field, message)| RowProblem {
                     row,
-                    column: field.clone(),
+                    column: heading_of(report, &field),
                     field,
                     value: String::new(),
                     message,
@@ -65,4 +65,15 @@ pub fn apply<P>(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The file's heading of the column that fills `field`; a rule on a field no column fills
+/// (a service's own, like a savings line's amount) is on the row as a whole.
+fn heading_of(report: &Report, field: &str) -> String {
+    report
+        .columns
+        .iter()
+        .find(|c| c.field.as_deref() == Some(field))
+        .map(|c| c.heading.clone())
+        .unwrap_or_else(|| "The row as a whole".into())
 }

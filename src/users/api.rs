@@ -9,11 +9,12 @@ use super::service::{self, Invite};
 use crate::auth::ApiCaller;
 use crate::authz;
 use crate::db::rfc3339;
-use crate::error::{AppError, AppResult};
 use crate::organisations;
 use crate::state::AppState;
 use crate::users;
-use crate::web::PageQuery;
+use crate::web::arguments::ApiRead;
+use crate::web::respond::invalid;
+use crate::web::{PageQuery, Reply};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserSummary {
@@ -38,12 +39,9 @@ impl From<User> for UserSummary {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserList {
-    pub items: Vec<UserSummary>,
-    pub page: i64,
-    pub per_page: i64,
-    pub total: i64,
+crate::api_list! {
+    #[derive(Debug, Serialize, ToSchema)]
+    pub struct UserList(UserSummary);
 }
 
 /// The people of one organisation.
@@ -60,27 +58,20 @@ pub struct UserList {
     )
 )]
 pub async fn list_users(
-    state: web::Data<AppState>,
-    caller: ApiCaller,
+    read: ApiRead<ApiCaller>,
     path: web::Path<i64>,
     query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let organisation_id = path.into_inner();
-    authz::view_org_users(&caller.0, organisation_id)?;
+    authz::view_org_users(&read.who.0, organisation_id)?;
     let paging = query.paging(50);
-    let (items, total) = state
-        .db
-        .run(move |conn| {
-            organisations::queries::find(conn, organisation_id)?;
-            Ok(users::queries::page_for_org(conn, organisation_id, paging)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(UserList {
-        items: items.into_iter().map(UserSummary::from).collect(),
-        page: paging.page,
-        per_page: paging.per_page,
-        total,
-    }))
+    read.answer(move |conn, _| {
+        organisations::queries::find(conn, organisation_id)?;
+        let (items, total) = users::queries::page_for_org(conn, organisation_id, paging)?;
+        let items = items.into_iter().map(UserSummary::from).collect();
+        Ok(UserList::of(items, paging, total))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -118,20 +109,13 @@ pub async fn invite(
     caller: ApiCaller,
     path: web::Path<i64>,
     body: web::Json<CreateInvitation>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let caller = caller.0;
     let organisation_id = path.into_inner();
     authz::view_org_users(&caller, organisation_id)?;
-    let invite =
-        Invite::parse(&body.email, &body.role).map_err(|e| AppError::validation(e.into_map()))?;
+    let invite = Invite::parse(&body.email, &body.role).map_err(invalid)?;
     let (email, role) = (invite.email.clone(), invite.role.as_str().to_string());
-    let id = service::send_invitation(
-        &state,
-        caller,
-        organisation_id,
-        invite,
-        state.client_ip(&req),
-    )
-    .await?;
+    let ip = state.client_ip(&req);
+    let id = service::send_invitation(&state, caller, organisation_id, invite, ip).await?;
     Ok(HttpResponse::Created().json(InvitationCreated { id, email, role }))
 }

@@ -1,6 +1,7 @@
 //! Invitations into an organisation: single use, expiring, stored only as a token hash.
 
 use chrono::NaiveDateTime;
+use diesel::dsl;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -57,13 +58,25 @@ pub fn insert(conn: &mut DbConn, new: &NewInvitation) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// An invitation that is still open: not yet accepted, not withdrawn and not expired.
+type Open = dsl::And<
+    dsl::And<dsl::IsNull<invitations::accepted_at>, dsl::IsNull<invitations::revoked_at>>,
+    dsl::Gt<invitations::expires_at, NaiveDateTime>,
+>;
+
+/// The condition that an invitation is still open (see `Open`).
+fn open() -> Open {
+    invitations::accepted_at
+        .is_null()
+        .and(invitations::revoked_at.is_null())
+        .and(invitations::expires_at.gt(now()))
+}
+
 /// The invitation behind a token, if it is unused, not withdrawn and not expired.
 pub fn find_usable(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<Invitation>> {
     invitations::table
         .filter(invitations::token_hash.eq(token_hash))
-        .filter(invitations::accepted_at.is_null())
-        .filter(invitations::revoked_at.is_null())
-        .filter(invitations::expires_at.gt(now()))
+        .filter(open())
         .select(Invitation::as_select())
         .first(conn)
         .optional()
@@ -71,23 +84,15 @@ pub fn find_usable(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<In
 
 /// Marks it used; 0 rows means someone else used it first.
 pub fn mark_accepted(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
-    diesel::update(
-        invitations::table
-            .find(id)
-            .filter(invitations::accepted_at.is_null())
-            .filter(invitations::revoked_at.is_null())
-            .filter(invitations::expires_at.gt(now())),
-    )
-    .set(invitations::accepted_at.eq(Some(now())))
-    .execute(conn)
+    diesel::update(invitations::table.find(id).filter(open()))
+        .set(invitations::accepted_at.eq(Some(now())))
+        .execute(conn)
 }
 
 pub fn pending_for_org(conn: &mut DbConn, organisation_id: i64) -> QueryResult<Vec<Invitation>> {
     invitations::table
         .filter(invitations::organisation_id.eq(organisation_id))
-        .filter(invitations::accepted_at.is_null())
-        .filter(invitations::revoked_at.is_null())
-        .filter(invitations::expires_at.gt(now()))
+        .filter(open())
         .select(Invitation::as_select())
         .order(invitations::created_at.desc())
         .load(conn)

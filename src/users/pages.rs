@@ -6,11 +6,15 @@ use serde::{Deserialize, Serialize};
 use super::model::{Role, User, UserStatus};
 use super::service::{self, Invite};
 use super::{invitations, queries};
-use crate::auth::{Caller, CurrentUser};
+use crate::auth::Caller;
 use crate::authz;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::organisations;
-use crate::web::{redirect_with_flash, Choice, FieldErrors, Form, NoFields, Page, PageQuery};
+use crate::web::arguments::SignedIn;
+use crate::web::respond::save_parsed;
+use crate::web::{
+    redirect_with_flash, Choice, FieldErrors, Form, NoFields, Page, PageQuery, Reply,
+};
 
 /// A person in the list, and whether the viewer may manage them.
 #[derive(Serialize)]
@@ -106,21 +110,9 @@ async fn render_users(
     page.render_form(view.errors.is_some(), "admin/users", view)
 }
 
-pub async fn list(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    render_users(
-        &page,
-        user.0,
-        path.into_inner(),
-        &query,
-        &InviteForm::default(),
-        None,
-    )
-    .await
+pub async fn list(at: SignedIn, path: web::Path<i64>, query: web::Query<PageQuery>) -> Reply {
+    let form = InviteForm::default();
+    render_users(&at.page, at.caller, path.into_inner(), &query, &form, None).await
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -130,79 +122,50 @@ pub struct InviteForm {
     role: String,
 }
 
-pub async fn invite(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    form: Form<InviteForm>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
+pub async fn invite(at: SignedIn, path: web::Path<i64>, form: Form<InviteForm>) -> Reply {
+    let SignedIn { page, caller } = at;
     let organisation_id = path.into_inner();
     authz::view_org_users(&caller, organisation_id)?;
     let form = form.0;
-    let errors = match Invite::parse(&form.email, &form.role) {
-        Ok(invite) => {
-            let state = page.state();
-            let email = invite.email.clone();
-            let ip = state.client_ip(page.request());
-            match service::send_invitation(state, caller.clone(), organisation_id, invite, ip).await
-            {
-                Ok(_) => {
-                    let back = format!("/admin/organisations/{organisation_id}/users");
-                    let message = format!("An invitation has been sent to {email}");
-                    return Ok(redirect_with_flash(state, &back, &message));
-                }
-                Err(AppError::Validation { fields, .. }) => FieldErrors::from_map(fields),
-                Err(e) => return Err(e),
-            }
+    let state = page.state();
+    let sent = save_parsed(Invite::parse(&form.email, &form.role), |invite| {
+        let email = invite.email.clone();
+        let ip = state.client_ip(page.request());
+        let sent = service::send_invitation(state, caller.clone(), organisation_id, invite, ip);
+        async move { sent.await.map(|_| email) }
+    })
+    .await?;
+    match sent {
+        Ok(email) => {
+            let back = format!("/admin/organisations/{organisation_id}/users");
+            let message = format!("An invitation has been sent to {email}");
+            Ok(redirect_with_flash(state, &back, &message))
         }
-        Err(errors) => errors,
-    };
-    render_users(
-        &page,
-        caller,
-        organisation_id,
-        &PageQuery::default(),
-        &form,
-        Some(errors),
-    )
-    .await
+        Err(errors) => {
+            let query = PageQuery::default();
+            render_users(&page, caller, organisation_id, &query, &form, Some(errors)).await
+        }
+    }
 }
 
-async fn change_status(
-    page: Page,
-    caller: Caller,
-    user_id: i64,
-    status: UserStatus,
-) -> AppResult<HttpResponse> {
-    let state = page.state();
-    let ip = state.client_ip(page.request());
-    let target = state
-        .db
-        .run(move |conn| service::set_status(conn, &caller, user_id, status, &ip))
+async fn change_status(at: SignedIn, user_id: i64, status: UserStatus) -> Reply {
+    let target = at
+        .change(move |conn, actor| {
+            service::set_status(conn, actor.caller, user_id, status, actor.ip)
+        })
         .await?;
     let back = format!("/admin/organisations/{}/users", target.organisation_id);
     let message = match status {
         UserStatus::Disabled => format!("{} can no longer sign in", target.name),
         UserStatus::Active => format!("{} can sign in again", target.name),
     };
-    Ok(redirect_with_flash(state, &back, &message))
+    Ok(at.done(&back, &message))
 }
 
-pub async fn disable(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    change_status(page, user.0, path.into_inner(), UserStatus::Disabled).await
+pub async fn disable(at: SignedIn, path: web::Path<i64>, _form: Form<NoFields>) -> Reply {
+    change_status(at, path.into_inner(), UserStatus::Disabled).await
 }
 
-pub async fn enable(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    change_status(page, user.0, path.into_inner(), UserStatus::Active).await
+pub async fn enable(at: SignedIn, path: web::Path<i64>, _form: Form<NoFields>) -> Reply {
+    change_status(at, path.into_inner(), UserStatus::Active).await
 }

@@ -1,14 +1,17 @@
 //! Web plumbing shared by every page: templates, the page context, forms with CSRF,
 //! flash messages, error pages, security headers, static assets and pagination.
 
+pub mod arguments;
 pub mod assets;
 pub mod call;
 pub mod conditional;
 pub mod errors;
 pub mod forms;
+pub mod import;
 pub mod markdown;
 pub mod page;
 pub mod pagination;
+pub mod respond;
 pub mod routes;
 pub mod templates;
 pub mod upload;

@@ -1,6 +1,6 @@
 //! Uploads of spreadsheets for an import: the multipart body read with the file capped in
-//! size (the file, an optional `mapping` as JSON, a dry-run switch and the page's CSRF
-//! token), and the file read into rows on the blocking pool, two at a time at most.
+//! size (the file, an optional `mapping` as JSON, an optional `header_row`, a dry-run switch
+//! and the page's CSRF token), and the file read into rows on the blocking pool, two at a time at most.
 
 use actix_multipart::Multipart;
 use actix_web::web;
@@ -31,6 +31,7 @@ pub async fn read_upload(mut payload: Multipart, max_bytes: usize) -> AppResult<
         csrf: String::new(),
     };
     let mut got_file = false;
+    let mut header_row = None;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(unreadable)?;
         let name = field.name().unwrap_or("").to_string();
@@ -58,8 +59,14 @@ pub async fn read_upload(mut payload: Multipart, max_bytes: usize) -> AppResult<
             "dry_run" => upload.dry_run = matches!(text().as_str(), "true" | "on" | "yes" | "1"),
             "mapping" if !text().is_empty() => upload.mapping = Some(mapping_of(&text())?),
             "_csrf" => upload.csrf = text(),
+            "header_row" if !text().is_empty() => header_row = Some(header_row_of(&text())?),
             _ => {}
         }
+    }
+    if let Some(n) = header_row {
+        // The row the person gave wins over the one a mapping sent with it names.
+        let mapping = upload.mapping.get_or_insert_with(Mapping::default);
+        mapping.header_row = n;
     }
     if !got_file || upload.bytes.is_empty() {
         return Err(AppError::field(
@@ -68,6 +75,17 @@ pub async fn read_upload(mut payload: Multipart, max_bytes: usize) -> AppResult<
         ));
     }
     Ok(upload)
+}
+
+/// The number of the row that holds the headings, as the spreadsheet numbers its rows.
+fn header_row_of(text: &str) -> AppResult<usize> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=1_048_576).contains(&n) => Ok(n),
+        _ => Err(AppError::field(
+            "header_row",
+            "Enter the number of the row that holds the headings, like 3",
+        )),
+    }
 }
 
 /// A mapping sent as JSON.

@@ -2,16 +2,16 @@
 //! else follows the same rules as the pages (invisible → 404, read-only → 403).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::*;
 use super::queries::{self, MemberView};
 use super::service::{self, *};
-use crate::auth::{ApiCaller, MaybeUser};
-use crate::error::{AppResult, Problem};
-use crate::state::AppState;
+use crate::auth::MaybeUser;
+use crate::error::Problem;
+use crate::web::arguments::{ApiChange, ApiRead};
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
 use crate::workspaces::call::{WsRead, WsWrite};
@@ -32,21 +32,16 @@ pub struct WorkspaceDetail {
 /// Workspaces the caller may see.
 #[utoipa::path(get, path = "/api/v1/workspaces", tag = "workspaces", params(PageQuery),
     responses((status = 200, description = "Workspaces by name", body = Paged<Workspace>)))]
-pub async fn list_workspaces(
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn list_workspaces(read: ApiRead<MaybeUser>, query: web::Query<PageQuery>) -> Reply {
     let paging = query.paging(50);
-    let caller = user.0;
-    let all = state
-        .db
-        .run(move |conn| Ok(queries::list_visible(conn, caller.as_ref())?))
-        .await?;
-    Ok(HttpResponse::Ok().json(Paged::slice(
-        all.into_iter().map(|a| a.ws).collect(),
-        paging,
-    )))
+    read.answer(move |conn, user| {
+        let all = queries::list_visible(conn, user.0.as_ref())?;
+        Ok(Paged::slice(
+            all.into_iter().map(|a| a.ws).collect(),
+            paging,
+        ))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,12 +60,7 @@ pub struct NewWorkspace {
 /// Add a workspace (platform admins).
 #[utoipa::path(post, path = "/api/v1/workspaces", tag = "workspaces", security(("bearer" = [])), request_body = NewWorkspace,
     responses((status = 201, body = Workspace), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_workspace(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    body: web::Json<NewWorkspace>,
-) -> AppResult<HttpResponse> {
+pub async fn create_workspace(call: ApiChange, body: web::Json<NewWorkspace>) -> Reply {
     let b = body.into_inner();
     let input = WorkspaceInput {
         name: b.name,
@@ -79,22 +69,10 @@ pub async fn create_workspace(
         kind: b.kind,
         visibility: b.visibility,
     };
-    let ip = state.client_ip(&req);
-    let caller = caller.0;
-    let ws = state
-        .db
-        .run(move |conn| {
-            service::create_workspace(
-                conn,
-                &Actor {
-                    caller: &caller,
-                    ip: &ip,
-                },
-                &input,
-            )
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(ws))
+    call.answer(StatusCode::CREATED, move |conn, actor| {
+        service::create_workspace(conn, actor, &input)
+    })
+    .await
 }
 
 /// One workspace with its members.

@@ -124,3 +124,35 @@ impl WsCall<ApiCaller> {
 pub type WsRead = WsCall<MaybeUser>;
 /// A change by a bearer-token caller.
 pub type WsWrite = WsCall<ApiCaller>;
+
+/// Defines the API handler `$name`, `GET $path`: one page, 50 by default, of a list inside
+/// the workspace in the path (see `WsCall::page`), described for the OpenAPI document as a
+/// page of `$item`. `$page` reads the page of the workspace's list; with `$parent` first,
+/// it reads the list of the item the path's `{id}` names, once `$parent` has found that
+/// item in the workspace (404 if not). The module names `web`, `WsRead`, `PageQuery`,
+/// `Paged`, `Problem` and `Reply`, as the handler would.
+macro_rules! workspace_list {
+    ($(#[doc = $doc:tt])* $name:ident, $path:tt, $item:ident, $page:path) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(get, path = $path, tag = "workspaces", params(("slug" = String, Path), PageQuery),
+            responses((status = 200, body = Paged<$item>), (status = 404, body = Problem)))]
+        pub async fn $name(call: WsRead, query: web::Query<PageQuery>) -> Reply {
+            call.page(&query, 50, |conn, a, p| $page(conn, a.ws.id, p))
+                .await
+        }
+    };
+    ($(#[doc = $doc:tt])* $name:ident, $path:tt, $item:ident, $parent:path, $page:path) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(get, path = $path, tag = "workspaces", params(("slug" = String, Path), ("id" = i64, Path), PageQuery),
+            responses((status = 200, body = Paged<$item>), (status = 404, body = Problem)))]
+        pub async fn $name(call: WsRead, query: web::Query<PageQuery>) -> Reply {
+            let id = call.id;
+            call.page(&query, 50, move |conn, a, p| {
+                $parent(conn, a.ws.id, id)?;
+                $page(conn, id, p)
+            })
+            .await
+        }
+    };
+}
+pub(crate) use workspace_list;

@@ -28,6 +28,7 @@ pub fn routes(r: &mut Routes) {
     api::routes(r);
     pages::routes(r);
     for sub in [
+        transfer::routes,
         members::api::routes,
         members::pages::routes,
         posts::api::routes,
@@ -38,7 +39,6 @@ pub fn routes(r: &mut Routes) {
         outcomes::pages::routes,
         measures::api::routes,
         measures::pages::routes,
-        transfer::routes,
     ] {
         sub(r);
     }

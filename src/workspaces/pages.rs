@@ -3,11 +3,8 @@
 //! `views`.
 
 use std::future::Future;
-use std::pin::Pin;
 
-use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
-use serde::de::DeserializeOwned;
+use actix_web::web;
 use serde::Serialize;
 use serde_json::json;
 
@@ -15,18 +12,17 @@ use super::model::*;
 use super::queries::{self, Access};
 use super::service::{self, *};
 use super::views::*;
-use crate::auth::{Caller, CurrentUser};
 use crate::authz;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
+use crate::web::arguments::SignedIn;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, Crumb, FieldErrors, Form, NoFields, Page, Posted, Reply};
+use crate::web::{Crumb, FieldErrors, Form, NoFields, Page, Posted, Reply};
 
-/// Runs a change for a signed-in caller on a workspace; field errors come back separately
-/// so the form can be shown again with them.
+/// Runs a change for the signed-in person on a workspace; field errors come back
+/// separately so the form can be shown again with them.
 pub(super) async fn submit<T, F>(
-    page: &Page,
-    caller: Caller,
+    at: &SignedIn,
     slug: String,
     change: F,
 ) -> AppResult<Result<T, FieldErrors>>
@@ -34,24 +30,11 @@ where
     F: FnOnce(&mut DbConn, &Actor, &Access) -> AppResult<T> + Send + 'static,
     T: Send + 'static,
 {
-    let ip = page.state().client_ip(page.request());
-    let outcome = page
-        .state()
-        .db
-        .run(move |conn| {
-            let access = queries::load(conn, &slug, Some(&caller))?;
-            let actor = Actor {
-                caller: &caller,
-                ip: &ip,
-            };
-            change(conn, &actor, &access)
-        })
-        .await;
-    match outcome {
-        Ok(value) => Ok(Ok(value)),
-        Err(AppError::Validation { fields, .. }) => Ok(Err(FieldErrors::from_map(fields))),
-        Err(e) => Err(e),
-    }
+    at.attempt(move |conn, actor| {
+        let access = queries::load(conn, &slug, Some(actor.caller))?;
+        change(conn, actor, &access)
+    })
+    .await
 }
 
 /// Reads a workspace the caller may see (404 if not) and what `f` reads inside it, in one
@@ -72,19 +55,9 @@ where
         .await
 }
 
-/// A form posted on a workspace's page (see `web::Posted`); 404 where the path names no
-/// workspace.
-pub struct WsPost<I>(Posted<I>);
-
-impl<I: DeserializeOwned + 'static> FromRequest for WsPost<I> {
-    type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let posted = Posted::from_request(req, payload);
-        Box::pin(async move { Ok(WsPost(posted.await?)) })
-    }
-}
+/// A form posted on a workspace's page (see `web::Posted`); saving it answers 404 where the
+/// path names no workspace.
+pub type WsPost<I> = Posted<I>;
 
 impl<I: Serialize + Send + 'static> WsPost<I> {
     /// Runs `change` with what was typed; on success goes to where `done` says (given the
@@ -105,18 +78,19 @@ impl<I: Serialize + Send + 'static> WsPost<I> {
             id,
             input,
             ..
-        } = self.0;
+        } = self;
         let slug = slug.ok_or(AppError::NotFound)?;
         let echo = json!(&input);
+        let at = SignedIn { page, caller };
         let change = move |conn: &mut DbConn, actor: &Actor, access: &Access| {
             change(conn, actor, access, &input)
         };
-        match submit(&page, caller, slug.clone(), change).await? {
+        match submit(&at, slug.clone(), change).await? {
             Ok(value) => {
                 let (location, message) = done(&slug, id, value);
-                Ok(redirect_with_flash(page.state(), &location, message))
+                Ok(at.done(&location, message))
             }
-            Err(errors) => again(page, slug, id, Echo::new(echo, Some(errors))).await,
+            Err(errors) => again(at.page, slug, id, Echo::new(echo, Some(errors))).await,
         }
     }
 
@@ -129,7 +103,7 @@ impl<I: Serialize + Send + 'static> WsPost<I> {
         A: FnOnce(Page, String, i64, Echo) -> Fut,
         Fut: Future<Output = Reply>,
     {
-        let id = self.0.id;
+        let id = self.id;
         let change = move |conn: &mut DbConn, actor: &Actor, access: &Access, input: &I| {
             change(conn, actor, access, id, input)
         };
@@ -248,39 +222,24 @@ fn render_ws_form(page: &Page, access: Option<&Access>, echo: Echo) -> Reply {
     page.render_form(failed, "workspaces/form", data)
 }
 
-pub async fn new_page(page: Page, user: CurrentUser) -> Reply {
-    authz::create_workspace(&user.0)?;
-    render_ws_form(&page, None, Echo::empty())
+pub async fn new_page(at: SignedIn) -> Reply {
+    authz::create_workspace(&at.caller)?;
+    render_ws_form(&at.page, None, Echo::empty())
 }
 
-pub async fn create(page: Page, user: CurrentUser, form: Form<WorkspaceInput>) -> Reply {
-    authz::create_workspace(&user.0)?;
+pub async fn create(at: SignedIn, form: Form<WorkspaceInput>) -> Reply {
+    authz::create_workspace(&at.caller)?;
     let input = form.0;
-    let caller = user.0;
-    let ip = page.state().client_ip(page.request());
     let echo = json!(&input);
-    let outcome = page
-        .state()
-        .db
-        .run(move |conn| {
-            let actor = Actor {
-                caller: &caller,
-                ip: &ip,
-            };
-            service::create_workspace(conn, &actor, &input)
-        })
-        .await;
-    match outcome {
-        Ok(ws) => Ok(redirect_with_flash(
-            page.state(),
+    match at
+        .attempt(move |conn, actor| service::create_workspace(conn, actor, &input))
+        .await?
+    {
+        Ok(ws) => Ok(at.done(
             &format!("/workspaces/{}", ws.slug),
             &format!("{} has been added", ws.name),
         )),
-        Err(AppError::Validation { fields, .. }) => {
-            let errors = Some(FieldErrors::from_map(fields));
-            render_ws_form(&page, None, Echo::new(echo, errors))
-        }
-        Err(e) => Err(e),
+        Err(errors) => render_ws_form(&at.page, None, Echo::new(echo, Some(errors))),
     }
 }
 
@@ -292,9 +251,9 @@ async fn load(page: &Page, slug: String) -> AppResult<Access> {
         .await
 }
 
-pub async fn edit_page(page: Page, user: CurrentUser, path: web::Path<String>) -> Reply {
-    let access = load(&page, path.into_inner()).await?;
-    authz::manage_workspaces(&user.0)?;
+pub async fn edit_page(at: SignedIn, path: web::Path<String>) -> Reply {
+    let access = load(&at.page, path.into_inner()).await?;
+    authz::manage_workspaces(&at.caller)?;
     let ws = &access.ws;
     let form = json!(WorkspaceInput {
         name: ws.name.clone(),
@@ -303,7 +262,7 @@ pub async fn edit_page(page: Page, user: CurrentUser, path: web::Path<String>) -
         kind: ws.kind.to_string(),
         visibility: ws.visibility.to_string(),
     });
-    render_ws_form(&page, Some(&access), Echo::new(form, None))
+    render_ws_form(&at.page, Some(&access), Echo::new(form, None))
 }
 
 pub async fn update(post: WsPost<WorkspaceInput>) -> Reply {
@@ -323,42 +282,30 @@ pub async fn update(post: WsPost<WorkspaceInput>) -> Reply {
     .await
 }
 
-pub async fn archive(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<String>,
-    _form: Form<NoFields>,
-) -> Reply {
-    let slug = path.into_inner();
-    submit(&page, user.0, slug.clone(), |conn, actor, access| {
-        service::set_archived(conn, actor, access, true)
+/// Archives the workspace (`archived`) or restores it, then goes back to it.
+async fn change_archived(at: SignedIn, slug: String, archived: bool) -> Reply {
+    let (failed, message) = if archived {
+        (
+            "Could not archive",
+            "The workspace has been archived: it is now read-only",
+        )
+    } else {
+        ("Could not restore", "The workspace has been restored")
+    };
+    submit(&at, slug.clone(), move |conn, actor, access| {
+        service::set_archived(conn, actor, access, archived)
     })
     .await?
-    .map_err(|_| AppError::BadRequest("Could not archive".into()))?;
-    Ok(redirect_with_flash(
-        page.state(),
-        &format!("/workspaces/{slug}"),
-        "The workspace has been archived: it is now read-only",
-    ))
+    .map_err(|_| AppError::BadRequest(failed.into()))?;
+    Ok(at.done(&format!("/workspaces/{slug}"), message))
 }
 
-pub async fn restore(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<String>,
-    _form: Form<NoFields>,
-) -> Reply {
-    let slug = path.into_inner();
-    submit(&page, user.0, slug.clone(), |conn, actor, access| {
-        service::set_archived(conn, actor, access, false)
-    })
-    .await?
-    .map_err(|_| AppError::BadRequest("Could not restore".into()))?;
-    Ok(redirect_with_flash(
-        page.state(),
-        &format!("/workspaces/{slug}"),
-        "The workspace has been restored",
-    ))
+pub async fn archive(at: SignedIn, path: web::Path<String>, _form: Form<NoFields>) -> Reply {
+    change_archived(at, path.into_inner(), true).await
+}
+
+pub async fn restore(at: SignedIn, path: web::Path<String>, _form: Form<NoFields>) -> Reply {
+    change_archived(at, path.into_inner(), false).await
 }
 
 pub fn routes(r: &mut Routes) {

@@ -334,8 +334,9 @@ pub fn actions_page(
     Ok((action_views(conn, list)?, total))
 }
 
-pub fn all_actions(conn: &mut DbConn, workspace_id: i64) -> QueryResult<Vec<ActionView>> {
-    let list = actions::table
+/// Every action of the workspace, by due date (those with none last).
+pub fn actions_of(conn: &mut DbConn, workspace_id: i64) -> QueryResult<Vec<Action>> {
+    actions::table
         .filter(actions::workspace_id.eq(workspace_id))
         .order((
             actions::due_date.is_null(),
@@ -343,7 +344,11 @@ pub fn all_actions(conn: &mut DbConn, workspace_id: i64) -> QueryResult<Vec<Acti
             actions::id.asc(),
         ))
         .select(Action::as_select())
-        .load(conn)?;
+        .load(conn)
+}
+
+pub fn all_actions(conn: &mut DbConn, workspace_id: i64) -> QueryResult<Vec<ActionView>> {
+    let list = actions_of(conn, workspace_id)?;
     action_views(conn, list)
 }
 
@@ -356,22 +361,63 @@ pub fn find_action(conn: &mut DbConn, workspace_id: i64, id: i64) -> QueryResult
     Ok(action_views(conn, vec![action])?.remove(0))
 }
 
-crate::children_page!(
-    milestones_page,
+/// Defines `fn $name(conn, parent_id) -> QueryResult<Vec<$model>>`: every row of `$table`
+/// whose `$parent` column is `parent_id`, in `$order`. With `/ $page`, also `$page`: one page
+/// of the same rows in the same order, in SQL (see `children_page!`).
+#[macro_export]
+macro_rules! children_list {
+    ($(#[$doc:meta])* $name:ident $(/ $page:ident)?, $table:ident, $parent:ident, $model:ty, $order:expr) => {
+        $(#[$doc])*
+        pub fn $name(
+            conn: &mut $crate::db::DbConn,
+            parent_id: i64,
+        ) -> diesel::QueryResult<Vec<$model>> {
+            $table::table
+                .filter($table::$parent.eq(parent_id))
+                .order($order)
+                .select(<$model>::as_select())
+                .load(conn)
+        }
+        $($crate::children_page!($page, $table, $parent, $model, $order);)?
+    };
+}
+
+/// Defines `fn $name(conn, parent_id, id) -> QueryResult<$model>`: the row `id` of `$table`
+/// whose `$parent` column is `parent_id`, or not found (also when it belongs to another).
+#[macro_export]
+macro_rules! child_row {
+    ($(#[$doc:meta])* $name:ident, $table:ident, $parent:ident, $model:ty) => {
+        $(#[$doc])*
+        pub fn $name(
+            conn: &mut $crate::db::DbConn,
+            parent_id: i64,
+            id: i64,
+        ) -> diesel::QueryResult<$model> {
+            $table::table
+                .filter($table::$parent.eq(parent_id))
+                .filter($table::id.eq(id))
+                .select(<$model>::as_select())
+                .first(conn)
+        }
+    };
+}
+
+crate::children_list!(
+    milestones_for / milestones_page,
     milestones,
     action_id,
     Milestone,
     (milestones::due_date.asc(), milestones::id.asc())
 );
-crate::children_page!(
-    outcomes_page,
+crate::children_list!(
+    outcomes_for / outcomes_page,
     outcomes,
     workspace_id,
     Outcome,
     outcomes::id.asc()
 );
-crate::children_page!(
-    measures_page,
+crate::children_list!(
+    measures_for / measures_page,
     measures,
     workspace_id,
     Measure,
@@ -410,14 +456,6 @@ pub fn members_page(
     Ok(Paged::of(items, paging, total))
 }
 
-pub fn milestones_for(conn: &mut DbConn, action_id: i64) -> QueryResult<Vec<Milestone>> {
-    milestones::table
-        .filter(milestones::action_id.eq(action_id))
-        .order((milestones::due_date.asc(), milestones::id.asc()))
-        .select(Milestone::as_select())
-        .load(conn)
-}
-
 /// A milestone with its action, both within the workspace.
 pub fn find_milestone(
     conn: &mut DbConn,
@@ -448,37 +486,9 @@ pub fn open_milestones(
         .load(conn)
 }
 
-pub fn outcomes_for(conn: &mut DbConn, workspace_id: i64) -> QueryResult<Vec<Outcome>> {
-    outcomes::table
-        .filter(outcomes::workspace_id.eq(workspace_id))
-        .order(outcomes::id.asc())
-        .select(Outcome::as_select())
-        .load(conn)
-}
+crate::child_row!(find_outcome, outcomes, workspace_id, Outcome);
 
-pub fn find_outcome(conn: &mut DbConn, workspace_id: i64, id: i64) -> QueryResult<Outcome> {
-    outcomes::table
-        .filter(outcomes::workspace_id.eq(workspace_id))
-        .filter(outcomes::id.eq(id))
-        .select(Outcome::as_select())
-        .first(conn)
-}
-
-pub fn measures_for(conn: &mut DbConn, workspace_id: i64) -> QueryResult<Vec<Measure>> {
-    measures::table
-        .filter(measures::workspace_id.eq(workspace_id))
-        .order((measures::outcome_id.asc(), measures::id.asc()))
-        .select(Measure::as_select())
-        .load(conn)
-}
-
-pub fn find_measure(conn: &mut DbConn, workspace_id: i64, id: i64) -> QueryResult<Measure> {
-    measures::table
-        .filter(measures::workspace_id.eq(workspace_id))
-        .filter(measures::id.eq(id))
-        .select(Measure::as_select())
-        .first(conn)
-}
+crate::child_row!(find_measure, measures, workspace_id, Measure);
 
 /// Readings of the given measures, oldest quarter first.
 pub fn readings_for(conn: &mut DbConn, measure_ids: &[i64]) -> QueryResult<Vec<Reading>> {

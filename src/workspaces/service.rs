@@ -19,10 +19,12 @@ use crate::validate::Check;
 
 pub use crate::auth::Actor;
 
-fn event_visibility(ws: &Workspace) -> Visibility {
-    match ws.visibility.as_str() {
-        "public" => Visibility::Public,
-        "partners" => Visibility::Partners,
+/// Who sees an event about a workspace, as the workspace is seen; one about no workspace
+/// in particular is seen by partners.
+fn event_visibility(ws: Option<&Workspace>) -> Visibility {
+    match ws.map(|w| w.visibility.as_str()) {
+        None | Some("partners") => Visibility::Partners,
+        Some("public") => Visibility::Public,
         _ => Visibility::Members,
     }
 }
@@ -37,7 +39,48 @@ pub(super) fn follow(conn: &mut DbConn, user_id: i64, workspace_id: i64) -> Quer
     )
 }
 
-/// The event and the audit entry for a change.
+/// A change by a member organisation's person, as it is recorded: what it was made to, in
+/// which workspace (if one), what its event says besides who made it, and what its audit
+/// entry says.
+pub(crate) struct Change<'a> {
+    pub kind: &'a str,
+    pub target: (&'a str, i64),
+    pub workspace: Option<&'a Workspace>,
+    pub payload: serde_json::Value,
+    pub details: serde_json::Value,
+}
+
+/// The event (on behalf of the actor's organisation, seen as the workspace is) and the
+/// audit entry for a change.
+pub(crate) fn record_change(conn: &mut DbConn, actor: &Actor, change: Change) -> QueryResult<()> {
+    let caller = actor.caller;
+    let mut payload = change.payload;
+    payload["actor"] = json!(caller.name);
+    payload["organisation"] = json!(caller.organisation_name);
+    events::emit(
+        conn,
+        NewEvent {
+            kind: change.kind,
+            actor_user_id: Some(caller.user_id),
+            organisation_id: Some(caller.organisation_id),
+            target_kind: change.target.0,
+            target_id: change.target.1.to_string(),
+            workspace_id: change.workspace.map(|w| w.id),
+            visibility: event_visibility(change.workspace),
+            payload,
+        },
+    )?;
+    audit::record(
+        conn,
+        Entry::new(change.kind)
+            .actor(caller.user_id, caller.organisation_id)
+            .target(change.target.0, change.target.1)
+            .ip(actor.ip)
+            .details(change.details),
+    )
+}
+
+/// The event and the audit entry for a change in the workspace.
 pub(super) fn record(
     conn: &mut DbConn,
     actor: &Actor,
@@ -46,33 +89,14 @@ pub(super) fn record(
     target: (&str, i64),
     title: &str,
 ) -> QueryResult<()> {
-    let caller = actor.caller;
-    events::emit(
-        conn,
-        NewEvent {
-            kind,
-            actor_user_id: Some(caller.user_id),
-            organisation_id: Some(caller.organisation_id),
-            target_kind: target.0,
-            target_id: target.1.to_string(),
-            workspace_id: Some(ws.id),
-            visibility: event_visibility(ws),
-            payload: json!({
-                "title": title,
-                "actor": caller.name,
-                "organisation": caller.organisation_name,
-                "workspace": ws.slug,
-            }),
-        },
-    )?;
-    audit::record(
-        conn,
-        Entry::new(kind)
-            .actor(caller.user_id, caller.organisation_id)
-            .target(target.0, target.1)
-            .ip(actor.ip)
-            .details(json!({ "workspace": ws.slug, "title": title })),
-    )
+    let change = Change {
+        kind,
+        target,
+        workspace: Some(ws),
+        payload: json!({ "title": title, "workspace": ws.slug }),
+        details: json!({ "workspace": ws.slug, "title": title }),
+    };
+    record_change(conn, actor, change)
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]

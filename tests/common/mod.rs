@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod calls;
 pub mod hooks;
 pub mod smtp;
 
@@ -24,6 +25,8 @@ use serde_json::Value;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+#[allow(unused_imports)]
+pub use calls::*;
 pub use smtp::SmtpSink;
 
 /// The password of every fixture user.
@@ -304,10 +307,15 @@ impl TestApp {
 
     /// A browser: its own cookie jar, redirects not followed.
     pub fn browser(&self) -> Browser {
+        self.browser_with_jar(Arc::new(reqwest::cookie::Jar::default()))
+    }
+
+    /// A browser keeping its cookies in `jar`, redirects not followed.
+    pub fn browser_with_jar(&self, jar: Arc<reqwest::cookie::Jar>) -> Browser {
         Browser {
             base: self.address.clone(),
             client: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(jar)
                 .redirect(Policy::none())
                 .build()
                 .unwrap(),
@@ -326,12 +334,8 @@ impl TestApp {
     }
 
     pub async fn token_response(&self, email: &str, password: &str) -> reqwest::Response {
-        self.api()
-            .post(self.url("/api/v1/auth/token"))
-            .json(&serde_json::json!({ "email": email, "password": password }))
-            .send()
-            .await
-            .unwrap()
+        let body = serde_json::json!({ "email": email, "password": password });
+        self.post_anon("/api/v1/auth/token", &body).await
     }
 
     pub async fn token(&self, user: &TestUser) -> String {
@@ -354,12 +358,7 @@ impl TestApp {
     }
 
     pub async fn api_get(&self, token: &str, path: &str) -> reqwest::Response {
-        self.api()
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
+        self.api_send(reqwest::Method::GET, token, path).await
     }
 
     /// A JSON body sent with a bearer token.
@@ -532,11 +531,7 @@ impl Browser {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post(
-            "/login",
-            &[("email", email), ("password", password), ("next", "/")],
-        )
-        .await
+        self.login_next(email, password, "/").await
     }
 }
 
@@ -847,36 +842,19 @@ impl TestApp {
 impl TestApp {
     /// `user` posts an update in workspace `slug`; gives the post's id.
     pub fn post_update(&self, user: &TestUser, slug: &str, title: &str) -> i64 {
-        use metro_portal::workspaces::{posts::service::*, queries, service::*};
-        let caller = self.caller(user);
-        let mut conn = self.db.get().unwrap();
-        let access = queries::load(&mut conn, slug, Some(&caller)).unwrap();
-        let input = PostInput {
-            title: title.into(),
-            body: "Progress this month".into(),
-        };
-        let actor = Actor {
-            caller: &caller,
-            ip: "",
-        };
-        create_post(&mut conn, &actor, &access, &input).unwrap()
+        self.post_update_with(user, slug, title, "Progress this month")
     }
 
     /// `user` comments on an opportunity.
     pub fn comment_on(&self, user: &TestUser, opportunity: i64, body: &str) {
         use metro_portal::opportunities::comments::service::{comment, CommentInput};
-        use metro_portal::opportunities::service::Actor;
         let caller = self.caller(user);
         let mut conn = self.db.get().unwrap();
         let input = CommentInput {
             body: body.into(),
             proposed_stage: String::new(),
         };
-        let actor = Actor {
-            caller: &caller,
-            ip: "",
-        };
-        comment(&mut conn, &actor, opportunity, &input).unwrap();
+        comment(&mut conn, &actor(&caller), opportunity, &input).unwrap();
     }
 }
 

@@ -1,30 +1,58 @@
 //! Organisations, invitations, password rules, password resets, and org admins confined
 //! to their own organisation.
 
-use crate::common::{location, spawn_app};
+use crate::common::{
+    answer, answer_text, location, post_json, spawn_tenants, spawn_with_user, spawn_with_user_in,
+    Browser, TestApp, TestUser,
+};
 use diesel::prelude::*;
 use metro_portal::organisations::OrgKind;
 use metro_portal::schema::{events, invitations, organisations, users};
 use metro_portal::users::Role;
-use serde_json::{json, Value};
+use serde_json::json;
+
+/// `admin` invites `email` as `role` to their organisation, through the API.
+async fn invite_by_api(app: &TestApp, admin: &TestUser, email: &str, role: &str) -> u16 {
+    let token = app.token(admin).await;
+    let path = format!(
+        "/api/v1/organisations/{}/invitations",
+        admin.organisation_id
+    );
+    let body = json!({ "email": email, "role": role });
+    post_json(app, &token, &path, body).await.status().as_u16()
+}
+
+/// Invites `email` as `role` to organisation `org` on the users page.
+async fn invite_on_page(browser: &Browser, org: i64, email: &str, role: &str) -> u16 {
+    let path = format!("/admin/organisations/{org}/invitations");
+    let res = browser
+        .post(&path, &[("email", email), ("role", role)])
+        .await;
+    res.status().as_u16()
+}
+
+/// Accepts the invitation at `path` with this name and password.
+async fn accept(browser: &Browser, path: &str, name: &str, password: &str) -> reqwest::Response {
+    let fields = [
+        ("name", name),
+        ("password", password),
+        ("confirm", password),
+    ];
+    browser.post(path, &fields).await
+}
 
 #[tokio::test]
 async fn a_platform_admin_adds_an_organisation_and_bad_input_changes_nothing() {
-    let app = spawn_app().await;
-    let home = app.create_org("programme", OrgKind::Other);
-    let platform = app.create_user(home, Role::PlatformAdmin);
+    let (app, platform) =
+        spawn_with_user_in("programme", OrgKind::Other, Role::PlatformAdmin).await;
     let browser = app.signed_in(&platform).await;
 
-    let res = browser
-        .post(
-            "/admin/organisations",
-            &[
-                ("name", "Leicester City Council"),
-                ("slug", ""),
-                ("kind", "city_council"),
-            ],
-        )
-        .await;
+    let add = |name: &'static str, slug: &'static str, kind: &'static str| {
+        let fields = [("name", name), ("slug", slug), ("kind", kind)];
+        let browser = &browser;
+        async move { browser.post("/admin/organisations", &fields).await }
+    };
+    let res = add("Leicester City Council", "", "city_council").await;
     assert_eq!(res.status(), 303);
     let mut conn = app.db.get().unwrap();
     let (name, kind): (String, String) = organisations::table
@@ -43,38 +71,24 @@ async fn a_platform_admin_adds_an_organisation_and_bad_input_changes_nothing() {
         .contains(&"organisation.created".to_string()));
 
     let before = app.count("organisations");
-    for (fields, message) in [
+    for (name, slug, kind, message) in [
+        ("", "", "city_council", "Enter the organisation"),
         (
-            vec![("name", ""), ("slug", ""), ("kind", "city_council")],
-            "Enter the organisation",
-        ),
-        (
-            vec![
-                ("name", "Somewhere"),
-                ("slug", "Bad Slug!"),
-                ("kind", "city_council"),
-            ],
+            "Somewhere",
+            "Bad Slug!",
+            "city_council",
             "Short name can only use",
         ),
+        ("Somewhere", "somewhere", "castle", "Select the kind"),
         (
-            vec![
-                ("name", "Somewhere"),
-                ("slug", "somewhere"),
-                ("kind", "castle"),
-            ],
-            "Select the kind",
-        ),
-        (
-            vec![
-                ("name", "Leicester again"),
-                ("slug", "leicester-city-council"),
-                ("kind", "city_council"),
-            ],
+            "Leicester again",
+            "leicester-city-council",
+            "city_council",
             "already exists",
         ),
     ] {
-        let res = browser.post("/admin/organisations", &fields).await;
-        assert_eq!(res.status(), 422, "{fields:?}");
+        let res = add(name, slug, kind).await;
+        assert_eq!(res.status(), 422, "{name:?} {slug:?} {kind:?}");
         let html = res.text().await.unwrap();
         assert!(html.contains(message), "{message} not in the page");
         assert!(html.contains("There is a problem"));
@@ -83,34 +97,21 @@ async fn a_platform_admin_adds_an_organisation_and_bad_input_changes_nothing() {
 
     // The API says the same in JSON.
     let token = app.token(&platform).await;
-    let res = app
-        .api()
-        .post(app.url("/api/v1/organisations"))
-        .bearer_auth(&token)
-        .json(&json!({ "name": "", "kind": "nope" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    let body: Value = res.json().await.unwrap();
+    let bad = json!({ "name": "", "kind": "nope" });
+    let (status, body) = answer(post_json(&app, &token, "/api/v1/organisations", bad).await).await;
+    assert_eq!(status, 422);
     assert!(body["fields"]["name"].is_string() && body["fields"]["kind"].is_string());
     assert_eq!(app.count("organisations"), before);
 }
 
 #[tokio::test]
 async fn an_invitation_is_emailed_single_use_and_stored_only_as_a_hash() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let admin = app.create_user(org, Role::OrgAdmin);
+    let (app, admin) = spawn_with_user(Role::OrgAdmin).await;
     let browser = app.signed_in(&admin).await;
+    let org = admin.organisation_id;
 
-    let res = browser
-        .post(
-            &format!("/admin/organisations/{org}/invitations"),
-            &[("email", "New.Officer@Derby.test"), ("role", "leader")],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
+    let status = invite_on_page(&browser, org, "New.Officer@Derby.test", "leader").await;
+    assert_eq!(status, 303);
     let email = app.smtp.wait_for("new.officer@derby.test");
     assert!(email.data.contains("Subject:"));
     assert!(email.decoded().contains("Org derby"));
@@ -147,31 +148,18 @@ async fn an_invitation_is_emailed_single_use_and_stored_only_as_a_hash() {
             "do not match",
         ),
     ] {
-        let res = newcomer
-            .post(
-                &path,
-                &[
-                    ("name", "Nia Officer"),
-                    ("password", password),
-                    ("confirm", confirm),
-                ],
-            )
-            .await;
-        assert_eq!(res.status(), 422, "{message}");
-        assert!(res.text().await.unwrap().contains(message), "{message}");
+        let fields = [
+            ("name", "Nia Officer"),
+            ("password", password),
+            ("confirm", confirm),
+        ];
+        let (status, html) = answer_text(newcomer.post(&path, &fields).await).await;
+        assert_eq!(status, 422, "{message}");
+        assert!(html.contains(message), "{message}");
     }
     assert_eq!(app.count("users"), 1);
 
-    let res = newcomer
-        .post(
-            &path,
-            &[
-                ("name", "Nia Officer"),
-                ("password", "a fine long password"),
-                ("confirm", "a fine long password"),
-            ],
-        )
-        .await;
+    let res = accept(&newcomer, &path, "Nia Officer", "a fine long password").await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/login");
     let role: String = users::table
@@ -181,25 +169,14 @@ async fn an_invitation_is_emailed_single_use_and_stored_only_as_a_hash() {
         .unwrap();
     assert_eq!(role, "leader");
     assert_eq!(
-        app.token_response("new.officer@derby.test", "a fine long password")
-            .await
-            .status(),
+        app.token_status("new.officer@derby.test", "a fine long password")
+            .await,
         200
     );
 
     // Used once: the link is dead.
     assert_eq!(newcomer.get(&path).await.status(), 400);
-    let res = app
-        .browser()
-        .post(
-            &path,
-            &[
-                ("name", "Again"),
-                ("password", "a fine long password"),
-                ("confirm", "a fine long password"),
-            ],
-        )
-        .await;
+    let res = accept(&app.browser(), &path, "Again", "a fine long password").await;
     assert_eq!(res.status(), 400);
     assert_eq!(app.count("users"), 2);
     let actions = app.audit_actions();
@@ -211,24 +188,10 @@ async fn an_invitation_is_emailed_single_use_and_stored_only_as_a_hash() {
 
 #[tokio::test]
 async fn an_expired_invitation_cannot_be_used() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let admin = app.create_user(org, Role::OrgAdmin);
-    let token = app.token(&admin).await;
-    let res = app
-        .api()
-        .post(app.url(&format!("/api/v1/organisations/{org}/invitations")))
-        .bearer_auth(&token)
-        .json(&json!({ "email": "late@derby.test", "role": "staff" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let link = app
-        .smtp
-        .wait_for("late@derby.test")
-        .link(&format!("{}/invitations/", app.address))
-        .unwrap();
+    let (app, admin) = spawn_with_user(Role::OrgAdmin).await;
+    let status = invite_by_api(&app, &admin, "late@derby.test", "staff").await;
+    assert_eq!(status, 201);
+    let path = app.emailed_path("late@derby.test", "/invitations/");
 
     let mut conn = app.db.get().unwrap();
     let past = metro_portal::db::now() - chrono::Duration::minutes(1);
@@ -237,48 +200,24 @@ async fn an_expired_invitation_cannot_be_used() {
         .execute(&mut *conn)
         .unwrap();
 
-    let path = link.trim_start_matches(&app.address).to_string();
     let browser = app.browser();
     let (status, html) = browser.get_html(&path).await;
     assert_eq!(status, 400);
     assert!(html.contains("expired"));
-    let res = browser
-        .post(
-            &path,
-            &[
-                ("name", "Late"),
-                ("password", "a fine long password"),
-                ("confirm", "a fine long password"),
-            ],
-        )
-        .await;
+    let res = accept(&browser, &path, "Late", "a fine long password").await;
     assert_eq!(res.status(), 400);
     assert_eq!(app.count("users"), 1);
 }
 
 #[tokio::test]
 async fn nobody_can_be_invited_as_platform_admin() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let admin = app.create_user(org, Role::OrgAdmin);
-    let token = app.token(&admin).await;
-    let res = app
-        .api()
-        .post(app.url(&format!("/api/v1/organisations/{org}/invitations")))
-        .bearer_auth(&token)
-        .json(&json!({ "email": "boss@derby.test", "role": "platform_admin" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
+    let (app, admin) = spawn_with_user(Role::OrgAdmin).await;
+    let org = admin.organisation_id;
+    let status = invite_by_api(&app, &admin, "boss@derby.test", "platform_admin").await;
+    assert_eq!(status, 403);
     let browser = app.signed_in(&admin).await;
-    let res = browser
-        .post(
-            &format!("/admin/organisations/{org}/invitations"),
-            &[("email", "boss@derby.test"), ("role", "platform_admin")],
-        )
-        .await;
-    assert_eq!(res.status(), 403);
+    let status = invite_on_page(&browser, org, "boss@derby.test", "platform_admin").await;
+    assert_eq!(status, 403);
     let (_, html) = browser
         .get_html(&format!("/admin/organisations/{org}/users"))
         .await;
@@ -288,8 +227,7 @@ async fn nobody_can_be_invited_as_platform_admin() {
 
 #[tokio::test]
 async fn an_org_admin_is_confined_to_their_own_organisation() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
+    let (app, t) = spawn_tenants().await;
     let admin = t.own(Role::OrgAdmin);
     let victim = t.other(Role::Staff);
     let browser = app.signed_in(admin).await;
@@ -307,17 +245,9 @@ async fn an_org_admin_is_confined_to_their_own_organisation() {
     assert_eq!(status, 404);
     assert!(!html.contains(&victim.email));
 
-    let res = browser
-        .post(&format!("/admin/users/{}/disable", victim.id), &[])
-        .await;
-    assert_eq!(res.status(), 404);
-    let res = browser
-        .post(
-            &format!("/admin/organisations/{}/invitations", t.other),
-            &[("email", "spy@other.test"), ("role", "staff")],
-        )
-        .await;
-    assert_eq!(res.status(), 404);
+    assert_eq!(browser.user_action(victim.id, "disable").await, 404);
+    let status = invite_on_page(&browser, t.other, "spy@other.test", "staff").await;
+    assert_eq!(status, 404);
 
     let mut conn = app.db.get().unwrap();
     let status: String = users::table
@@ -329,79 +259,38 @@ async fn an_org_admin_is_confined_to_their_own_organisation() {
     assert_eq!(app.count("invitations"), 0);
 
     // An admin cannot lock themselves out either.
-    let res = browser
-        .post(&format!("/admin/users/{}/disable", admin.id), &[])
-        .await;
-    assert_eq!(res.status(), 403);
+    assert_eq!(browser.user_action(admin.id, "disable").await, 403);
 }
 
 #[tokio::test]
 async fn a_password_reset_link_works_once_and_ends_old_sessions() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let user = app.create_user(org, Role::Staff);
+    let (app, user) = spawn_with_user(Role::Staff).await;
     let old_session = app.signed_in(&user).await;
 
     let browser = app.browser();
-    let res = browser
-        .post("/password-reset", &[("email", &user.email)])
-        .await;
+    let res = browser.ask_password_reset(&user.email).await;
     assert_eq!(res.status(), 200);
-    let unknown = browser
-        .post("/password-reset", &[("email", "nobody@nowhere.test")])
-        .await;
+    let unknown = browser.ask_password_reset("nobody@nowhere.test").await;
     assert_eq!(
         unknown.status(),
         200,
         "the same answer for unknown addresses"
     );
 
-    let link = app
-        .smtp
-        .wait_for(&user.email)
-        .link(&format!("{}/password-reset/", app.address))
-        .unwrap();
-    let path = link.trim_start_matches(&app.address).to_string();
-    let res = browser
-        .post(
-            &path,
-            &[("password", "password1234"), ("confirm", "password1234")],
-        )
-        .await;
+    let path = app.emailed_path(&user.email, "/password-reset/");
+    let res = browser.set_password(&path, "password1234").await;
     assert_eq!(res.status(), 422);
-    let res = browser
-        .post(
-            &path,
-            &[
-                ("password", "my brand new passphrase"),
-                ("confirm", "my brand new passphrase"),
-            ],
-        )
-        .await;
+    let res = browser.set_password(&path, "my brand new passphrase").await;
     assert_eq!(res.status(), 303);
 
     assert_eq!(old_session.get("/account").await.status(), 303);
+    assert_eq!(app.token_status(&user.email, &user.password).await, 401);
     assert_eq!(
-        app.token_response(&user.email, &user.password)
-            .await
-            .status(),
-        401
-    );
-    assert_eq!(
-        app.token_response(&user.email, "my brand new passphrase")
-            .await
-            .status(),
+        app.token_status(&user.email, "my brand new passphrase")
+            .await,
         200
     );
-    let res = browser
-        .post(
-            &path,
-            &[
-                ("password", "another new passphrase"),
-                ("confirm", "another new passphrase"),
-            ],
-        )
-        .await;
+    let res = browser.set_password(&path, "another new passphrase").await;
     assert_eq!(res.status(), 400);
     assert_eq!(
         app.smtp
@@ -415,14 +304,10 @@ async fn a_password_reset_link_works_once_and_ends_old_sessions() {
 
 #[tokio::test]
 async fn password_reset_emails_are_limited_per_account() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let user = app.create_user(org, Role::Staff);
+    let (app, user) = spawn_with_user(Role::Staff).await;
     let browser = app.browser();
     for _ in 0..5 {
-        let res = browser
-            .post("/password-reset", &[("email", &user.email)])
-            .await;
+        let res = browser.ask_password_reset(&user.email).await;
         assert_eq!(res.status(), 200);
     }
     assert_eq!(app.count("password_resets"), 3);

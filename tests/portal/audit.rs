@@ -1,23 +1,18 @@
 //! The audit log records sign-ins, failures, denials and admin changes, refuses edits,
 //! and its hash chain shows tampering.
 
-use crate::common::spawn_app;
+use crate::common::{spawn_with_user, spawn_with_workspaces};
 use diesel::connection::SimpleConnection;
 use metro_portal::audit;
 use metro_portal::db::DbConn;
-use metro_portal::organisations::OrgKind;
 use metro_portal::users::Role;
 
 #[tokio::test]
 async fn sign_ins_failures_and_denials_are_recorded_in_an_intact_chain() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let staff = app.create_user(org, Role::Staff);
+    let (app, staff) = spawn_with_user(Role::Staff).await;
     let browser = app.signed_in(&staff).await;
     assert_eq!(
-        app.token_response(&staff.email, "not the password!")
-            .await
-            .status(),
+        app.token_status(&staff.email, "not the password!").await,
         401
     );
     assert_eq!(browser.get("/admin/organisations").await.status(), 404);
@@ -46,9 +41,7 @@ async fn sign_ins_failures_and_denials_are_recorded_in_an_intact_chain() {
 
 #[tokio::test]
 async fn the_log_refuses_changes_and_a_forced_change_breaks_the_chain() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let staff = app.create_user(org, Role::Staff);
+    let (app, staff) = spawn_with_user(Role::Staff).await;
     for _ in 0..3 {
         app.token(&staff).await;
     }
@@ -100,9 +93,7 @@ async fn settle(app: &crate::common::TestApp, action: &str, at_least: usize) {
 
 #[tokio::test]
 async fn a_strangers_denials_are_counted_and_a_signed_in_persons_kept_one_by_one() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
+    let (app, t, _) = spawn_with_workspaces().await;
     let hidden = "/workspaces/other-ws";
     let anonymous = app.browser();
     let before = app.count("audit_log");

@@ -1,35 +1,22 @@
 //! Signing in on the page and the API, the generic failure, and throttling.
 
-use crate::common::{location, spawn_app, spawn_app_with, PASSWORD};
+use crate::common::{
+    answer, answer_text, assert_locked_out, first_header, location, spawn_app, spawn_app_with,
+    spawn_with_user, statuses_at_once, PASSWORD,
+};
 use metro_portal::organisations::OrgKind;
 use metro_portal::users::Role;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn sign_in_page_starts_a_session_and_shows_who_is_signed_in() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let user = app.create_user(org, Role::Staff);
+    let (app, user) = spawn_with_user(Role::Staff).await;
     let browser = app.browser();
-    let res = browser
-        .post(
-            "/login",
-            &[
-                ("email", &user.email.to_uppercase()),
-                ("password", PASSWORD),
-                ("next", "/account"),
-            ],
-        )
-        .await;
+    let email = user.email.to_uppercase();
+    let res = browser.login_next(&email, PASSWORD, "/account").await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/account");
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let cookie = first_header(&res, "set-cookie");
     assert!(
         cookie.starts_with("metro_session=")
             && cookie.contains("HttpOnly")
@@ -44,10 +31,8 @@ async fn sign_in_page_starts_a_session_and_shows_who_is_signed_in() {
 
 #[tokio::test]
 async fn a_wrong_password_an_unknown_account_and_a_disabled_one_get_the_same_answer() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let user = app.create_user(org, Role::Staff);
-    let disabled = app.create_user(org, Role::Leader);
+    let (app, user) = spawn_with_user(Role::Staff).await;
+    let disabled = app.create_user(user.organisation_id, Role::Leader);
     {
         let mut conn = app.db.get().unwrap();
         metro_portal::users::queries::set_status(
@@ -91,19 +76,10 @@ async fn a_wrong_password_an_unknown_account_and_a_disabled_one_get_the_same_ans
 
 #[tokio::test]
 async fn the_open_redirect_after_sign_in_is_closed() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let user = app.create_user(org, Role::Staff);
+    let (app, user) = spawn_with_user(Role::Staff).await;
     let browser = app.browser();
     let res = browser
-        .post(
-            "/login",
-            &[
-                ("email", &user.email),
-                ("password", PASSWORD),
-                ("next", "//evil.example/x"),
-            ],
-        )
+        .login_next(&user.email, PASSWORD, "//evil.example/x")
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/");
@@ -126,15 +102,8 @@ async fn the_open_redirect_after_sign_in_is_closed() {
 #[tokio::test]
 async fn missing_fields_are_named() {
     let app = spawn_app().await;
-    let res = app
-        .api()
-        .post(app.url("/api/v1/auth/token"))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    let body: Value = res.json().await.unwrap();
+    let (status, body) = answer(app.post_anon("/api/v1/auth/token", &json!({})).await).await;
+    assert_eq!(status, 422);
     assert_eq!(body["error"], "validation_failed");
     assert!(body["fields"]["email"].is_string() && body["fields"]["password"].is_string());
 
@@ -142,21 +111,19 @@ async fn missing_fields_are_named() {
         .browser()
         .post("/login", &[("email", ""), ("password", "")])
         .await;
-    assert_eq!(res.status(), 422);
-    let html = res.text().await.unwrap();
+    let (status, html) = answer_text(res).await;
+    assert_eq!(status, 422);
     assert!(html.contains("href=\"#email\"") && html.contains("Enter your password"));
 }
 
 #[tokio::test]
 async fn an_account_is_locked_after_repeated_failures_even_for_the_right_password() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let user = app.create_user(org, Role::Staff);
+    let (app, user) = spawn_with_user(Role::Staff).await;
     for _ in 0..5 {
-        let res = app
-            .token_response(&user.email, "wrong password, again")
-            .await;
-        assert_eq!(res.status(), 401);
+        assert_eq!(
+            app.token_status(&user.email, "wrong password, again").await,
+            401
+        );
     }
     let res = app.token_response(&user.email, PASSWORD).await;
     assert_eq!(res.status(), 429);
@@ -168,13 +135,7 @@ async fn an_account_is_locked_after_repeated_failures_even_for_the_right_passwor
         .unwrap()
         .contains("too many failed attempts"));
 
-    let res = app.browser().login(&user.email, PASSWORD).await;
-    assert_eq!(res.status(), 429);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("too many failed attempts"));
+    assert_locked_out(app.browser().login(&user.email, PASSWORD).await).await;
     assert_eq!(app.count("sessions"), 0);
 
     let actions = app.audit_actions();
@@ -192,98 +153,64 @@ async fn a_client_guessing_across_accounts_is_throttled() {
     let org = app.create_org("derby", OrgKind::CityCouncil);
     let user = app.create_user(org, Role::Staff);
     for n in 0..3 {
-        let res = app
-            .token_response(&format!("guess{n}@org.test"), "some guess or other")
-            .await;
-        assert_eq!(res.status(), 401);
+        assert_eq!(
+            app.token_status(&format!("guess{n}@org.test"), "some guess or other")
+                .await,
+            401
+        );
     }
     // Another guess at an account it has already tried is refused without a check.
-    let res = app
-        .token_response("guess0@org.test", "yet another guess")
-        .await;
-    assert_eq!(res.status(), 429);
+    assert_eq!(
+        app.token_status("guess0@org.test", "yet another guess")
+            .await,
+        429
+    );
     // A different, real account with no failures of its own still signs in from the same
     // client: the address's limit never refuses it the right password.
-    let res = app.token_response(&user.email, PASSWORD).await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(app.token_status(&user.email, PASSWORD).await, 200);
 }
 
 #[tokio::test]
 async fn a_success_clears_the_account_failures() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let user = app.create_user(org, Role::Staff);
-    for _ in 0..4 {
-        assert_eq!(
-            app.token_response(&user.email, "wrong password, again")
-                .await
-                .status(),
-            401
-        );
+    let (app, user) = spawn_with_user(Role::Staff).await;
+    // Four failures and a success, twice: the second four start from nothing.
+    for _ in 0..2 {
+        for _ in 0..4 {
+            assert_eq!(
+                app.token_status(&user.email, "wrong password, again").await,
+                401
+            );
+        }
+        assert_eq!(app.token_status(&user.email, PASSWORD).await, 200);
     }
-    assert_eq!(
-        app.token_response(&user.email, PASSWORD).await.status(),
-        200
-    );
-    for _ in 0..4 {
-        assert_eq!(
-            app.token_response(&user.email, "wrong password, again")
-                .await
-                .status(),
-            401
-        );
-    }
-    assert_eq!(
-        app.token_response(&user.email, PASSWORD).await.status(),
-        200
-    );
 }
 
 #[tokio::test]
 async fn signed_out_visitors_are_sent_to_sign_in_and_back() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let user = app.create_user(org, Role::Staff);
+    let (app, user) = spawn_with_user(Role::Staff).await;
     let browser = app.browser();
     let res = browser.get("/account").await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/login?next=%2Faccount");
     let (_, html) = browser.get_html(&location(&res)).await;
     assert!(html.contains("name=\"next\" value=\"/account\""));
-    let res = browser
-        .post(
-            "/login",
-            &[
-                ("email", &user.email),
-                ("password", PASSWORD),
-                ("next", "/account"),
-            ],
-        )
-        .await;
+    let res = browser.login_next(&user.email, PASSWORD, "/account").await;
     assert_eq!(location(&res), "/account");
     assert_eq!(browser.get("/account").await.status(), 200);
 }
 
 #[tokio::test]
 async fn parallel_guesses_cannot_slip_past_the_account_limit() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let user = app.create_user(org, Role::Staff);
+    let (app, user) = spawn_with_user(Role::Staff).await;
     let guesses = (0..12).map(|n| {
-        app.token_response(
-            &user.email,
-            if n == 11 {
-                PASSWORD
-            } else {
-                "a wrong guess at it"
-            },
-        )
+        let password = if n == 11 {
+            PASSWORD
+        } else {
+            "a wrong guess at it"
+        };
+        app.token_response(&user.email, password)
     });
-    let answers: Vec<u16> = futures_util::future::join_all(guesses)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let answers = statuses_at_once(guesses).await;
     let let_through = answers.iter().filter(|s| **s != 429).count();
     assert!(
         let_through <= 5,

@@ -1049,6 +1049,76 @@ fn own_rows() -> Vec<Row> {
                 _ => 422,
             },
         ),
+        // A workspace's import pages: lead and member organisations (and the platform
+        // admin) may import, an observer is refused, a workspace one cannot see is not
+        // there; a file kept for someone else is not there either.
+        page("/workspaces/pub-ws/actions/import", |w| match w {
+            Anonymous => 303,
+            _ => 200,
+        }),
+        page("/workspaces/obs-ws/readings/import", |w| match w {
+            Anonymous => 303,
+            Platform => 200,
+            _ => 403,
+        }),
+        page(
+            "/workspaces/pub-ws/readings/import/template.csv",
+            |w| match w {
+                Anonymous => 303,
+                _ => 200,
+            },
+        ),
+        page(
+            "/workspaces/other-ws/actions/import/template.xlsx",
+            |w| match w {
+                Anonymous => 303,
+                Platform => 200,
+                _ => 404,
+            },
+        ),
+        form("/workspaces/pub-ws/actions/import", &[], |w| match w {
+            Anonymous => 303,
+            _ => 400,
+        }),
+        form("/workspaces/other-ws/readings/import", &[], |w| match w {
+            Anonymous => 303,
+            Platform => 400,
+            _ => 404,
+        }),
+        form(
+            "/workspaces/obs-ws/actions/import/preview",
+            &[("upload", "not-yours"), ("header_row", "1")],
+            |w| match w {
+                Anonymous => 303,
+                Platform => 422,
+                _ => 403,
+            },
+        ),
+        form(
+            "/workspaces/pub-ws/readings/import/preview",
+            &[("upload", "not-yours"), ("header_row", "1")],
+            |w| match w {
+                Anonymous => 303,
+                _ => 422,
+            },
+        ),
+        form(
+            "/workspaces/pub-ws/actions/import/confirm",
+            &[("upload", "not-yours"), ("mapping", "{}")],
+            |w| match w {
+                Anonymous => 303,
+                _ => 422,
+            },
+        ),
+        form(
+            "/workspaces/other-ws/readings/import/confirm",
+            &[("upload", "not-yours"), ("mapping", "{}")],
+            |w| match w {
+                Anonymous => 303,
+                Platform => 422,
+                _ => 404,
+            },
+        ),
         form(
             "/subscriptions/{other_org_sub}/delivery",
             &[("delivery", "daily")],

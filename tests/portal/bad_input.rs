@@ -4,7 +4,7 @@
 
 use metro_portal::users::Role;
 use reqwest::header::CONTENT_TYPE;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::common::*;
 
@@ -33,9 +33,7 @@ enum Body {
 
 #[tokio::test]
 async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
-    let w = app.workspaces(&t);
+    let (app, t, w) = spawn_with_workspaces().await;
     let o = app.opportunities(&t);
     let token = app.token(t.own(Role::Staff)).await;
     let leader = app.token(t.own(Role::Leader)).await;
@@ -164,9 +162,7 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_nul_in_the_address_is_a_clear_400_everywhere() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
+    let (app, t, _) = spawn_with_workspaces().await;
     let token = app.token(t.own(Role::Staff)).await;
     let browser = app.signed_in(t.own(Role::Staff)).await;
     for path in [
@@ -181,21 +177,17 @@ async fn a_nul_in_the_address_is_a_clear_400_everywhere() {
         assert_eq!(status, 400, "{path}");
         assert!(html.contains("NUL"), "{path}: the page says why");
     }
-    let res = app.api_get(&token, "/api/v1/workspaces/a%00b").await;
-    assert_eq!(res.status(), 400);
-    assert_eq!(
-        res.json::<serde_json::Value>().await.unwrap()["error"],
-        "bad_request"
-    );
+    let (status, problem) = answer(app.api_get(&token, "/api/v1/workspaces/a%00b").await).await;
+    assert_eq!(status, 400);
+    assert_eq!(problem["error"], "bad_request");
 }
 
 #[tokio::test]
 async fn a_reference_to_a_record_that_cannot_exist_is_named_not_a_server_error() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
-    let w = app.workspaces(&t);
+    let (app, t, w) = spawn_with_workspaces().await;
     let token = app.token(t.own(Role::Staff)).await;
     let before = fingerprint(&app);
+    let path = format!("/api/v1/workspaces/pub-ws/actions/{}", w.action);
     for (field, body) in [
         (
             "owner_user_id",
@@ -206,16 +198,8 @@ async fn a_reference_to_a_record_that_cannot_exist_is_named_not_a_server_error()
             json!({ "owner_organisation_id": 0, "rag": "green" }),
         ),
     ] {
-        let res = app
-            .api()
-            .patch(app.url(&format!("/api/v1/workspaces/pub-ws/actions/{}", w.action)))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422, "{body}");
-        let problem: Value = res.json().await.unwrap();
+        let (status, problem) = answer(patch_json(&app, &token, &path, body.clone()).await).await;
+        assert_eq!(status, 422, "{body}");
         assert!(problem["fields"][field].is_string(), "{problem}");
     }
     assert_eq!(fingerprint(&app), before);

@@ -1,15 +1,12 @@
 //! Every form post needs the CSRF token that goes with the browser's cookie; without it
 //! nothing changes.
 
-use crate::common::{csrf_from, spawn_app};
-use metro_portal::organisations::OrgKind;
+use crate::common::spawn_with_user;
 use metro_portal::users::Role;
 
 #[tokio::test]
 async fn sign_in_without_the_token_is_refused_and_starts_no_session() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let user = app.create_user(org, Role::Staff);
+    let (app, user) = spawn_with_user(Role::Staff).await;
     let browser = app.browser();
     let _ = browser.get("/login").await;
     let res = browser
@@ -25,16 +22,12 @@ async fn sign_in_without_the_token_is_refused_and_starts_no_session() {
 
 #[tokio::test]
 async fn an_invitation_with_a_missing_wrong_or_foreign_token_changes_nothing() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let admin = app.create_user(org, Role::OrgAdmin);
+    let (app, admin) = spawn_with_user(Role::OrgAdmin).await;
     let browser = app.signed_in(&admin).await;
-    let path = format!("/admin/organisations/{org}/invitations");
+    let path = format!("/admin/organisations/{}/invitations", admin.organisation_id);
 
     // A token minted for another browser's cookie.
-    let other = app.browser();
-    let (_, html) = other.get_html("/password-reset").await;
-    let foreign = csrf_from(&html).unwrap();
+    let foreign = app.browser().csrf().await;
 
     for fields in [
         vec![("email", "new@derby.test"), ("role", "staff")],
@@ -65,9 +58,7 @@ async fn an_invitation_with_a_missing_wrong_or_foreign_token_changes_nothing() {
 
 #[tokio::test]
 async fn sign_out_without_the_token_leaves_the_session_alive() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let user = app.create_user(org, Role::Staff);
+    let (app, user) = spawn_with_user(Role::Staff).await;
     let browser = app.signed_in(&user).await;
     let res = browser.post_raw("/logout", &[]).await;
     assert_eq!(res.status(), 403);

@@ -26,6 +26,13 @@ async fn fetch(
     request.send().await.unwrap()
 }
 
+/// A portal with two tenants, and an API token of the first's staff member.
+async fn spawn_with_staff_token() -> (TestApp, String) {
+    let (app, t) = spawn_tenants().await;
+    let token = app.token(t.own(Role::Staff)).await;
+    (app, token)
+}
+
 /// Every value the answer gives for `name`, joined as one list.
 fn header(res: &reqwest::Response, name: &str) -> String {
     res.headers()
@@ -84,9 +91,7 @@ async fn tag_of(app: &TestApp, path: &str, token: Option<&str>) -> String {
 
 #[tokio::test]
 async fn unchanged_answers_are_304_and_a_change_gives_a_new_tag() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
+    let (app, t, _) = spawn_with_workspaces().await;
     let staff = t.own(Role::Staff);
     let token = app.token(staff).await;
     let signed_out = [
@@ -113,21 +118,16 @@ async fn unchanged_answers_are_304_and_a_change_gives_a_new_tag() {
 
     // An update in the workspace and a new public opportunity change what each one says.
     app.post_update(staff, "pub-ws", "Tram extension consultation opens");
-    let res = app
-        .api()
-        .post(app.url("/api/v1/opportunities"))
-        .bearer_auth(&token)
-        .json(&json!({
-            "title": "Shared occupational health service",
-            "summary": "One occupational health contract for both cities",
-            "service_area": "hr_payroll",
-            "kind": "shared_service",
-            "visibility": "public"
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let public = json!({
+        "title": "Shared occupational health service",
+        "summary": "One occupational health contract for both cities",
+        "service_area": "hr_payroll",
+        "kind": "shared_service",
+        "visibility": "public"
+    });
+    let res = post_json(&app, &token, "/api/v1/opportunities", public).await;
+    let (status, text) = answer_text(res).await;
+    assert_eq!(status, 201, "{text}");
     assert_eq!(
         tag_of(&app, "/api/v1/workspaces", Some(&token)).await,
         workspaces
@@ -156,9 +156,7 @@ async fn unchanged_answers_are_304_and_a_change_gives_a_new_tag() {
 
 #[tokio::test]
 async fn text_is_gzipped_for_clients_that_ask_and_workbooks_are_not() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
-    let token = app.token(t.own(Role::Staff)).await;
+    let (app, token) = spawn_with_staff_token().await;
     for path in [
         "/api/v1/opportunities",
         "/opportunities",
@@ -214,9 +212,7 @@ async fn text_is_gzipped_for_clients_that_ask_and_workbooks_are_not() {
 
 #[tokio::test]
 async fn answers_say_how_they_may_be_kept_and_every_path_answers_options() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
-    let token = app.token(t.own(Role::Staff)).await;
+    let (app, token) = spawn_with_staff_token().await;
     // Bearer answers: only the client itself may keep them, and it must ask again first.
     for path in [
         "/api/v1/me",
@@ -288,8 +284,7 @@ async fn sent(
 #[tokio::test]
 async fn a_refusal_by_the_records_state_is_409_on_the_api_and_by_the_field_on_a_form() {
     use reqwest::Method;
-    let app = spawn_app().await;
-    let t = app.two_tenants();
+    let (app, t) = spawn_tenants().await;
     let o = app.opportunities(&t);
     let refused = |(status, problem): (u16, serde_json::Value), field: &str| {
         assert_eq!(status, 409, "{problem}");
@@ -307,14 +302,9 @@ async fn a_refusal_by_the_records_state_is_409_on_the_api_and_by_the_field_on_a_
         "quarter",
     );
     let browser = app.signed_in(t.own(Role::Leader)).await;
-    let res = browser
-        .post(
-            "/reviews",
-            &[("quarter", "2026/27 Q2"), ("deadline", "2026-10-15")],
-        )
-        .await;
-    assert_eq!(res.status(), 422);
-    let html = res.text().await.unwrap();
+    let fields = [("quarter", "2026/27 Q2"), ("deadline", "2026-10-15")];
+    let (status, html) = answer_text(browser.post("/reviews", &fields).await).await;
+    assert_eq!(status, 422);
     assert!(html.contains("id=\"quarter-error\""), "{html}");
     assert!(html.contains("There is already a review for this quarter"));
     assert!(
@@ -340,11 +330,9 @@ async fn a_refusal_by_the_records_state_is_409_on_the_api_and_by_the_field_on_a_
         "to",
     );
     let browser = app.signed_in(t.own(Role::Staff)).await;
-    let res = browser
-        .post(&path, &[("to", "realised"), ("note", "")])
-        .await;
-    assert_eq!(res.status(), 422);
-    let html = res.text().await.unwrap();
+    let fields = [("to", "realised"), ("note", "")];
+    let (status, html) = answer_text(browser.post(&path, &fields).await).await;
+    assert_eq!(status, 422);
     assert!(html.contains("id=\"to-error\""), "{html}");
     assert!(html.contains("An opportunity cannot move from Idea to Realised"));
     assert_eq!(app.count("opportunity_transitions"), moves);

@@ -7,7 +7,6 @@
 //! a platform admin) about a draft opportunity and a members-only workspace's update.
 
 use diesel::prelude::*;
-use metro_portal::auth::Actor;
 use metro_portal::notifications::subscriptions::{UNSEEN_OPPORTUNITY, UNSEEN_WORKSPACE};
 use metro_portal::notifications::unsubscribe::{self, Scope};
 use metro_portal::schema::{events, notifications, opportunities, workspaces};
@@ -169,54 +168,36 @@ impl Scene {
     }
 }
 
-fn actor(caller: &metro_portal::auth::Caller) -> Actor<'_> {
-    Actor { caller, ip: "" }
-}
-
 /// The partnership opportunity becomes a draft of its lead organisation.
 fn make_draft(app: &TestApp, s: &Scene) {
-    use metro_portal::opportunities::service::{update, OpportunityInput};
-    let caller = app.caller(s.t.own(Role::Staff));
-    let mut conn = app.db.get().unwrap();
-    let input = OpportunityInput {
-        title: OPP_TITLE.into(),
-        summary: "Share it".into(),
-        service_area: "legal".into(),
-        kind: "shared_service".into(),
-        visibility: "draft".into(),
-        ..OpportunityInput::default()
-    };
-    update(&mut conn, &actor(&caller), s.o.own_opp, &input).unwrap();
+    app.make_draft(s.t.own(Role::Staff), s.o.own_opp, OPP_TITLE);
 }
 
 /// The lead organisation of the draft leaves the members-only workspace.
 fn leave_mem_ws(app: &TestApp, s: &Scene) {
-    use metro_portal::workspaces::{members::service::remove_member, queries};
-    let platform = app.caller(&s.t.platform);
-    let mut conn = app.db.get().unwrap();
-    let access = queries::load(&mut conn, "mem-ws", Some(&platform)).unwrap();
-    remove_member(&mut conn, &actor(&platform), &access, s.t.own).unwrap();
+    app.remove_member(&s.t.platform, "mem-ws", s.t.own);
 }
 
 /// A return for pub-ws (a public workspace) in an open review.
 fn submit_return(app: &TestApp, s: &Scene) {
     use metro_portal::reviews::service::{open, submit, OpenInput, SubmissionInput};
     let leader = app.caller(s.t.own(Role::Leader));
-    let staff = app.caller(&s.return_actor);
-    let mut conn = app.db.get().unwrap();
     let quarter = OpenInput {
         quarter: "2026/27 Q1".into(),
         deadline: "2027-01-15".into(),
     };
-    let review = open(&mut conn, &actor(&leader), &quarter).unwrap().id;
-    let access =
-        metro_portal::workspaces::queries::load(&mut conn, "pub-ws", Some(&staff)).unwrap();
+    let review = {
+        let mut conn = app.db.get().unwrap();
+        open(&mut conn, &actor(&leader), &quarter).unwrap().id
+    };
     let input = SubmissionInput {
         overall_rag: "amber".into(),
         commentary: "On track".into(),
         ..SubmissionInput::default()
     };
-    submit(&mut conn, &actor(&staff), review, &access, &input).unwrap();
+    app.in_workspace(&s.return_actor, "pub-ws", |conn, a, access| {
+        submit(conn, a, review, access, &input)
+    });
 }
 
 async fn api_json(app: &TestApp, token: &str, path: &str) -> (u16, String, Value) {

@@ -36,28 +36,16 @@ async fn hung_receivers_and_a_hung_mail_server_leave_pages_and_other_tenants_goi
     let hog = app.signed_in(t.other(Role::OrgAdmin)).await;
     for n in 0..16 {
         let url = format!("{}?n={n}", hung_hooks.url());
-        let res = hog
-            .post(
-                "/admin/webhooks",
-                &[("url", &url), ("event_kinds", "post.created")],
-            )
-            .await;
+        let res = hog.add_webhook(&url, "post.created").await;
         assert_eq!(res.status(), 200);
     }
     let fair = app.signed_in(t.own(Role::OrgAdmin)).await;
-    let res = fair
-        .post(
-            "/admin/webhooks",
-            &[("url", &good.url()), ("event_kinds", "post.created")],
-        )
-        .await;
+    let res = fair.add_webhook(&good.url(), "post.created").await;
     assert_eq!(res.status(), 200);
     // Mail that will hang: password resets for several people.
     let anonymous = app.browser();
     for user in t.own_users.iter().chain(&t.other_users) {
-        let res = anonymous
-            .post("/password-reset", &[("email", &user.email)])
-            .await;
+        let res = anonymous.ask_password_reset(&user.email).await;
         assert_eq!(res.status(), 200);
     }
 

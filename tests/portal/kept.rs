@@ -2,7 +2,7 @@
 //! gets its own, each person their own layout around them, and nothing kept outlives the
 //! change that ends it, whichever process makes it.
 
-use crate::common::{csrf_from, spawn_app, spawn_app_with, TestApp};
+use crate::common::{csrf_from, post_json, spawn_app_with, spawn_tenants, TestApp};
 use metro_portal::users::Role;
 use serde_json::{json, Value};
 
@@ -23,8 +23,7 @@ fn titles(list: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn kept_register_pages_and_answers_belong_to_one_organisation_and_one_person() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
+    let (app, t) = spawn_tenants().await;
     let ox = app.opportunities(&t);
     let first = t.own(Role::Staff);
     let second = app.create_user(t.own, Role::Staff);
@@ -68,22 +67,13 @@ async fn kept_register_pages_and_answers_belong_to_one_organisation_and_one_pers
         assert!(titles(&other).contains(&ox.other_draft_title));
         assert!(!titles(&other).contains(&"Our draft idea".to_string()));
     }
-    let public: Value = app
-        .api()
-        .get(app.url("/api/v1/opportunities"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let public = app.anon_json("/api/v1/opportunities").await;
     assert_eq!(public["total"], 0, "nothing is public: {public}");
 }
 
 #[tokio::test]
 async fn a_change_shows_on_the_next_kept_page_and_answer() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
+    let (app, t) = spawn_tenants().await;
     let ox = app.opportunities(&t);
     let reader = app.signed_in(t.other(Role::Staff)).await;
     let token = app.token(t.own(Role::Staff)).await;
@@ -92,18 +82,10 @@ async fn a_change_shows_on_the_next_kept_page_and_answer() {
     let listed = json(&app, &token, "/api/v1/opportunities?stage=idea").await;
     assert_eq!(listed["totals"]["estimated"], 0);
 
-    let res = app
-        .api()
-        .post(app.url(&format!("/api/v1/opportunities/{}/savings", ox.own_opp)))
-        .bearer_auth(&token)
-        .json(
-            &json!({ "financial_year": "2026/27", "kind": "estimated", "cashable": true,
-                       "organisation_id": t.own, "amount": "£4,321.09" }),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    let path = format!("/api/v1/opportunities/{}/savings", ox.own_opp);
+    let saving = json!({ "financial_year": "2026/27", "kind": "estimated", "cashable": true,
+                         "organisation_id": t.own, "amount": "£4,321.09" });
+    assert_eq!(post_json(&app, &token, &path, saving).await.status(), 201);
     let (_, after) = reader.get_html("/opportunities?stage=idea").await;
     assert!(after.contains("£4,321.09"), "the kept page was dropped");
     let listed = json(&app, &token, "/api/v1/opportunities?stage=idea").await;
@@ -112,28 +94,24 @@ async fn a_change_shows_on_the_next_kept_page_and_answer() {
 
 #[tokio::test]
 async fn a_kept_session_ends_at_once_with_sign_out_or_disabling() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
+    let (app, t) = spawn_tenants().await;
     let staff = t.own(Role::Staff);
     let admin = app.signed_in(t.own(Role::OrgAdmin)).await;
 
     // Used once, so it is kept, then ended.
     let token = app.token(staff).await;
-    assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
     let res = app.revoke_token(&token).await;
     assert!(res.status().is_success(), "{}", res.status());
-    assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), 401);
+    assert_eq!(app.me_status(&token).await, 401);
 
     let browser = app.signed_in(staff).await;
     let token = app.token(staff).await;
     assert_eq!(browser.get("/account").await.status(), 200);
-    assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), 200);
-    let res = admin
-        .post(&format!("/admin/users/{}/disable", staff.id), &[])
-        .await;
-    assert_eq!(res.status(), 303);
+    assert_eq!(app.me_status(&token).await, 200);
+    assert_eq!(admin.user_action(staff.id, "disable").await, 303);
     assert_eq!(browser.get("/account").await.status(), 303);
-    assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), 401);
+    assert_eq!(app.me_status(&token).await, 401);
 }
 
 #[tokio::test]

@@ -3,7 +3,6 @@
 //! frozen snapshot, the comparison, the board pack, and the audit log's search and check.
 
 use diesel::prelude::*;
-use metro_portal::auth::Actor;
 use metro_portal::schema::{actions, audit_log, opportunities, review_submissions, savings};
 use metro_portal::users::Role;
 use serde_json::{json, Value};
@@ -29,16 +28,16 @@ fn add_saving(
         amount: amount.into(),
         ..SavingInput::default()
     };
-    add_saving(
-        &mut conn,
-        &Actor {
-            caller: &caller,
-            ip: "",
-        },
-        opportunity,
-        &input,
-    )
-    .unwrap();
+    add_saving(&mut conn, &actor(&caller), opportunity, &input).unwrap();
+}
+
+/// The estimated savings of every line of `list`, added up.
+fn sum_estimated(list: &Value) -> i64 {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["estimated"].as_i64().unwrap())
+        .sum()
 }
 
 /// Estimated savings on the opportunities a member of `organisation` may see, summed here
@@ -65,91 +64,34 @@ fn estimated_visible_to(app: &TestApp, organisation: i64, saver: Option<i64>) ->
 
 #[tokio::test]
 async fn the_dashboard_counts_exactly_what_the_viewer_may_see() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
+    let (app, t, _) = spawn_with_workspaces().await;
     let o = app.opportunities(&t);
-    add_saving(
-        &app,
-        t.own(Role::Staff),
-        o.own_opp,
-        "estimated",
-        "£1,000.10",
-        "yes",
-    );
-    add_saving(
-        &app,
-        t.own(Role::Staff),
-        o.own_draft,
-        "estimated",
-        "£200.20",
-        "no",
-    );
-    add_saving(
-        &app,
-        t.other(Role::Staff),
-        o.other_opp,
-        "estimated",
-        "£30.03",
-        "yes",
-    );
-    add_saving(
-        &app,
-        t.other(Role::Staff),
-        o.other_draft,
-        "estimated",
-        "£4.04",
-        "yes",
-    );
-    add_saving(
-        &app,
-        t.other(Role::Staff),
-        o.other_opp,
-        "realised",
-        "£5.00",
-        "no",
-    );
+    let (own_staff, other_staff) = (t.own(Role::Staff), t.other(Role::Staff));
+    for (user, opportunity, kind, amount, cashable) in [
+        (own_staff, o.own_opp, "estimated", "£1,000.10", "yes"),
+        (own_staff, o.own_draft, "estimated", "£200.20", "no"),
+        (other_staff, o.other_opp, "estimated", "£30.03", "yes"),
+        (other_staff, o.other_draft, "estimated", "£4.04", "yes"),
+        (other_staff, o.other_opp, "realised", "£5.00", "no"),
+    ] {
+        add_saving(&app, user, opportunity, kind, amount, cashable);
+    }
 
     let own = app.token(t.own(Role::Staff)).await;
-    let mine: Value = app
-        .api_get(&own, "/api/v1/dashboard")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mine = app.api_json(&own, "/api/v1/dashboard").await;
     let expected = estimated_visible_to(&app, t.own, None);
     assert_eq!(expected, 100_010 + 20_020 + 3_003);
     assert_eq!(mine["pipeline"]["total"]["estimated"], expected);
     assert_eq!(mine["pipeline"]["total"]["realised"], 500);
     assert_eq!(mine["pipeline"]["cashable"]["estimated"], 100_010 + 3_003);
     assert_eq!(mine["pipeline"]["non_cashable"]["estimated"], 20_020);
-    let by_stage: i64 = mine["pipeline"]["by_stage"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["estimated"].as_i64().unwrap())
-        .sum();
-    let by_org: i64 = mine["pipeline"]["by_organisation"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["estimated"].as_i64().unwrap())
-        .sum();
-    let by_year: i64 = mine["pipeline"]["by_year"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["estimated"].as_i64().unwrap())
-        .sum();
+    let by_stage = sum_estimated(&mine["pipeline"]["by_stage"]);
+    let by_org = sum_estimated(&mine["pipeline"]["by_organisation"]);
+    let by_year = sum_estimated(&mine["pipeline"]["by_year"]);
     assert_eq!((by_stage, by_org, by_year), (expected, expected, expected));
 
     let theirs = app.token(t.other(Role::Staff)).await;
-    let other: Value = app
-        .api_get(&theirs, "/api/v1/dashboard")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let other = app.api_json(&theirs, "/api/v1/dashboard").await;
     assert_eq!(
         other["pipeline"]["total"]["estimated"],
         estimated_visible_to(&app, t.other, None)
@@ -160,12 +102,9 @@ async fn the_dashboard_counts_exactly_what_the_viewer_may_see() {
     );
 
     // Narrowed to the organisation that saves.
-    let narrowed: Value = app
-        .api_get(&own, &format!("/api/v1/dashboard?organisation={}", t.other))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let narrowed = app
+        .api_json(&own, &format!("/api/v1/dashboard?organisation={}", t.other))
+        .await;
     assert_eq!(
         narrowed["pipeline"]["total"]["estimated"],
         estimated_visible_to(&app, t.own, Some(t.other))
@@ -197,12 +136,8 @@ async fn the_dashboard_counts_exactly_what_the_viewer_may_see() {
         .get_result(&mut *conn)
         .unwrap();
     drop(conn);
-    let pub_ws = mine["themes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["slug"] == "pub-ws")
-        .unwrap();
+    let themes = mine["themes"].as_array().unwrap();
+    let pub_ws = themes.iter().find(|t| t["slug"] == "pub-ws").unwrap();
     assert_eq!(pub_ws["rag"]["red"], red);
     assert!(red > 0);
     assert_eq!(
@@ -223,12 +158,7 @@ async fn the_dashboard_counts_exactly_what_the_viewer_may_see() {
         .unwrap();
     app.raise_version(&mut conn);
     drop(conn);
-    let stuck: Value = app
-        .api_get(&own, "/api/v1/dashboard")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let stuck = app.api_json(&own, "/api/v1/dashboard").await;
     assert_eq!(stuck["stuck"]["stale"], 1);
     assert_eq!(stuck["stuck"]["longest"][0]["id"], o.own_opp);
     assert_eq!(stuck["stuck"]["open_high_barriers"], 1);
@@ -273,63 +203,40 @@ async fn the_dashboard_counts_exactly_what_the_viewer_may_see() {
 
 #[tokio::test]
 async fn a_quarterly_review_from_opening_to_a_frozen_sign_off() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
-    let w = app.workspaces(&t);
+    let (app, t, w) = spawn_with_workspaces().await;
     let leader = app.token(t.own(Role::Leader)).await;
     let staff = app.token(t.own(Role::Staff)).await;
     let partner = app.token(t.own(Role::Partner)).await;
     let other_staff = app.token(t.other(Role::Staff)).await;
 
     // Only leaders and platform admins open reviews.
+    let reviews = "/api/v1/reviews";
     let open = json!({ "quarter": "2026/27 Q2", "deadline": "2026-10-15" });
+    assert_eq!(post_status(&app, &staff, reviews, open.clone()).await, 403);
     assert_eq!(
-        post_json(&app, &staff, "/api/v1/reviews", open.clone())
-            .await
-            .status(),
+        post_status(&app, &partner, reviews, open.clone()).await,
         403
     );
-    assert_eq!(
-        post_json(&app, &partner, "/api/v1/reviews", open.clone())
-            .await
-            .status(),
-        403
-    );
-    let res = post_json(
-        &app,
-        &leader,
-        "/api/v1/reviews",
-        json!({ "quarter": "Q2", "deadline": "soon" }),
-    )
-    .await;
-    assert_eq!(res.status(), 422);
-    let fields = res.json::<Value>().await.unwrap()["fields"].clone();
+    let bad = json!({ "quarter": "Q2", "deadline": "soon" });
+    let (status, problem) = answer(post_json(&app, &leader, reviews, bad).await).await;
+    assert_eq!(status, 422);
+    let fields = &problem["fields"];
     assert!(fields["quarter"].is_string() && fields["deadline"].is_string());
-    let first: Value = post_json(&app, &leader, "/api/v1/reviews", open.clone())
+    let first: Value = post_json(&app, &leader, reviews, open.clone())
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(
-        post_json(&app, &leader, "/api/v1/reviews", open)
-            .await
-            .status(),
+        post_status(&app, &leader, reviews, open).await,
         409,
         "one review a quarter: a second conflicts with the first"
     );
     let first_id = first["id"].as_i64().unwrap();
 
-    // Only a lead organisation's people submit for a workspace (own leads pub-ws).
-    let mut conn = app.db.get().unwrap();
-    let ws_id = metro_portal::workspaces::queries::find_by_slug(&mut conn, "pub-ws")
-        .unwrap()
-        .id;
-    let action: i64 = actions::table
-        .filter(actions::workspace_id.eq(ws_id))
-        .select(actions::id)
-        .first(&mut *conn)
-        .unwrap();
-    drop(conn);
+    // Only a lead organisation's people submit for a workspace (own leads pub-ws, where
+    // the fixtures' action is).
+    let action = w.action;
     let reading = std::cell::Cell::new("19");
     let submission = |rag: &str, action_rag: &str| {
         json!({ "workspace": "pub-ws", "overall_rag": rag, "commentary": "Toton on track",
@@ -337,118 +244,52 @@ async fn a_quarterly_review_from_opening_to_a_frozen_sign_off() {
                 "measures": [{ "id": w.measure, "value": reading.get() }] })
     };
     let path = format!("/api/v1/reviews/{first_id}/submissions");
-    assert_eq!(
-        post_json(&app, &other_staff, &path, submission("green", "green"))
-            .await
-            .status(),
-        403
-    );
-    assert_eq!(
-        post_json(&app, &partner, &path, submission("green", "green"))
-            .await
-            .status(),
-        403
-    );
+    let green = || submission("green", "green");
+    assert_eq!(post_status(&app, &other_staff, &path, green()).await, 403);
+    assert_eq!(post_status(&app, &partner, &path, green()).await, 403);
     let bad = post_json(&app, &staff, &path, json!({ "workspace": "pub-ws", "overall_rag": "blue", "actions": [{ "id": action, "rag": "red", "progress": "150" }] })).await;
-    assert_eq!(bad.status(), 422);
-    let fields = bad.json::<Value>().await.unwrap()["fields"].clone();
+    let (status, problem) = answer(bad).await;
+    assert_eq!(status, 422);
+    let fields = &problem["fields"];
     assert!(
         fields["overall_rag"].is_string()
             && fields["commentary"].is_string()
             && fields[format!("progress_{action}")].is_string()
     );
-    let res = post_json(&app, &other_staff, &path, json!({ "workspace": "other-ws", "overall_rag": "green", "commentary": "x", "actions": [{ "id": action, "rag": "red", "progress": "1" }] })).await;
+    let status = post_status(&app, &other_staff, &path, json!({ "workspace": "other-ws", "overall_rag": "green", "commentary": "x", "actions": [{ "id": action, "rag": "red", "progress": "1" }] })).await;
     assert_eq!(
-        res.status(),
-        404,
+        status, 404,
         "another workspace's action cannot be reported on: it is not there"
     );
-    assert_eq!(
-        post_json(
-            &app,
-            &staff,
-            &path,
-            json!({ "workspace": "other-ws", "overall_rag": "green", "commentary": "x" })
-        )
-        .await
-        .status(),
-        404
-    );
-    assert_eq!(
-        post_json(&app, &staff, &path, submission("amber", "amber"))
-            .await
-            .status(),
-        201
-    );
+    let elsewhere = json!({ "workspace": "other-ws", "overall_rag": "green", "commentary": "x" });
+    assert_eq!(post_status(&app, &staff, &path, elsewhere).await, 404);
+    let amber = || submission("amber", "amber");
+    assert_eq!(post_status(&app, &staff, &path, amber()).await, 201);
 
     // Sent back with a comment; the submitter hears of it in their inbox.
     let back = format!("/api/v1/reviews/{first_id}/submissions/pub-ws/return");
-    assert_eq!(
-        post_json(&app, &staff, &back, json!({ "comment": "More detail" }))
-            .await
-            .status(),
-        403
-    );
-    assert_eq!(
-        post_json(&app, &leader, &back, json!({ "comment": "" }))
-            .await
-            .status(),
-        422
-    );
-    assert_eq!(
-        post_json(
-            &app,
-            &leader,
-            &back,
-            json!({ "comment": "Add the Q2 readings" })
-        )
-        .await
-        .status(),
-        204
-    );
-    let inbox: Value = app
-        .api_get(&staff, "/api/v1/notifications")
-        .await
-        .json()
-        .await
-        .unwrap();
+    for (token, comment, status) in [
+        (&staff, "More detail", 403),
+        (&leader, "", 422),
+        (&leader, "Add the Q2 readings", 204),
+    ] {
+        let body = json!({ "comment": comment });
+        assert_eq!(
+            post_status(&app, token, &back, body).await,
+            status,
+            "{comment:?}"
+        );
+    }
+    let inbox = app.api_json(&staff, "/api/v1/notifications").await;
     assert!(inbox.to_string().contains("Add the Q2 readings"));
-    assert_eq!(
-        post_json(&app, &staff, &path, submission("amber", "amber"))
-            .await
-            .status(),
-        201
-    );
+    assert_eq!(post_status(&app, &staff, &path, amber()).await, 201);
 
     // Sign-off freezes it; live edits later change nothing in it.
-    assert_eq!(
-        post_json(
-            &app,
-            &staff,
-            &format!("/api/v1/reviews/{first_id}/sign-off"),
-            json!({})
-        )
-        .await
-        .status(),
-        403
-    );
-    assert_eq!(
-        post_json(
-            &app,
-            &leader,
-            &format!("/api/v1/reviews/{first_id}/sign-off"),
-            json!({})
-        )
-        .await
-        .status(),
-        200
-    );
-    let frozen: Value = app
-        .api_get(&leader, &format!("/api/v1/reviews/{first_id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let sign_off = format!("/api/v1/reviews/{first_id}/sign-off");
+    assert_eq!(post_status(&app, &staff, &sign_off, json!({})).await, 403);
+    assert_eq!(post_status(&app, &leader, &sign_off, json!({})).await, 200);
+    let review = format!("/api/v1/reviews/{first_id}");
+    let frozen = app.api_json(&leader, &review).await;
     let mut conn = app.db.get().unwrap();
     diesel::update(review_submissions::table)
         .set(review_submissions::overall_rag.eq("red"))
@@ -459,34 +300,14 @@ async fn a_quarterly_review_from_opening_to_a_frozen_sign_off() {
         .execute(&mut *conn)
         .unwrap();
     drop(conn);
-    post_update(&app, t.own(Role::Staff));
-    let later: Value = app
-        .api_get(&leader, &format!("/api/v1/reviews/{first_id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    app.post_update_with(t.own(Role::Staff), "pub-ws", "Later news", "After sign-off");
+    let later = app.api_json(&leader, &review).await;
     assert_eq!(
         frozen["figures"], later["figures"],
         "a signed-off review never changes"
     );
-    assert_eq!(
-        post_json(&app, &staff, &path, submission("green", "green"))
-            .await
-            .status(),
-        409
-    );
-    assert_eq!(
-        post_json(
-            &app,
-            &leader,
-            &format!("/api/v1/reviews/{first_id}/sign-off"),
-            json!({})
-        )
-        .await
-        .status(),
-        409
-    );
+    assert_eq!(post_status(&app, &staff, &path, green()).await, 409);
+    assert_eq!(post_status(&app, &leader, &sign_off, json!({})).await, 409);
 
     // The next quarter compares with it: a saving added since, a reading that went up.
     let o = app.opportunities(&t);
@@ -511,18 +332,9 @@ async fn a_quarterly_review_from_opening_to_a_frozen_sign_off() {
     .unwrap();
     let second_id = second["id"].as_i64().unwrap();
     let path = format!("/api/v1/reviews/{second_id}/submissions");
-    assert_eq!(
-        post_json(&app, &staff, &path, submission("green", "green"))
-            .await
-            .status(),
-        201
-    );
-    let detail: Value = app
-        .api_get(&leader, &format!("/api/v1/reviews/{second_id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(post_status(&app, &staff, &path, green()).await, 201);
+    let review = format!("/api/v1/reviews/{second_id}");
+    let detail = app.api_json(&leader, &review).await;
     let changes = detail["comparison"]["rag_changes"].as_array().unwrap();
     assert_eq!(detail["comparison"]["previous"], "2026/27 Q2");
     assert!(changes
@@ -542,12 +354,7 @@ async fn a_quarterly_review_from_opening_to_a_frozen_sign_off() {
     assert_eq!(measure["verdict"], "improved");
 
     // Reviews show only the workspaces the reader may see.
-    let theirs: Value = app
-        .api_get(&staff, &format!("/api/v1/reviews/{second_id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let theirs = app.api_json(&staff, &review).await;
     let names: Vec<&str> = theirs["figures"]["workspaces"]
         .as_array()
         .unwrap()
@@ -600,32 +407,9 @@ async fn a_quarterly_review_from_opening_to_a_frozen_sign_off() {
         .all(|r| matches!(r[1], calamine::Data::Float(_))));
 }
 
-fn post_update(app: &TestApp, user: &TestUser) {
-    use metro_portal::workspaces::{posts::service::*, queries, service::*};
-    let caller = app.caller(user);
-    let mut conn = app.db.get().unwrap();
-    let access = queries::load(&mut conn, "pub-ws", Some(&caller)).unwrap();
-    let input = PostInput {
-        title: "Later news".into(),
-        body: "After sign-off".into(),
-    };
-    create_post(
-        &mut conn,
-        &Actor {
-            caller: &caller,
-            ip: "",
-        },
-        &access,
-        &input,
-    )
-    .unwrap();
-}
-
 #[tokio::test]
 async fn leads_without_a_return_are_reminded_once_before_the_deadline() {
-    let app = spawn_app_with_queue(|_| {}).await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
+    let (app, t) = spawn_queue_with_workspaces().await;
     let leader = app.token(t.own(Role::Leader)).await;
     let today = metro_portal::db::now().date();
     let deadline = (today + chrono::Duration::days(2)).to_string();
@@ -650,32 +434,23 @@ async fn leads_without_a_return_are_reminded_once_before_the_deadline() {
     drop(conn);
     // Own staff lead pub-ws; the other organisation's partner leads nothing.
     let staff = app.token(t.own(Role::Staff)).await;
-    let inbox: Value = app
-        .api_get(&staff, "/api/v1/notifications")
+    let text = app
+        .api_json(&staff, "/api/v1/notifications")
         .await
-        .json()
-        .await
-        .unwrap();
-    let text = inbox.to_string();
+        .to_string();
     assert!(
         text.contains("Quarterly return due") && text.contains("pub-ws"),
         "{text}"
     );
     assert!(text.contains(&format!("/reviews/{}", review["id"])));
     let partner = app.token(t.own(Role::Partner)).await;
-    let inbox: Value = app
-        .api_get(&partner, "/api/v1/notifications")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let inbox = app.api_json(&partner, "/api/v1/notifications").await;
     assert_eq!(inbox["total"], 0, "partners do not make returns");
 }
 
 #[tokio::test]
 async fn the_audit_log_is_searched_and_a_tampered_row_is_found() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
+    let (app, t) = spawn_tenants().await;
     let platform = app.signed_in(&t.platform).await;
     app.signed_in(t.own(Role::Leader)).await;
     let (status, html) = platform
@@ -710,11 +485,7 @@ async fn the_audit_log_is_searched_and_a_tampered_row_is_found() {
             .unwrap()
     };
     let ok = run();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert_ran(&ok);
     assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
     let mut conn = app.db.get().unwrap();
     let second: i64 = audit_log::table
@@ -723,21 +494,16 @@ async fn the_audit_log_is_searched_and_a_tampered_row_is_found() {
         .offset(1)
         .first(&mut *conn)
         .unwrap();
-    match &mut *conn {
-        metro_portal::db::DbConn::Sqlite(c) => {
-            use diesel::connection::SimpleConnection;
-            c.batch_execute(&format!(
-                "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET ip = '6.6.6.6' WHERE id = {second};"
-            ))
-            .unwrap();
-        }
-        metro_portal::db::DbConn::Pg(c) => {
-            use diesel::connection::SimpleConnection;
-            c.batch_execute(&format!(
-                "ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET ip = '6.6.6.6' WHERE id = {second};"
-            ))
-            .unwrap();
-        }
+    let bypass = match &mut *conn {
+        metro_portal::db::DbConn::Sqlite(_) => "DROP TRIGGER audit_log_no_update",
+        metro_portal::db::DbConn::Pg(_) => "ALTER TABLE audit_log DISABLE TRIGGER USER",
+    };
+    {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!(
+            "{bypass}; UPDATE audit_log SET ip = '6.6.6.6' WHERE id = {second};"
+        ))
+        .unwrap();
     }
     drop(conn);
     let broken = run();

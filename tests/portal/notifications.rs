@@ -5,13 +5,13 @@
 
 use diesel::prelude::*;
 use hmac::{Hmac, Mac};
-use metro_portal::auth::Actor;
 use metro_portal::notifications::digests;
 use metro_portal::notifications::model::Delivery;
 use metro_portal::schema::{
     events, jobs, notifications, subscriptions, users, webhook_deliveries, webhooks,
 };
 use metro_portal::users::Role;
+use reqwest::Method;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -20,13 +20,7 @@ use crate::common::*;
 
 async fn follow(app: &TestApp, user: &TestUser, body: Value) -> reqwest::Response {
     let token = app.token(user).await;
-    app.api()
-        .post(app.url("/api/v1/subscriptions"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    post_json(app, &token, "/api/v1/subscriptions", body).await
 }
 
 async fn follows(app: &TestApp, user: &TestUser, body: Value) -> i64 {
@@ -45,6 +39,17 @@ fn set_default(app: &TestApp, user: &TestUser, delivery: &str) {
         .set(users::default_delivery.eq(delivery))
         .execute(&mut *conn)
         .unwrap();
+}
+
+/// `user`, whose default delivery is now `delivery`, follows workspace `slug`.
+async fn follows_workspace(app: &TestApp, user: &TestUser, slug: &str, delivery: &str) -> i64 {
+    set_default(app, user, delivery);
+    follows(
+        app,
+        user,
+        json!({ "target": "workspace", "workspace": slug }),
+    )
+    .await
 }
 
 /// Who was told about events whose payload mentions `text`, with why and how.
@@ -80,10 +85,7 @@ fn header(message: &crate::common::smtp::Received, name: &str) -> Option<String>
 
 #[tokio::test]
 async fn events_reach_followers_and_whole_organisations_but_not_those_who_opt_out_or_acted() {
-    let app = spawn_app_with_queue(|_| {}).await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
-    app.run_pending_jobs();
+    let (app, t) = spawn_queue_with_workspaces().await;
 
     let org_follow =
         json!({ "target": "workspace", "workspace": "pub-ws", "scope": "organisation" });
@@ -172,13 +174,7 @@ async fn immediate_email_and_a_grouped_digest_that_is_never_sent_empty() {
     app.run_pending_jobs();
     let leader = t.own(Role::Leader);
     let partner = t.other(Role::Partner);
-    set_default(&app, leader, "immediate");
-    follows(
-        &app,
-        leader,
-        json!({ "target": "workspace", "workspace": "pub-ws" }),
-    )
-    .await;
+    follows_workspace(&app, leader, "pub-ws", "immediate").await;
     follows(
         &app,
         partner,
@@ -263,7 +259,7 @@ async fn immediate_email_and_a_grouped_digest_that_is_never_sent_empty() {
     // A digest whose only item the person may no longer see is not sent either.
     app.comment_on(t.own(Role::Staff), o.own_opp, "Soon hidden");
     app.run_pending_jobs();
-    make_draft(&app, t.own(Role::Staff), o.own_opp);
+    app.make_draft(t.own(Role::Staff), o.own_opp, "Joint legal team");
     let mut conn = app.db.get().unwrap();
     assert_eq!(
         digests::collect(&mut conn, &app.settings, Delivery::Daily, "test-3").unwrap(),
@@ -276,30 +272,6 @@ async fn immediate_email_and_a_grouped_digest_that_is_never_sent_empty() {
         1,
         "an empty digest is never sent"
     );
-}
-
-fn make_draft(app: &TestApp, user: &TestUser, id: i64) {
-    use metro_portal::opportunities::service::{update, OpportunityInput};
-    let caller = app.caller(user);
-    let mut conn = app.db.get().unwrap();
-    let input = OpportunityInput {
-        title: "Joint legal team".into(),
-        summary: "Share it".into(),
-        service_area: "legal".into(),
-        kind: "shared_service".into(),
-        visibility: "draft".into(),
-        ..OpportunityInput::default()
-    };
-    update(
-        &mut conn,
-        &Actor {
-            caller: &caller,
-            ip: "",
-        },
-        id,
-        &input,
-    )
-    .unwrap();
 }
 
 /// `send-digests` as a council runs it from cron: a separate process, with the SMTP server
@@ -321,10 +293,7 @@ fn send_digests(app: &TestApp, env: &[(&str, &str)]) -> std::process::Output {
 
 #[tokio::test]
 async fn digests_sent_from_the_command_line_link_to_the_public_address() {
-    let app = spawn_app_with_queue(|_| {}).await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
-    app.run_pending_jobs();
+    let (app, t) = spawn_queue_with_workspaces().await;
     let partner = t.other(Role::Partner);
     follows(
         &app,
@@ -349,11 +318,7 @@ async fn digests_sent_from_the_command_line_link_to_the_public_address() {
         &app,
         &[("METRO__SERVER__BASE_URL", "https://metro.example/")],
     );
-    assert!(
-        sent.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sent.stderr)
-    );
+    assert_ran(&sent);
     let mail = app.smtp.to(&partner.email);
     assert_eq!(mail.len(), 1);
     let message = mail_parser::MessageParser::default()
@@ -388,23 +353,14 @@ async fn digests_sent_from_the_command_line_link_to_the_public_address() {
 
 #[tokio::test]
 async fn smtp_down_for_a_batch_then_up_delivers_every_message_exactly_once() {
-    let app = spawn_app_with_queue(|_| {}).await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
-    app.run_pending_jobs();
+    let (app, t) = spawn_queue_with_workspaces().await;
     let people = [
         t.own(Role::Leader),
         t.own(Role::OrgAdmin),
         t.other(Role::Leader),
     ];
     for person in people {
-        set_default(&app, person, "immediate");
-        follows(
-            &app,
-            person,
-            json!({ "target": "workspace", "workspace": "pub-ws" }),
-        )
-        .await;
+        follows_workspace(&app, person, "pub-ws", "immediate").await;
     }
     app.smtp.set_down(true);
     app.post_update(t.own(Role::Staff), "pub-ws", "Outage one");
@@ -456,10 +412,7 @@ async fn smtp_down_for_a_batch_then_up_delivers_every_message_exactly_once() {
 
 #[tokio::test]
 async fn two_workers_at_once_send_nothing_twice() {
-    let app = spawn_app_with_queue(|_| {}).await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
-    app.run_pending_jobs();
+    let (app, t) = spawn_queue_with_workspaces().await;
     let people = [
         t.own(Role::Leader),
         t.own(Role::OrgAdmin),
@@ -467,13 +420,7 @@ async fn two_workers_at_once_send_nothing_twice() {
         t.other(Role::Partner),
     ];
     for person in people {
-        set_default(&app, person, "immediate");
-        follows(
-            &app,
-            person,
-            json!({ "target": "workspace", "workspace": "pub-ws" }),
-        )
-        .await;
+        follows_workspace(&app, person, "pub-ws", "immediate").await;
     }
     for n in 0..5 {
         app.post_update(t.own(Role::Staff), "pub-ws", &format!("Busy day {n}"));
@@ -510,20 +457,12 @@ fn verify(secret: &str, timestamp: &str, body: &str, signature: &str) -> bool {
 
 #[tokio::test]
 async fn webhooks_are_signed_retried_after_a_500_and_logged() {
-    let app = spawn_app_with_queue(|_| {}).await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
-    app.run_pending_jobs();
+    let (app, t) = spawn_queue_with_workspaces().await;
     let hook = HookSink::start(vec![500]);
     let admin = app.signed_in(t.other(Role::OrgAdmin)).await;
-    let res = admin
-        .post(
-            "/admin/webhooks",
-            &[("url", &hook.url()), ("event_kinds", "post.created")],
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let page = res.text().await.unwrap();
+    let res = admin.add_webhook(&hook.url(), "post.created").await;
+    let (status, page) = answer_text(res).await;
+    assert_eq!(status, 200);
     let mut conn = app.db.get().unwrap();
     let (hook_id, secret): (i64, String) = webhooks::table
         .select((webhooks::id, webhooks::secret))
@@ -582,24 +521,14 @@ async fn webhooks_are_signed_retried_after_a_500_and_logged() {
 
     // Kinds it did not ask for are not sent; a test event is.
     {
-        use metro_portal::workspaces::{outcomes::service::*, queries, service::*};
-        let caller = app.caller(t.own(Role::Staff));
-        let mut conn = app.db.get().unwrap();
-        let access = queries::load(&mut conn, "pub-ws", Some(&caller)).unwrap();
+        use metro_portal::workspaces::outcomes::service::{create_outcome, OutcomeInput};
         let input = OutcomeInput {
             title: "Not hooked".into(),
             description: String::new(),
         };
-        create_outcome(
-            &mut conn,
-            &Actor {
-                caller: &caller,
-                ip: "",
-            },
-            &access,
-            &input,
-        )
-        .unwrap();
+        app.in_workspace(t.own(Role::Staff), "pub-ws", |conn, a, access| {
+            create_outcome(conn, a, access, &input)
+        });
     }
     let res = admin
         .post(&format!("/admin/webhooks/{hook_id}/test"), &[])
@@ -624,8 +553,7 @@ async fn webhooks_are_signed_retried_after_a_500_and_logged() {
 
 #[tokio::test]
 async fn webhook_addresses_on_private_networks_are_refused_unless_allowed() {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
+    let (app, t) = spawn_tenants().await;
     let admin = app.signed_in(t.own(Role::OrgAdmin)).await;
     for url in [
         "http://127.0.0.1:9/hook",
@@ -639,11 +567,8 @@ async fn webhook_addresses_on_private_networks_are_refused_unless_allowed() {
     let res = admin
         .post("/admin/webhooks", &[("url", "http://127.0.0.1:9/hook")])
         .await;
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("private, loopback or link-local"));
+    let (_, page) = answer_text(res).await;
+    assert!(page.contains("private, loopback or link-local"));
     assert_eq!(app.count("webhooks"), 0);
     let staff = app.signed_in(t.own(Role::Staff)).await;
     assert_eq!(
@@ -657,18 +582,9 @@ async fn webhook_addresses_on_private_networks_are_refused_unless_allowed() {
 
 #[tokio::test]
 async fn the_unsubscribe_link_works_signed_out_and_changes_only_that_subscription() {
-    let app = spawn_app_with_queue(|_| {}).await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
-    app.run_pending_jobs();
+    let (app, t) = spawn_queue_with_workspaces().await;
     let leader = t.own(Role::Leader);
-    set_default(&app, leader, "immediate");
-    let ws_sub = follows(
-        &app,
-        leader,
-        json!({ "target": "workspace", "workspace": "pub-ws" }),
-    )
-    .await;
+    let ws_sub = follows_workspace(&app, leader, "pub-ws", "immediate").await;
     let register_sub = follows(&app, leader, json!({ "target": "register" })).await;
     app.post_update(t.own(Role::Staff), "pub-ws", "Unsubscribe me");
     app.run_pending_jobs();
@@ -680,13 +596,9 @@ async fn the_unsubscribe_link_works_signed_out_and_changes_only_that_subscriptio
         .to_string();
 
     let anonymous = reqwest::Client::new();
-    let page = anonymous.get(&link).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    assert!(page
-        .text()
-        .await
-        .unwrap()
-        .contains("Emails about Workspace pub-ws"));
+    let (status, page) = answer_text(anonymous.get(&link).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Emails about Workspace pub-ws"));
     let mut tampered = link.clone();
     tampered.pop();
     tampered.push('x');
@@ -710,8 +622,9 @@ async fn the_unsubscribe_link_works_signed_out_and_changes_only_that_subscriptio
         .send()
         .await
         .unwrap();
-    assert_eq!(done.status(), 200);
-    assert!(done.text().await.unwrap().contains("You have unsubscribed"));
+    let (status, done) = answer_text(done).await;
+    assert_eq!(status, 200);
+    assert!(done.contains("You have unsubscribed"));
     let mut conn = app.db.get().unwrap();
     let left: Vec<i64> = subscriptions::table
         .filter(subscriptions::user_id.eq(leader.id))
@@ -753,7 +666,7 @@ async fn nobody_is_told_about_what_they_cannot_see() {
     app.comment_on(t.own(Role::Staff), o.own_opp, "Before it was hidden");
     assert!(app.worker().run_one().unwrap(), "the fan-out runs first");
     assert_eq!(told(&app, "Joint legal team").len(), 1);
-    make_draft(&app, t.own(Role::Staff), o.own_opp);
+    app.make_draft(t.own(Role::Staff), o.own_opp, "Joint legal team");
     app.comment_on(t.own(Role::Staff), o.own_draft, "Inside the draft");
     app.comment_on(t.other(Role::Staff), o.other_draft, "Their own draft");
     app.run_pending_jobs();
@@ -765,13 +678,10 @@ async fn nobody_is_told_about_what_they_cannot_see() {
         .contains("Confidential draft of the other council"));
     assert!(ids(&told(&app, "Our draft idea")).is_empty());
     let token = app.token(outsider).await;
-    let inbox: Value = app
-        .api_get(&token, "/api/v1/notifications")
+    let text = app
+        .api_json(&token, "/api/v1/notifications")
         .await
-        .json()
-        .await
-        .unwrap();
-    let text = inbox.to_string();
+        .to_string();
     assert!(
         !text.contains("Joint legal team") && !text.contains("Our draft idea"),
         "{text}"
@@ -782,32 +692,11 @@ async fn nobody_is_told_about_what_they_cannot_see() {
 
     // A members-only workspace stops telling an organisation that has left it.
     let member = t.own(Role::Leader);
-    set_default(&app, member, "immediate");
-    follows(
-        &app,
-        member,
-        json!({ "target": "workspace", "workspace": "mem-ws" }),
-    )
-    .await;
+    follows_workspace(&app, member, "mem-ws", "immediate").await;
     app.post_update(t.other(Role::Staff), "mem-ws", "Members only one");
     app.run_pending_jobs();
     assert_eq!(app.smtp.to(&member.email).len(), 1);
-    {
-        use metro_portal::workspaces::{members::service::remove_member, queries};
-        let platform = app.caller(&t.platform);
-        let mut conn = app.db.get().unwrap();
-        let access = queries::load(&mut conn, "mem-ws", Some(&platform)).unwrap();
-        remove_member(
-            &mut conn,
-            &Actor {
-                caller: &platform,
-                ip: "",
-            },
-            &access,
-            t.own,
-        )
-        .unwrap();
-    }
+    app.remove_member(&t.platform, "mem-ws", t.own);
     app.post_update(t.other(Role::Staff), "mem-ws", "Members only two");
     app.run_pending_jobs();
     assert_eq!(app.smtp.to(&member.email).len(), 1);
@@ -823,38 +712,35 @@ async fn nobody_is_told_about_what_they_cannot_see() {
 
 #[tokio::test]
 async fn subscriptions_and_notifications_on_the_api() {
-    let app = spawn_app_with_queue(|_| {}).await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
-    app.run_pending_jobs();
+    let (app, t) = spawn_queue_with_workspaces().await;
     let leader = t.own(Role::Leader);
     let token = app.token(leader).await;
-    let api = app.api();
 
     let res = follow(&app, leader, json!({ "target": "nothing" })).await;
     assert_eq!(res.status(), 422);
     assert!(res.json::<Value>().await.unwrap()["fields"]["target"].is_string());
-    let res = follow(
-        &app,
-        leader,
-        json!({ "target": "workspace", "workspace": "other-ws" }),
-    )
-    .await;
-    assert_eq!(res.status(), 404, "a workspace the caller cannot see");
-    let res = follow(
-        &app,
-        leader,
-        json!({ "target": "register", "stage": "nowhere" }),
-    )
-    .await;
-    assert_eq!(res.status(), 422);
-    let res = follow(
-        &app,
-        t.own(Role::OrgAdmin),
-        json!({ "target": "register", "scope": "organisation", "delivery": "immediate" }),
-    )
-    .await;
-    assert_eq!(res.status(), 422, "members choose their own delivery");
+    for (who, body, status, why) in [
+        (
+            leader,
+            json!({ "target": "workspace", "workspace": "other-ws" }),
+            404,
+            "a workspace the caller cannot see",
+        ),
+        (
+            leader,
+            json!({ "target": "register", "stage": "nowhere" }),
+            422,
+            "a stage that does not exist",
+        ),
+        (
+            t.own(Role::OrgAdmin),
+            json!({ "target": "register", "scope": "organisation", "delivery": "immediate" }),
+            422,
+            "members choose their own delivery",
+        ),
+    ] {
+        assert_eq!(follow(&app, who, body).await.status(), status, "{why}");
+    }
     assert_eq!(app.count("subscriptions"), subscriptions_before(&app));
 
     let sub = follows(
@@ -863,32 +749,19 @@ async fn subscriptions_and_notifications_on_the_api() {
         json!({ "target": "register", "service_area": "legal", "delivery": "weekly" }),
     )
     .await;
-    let list: Value = app
-        .api_get(&token, "/api/v1/subscriptions")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mine = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == sub)
-        .unwrap()
-        .clone();
+    let list = app.api_json(&token, "/api/v1/subscriptions").await;
+    let mine = items(&list).iter().find(|s| s["id"] == sub).unwrap();
     assert_eq!(
         mine["description"],
         "the opportunity register (service area: Legal)"
     );
     assert_eq!(mine["delivery"], "weekly");
-    let res = api
-        .patch(app.url(&format!("/api/v1/subscriptions/{sub}")))
-        .bearer_auth(&token)
-        .json(&json!({ "delivery": "hourly" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
+    let sub_path = format!("/api/v1/subscriptions/{sub}");
+    let hourly = json!({ "delivery": "hourly" });
+    assert_eq!(
+        patch_json(&app, &token, &sub_path, hourly).await.status(),
+        422
+    );
 
     follows(
         &app,
@@ -899,63 +772,33 @@ async fn subscriptions_and_notifications_on_the_api() {
     app.post_update(t.own(Role::Staff), "pub-ws", "First for the API");
     app.post_update(t.own(Role::Staff), "pub-ws", "Second for the API");
     app.run_pending_jobs();
-    let inbox: Value = app
-        .api_get(&token, "/api/v1/notifications?unread=true")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let unread = "/api/v1/notifications?unread=true";
+    let inbox = app.api_json(&token, unread).await;
     assert_eq!(inbox["unread"], 2);
     assert_eq!(
         inbox["items"][0]["event"]["title"], "Second for the API",
         "newest first"
     );
     let first = inbox["items"][0]["id"].as_i64().unwrap();
+    let read = format!("/api/v1/notifications/{first}/read");
 
     // Someone else's notification and subscription are not there for others.
     let other_token = app.token(t.other(Role::Leader)).await;
-    let res = api
-        .post(app.url(&format!("/api/v1/notifications/{first}/read")))
-        .bearer_auth(&other_token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.api_send(Method::POST, &other_token, &read).await;
     assert_eq!(res.status(), 404);
-    let res = api
-        .delete(app.url(&format!("/api/v1/subscriptions/{sub}")))
-        .bearer_auth(&other_token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.api_send(Method::DELETE, &other_token, &sub_path).await;
     assert_eq!(res.status(), 404);
 
-    let res = api
-        .post(app.url(&format!("/api/v1/notifications/{first}/read")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204);
-    let inbox: Value = app
-        .api_get(&token, "/api/v1/notifications?unread=true")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(inbox["unread"], 1);
-    let res = api
-        .post(app.url("/api/v1/notifications/read-all"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(
+        app.api_send(Method::POST, &token, &read).await.status(),
+        204
+    );
+    assert_eq!(app.api_json(&token, unread).await["unread"], 1);
+    let res = app
+        .api_send(Method::POST, &token, "/api/v1/notifications/read-all")
+        .await;
     assert_eq!(res.json::<Value>().await.unwrap()["marked"], 1);
-    let res = api
-        .delete(app.url(&format!("/api/v1/subscriptions/{sub}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.api_send(Method::DELETE, &token, &sub_path).await;
     assert_eq!(res.status(), 204);
 
     // An organisation's subscription: members see it, only admins end it.
@@ -965,19 +808,10 @@ async fn subscriptions_and_notifications_on_the_api() {
         json!({ "target": "register", "scope": "organisation" }),
     )
     .await;
-    let res = api
-        .delete(app.url(&format!("/api/v1/subscriptions/{org_sub}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let org_path = format!("/api/v1/subscriptions/{org_sub}");
+    let res = app.api_send(Method::DELETE, &token, &org_path).await;
     assert_eq!(res.status(), 403);
-    let res = api
-        .delete(app.url(&format!("/api/v1/subscriptions/{org_sub}")))
-        .bearer_auth(&other_token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.api_send(Method::DELETE, &other_token, &org_path).await;
     assert_eq!(res.status(), 404);
 }
 
@@ -989,10 +823,7 @@ fn subscriptions_before(app: &TestApp) -> i64 {
 
 #[tokio::test]
 async fn the_inbox_page_counts_unread_and_marks_read() {
-    let app = spawn_app_with_queue(|_| {}).await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
-    app.run_pending_jobs();
+    let (app, t) = spawn_queue_with_workspaces().await;
     let leader = t.own(Role::Leader);
     let browser = app.signed_in(leader).await;
     let res = browser
@@ -1056,36 +887,14 @@ async fn atom_feeds_show_the_public_to_anyone_and_more_with_a_personal_token() {
     let t = app.two_tenants();
     let w = app.workspaces(&t);
     app.opportunities(&t);
-    let anonymous = reqwest::Client::new();
-    let res = anonymous
-        .get(app.url("/workspaces/pub-ws/feed.atom"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_anon("/workspaces/pub-ws/feed.atom").await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/atom+xml"));
+    assert!(first_header(&res, "content-type").starts_with("application/atom+xml"));
     let feed = res.text().await.unwrap();
     assert!(feed.contains("<feed") && feed.contains("New update: Toton update"));
-    assert_eq!(
-        anonymous
-            .get(app.url("/workspaces/mem-ws/feed.atom"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    let register = anonymous
-        .get(app.url("/opportunities/feed.atom"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let res = app.get_anon("/workspaces/mem-ws/feed.atom").await;
+    assert_eq!(res.status(), 404);
+    let (_, register) = answer_text(app.get_anon("/opportunities/feed.atom").await).await;
     assert!(
         !register.contains("Joint legal team"),
         "partnership opportunities need a reader"
@@ -1093,38 +902,19 @@ async fn atom_feeds_show_the_public_to_anyone_and_more_with_a_personal_token() {
     assert!(!register.contains(&w.secret_title));
 
     let browser = app.signed_in(t.own(Role::Staff)).await;
-    let res = browser.post("/settings/feed-token", &[]).await;
-    assert_eq!(res.status(), 200);
-    let html = res.text().await.unwrap();
-    let start = html.find("feed.atom?token=").unwrap() + "feed.atom?token=".len();
-    let token: String = html[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
+    let token = browser.feed_key().await;
     let (_, again) = browser.get_html("/settings/subscriptions").await;
     assert!(!again.contains(&token), "the key is shown once");
-    let mine = anonymous
-        .get(app.url(&format!("/workspaces/mem-ws/feed.atom?token={token}")))
-        .send()
-        .await
-        .unwrap();
+    let mine = app
+        .get_anon(&format!("/workspaces/mem-ws/feed.atom?token={token}"))
+        .await;
     assert_eq!(mine.status(), 200);
-    let register = anonymous
-        .get(app.url(&format!("/opportunities/feed.atom?token={token}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let register_path = format!("/opportunities/feed.atom?token={token}");
+    let (_, register) = answer_text(app.get_anon(&register_path).await).await;
     assert!(register.contains("Joint legal team") && register.contains("Our draft idea"));
     assert!(!register.contains("Confidential draft of the other council"));
     browser.post("/settings/feed-token/revoke", &[]).await;
-    let revoked = anonymous
-        .get(app.url(&format!("/opportunities/feed.atom?token={token}")))
-        .send()
-        .await
-        .unwrap();
+    let revoked = app.get_anon(&register_path).await;
     assert_eq!(revoked.status(), 401);
 }
 
@@ -1140,21 +930,15 @@ async fn signed_out_feeds_link_only_to_pages_a_signed_out_reader_can_open() {
     app.comment_on(t.own(Role::Staff), o.own_opp, "Partnership-only comment");
     // A public opportunity, with its own activity.
     let token = app.token(t.own(Role::Staff)).await;
-    let res = app
-        .api()
-        .post(app.url("/api/v1/opportunities"))
-        .bearer_auth(&token)
-        .json(&json!({
-            "title": "Joint fleet maintenance",
-            "summary": "One depot for both councils' fleets",
-            "service_area": "highways_transport",
-            "kind": "shared_service",
-            "visibility": "public",
-            "workspace_id": null
-        }))
-        .send()
-        .await
-        .unwrap();
+    let public = json!({
+        "title": "Joint fleet maintenance",
+        "summary": "One depot for both councils' fleets",
+        "service_area": "highways_transport",
+        "kind": "shared_service",
+        "visibility": "public",
+        "workspace_id": null
+    });
+    let res = post_json(&app, &token, "/api/v1/opportunities", public).await;
     assert_eq!(res.status(), 201);
     app.run_pending_jobs();
     let anonymous = reqwest::Client::builder()
@@ -1199,13 +983,7 @@ async fn the_queue_page_shows_depth_failures_and_the_oldest_job() {
     let app = spawn_app_with_queue(|s| s.jobs.max_attempts = 1).await;
     let t = app.two_tenants();
     app.workspaces(&t);
-    set_default(&app, t.own(Role::Leader), "immediate");
-    follows(
-        &app,
-        t.own(Role::Leader),
-        json!({ "target": "workspace", "workspace": "pub-ws" }),
-    )
-    .await;
+    follows_workspace(&app, t.own(Role::Leader), "pub-ws", "immediate").await;
     app.smtp.set_down(true);
     app.post_update(t.own(Role::Staff), "pub-ws", "Queue check");
     app.run_pending_jobs();
@@ -1224,18 +1002,9 @@ async fn the_queue_page_shows_depth_failures_and_the_oldest_job() {
 
 #[tokio::test]
 async fn a_long_digest_lists_fifty_items_and_counts_the_rest() {
-    let app = spawn_app_with_queue(|_| {}).await;
-    let t = app.two_tenants();
-    app.workspaces(&t);
-    app.run_pending_jobs();
+    let (app, t) = spawn_queue_with_workspaces().await;
     let reader = t.other(Role::Leader);
-    set_default(&app, reader, "weekly");
-    follows(
-        &app,
-        reader,
-        json!({ "target": "workspace", "workspace": "pub-ws" }),
-    )
-    .await;
+    follows_workspace(&app, reader, "pub-ws", "weekly").await;
     for n in 0..55 {
         app.post_update(t.own(Role::Staff), "pub-ws", &format!("Weekly item {n}"));
     }

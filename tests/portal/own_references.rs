@@ -2,7 +2,7 @@
 //! OPP- reference: typed on the form, sent by the API, read from an import, written to the
 //! export, shown on the page and found by the search, on both engines.
 
-use crate::common::{spawn_app, TestApp, TestUser};
+use crate::common::{answer, items, spawn_with_user, TestApp, TestUser};
 use metro_portal::organisations::OrgKind;
 use metro_portal::users::Role;
 use serde_json::{json, Value};
@@ -14,10 +14,8 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let app = spawn_app().await;
-    let own = app.create_org("derby", OrgKind::CityCouncil);
+    let (app, lead) = spawn_with_user(Role::Staff).await;
     app.create_org("nottingham", OrgKind::CityCouncil);
-    let lead = app.create_user(own, Role::Staff);
     let token = app.token(&lead).await;
     Setup { app, lead, token }
 }
@@ -30,43 +28,21 @@ impl Setup {
     }
 
     async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
-        let res = self
-            .app
-            .api()
-            .request(method, self.app.url(path))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        answer(self.app.send_json(method, &self.token, path, &body).await).await
     }
 
     /// Imports `csv` as a file called `name`: the status and the report.
     async fn import(&self, name: &str, csv: &str) -> (u16, Value) {
-        let form = reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name(name.to_string()),
-        );
-        let res = self
-            .app
-            .api()
-            .post(self.app.url("/api/v1/opportunities/import"))
-            .bearer_auth(&self.token)
-            .multipart(form)
-            .send()
+        let bytes = csv.as_bytes().to_vec();
+        self.app
+            .import_file(&self.token, name, bytes, false, None)
             .await
-            .unwrap();
-        (res.status().as_u16(), res.json().await.unwrap())
     }
 
     /// The ids the register's search finds for `q`.
     async fn found(&self, q: &str) -> Vec<i64> {
         let list = self.get(&format!("/api/v1/opportunities?q={q}")).await;
-        list["items"]
-            .as_array()
-            .unwrap()
+        items(&list)
             .iter()
             .map(|i| i["id"].as_i64().unwrap())
             .collect()

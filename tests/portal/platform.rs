@@ -1,15 +1,14 @@
 //! Health, headers, error shapes, static assets, the API description and the CLI.
 
-use crate::common::{backend, spawn_app};
+use crate::common::{answer, assert_ran, backend, first_header, spawn_app};
 use metro_portal::db::Backend;
 use serde_json::{json, Value};
 
 #[tokio::test]
 async fn healthz_names_the_database_in_use() {
     let app = spawn_app().await;
-    let res = app.api().get(app.url("/healthz")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
+    let (status, body) = answer(app.get_anon("/healthz").await).await;
+    assert_eq!(status, 200);
     let expected = match backend() {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
@@ -30,7 +29,7 @@ async fn every_response_carries_the_security_headers() {
         "/api/v1/me",
         "/assets/metro.css",
     ] {
-        let res = app.api().get(app.url(path)).send().await.unwrap();
+        let res = app.get_anon(path).await;
         let h = res.headers();
         let csp = h
             .get("content-security-policy")
@@ -57,21 +56,9 @@ async fn every_response_carries_the_security_headers() {
 async fn https_deployments_get_hsts_and_host_prefixed_secure_cookies() {
     let app =
         crate::common::spawn_app_with(|s| s.server.base_url = "https://metro.example".into()).await;
-    let res = app.api().get(app.url("/login")).send().await.unwrap();
-    assert!(res
-        .headers()
-        .get("strict-transport-security")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .contains("max-age="));
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let res = app.get_anon("/login").await;
+    assert!(first_header(&res, "strict-transport-security").contains("max-age="));
+    let cookie = first_header(&res, "set-cookie");
     assert!(cookie.starts_with("__Host-metro_csrf="), "{cookie}");
     assert!(
         cookie.contains("Secure") && cookie.contains("HttpOnly"),
@@ -82,24 +69,13 @@ async fn https_deployments_get_hsts_and_host_prefixed_secure_cookies() {
 #[tokio::test]
 async fn unknown_pages_answer_404_in_the_layout_and_unknown_api_paths_in_json() {
     let app = spawn_app().await;
-    let res = app
-        .api()
-        .get(app.url("/no-such-page"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_anon("/no-such-page").await;
     assert_eq!(res.status(), 404);
     let html = res.text().await.unwrap();
     assert!(html.contains("Page not found") && html.contains("Skip to main content"));
 
-    let res = app
-        .api()
-        .get(app.url("/api/v1/no-such-thing"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    let body: Value = res.json().await.unwrap();
+    let (status, body) = answer(app.get_anon("/api/v1/no-such-thing").await).await;
+    assert_eq!(status, 404);
     assert_eq!(body["error"], "not_found");
     assert!(body["message"].is_string() && body["fields"].is_object());
 }
@@ -115,22 +91,16 @@ async fn malformed_json_is_a_clear_400_not_a_500() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
-    let body: Value = res.json().await.unwrap();
+    let (status, body) = answer(res).await;
+    assert_eq!(status, 400);
     assert_eq!(body["error"], "bad_request");
 }
 
 #[tokio::test]
 async fn openapi_describes_the_api_that_is_served() {
     let app = spawn_app().await;
-    let res = app
-        .api()
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let doc: Value = res.json().await.unwrap();
+    let (status, doc) = answer(app.get_anon("/api/v1/openapi.json").await).await;
+    assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/api/v1/auth/token",
@@ -314,8 +284,8 @@ async fn head_is_served_and_a_wrong_method_is_405_with_allow() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 405);
-    let body: Value = res.json().await.unwrap();
+    let (status, body) = answer(res).await;
+    assert_eq!(status, 405);
     assert_eq!(body["error"], "method_not_allowed");
 }
 
@@ -329,16 +299,11 @@ async fn pages_and_assets_are_served() {
         ("/assets/metro.css", ".skip-link"),
         ("/assets/metro.js", "error-summary"),
     ] {
-        let res = app.api().get(app.url(path)).send().await.unwrap();
+        let res = app.get_anon(path).await;
         assert_eq!(res.status(), 200, "{path}");
         assert!(res.text().await.unwrap().contains(needle), "{path}");
     }
-    let res = app
-        .api()
-        .get(app.url("/assets/nothing.css"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_anon("/assets/nothing.css").await;
     assert_eq!(res.status(), 404);
 }
 
@@ -359,11 +324,7 @@ async fn cli_migrates_and_creates_a_platform_admin_who_can_sign_in() {
     let dir = tempfile::tempdir().unwrap();
 
     let out = cli(dir.path(), &url, &["migrate"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ran(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 migration(s) applied"));
 
     let out = cli(
@@ -377,11 +338,7 @@ async fn cli_migrates_and_creates_a_platform_admin_who_can_sign_in() {
             "metro-office",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ran(&out);
     let res = app
         .token_response("chief@metro.example", "a long admin password for tests")
         .await;
@@ -390,12 +347,7 @@ async fn cli_migrates_and_creates_a_platform_admin_who_can_sign_in() {
         .as_str()
         .unwrap()
         .to_string();
-    let me: Value = app
-        .api_get(&token, "/api/v1/me")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.api_json(&token, "/api/v1/me").await;
     assert_eq!(me["role"], "platform_admin");
     assert_eq!(me["organisation"]["slug"], "metro-office");
 

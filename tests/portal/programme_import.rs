@@ -143,14 +143,8 @@ async fn a_quarters_readings_come_in_and_bad_rows_say_what_was_found() {
         .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["counts"]["create"], 2, "{report}");
-    let titles: Vec<&str> = report["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["title"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        titles,
+        change_titles(&report),
         [
             "Public transport share for 2026/27 Q3",
             "Public transport share for 2026/27 Q4"
@@ -182,4 +176,152 @@ async fn a_quarters_readings_come_in_and_bad_rows_say_what_was_found() {
         json!(["Public transport share"])
     );
     assert_eq!(app.count("readings"), before, "all or nothing");
+}
+
+/// The value of the hidden field `name` in a page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect(name) + marker.len();
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end]
+        .replace("&quot;", "\"")
+        .replace("&#x3D;", "=")
+        .replace("&amp;", "&")
+}
+
+/// Uploads `file` on the page at `base`, with its form token and the heading row given.
+async fn upload_on_page(
+    browser: &Browser,
+    base: &str,
+    header_row: &str,
+    file: &str,
+) -> (u16, String) {
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", browser.csrf().await)
+        .text("header_row", header_row.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(file.as_bytes().to_vec()).file_name("r.csv"),
+        );
+    let res = browser
+        .client
+        .post(format!("{}{base}", browser.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_programme_lead_imports_readings_on_the_page_from_the_heading_row_they_give() {
+    let app = spawn_app().await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    let browser = app.signed_in(t.own(Role::Staff)).await;
+    let base = "/workspaces/pub-ws/readings/import";
+
+    // The page offers its templates, with the readings' own columns.
+    let (status, html) = browser.get_html(base).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Import readings") && html.contains("template.xlsx"));
+    let (status, html) = browser.get_html("/workspaces/pub-ws/outcomes").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(base), "the measures link to their import");
+    let template = browser.get(&format!("{base}/template.csv")).await;
+    assert_eq!(template.status(), 200);
+    let template = template.text().await.unwrap();
+    assert!(
+        template.contains("measure,quarter,value") && template.contains("Example row"),
+        "{template}"
+    );
+
+    // A title row that reads like headings: the person says where the headings are.
+    let file = "Measure,Quarter,Value\nFigures for the board,,\nKPI,Period,Actual\n\
+                Public transport share,Q3 2026/27,21.5\nPublic transport share,Q4 2026/27,22\n";
+    let before = (app.count("readings"), app.count("import_uploads"));
+    let (status, html) = upload_on_page(&browser, base, "three", file).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("Enter the number of the row that holds the headings"));
+    assert_eq!((app.count("readings"), app.count("import_uploads")), before);
+    let (status, html) = upload_on_page(&browser, base, "3", file).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("headings on row 3"), "{html}");
+    assert!(html.contains("Ready: 2 would be created"), "{html}");
+    assert_eq!(app.count("readings"), before.0, "a preview writes nothing");
+
+    let (upload, mapping) = (hidden(&html, "upload"), hidden(&html, "mapping"));
+    let confirm = format!("{base}/confirm");
+    let fields = [("upload", upload.as_str()), ("mapping", mapping.as_str())];
+    let res = browser.post(&confirm, &fields).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Imported 2 rows from r.csv: 2 created"),
+        "the counts add up to the rows: {html}"
+    );
+    assert!(html.contains("/workspaces/pub-ws/outcomes"), "the way back");
+    assert_eq!(app.count("readings"), before.0 + 2);
+    // Taken once imported: a second press imports nothing.
+    let res = browser.post(&confirm, &fields).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("no longer kept"));
+    assert_eq!(app.count("readings"), before.0 + 2);
+
+    // An observer organisation's people may not import; a workspace out of sight is not there.
+    let (status, _) = browser.get_html("/workspaces/obs-ws/actions/import").await;
+    assert_eq!(status, 403);
+    let (status, _) = browser
+        .get_html("/workspaces/other-ws/actions/import")
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn readings_kept_a_column_a_quarter_come_in_one_reading_a_cell() {
+    let app = spawn_app().await;
+    let t = app.two_tenants();
+    app.workspaces(&t);
+    let token = app.token(t.own(Role::Staff)).await;
+    let path = "/api/v1/workspaces/pub-ws/readings/import";
+    let file = "Transport tracker,,,\n,,,\nKPI,2026/27 Q1,2026/27 Q2,Commentary\n\
+                Public transport share,20.5,,Before the timetable change\n\
+                Bus punctuality,91,92,\n";
+    let before = app.count("readings");
+    let (status, report) = app
+        .import_at(path, &token, "wide.csv", file.into(), true, None)
+        .await;
+    assert_eq!(status, 422, "{report}");
+    assert_eq!(report["header_row"], 3, "{report}");
+    // The unknown measure is named on its own spreadsheet row, once for each of its quarters.
+    assert_eq!(
+        problems_of(&report),
+        ["5: KPI = Bus punctuality", "5: KPI = Bus punctuality"],
+        "{report}"
+    );
+    let file = "Transport tracker,,,\n,,,\nKPI,2026/27 Q1,2026/27 Q2,Commentary\n\
+                Public transport share,20.5,21,Before the timetable change\n";
+    let (status, report) = app
+        .import_at(path, &token, "wide.csv", file.into(), false, None)
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["mapping"]["columns"]["Commentary"], "note");
+    assert_eq!(
+        change_titles(&report),
+        [
+            "Public transport share for 2026/27 Q1",
+            "Public transport share for 2026/27 Q2"
+        ]
+    );
+    assert_eq!(app.count("readings"), before + 2);
+}
+
+/// The titles of a report's changes, in row order.
+fn change_titles(report: &Value) -> Vec<&str> {
+    report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect()
 }

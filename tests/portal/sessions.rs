@@ -1,18 +1,13 @@
 //! Sessions end when they are ended: sign-out, sign out everywhere, revoked tokens; and
 //! tokens that are forged, expired or of the wrong kind are refused.
 
-use crate::common::{location, spawn_app, TestApp, TestUser};
+use crate::common::{location, set_cookie, spawn_with_user, TestApp, TestUser};
 use jsonwebtoken::{encode, EncodingKey, Header};
-use metro_portal::organisations::OrgKind;
 use metro_portal::users::Role;
 use serde_json::json;
 
 fn session_cookie(res: &reqwest::Response) -> String {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("metro_session="))
+    set_cookie(res, "metro_session")
         .map(|c| c.split(';').next().unwrap().to_string())
         .expect("a session cookie")
 }
@@ -29,15 +24,9 @@ async fn with_cookie(app: &TestApp, cookie: &str, path: &str) -> reqwest::Respon
         .unwrap()
 }
 
-async fn user(app: &TestApp) -> TestUser {
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    app.create_user(org, Role::Staff)
-}
-
 #[tokio::test]
 async fn a_replayed_cookie_after_sign_out_is_signed_out() {
-    let app = spawn_app().await;
-    let user = user(&app).await;
+    let (app, user) = spawn_with_user(Role::Staff).await;
     let browser = app.browser();
     let cookie = session_cookie(&browser.login(&user.email, &user.password).await);
     assert_eq!(with_cookie(&app, &cookie, "/account").await.status(), 200);
@@ -54,19 +43,18 @@ async fn a_replayed_cookie_after_sign_out_is_signed_out() {
 
 #[tokio::test]
 async fn sign_out_everywhere_ends_every_browser_session_and_api_token() {
-    let app = spawn_app().await;
-    let user = user(&app).await;
+    let (app, user) = spawn_with_user(Role::Staff).await;
     let first = app.signed_in(&user).await;
     let second = app.signed_in(&user).await;
     let token = app.token(&user).await;
-    assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
 
     let res = first.post("/account/sign-out-everywhere", &[]).await;
     assert_eq!(res.status(), 303);
 
     assert_eq!(second.get("/account").await.status(), 303);
     assert_eq!(first.get("/account").await.status(), 303);
-    assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), 401);
+    assert_eq!(app.me_status(&token).await, 401);
     assert!(app
         .audit_actions()
         .contains(&"sign_out.everywhere".to_string()));
@@ -74,8 +62,7 @@ async fn sign_out_everywhere_ends_every_browser_session_and_api_token() {
 
 #[tokio::test]
 async fn a_revoked_api_token_is_refused() {
-    let app = spawn_app().await;
-    let user = user(&app).await;
+    let (app, user) = spawn_with_user(Role::Staff).await;
     let token = app.token(&user).await;
     let res = app.revoke_token(&token).await;
     assert_eq!(res.status(), 204);
@@ -97,10 +84,9 @@ fn secret(app: &TestApp) -> Vec<u8> {
 
 #[tokio::test]
 async fn forged_expired_and_misdirected_tokens_are_refused() {
-    let app = spawn_app().await;
-    let user = user(&app).await;
+    let (app, user) = spawn_with_user(Role::Staff).await;
     let good = app.token(&user).await;
-    assert_eq!(app.api_get(&good, "/api/v1/me").await.status(), 200);
+    assert_eq!(app.me_status(&good).await, 200);
 
     // The real session id, so only the signature, algorithm, expiry or audience is wrong.
     let parts: Vec<&str> = good.split('.').collect();
@@ -149,8 +135,7 @@ async fn forged_expired_and_misdirected_tokens_are_refused() {
         ("tampered payload", tampered),
         ("garbage", "not-a-token".to_string()),
     ] {
-        let res = app.api_get(&token, "/api/v1/me").await;
-        assert_eq!(res.status(), 401, "{name}");
+        assert_eq!(app.me_status(&token).await, 401, "{name}");
     }
 
     // An API token is no session cookie either.
@@ -160,38 +145,20 @@ async fn forged_expired_and_misdirected_tokens_are_refused() {
 
 #[tokio::test]
 async fn a_disabled_user_loses_their_sessions_and_cannot_sign_in() {
-    let app = spawn_app().await;
-    let org = app.create_org("derby", OrgKind::CityCouncil);
-    let admin = app.create_user(org, Role::OrgAdmin);
-    let staff = app.create_user(org, Role::Staff);
+    let (app, admin) = spawn_with_user(Role::OrgAdmin).await;
+    let staff = app.create_user(admin.organisation_id, Role::Staff);
     let staff_browser = app.signed_in(&staff).await;
     let staff_token = app.token(&staff).await;
 
     let admin_browser = app.signed_in(&admin).await;
-    let res = admin_browser
-        .post(&format!("/admin/users/{}/disable", staff.id), &[])
-        .await;
-    assert_eq!(res.status(), 303);
+    assert_eq!(admin_browser.user_action(staff.id, "disable").await, 303);
 
     assert_eq!(staff_browser.get("/account").await.status(), 303);
-    assert_eq!(app.api_get(&staff_token, "/api/v1/me").await.status(), 401);
-    assert_eq!(
-        app.token_response(&staff.email, &staff.password)
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(app.me_status(&staff_token).await, 401);
+    assert_eq!(app.token_status(&staff.email, &staff.password).await, 401);
 
-    let res = admin_browser
-        .post(&format!("/admin/users/{}/enable", staff.id), &[])
-        .await;
-    assert_eq!(res.status(), 303);
-    assert_eq!(
-        app.token_response(&staff.email, &staff.password)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(admin_browser.user_action(staff.id, "enable").await, 303);
+    assert_eq!(app.token_status(&staff.email, &staff.password).await, 200);
     let actions = app.audit_actions();
     assert!(
         actions.contains(&"user.disabled".to_string())
@@ -229,28 +196,15 @@ async fn end(app: &TestApp, user: &TestUser, browser: &crate::common::Browser, h
         Ending::Disabled => {
             let admin = app.create_user(user.organisation_id, metro_portal::users::Role::OrgAdmin);
             let admin = app.signed_in(&admin).await;
-            let res = admin
-                .post(&format!("/admin/users/{}/disable", user.id), &[])
-                .await;
-            assert_eq!(res.status(), 303);
+            assert_eq!(admin.user_action(user.id, "disable").await, 303);
         }
         Ending::PasswordReset => {
             let anonymous = app.browser();
-            let res = anonymous
-                .post("/password-reset", &[("email", &user.email)])
-                .await;
+            let res = anonymous.ask_password_reset(&user.email).await;
             assert_eq!(res.status(), 200);
-            let link = app
-                .smtp
-                .wait_for(&user.email)
-                .link(&format!("{}/password-reset/", app.address))
-                .unwrap();
-            let path = link.trim_start_matches(&app.address).to_string();
+            let path = app.emailed_path(&user.email, "/password-reset/");
             let new = "a brand new passphrase for the metro";
-            let res = anonymous
-                .post(&path, &[("password", new), ("confirm", new)])
-                .await;
-            assert_eq!(res.status(), 303);
+            assert_eq!(anonymous.set_password(&path, new).await.status(), 303);
         }
     }
 }
@@ -262,8 +216,7 @@ async fn feed_keys_and_api_tokens_end_with_the_credentials() {
         Ending::SignOutEverywhere,
         Ending::Disabled,
     ] {
-        let app = spawn_app().await;
-        let user = user(&app).await;
+        let (app, user) = spawn_with_user(Role::Staff).await;
         let browser = app.signed_in(&user).await;
         let key = browser.feed_key().await;
         let token = app.token(&user).await;
@@ -272,7 +225,7 @@ async fn feed_keys_and_api_tokens_end_with_the_credentials() {
             200,
             "{how:?}: the key works first"
         );
-        assert_eq!(app.api_get(&token, "/api/v1/me").await.status(), 200);
+        assert_eq!(app.me_status(&token).await, 200);
 
         end(&app, &user, &browser, how).await;
 
@@ -282,7 +235,7 @@ async fn feed_keys_and_api_tokens_end_with_the_credentials() {
             "{how:?}: the feed key has ended"
         );
         assert_eq!(
-            app.api_get(&token, "/api/v1/me").await.status(),
+            app.me_status(&token).await,
             401,
             "{how:?}: the API token has ended"
         );

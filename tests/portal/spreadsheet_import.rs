@@ -263,7 +263,8 @@ async fn a_councils_own_workbook_is_found_mapped_previewed_and_imported_once() {
         assert_eq!(columns[heading], field, "{heading}: {report}");
     }
     assert_eq!(report["mapping"]["units"]["Est. saving £k"], "thousands");
-    assert_eq!(report["rows"], 38);
+    // 38 ideas, and the two blank rows and the totals row between and below them.
+    assert_eq!(report["rows"], 41);
     let skipped: Vec<(u64, String)> = report["skipped"]
         .as_array()
         .unwrap()
@@ -307,6 +308,7 @@ async fn a_councils_own_workbook_is_found_mapped_previewed_and_imported_once() {
         report["counts"],
         json!({ "create": 38, "update": 0, "unchanged": 0, "skip": 3 })
     );
+    assert_eq!(report["rows"], 38 + 3, "the counts add up to the rows");
     assert_eq!(written(app), before);
 
     // Confirmed: all 38 are written, with values read as the council wrote them.
@@ -516,7 +518,9 @@ async fn the_templates_example_row_is_never_imported() {
             .import_file(&c.token, name, bytes.to_vec(), false, None)
             .await;
         assert_eq!(status, 200, "{name}: {report}");
-        assert_eq!(report["rows"], 0, "{name}: {report}");
+        // The example row is the one row below the headings, and it is skipped.
+        assert_eq!(report["rows"], 1, "{name}: {report}");
+        assert_eq!(report["counts"]["skip"], 1, "{name}: {report}");
         assert_eq!(
             report["skipped"][0]["message"],
             "Skipped: the template's example row"

@@ -12,10 +12,12 @@ use metro_portal::auth::device;
 use metro_portal::auth::tokens::Keys;
 use metro_portal::organisations::OrgKind;
 use metro_portal::users::Role;
-use reqwest::redirect::Policy;
 use serde_json::Value;
 
-use crate::common::{spawn_app, spawn_app_with, Browser, TestApp, TestUser, PASSWORD};
+use crate::common::{
+    assert_locked_out, set_cookie, spawn_app, spawn_app_with, statuses_at_once, Browser, TestApp,
+    TestUser, PASSWORD,
+};
 
 const WRONG: &str = "a wrong guess at the password";
 
@@ -27,28 +29,12 @@ fn staff(app: &TestApp) -> TestUser {
     app.create_user(org, Role::Staff)
 }
 
-/// The `Set-Cookie` header that sets `name`, in full.
-fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with(&format!("{name}=")))
-}
-
 /// A browser whose cookie jar already holds this device cookie value.
 fn browser_with_device_cookie(app: &TestApp, value: &str) -> Browser {
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let url: reqwest::Url = app.address.parse().unwrap();
     jar.add_cookie_str(&format!("metro_device={value}; Path=/"), &url);
-    Browser {
-        base: app.address.clone(),
-        client: reqwest::Client::builder()
-            .cookie_provider(jar)
-            .redirect(Policy::none())
-            .build()
-            .unwrap(),
-    }
+    app.browser_with_jar(jar)
 }
 
 /// Asks for an API token, from `ip` (when the app trusts X-Forwarded-For) and with a device
@@ -87,9 +73,9 @@ async fn device_token_of(app: &TestApp, user: &TestUser) -> String {
 /// Wrong guesses at `email` from a client with no device cookie until it is refused.
 async fn lock_account(app: &TestApp, email: &str) {
     for _ in 0..5 {
-        assert_eq!(app.token_response(email, WRONG).await.status(), 401);
+        assert_eq!(app.token_status(email, WRONG).await, 401);
     }
-    assert_eq!(app.token_response(email, PASSWORD).await.status(), 429);
+    assert_eq!(app.token_status(email, PASSWORD).await, 429);
 }
 
 /// Asks for an API token with the right password from a client that keeps cookies.
@@ -149,13 +135,7 @@ async fn the_owners_browser_keeps_signing_in_while_a_guessing_attack_runs() {
 
     // Without the cookie even the right password is refused, with the usual answer, and the
     // owner signing in has not reopened the account to guessing.
-    let res = attacker.login(&user.email, PASSWORD).await;
-    assert_eq!(res.status(), 429);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("too many failed attempts"));
+    assert_locked_out(attacker.login(&user.email, PASSWORD).await).await;
     assert_eq!(attacker.login(&user.email, WRONG).await.status(), 429);
     let res = app.token_response(&user.email, PASSWORD).await;
     assert_eq!(res.status(), 429);
@@ -184,20 +164,9 @@ async fn failures_from_a_shared_address_do_not_refuse_an_account_without_failure
         assert_eq!(nat.login(&email, WRONG).await.status(), 401);
     }
     // The first try at an account is checked; after that a busy address is refused for it.
-    assert_eq!(
-        app.token_response(&guessed.email, WRONG).await.status(),
-        401
-    );
-    assert_eq!(
-        app.token_response(&guessed.email, PASSWORD).await.status(),
-        429
-    );
-    assert_eq!(
-        app.token_response("typo0@council.test", WRONG)
-            .await
-            .status(),
-        429
-    );
+    assert_eq!(app.token_status(&guessed.email, WRONG).await, 401);
+    assert_eq!(app.token_status(&guessed.email, PASSWORD).await, 429);
+    assert_eq!(app.token_status("typo0@council.test", WRONG).await, 429);
 
     // A colleague with no failures of their own signs in from the same address, in a
     // browser and over the API, without any device cookie.
@@ -207,12 +176,7 @@ async fn failures_from_a_shared_address_do_not_refuse_an_account_without_failure
         303,
         "the shared address locked out a colleague"
     );
-    assert_eq!(
-        app.token_response(&colleague.email, PASSWORD)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.token_status(&colleague.email, PASSWORD).await, 200);
 }
 
 #[tokio::test]
@@ -286,10 +250,7 @@ async fn a_forged_expired_or_other_accounts_device_token_gives_no_benefit() {
         let res = token_from(&app, None, &owner.email, WRONG, Some(&other_token)).await;
         assert_eq!(res.status(), 401);
     }
-    assert_eq!(
-        app.token_response(&owner.email, PASSWORD).await.status(),
-        429
-    );
+    assert_eq!(app.token_status(&owner.email, PASSWORD).await, 429);
 
     let (data, signature) = other_token.split_once('.').unwrap();
     let data = String::from_utf8(URL_SAFE_NO_PAD.decode(data).unwrap()).unwrap();
@@ -362,10 +323,7 @@ async fn an_api_client_with_its_device_token_keeps_signing_in_during_an_attack()
     let body: Value = res.json().await.unwrap();
     let renewed = body["device_token"].as_str().unwrap().to_string();
     assert_ne!(renewed, token);
-    let me = app
-        .api_get(body["token"].as_str().unwrap(), "/api/v1/me")
-        .await;
-    assert_eq!(me.status(), 200);
+    assert_eq!(app.me_status(body["token"].as_str().unwrap()).await, 200);
     let res = token_from(&app, None, &user.email, PASSWORD, Some(&renewed)).await;
     assert_eq!(res.status(), 200);
 
@@ -379,15 +337,7 @@ async fn an_api_client_with_its_device_token_keeps_signing_in_during_an_attack()
     assert!(res.headers().get("retry-after").is_some());
 
     // The header and the new field are in the API's description.
-    let doc: Value = app
-        .api()
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.anon_json("/api/v1/openapi.json").await;
     let parameters = doc["paths"]["/api/v1/auth/token"]["post"]["parameters"]
         .as_array()
         .expect("parameters");
@@ -408,13 +358,7 @@ async fn a_device_that_keeps_failing_is_locked_out_alone() {
     for _ in 0..5 {
         assert_eq!(first.login(&user.email, WRONG).await.status(), 401);
     }
-    let res = first.login(&user.email, PASSWORD).await;
-    assert_eq!(res.status(), 429);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("too many failed attempts"));
+    assert_locked_out(first.login(&user.email, PASSWORD).await).await;
     // The person's other browser, and a new one, are not held back by the first's failures.
     assert_eq!(second.login(&user.email, PASSWORD).await.status(), 303);
     assert_eq!(
@@ -433,11 +377,7 @@ async fn parallel_guesses_from_one_device_cannot_slip_past_its_limit() {
         let password = if n == 11 { PASSWORD } else { WRONG };
         token_from(&app, None, &user.email, password, Some(&token))
     });
-    let answers: Vec<u16> = futures_util::future::join_all(guesses)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let answers = statuses_at_once(guesses).await;
     let checked = answers.iter().filter(|s| **s != 429).count();
     assert!(checked <= 5, "{checked} attempts were checked: {answers:?}");
     assert_eq!(

@@ -2,34 +2,17 @@
 //! nothing, Markdown sanitising, overdue flags, events and audit rows, pagination,
 //! archiving, and the trend chart with its table.
 
-use crate::common::{spawn_app, Tenants, TestApp, Workspaces};
+use crate::common::{answer, items, patch_json, post_json, spawn_app, spawn_with_workspaces};
 use diesel::prelude::*;
 use metro_portal::schema::{actions, audit_log, events, readings};
 use metro_portal::users::Role;
 use serde_json::{json, Value};
 
-async fn setup() -> (TestApp, Tenants, Workspaces) {
-    let app = spawn_app().await;
-    let t = app.two_tenants();
-    let fx = app.workspaces(&t);
-    (app, t, fx)
-}
-
 #[tokio::test]
 async fn the_four_metro_themes_exist_from_the_first_start() {
     let app = spawn_app().await;
-    let body: Value = app
-        .api()
-        .get(app.url("/api/v1/workspaces"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> = body["items"]
-        .as_array()
-        .unwrap()
+    let body = app.anon_json("/api/v1/workspaces").await;
+    let names: Vec<&str> = items(&body)
         .iter()
         .map(|w| w["name"].as_str().unwrap())
         .collect();
@@ -52,7 +35,7 @@ async fn the_four_metro_themes_exist_from_the_first_start() {
 
 #[tokio::test]
 async fn bad_action_input_is_refused_field_by_field_and_writes_nothing() {
-    let (app, t, _) = setup().await;
+    let (app, t, _) = spawn_with_workspaces().await;
     let token = app.token(t.own(Role::Staff)).await;
     let actions_before = app.count("actions");
     let events_before = app.count("events");
@@ -102,15 +85,9 @@ async fn bad_action_input_is_refused_field_by_field_and_writes_nothing() {
             "owner_user_id",
         ),
     ];
+    let path = "/api/v1/workspaces/pub-ws/actions";
     for (body, field) in cases {
-        let res = app
-            .api()
-            .post(app.url("/api/v1/workspaces/pub-ws/actions"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let res = post_json(&app, &token, path, body.clone()).await;
         // A record named that does not exist here (an owner outside the workspace, a person
         // of another organisation) is 404, like anything invisible; anything else is 422.
         let unknown = matches!(field, "owner_organisation_id" | "owner_user_id");
@@ -128,15 +105,11 @@ async fn bad_action_input_is_refused_field_by_field_and_writes_nothing() {
         );
     }
     // The wrong JSON type is a clear 400, not a 500.
-    let res = app
-        .api()
-        .post(app.url("/api/v1/workspaces/pub-ws/actions"))
-        .bearer_auth(&token)
-        .json(&json!({ "title": "X", "progress": "lots" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
+    let wrong_type = json!({ "title": "X", "progress": "lots" });
+    assert_eq!(
+        post_json(&app, &token, path, wrong_type).await.status(),
+        400
+    );
 
     // The form says the same, beside the fields.
     let browser = app.signed_in(t.own(Role::Staff)).await;
@@ -165,7 +138,7 @@ async fn bad_action_input_is_refused_field_by_field_and_writes_nothing() {
 
 #[tokio::test]
 async fn bad_measures_readings_and_workspaces_are_refused() {
-    let (app, t, fx) = setup().await;
+    let (app, t, fx) = spawn_with_workspaces().await;
     let staff = app.token(t.own(Role::Staff)).await;
     let platform = app.token(&t.platform).await;
     let before = (
@@ -174,11 +147,10 @@ async fn bad_measures_readings_and_workspaces_are_refused() {
         app.count("workspaces"),
     );
     let post = |token: &str, path: &str, body: Value| {
-        let req = app.api().post(app.url(path)).bearer_auth(token).json(&body);
-        async move {
-            let res = req.send().await.unwrap();
-            (res.status().as_u16(), res.json::<Value>().await.unwrap())
-        }
+        let token = token.to_string();
+        let path = path.to_string();
+        let app = &app;
+        async move { answer(post_json(app, &token, &path, body).await).await }
     };
     let (status, body) = post(&staff, "/api/v1/workspaces/pub-ws/measures", json!({ "outcome_id": fx.outcome, "name": "M", "unit": "%", "direction": "sideways", "baseline": 1, "target": 2, "target_date": "soon" })).await;
     assert_eq!(status, 422);
@@ -218,7 +190,7 @@ async fn bad_measures_readings_and_workspaces_are_refused() {
 
 #[tokio::test]
 async fn markdown_is_rendered_and_nothing_executable_survives() {
-    let (app, t, fx) = setup().await;
+    let (app, t, fx) = spawn_with_workspaces().await;
     let browser = app.signed_in(t.own(Role::Staff)).await;
     let nasty = "**Bold plan**\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n[click me](javascript:alert(2))\n\n<a href=\"#\" onclick=\"alert(3)\">link</a>";
     let res = browser
@@ -256,7 +228,7 @@ async fn markdown_is_rendered_and_nothing_executable_survives() {
 
 #[tokio::test]
 async fn overdue_actions_and_milestones_are_flagged_with_words() {
-    let (app, t, fx) = setup().await;
+    let (app, t, fx) = spawn_with_workspaces().await;
     let browser = app.signed_in(t.own(Role::Staff)).await;
     let (_, html) = browser.get_html("/workspaces/pub-ws/actions").await;
     assert!(html.contains("Overdue"));
@@ -274,16 +246,10 @@ async fn overdue_actions_and_milestones_are_flagged_with_words() {
 
     // Done: no longer overdue.
     let token = app.token(t.own(Role::Staff)).await;
-    let res = app
-        .api()
-        .patch(app.url(&format!("/api/v1/workspaces/pub-ws/actions/{}", fx.action)))
-        .bearer_auth(&token)
-        .json(&json!({ "status": "done", "progress": 100, "rag": "green" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
+    let path = format!("/api/v1/workspaces/pub-ws/actions/{}", fx.action);
+    let done = json!({ "status": "done", "progress": 100, "rag": "green" });
+    let (status, body) = answer(patch_json(&app, &token, &path, done).await).await;
+    assert_eq!(status, 200);
     assert_eq!(
         (body["status"].as_str(), body["rag_reason"].as_str()),
         (Some("done"), Some(""))
@@ -294,17 +260,11 @@ async fn overdue_actions_and_milestones_are_flagged_with_words() {
 
 #[tokio::test]
 async fn every_change_writes_an_event_and_an_audit_row_together() {
-    let (app, t, fx) = setup().await;
+    let (app, t, fx) = spawn_with_workspaces().await;
     let token = app.token(t.own(Role::Staff)).await;
-    let res = app
-        .api()
-        .patch(app.url(&format!("/api/v1/workspaces/pub-ws/actions/{}", fx.action)))
-        .bearer_auth(&token)
-        .json(&json!({ "rag": "green" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let path = format!("/api/v1/workspaces/pub-ws/actions/{}", fx.action);
+    let green = json!({ "rag": "green" });
+    assert_eq!(patch_json(&app, &token, &path, green).await.status(), 200);
     let mut conn = app.db.get().unwrap();
     let event: (String, String, Option<i64>) = events::table
         .order(events::id.desc())
@@ -344,34 +304,22 @@ async fn every_change_writes_an_event_and_an_audit_row_together() {
 
 #[tokio::test]
 async fn updates_are_newest_first_and_paginated() {
-    let (app, t, _) = setup().await;
+    let (app, t, _) = spawn_with_workspaces().await;
     let token = app.token(t.own(Role::Staff)).await;
     for n in 1..=24 {
-        let res = app
-            .api()
-            .post(app.url("/api/v1/workspaces/pub-ws/posts"))
-            .bearer_auth(&token)
-            .json(&json!({ "title": format!("Update number {n}"), "body": "Text" }))
-            .send()
-            .await
-            .unwrap();
+        let post = json!({ "title": format!("Update number {n}"), "body": "Text" });
+        let res = post_json(&app, &token, "/api/v1/workspaces/pub-ws/posts", post).await;
         assert_eq!(res.status(), 201);
     }
-    let page: Value = app
-        .api_get(&token, "/api/v1/workspaces/pub-ws/posts?per_page=10&page=1")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page = app
+        .api_json(&token, "/api/v1/workspaces/pub-ws/posts?per_page=10&page=1")
+        .await;
     assert_eq!(page["total"], 25);
     assert_eq!(page["items"].as_array().unwrap().len(), 10);
     assert_eq!(page["items"][0]["title"], "Update number 24");
-    let last: Value = app
-        .api_get(&token, "/api/v1/workspaces/pub-ws/posts?per_page=10&page=3")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let last = app
+        .api_json(&token, "/api/v1/workspaces/pub-ws/posts?per_page=10&page=3")
+        .await;
     assert_eq!(last["items"].as_array().unwrap().len(), 5);
     assert_eq!(last["items"][4]["title"], "Toton update");
 
@@ -385,27 +333,26 @@ async fn updates_are_newest_first_and_paginated() {
 
 #[tokio::test]
 async fn an_archived_workspace_is_read_only_until_restored() {
-    let (app, t, _) = setup().await;
+    let (app, t, _) = spawn_with_workspaces().await;
     let platform = app.token(&t.platform).await;
     let staff = app.token(t.own(Role::Staff)).await;
     let patch = |token: String, archived: bool| {
-        let req = app
-            .api()
-            .patch(app.url("/api/v1/workspaces/pub-ws"))
-            .bearer_auth(token)
-            .json(&json!({ "archived": archived }));
-        async move { req.send().await.unwrap() }
+        let body = json!({ "archived": archived });
+        let app = &app;
+        async move { patch_json(app, &token, "/api/v1/workspaces/pub-ws", body).await }
     };
     let res = patch(platform.clone(), true).await;
     assert_eq!(res.status(), 200);
     assert!(res.json::<Value>().await.unwrap()["archived_at"].is_string());
     let post = |token: &str| {
-        let req = app
-            .api()
-            .post(app.url("/api/v1/workspaces/pub-ws/posts"))
-            .bearer_auth(token)
-            .json(&json!({ "title": "T", "body": "B" }));
-        async move { req.send().await.unwrap().status() }
+        let token = token.to_string();
+        let app = &app;
+        async move {
+            let body = json!({ "title": "T", "body": "B" });
+            post_json(app, &token, "/api/v1/workspaces/pub-ws/posts", body)
+                .await
+                .status()
+        }
     };
     assert_eq!(post(&staff).await, 403);
     assert_eq!(
@@ -421,7 +368,7 @@ async fn an_archived_workspace_is_read_only_until_restored() {
 
 #[tokio::test]
 async fn a_measure_shows_its_trend_as_a_chart_and_a_table_and_a_quarter_is_replaced() {
-    let (app, t, fx) = setup().await;
+    let (app, t, fx) = spawn_with_workspaces().await;
     let token = app.token(t.own(Role::Staff)).await;
     let path = format!("/api/v1/workspaces/pub-ws/measures/{}/readings", fx.measure);
     for (quarter, value) in [
@@ -430,15 +377,8 @@ async fn a_measure_shows_its_trend_as_a_chart_and_a_table_and_a_quarter_is_repla
         ("2026/27 Q2", 20.0),
         ("2026/27 Q1", 19.5),
     ] {
-        let res = app
-            .api()
-            .post(app.url(&path))
-            .bearer_auth(&token)
-            .json(&json!({ "quarter": quarter, "value": value }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
+        let reading = json!({ "quarter": quarter, "value": value });
+        assert_eq!(post_json(&app, &token, &path, reading).await.status(), 201);
     }
     let mut conn = app.db.get().unwrap();
     let stored: Vec<(i32, i32, f64)> = readings::table
@@ -466,7 +406,7 @@ async fn a_measure_shows_its_trend_as_a_chart_and_a_table_and_a_quarter_is_repla
 
 #[tokio::test]
 async fn leads_manage_members_and_posts_are_edited_by_author_or_lead() {
-    let (app, t, fx) = setup().await;
+    let (app, t, fx) = spawn_with_workspaces().await;
     let partner = app.signed_in(t.own(Role::Partner)).await;
     let other = t.other.to_string();
     let res = partner
@@ -489,15 +429,12 @@ async fn leads_manage_members_and_posts_are_edited_by_author_or_lead() {
 
     // The other organisation, now a member, may not edit own's update, but a lead may.
     let other_token = app.token(t.other(Role::Staff)).await;
-    let res = app
-        .api()
-        .patch(app.url(&format!("/api/v1/workspaces/pub-ws/posts/{}", fx.post)))
-        .bearer_auth(&other_token)
-        .json(&json!({ "title": "Hijacked" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
+    let path = format!("/api/v1/workspaces/pub-ws/posts/{}", fx.post);
+    let hijack = json!({ "title": "Hijacked" });
+    assert_eq!(
+        patch_json(&app, &other_token, &path, hijack).await.status(),
+        403
+    );
     let res = leader
         .post(
             &format!("/workspaces/pub-ws/updates/{}/edit", fx.post),
@@ -517,13 +454,7 @@ async fn leads_manage_members_and_posts_are_edited_by_author_or_lead() {
         .post(&format!("/workspaces/pub-ws/members/{other}/remove"), &[])
         .await;
     assert_eq!(res.status(), 303);
-    let res = app
-        .api()
-        .post(app.url("/api/v1/workspaces/pub-ws/posts"))
-        .bearer_auth(&other_token)
-        .json(&json!({ "title": "T", "body": "B" }))
-        .send()
-        .await
-        .unwrap();
+    let post = json!({ "title": "T", "body": "B" });
+    let res = post_json(&app, &other_token, "/api/v1/workspaces/pub-ws/posts", post).await;
     assert_eq!(res.status(), 403);
 }

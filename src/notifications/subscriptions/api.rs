@@ -1,30 +1,27 @@
 //! Following workspaces, the register and opportunities; delivery settings, feed tokens and unsubscribe links: the JSON API.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::{Actor, ApiCaller};
-use crate::error::{AppResult, Problem};
+use crate::auth::ApiCaller;
+use crate::error::Problem;
 use crate::notifications::subscriptions::{self, FollowInput, Received};
-use crate::state::AppState;
+use crate::web::arguments::{ApiChange, ApiRead};
 use crate::web::routes::Routes;
-use crate::web::{PageQuery, Paged};
+use crate::web::{PageQuery, Paged, Reply};
 
 /// Everything that reaches the caller: their own subscriptions and their organisation's.
 #[utoipa::path(get, path = "/api/v1/subscriptions", tag = "notifications", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Paged<Received>), (status = 401, body = Problem)))]
-pub async fn list_subscriptions(
-    state: web::Data<AppState>,
-    caller: ApiCaller,
-    query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
+pub async fn list_subscriptions(read: ApiRead<ApiCaller>, query: web::Query<PageQuery>) -> Reply {
     let paging = query.paging(50);
-    let all = state
-        .db
-        .run(move |conn| Ok(subscriptions::received(conn, &caller.0)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(Paged::slice(all, paging)))
+    read.answer(move |conn, caller| {
+        let all = subscriptions::received(conn, &caller.0)?;
+        Ok(Paged::slice(all, paging))
+    })
+    .await
 }
 
 /// Follow a workspace, the register (optionally by theme, service area and stage) or an
@@ -33,29 +30,17 @@ pub async fn list_subscriptions(
 #[utoipa::path(post, path = "/api/v1/subscriptions", tag = "notifications", security(("bearer" = [])), request_body = FollowInput,
     responses((status = 201, body = crate::notifications::model::Subscription), (status = 200, body = crate::notifications::model::Subscription),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_subscription(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    body: web::Json<FollowInput>,
-) -> AppResult<HttpResponse> {
-    let ip = state.client_ip(&req);
+pub async fn create_subscription(call: ApiChange, body: web::Json<FollowInput>) -> Reply {
     let input = body.into_inner();
-    let (sub, created) = state
-        .db
-        .run(move |conn| {
-            let actor = Actor {
-                caller: &caller.0,
-                ip: &ip,
-            };
-            subscriptions::follow(conn, &actor, &input)
-        })
+    let (sub, created) = call
+        .run(move |conn, actor| subscriptions::follow(conn, actor, &input))
         .await?;
-    Ok(if created {
-        HttpResponse::Created().json(sub)
+    let status = if created {
+        StatusCode::CREATED
     } else {
-        HttpResponse::Ok().json(sub)
-    })
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(sub))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -69,39 +54,23 @@ pub struct DeliveryRequest {
 #[utoipa::path(patch, path = "/api/v1/subscriptions/{id}", tag = "notifications", security(("bearer" = [])), params(("id" = i64, Path)), request_body = DeliveryRequest,
     responses((status = 200, body = crate::notifications::model::Subscription), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_subscription(
-    state: web::Data<AppState>,
-    caller: ApiCaller,
+    read: ApiRead<ApiCaller>,
     id: web::Path<i64>,
     body: web::Json<DeliveryRequest>,
-) -> AppResult<HttpResponse> {
+) -> Reply {
     let id = id.into_inner();
-    let sub = state
-        .db
-        .run(move |conn| subscriptions::set_delivery(conn, &caller.0, id, &body.delivery))
-        .await?;
-    Ok(HttpResponse::Ok().json(sub))
+    read.answer(move |conn, caller| {
+        subscriptions::set_delivery(conn, &caller.0, id, &body.delivery)
+    })
+    .await
 }
 
 /// Stop following: your own subscription, or (organisation admins) the organisation's.
 #[utoipa::path(delete, path = "/api/v1/subscriptions/{id}", tag = "notifications", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn delete_subscription(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: ApiCaller,
-    id: web::Path<i64>,
-) -> AppResult<HttpResponse> {
-    let ip = state.client_ip(&req);
+pub async fn delete_subscription(call: ApiChange, id: web::Path<i64>) -> Reply {
     let id = id.into_inner();
-    state
-        .db
-        .run(move |conn| {
-            let actor = Actor {
-                caller: &caller.0,
-                ip: &ip,
-            };
-            subscriptions::unfollow(conn, &actor, id)
-        })
+    call.run(move |conn, actor| subscriptions::unfollow(conn, actor, id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

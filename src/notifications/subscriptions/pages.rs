@@ -9,7 +9,7 @@ use crate::auth::{Caller, CurrentUser};
 use crate::authz;
 use crate::db::enums::SelectOption;
 use crate::db::DbConn;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::notifications::feeds;
 use crate::notifications::model::{Delivery, TargetKind, DEFAULT_DELIVERY};
 use crate::notifications::subscriptions::{self, FollowInput};
@@ -17,8 +17,10 @@ use crate::notifications::unsubscribe;
 use crate::notifications::view;
 use crate::opportunities::model::{ServiceArea, Stage};
 use crate::schema::subscriptions as subs_table;
+use crate::web::arguments::SignedIn;
+use crate::web::respond::form_outcome;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, safe_next, Choice, FieldErrors, Form, NoFields, Page};
+use crate::web::{safe_next, Choice, FieldErrors, Form, NoFields, Page, Reply};
 use crate::workspaces::queries as ws_queries;
 
 /// What a follow button needs: the caller's own subscription, if any, and whether their
@@ -226,52 +228,45 @@ pub struct DeliveryForm {
     delivery: String,
 }
 
-pub async fn set_default(
-    page: Page,
-    user: CurrentUser,
-    form: Form<DeliveryForm>,
-) -> AppResult<HttpResponse> {
+pub async fn set_default(at: SignedIn, form: Form<DeliveryForm>) -> Reply {
     let delivery = form.0.delivery;
-    settings_change(
-        page,
-        user.0,
-        "Your default has been saved",
-        move |conn, who| subscriptions::set_default_delivery(conn, who, &delivery),
-    )
+    settings_change(at, "Your default has been saved", move |conn, who| {
+        subscriptions::set_default_delivery(conn, who, &delivery)
+    })
     .await
 }
 
 /// Saves a change made on the settings page: back to it with `message`, or the page again
 /// with the form's errors.
-async fn settings_change<F>(
-    page: Page,
-    caller: Caller,
-    message: &'static str,
-    change: F,
-) -> AppResult<HttpResponse>
+async fn settings_change<F>(at: SignedIn, message: &'static str, change: F) -> Reply
 where
     F: FnOnce(&mut DbConn, &Caller) -> AppResult<()> + Send + 'static,
 {
-    let who = caller.clone();
-    match page.state().db.run(move |conn| change(conn, &who)).await {
-        Ok(()) => Ok(redirect_with_flash(
-            page.state(),
-            "/settings/subscriptions",
-            message,
-        )),
-        Err(AppError::Validation { fields, .. }) => {
-            let errors = Some(FieldErrors::from_map(fields));
-            render_settings(
-                &page,
-                caller,
-                Extra {
-                    errors,
-                    ..Extra::default()
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e),
+    let who = at.caller.clone();
+    let outcome = at.page.state().db.run(move |conn| change(conn, &who)).await;
+    match form_outcome(outcome)? {
+        Ok(()) => Ok(at.done("/settings/subscriptions", message)),
+        Err(errors) => render_errors(at, Value::Null, errors).await,
+    }
+}
+
+/// The settings page again, with the errors of the form that was sent and what was in it.
+async fn render_errors(at: SignedIn, form: Value, errors: FieldErrors) -> Reply {
+    let extra = Extra {
+        form,
+        errors: Some(errors),
+        ..Extra::default()
+    };
+    render_settings(&at.page, at.caller, extra).await
+}
+
+/// Where a form that may name its own page to return to goes back to: that page, or the
+/// settings.
+fn back_to(return_to: &str) -> String {
+    if return_to.is_empty() {
+        "/settings/subscriptions".to_string()
+    } else {
+        safe_next(Some(return_to))
     }
 }
 
@@ -283,17 +278,11 @@ pub struct FollowForm {
     return_to: String,
 }
 
-pub async fn follow(
-    page: Page,
-    user: CurrentUser,
-    form: Form<FollowForm>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
+pub async fn follow(at: SignedIn, form: Form<FollowForm>) -> Reply {
     let FollowForm { input, return_to } = form.0;
     let echo = serde_json::to_value(&input)?;
-    let outcome = page
-        .state()
-        .change(page.request(), caller.clone(), move |conn, actor| {
+    let outcome = at
+        .attempt(move |conn, actor| {
             let (sub, created) = subscriptions::follow(conn, actor, &input)?;
             Ok((
                 subscriptions::describe(conn, Some(actor.caller), &sub)?,
@@ -301,54 +290,31 @@ pub async fn follow(
                 created,
             ))
         })
-        .await;
+        .await?;
     match outcome {
         Ok((what, organisation_wide, created)) => {
             let message = match (organisation_wide, created) {
-                (true, _) => format!("{} now follows {what}", caller.organisation_name),
+                (true, _) => format!("{} now follows {what}", at.caller.organisation_name),
                 (false, true) => format!("You now follow {what}"),
                 (false, false) => {
                     format!("You already follow {what}; your choice of delivery has been saved")
                 }
             };
-            let back = if return_to.is_empty() {
-                "/settings/subscriptions".to_string()
-            } else {
-                safe_next(Some(&return_to))
-            };
-            Ok(redirect_with_flash(page.state(), &back, &message))
+            Ok(at.done(&back_to(&return_to), &message))
         }
-        Err(AppError::Validation { fields, .. }) => {
-            let errors = Some(FieldErrors::from_map(fields));
-            render_settings(
-                &page,
-                caller,
-                Extra {
-                    form: echo,
-                    errors,
-                    ..Extra::default()
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e),
+        Err(errors) => render_errors(at, echo, errors).await,
     }
 }
 
 pub async fn change_delivery(
-    page: Page,
-    user: CurrentUser,
+    at: SignedIn,
     path: web::Path<i64>,
     form: Form<DeliveryForm>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let delivery = form.0.delivery;
-    settings_change(
-        page,
-        user.0,
-        "Your choice has been saved",
-        move |conn, who| subscriptions::set_delivery(conn, who, id, &delivery).map(|_| ()),
-    )
+) -> Reply {
+    let (id, delivery) = (path.into_inner(), form.0.delivery);
+    settings_change(at, "Your choice has been saved", move |conn, who| {
+        subscriptions::set_delivery(conn, who, id, &delivery).map(|_| ())
+    })
     .await
 }
 
@@ -358,17 +324,10 @@ pub struct ReturnForm {
     return_to: String,
 }
 
-pub async fn unfollow(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    form: Form<ReturnForm>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
+pub async fn unfollow(at: SignedIn, path: web::Path<i64>, form: Form<ReturnForm>) -> Reply {
     let id = path.into_inner();
-    let what = page
-        .state()
-        .change(page.request(), caller, move |conn, actor| {
+    let what = at
+        .change(move |conn, actor| {
             let sub = subscriptions::find(conn, id)?;
             authz::manage_subscription(actor.caller, sub.organisation_id, sub.user_id)?;
             let what = subscriptions::describe(conn, Some(actor.caller), &sub)?;
@@ -376,86 +335,49 @@ pub async fn unfollow(
             Ok(what)
         })
         .await?;
-    let back = if form.0.return_to.is_empty() {
-        "/settings/subscriptions".to_string()
-    } else {
-        safe_next(Some(&form.0.return_to))
-    };
-    Ok(redirect_with_flash(
-        page.state(),
-        &back,
-        &format!("No longer following {what}"),
-    ))
+    let message = format!("No longer following {what}");
+    Ok(at.done(&back_to(&form.0.return_to), &message))
 }
 
-async fn set_opt_out(page: Page, caller: Caller, id: i64, out: bool) -> AppResult<HttpResponse> {
+async fn set_opt_out(at: SignedIn, id: i64, out: bool) -> Reply {
     let message = if out {
         "You will no longer receive this"
     } else {
         "You will receive this again"
     };
-    settings_change(page, caller, message, move |conn, who| {
+    settings_change(at, message, move |conn, who| {
         subscriptions::opt_out(conn, who, id, out)
     })
     .await
 }
 
-pub async fn opt_out(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    set_opt_out(page, user.0, path.into_inner(), true).await
+pub async fn opt_out(at: SignedIn, path: web::Path<i64>, _form: Form<NoFields>) -> Reply {
+    set_opt_out(at, path.into_inner(), true).await
 }
 
-pub async fn opt_in(
-    page: Page,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    set_opt_out(page, user.0, path.into_inner(), false).await
+pub async fn opt_in(at: SignedIn, path: web::Path<i64>, _form: Form<NoFields>) -> Reply {
+    set_opt_out(at, path.into_inner(), false).await
 }
 
-pub async fn new_feed_token(
-    page: Page,
-    user: CurrentUser,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
-    let viewer = caller.clone();
-    let token = page
+pub async fn new_feed_token(at: SignedIn, _form: Form<NoFields>) -> Reply {
+    let viewer = at.caller.clone();
+    let token = at
+        .page
         .state()
         .db
         .run(move |conn| feeds::new_token(conn, &viewer))
         .await?;
-    render_settings(
-        &page,
-        caller,
-        Extra {
-            new_token: Some(token),
-            ..Extra::default()
-        },
-    )
-    .await
+    let extra = Extra {
+        new_token: Some(token),
+        ..Extra::default()
+    };
+    render_settings(&at.page, at.caller, extra).await
 }
 
-pub async fn revoke_feed_token(
-    page: Page,
-    user: CurrentUser,
-    _form: Form<NoFields>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
-    page.state()
-        .db
-        .run(move |conn| Ok(feeds::revoke(conn, &caller)?))
+pub async fn revoke_feed_token(at: SignedIn, _form: Form<NoFields>) -> Reply {
+    at.change(|conn, actor| Ok(feeds::revoke(conn, actor.caller)?))
         .await?;
-    Ok(redirect_with_flash(
-        page.state(),
-        "/settings/subscriptions",
-        "Your feed links no longer work",
-    ))
+    Ok(at.done("/settings/subscriptions", "Your feed links no longer work"))
 }
 
 // ---- Unsubscribe (signed links; no sign-in) ----

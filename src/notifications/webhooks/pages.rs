@@ -8,6 +8,7 @@ use crate::authz;
 use crate::error::{AppError, AppResult};
 use crate::notifications::view::{self, KINDS};
 use crate::notifications::webhooks;
+use crate::web::arguments::SignedIn;
 use crate::web::routes::Routes;
 use crate::web::{Button, Crumb, FieldErrors, Form, Page, PageQuery, Reply};
 
@@ -114,12 +115,7 @@ pub struct WebhookForm {
     event_kinds: Vec<String>,
 }
 
-pub async fn create_webhook(
-    page: Page,
-    user: CurrentUser,
-    form: Form<WebhookForm>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
+pub async fn create_webhook(at: SignedIn, form: Form<WebhookForm>) -> Reply {
     let input = webhooks::WebhookInput {
         url: form.0.url,
         event_kinds: form.0.event_kinds,
@@ -128,20 +124,18 @@ pub async fn create_webhook(
         url: input.url.clone(),
         event_kinds: input.event_kinds.clone(),
     };
-    let settings = page.state().settings.clone();
+    let settings = at.page.state().settings.clone();
     // The address is looked up holding no database connection, and only for those who may
     // add webhooks.
-    authz::manage_org_notifications(&caller, caller.organisation_id)?;
+    authz::manage_org_notifications(&at.caller, at.caller.organisation_id)?;
     let url = input.url.clone();
     let vetted = web::block(move || webhooks::vet(&settings, &url))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let outcome = page
-        .state()
-        .change(page.request(), caller.clone(), move |conn, actor| {
-            webhooks::create(conn, actor, &input, &vetted)
-        })
-        .await;
+    let outcome = at
+        .attempt(move |conn, actor| webhooks::create(conn, actor, &input, &vetted))
+        .await?;
+    let SignedIn { page, caller } = at;
     match outcome {
         Ok(hook) => {
             let created = Created {
@@ -150,27 +144,16 @@ pub async fn create_webhook(
             };
             render_webhooks(&page, caller, Some(created), Default::default(), None).await
         }
-        Err(AppError::Validation { fields, .. }) => {
-            render_webhooks(
-                &page,
-                caller,
-                None,
-                echo,
-                Some(FieldErrors::from_map(fields)),
-            )
-            .await
-        }
-        Err(e) => Err(e),
+        Err(errors) => render_webhooks(&page, caller, None, echo, Some(errors)).await,
     }
 }
 
 pub async fn webhook_page(
-    page: Page,
-    user: CurrentUser,
+    at: SignedIn,
     path: web::Path<i64>,
     query: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
+) -> Reply {
+    let SignedIn { page, caller } = at;
     let id = path.into_inner();
     let paging = query.paging(25);
     let (hook, (deliveries, total)) = page

@@ -7,17 +7,18 @@ use utoipa::ToSchema;
 
 use super::service::{self, *};
 use crate::error::Problem;
-use crate::opportunities::call::{OppRead, OppWrite};
+use crate::opportunities::call::{attached_list, OppRead, OppWrite};
 use crate::opportunities::model::*;
 use crate::opportunities::queries;
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
 
-/// Barriers.
-#[utoipa::path(get, path = "/api/v1/opportunities/{id}/barriers", tag = "opportunities", params(("id" = i64, Path), PageQuery),
-    responses((status = 200, body = Paged<Barrier>), (status = 404, body = Problem)))]
-pub async fn barriers(call: OppRead, query: web::Query<PageQuery>) -> Reply {
-    call.page(&query, queries::barriers_page).await
+attached_list! {
+    /// Barriers.
+    barriers,
+    "/api/v1/opportunities/{id}/barriers",
+    Barrier,
+    queries::barriers_page
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

@@ -6,7 +6,7 @@ use crate::web::routes::Routes;
 use crate::web::Reply;
 
 pub async fn add_barrier(post: OppPost<BarrierInput>) -> Reply {
-    post.save(
+    post.save_section(
         "barriers",
         "The barrier has been recorded",
         service::add_barrier,
@@ -15,8 +15,8 @@ pub async fn add_barrier(post: OppPost<BarrierInput>) -> Reply {
 }
 
 pub async fn update_barrier(post: OppPost<BarrierInput>) -> Reply {
-    let barrier = post.part();
-    post.save(
+    let barrier = post.part;
+    post.save_section(
         "barriers",
         "The barrier has been updated",
         move |conn, actor, id, input| service::update_barrier(conn, actor, id, barrier, input),

@@ -5,13 +5,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::auth::Actor;
-use crate::authz;
-use crate::db::{now, write_tx, DbConn};
+use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::opportunities::model::*;
-use crate::opportunities::queries;
 use crate::opportunities::search;
-use crate::opportunities::service::record;
+use crate::opportunities::service::{managing, record};
 use crate::schema::{barriers, opportunities};
 use crate::validate::Check;
 
@@ -26,6 +24,9 @@ pub struct BarrierInput {
     pub mitigation: String,
 }
 
+/// A barrier's own fields, checked: both the insert of a new barrier and the update of one.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = barriers)]
 struct BarrierFields {
     category: BarrierCategory,
     description: String,
@@ -72,20 +73,13 @@ pub fn add_barrier(
     id: i64,
     input: &BarrierInput,
 ) -> AppResult<i64> {
-    write_tx(conn, |conn| {
-        let o = queries::load(conn, id, Some(actor.caller))?;
-        authz::manage_opportunity(actor.caller, &o)?;
+    managing(conn, actor, id, |conn, o| {
         let f = parse_barrier(input)?;
         let at = now();
         let barrier_id = diesel::insert_into(barriers::table)
             .values((
                 barriers::opportunity_id.eq(id),
-                barriers::category.eq(f.category.as_str()),
-                barriers::description.eq(&f.description),
-                barriers::severity.eq(f.severity.as_str()),
-                barriers::owner.eq(&f.owner),
-                barriers::status.eq(f.status.as_str()),
-                barriers::mitigation.eq(&f.mitigation),
+                &f,
                 barriers::created_at.eq(at),
                 barriers::updated_at.eq(at),
             ))
@@ -113,24 +107,14 @@ pub fn update_barrier(
     barrier_id: i64,
     input: &BarrierInput,
 ) -> AppResult<()> {
-    write_tx(conn, |conn| {
-        let o = queries::load(conn, id, Some(actor.caller))?;
-        authz::manage_opportunity(actor.caller, &o)?;
+    managing(conn, actor, id, |conn, o| {
         let f = parse_barrier(input)?;
         let changed = diesel::update(
             barriers::table
                 .find(barrier_id)
                 .filter(barriers::opportunity_id.eq(id)),
         )
-        .set((
-            barriers::category.eq(f.category.as_str()),
-            barriers::description.eq(&f.description),
-            barriers::severity.eq(f.severity.as_str()),
-            barriers::owner.eq(&f.owner),
-            barriers::status.eq(f.status.as_str()),
-            barriers::mitigation.eq(&f.mitigation),
-            barriers::updated_at.eq(now()),
-        ))
+        .set((&f, barriers::updated_at.eq(now())))
         .execute(conn)?;
         if changed == 0 {
             return Err(AppError::NotFound);

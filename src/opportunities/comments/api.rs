@@ -6,17 +6,18 @@ use utoipa::ToSchema;
 
 use super::service::{self, *};
 use crate::error::Problem;
-use crate::opportunities::call::{OppRead, OppWrite};
+use crate::opportunities::call::{attached_list, OppRead, OppWrite};
 use crate::opportunities::model::*;
 use crate::opportunities::queries;
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
 
-/// Comments, oldest first.
-#[utoipa::path(get, path = "/api/v1/opportunities/{id}/comments", tag = "opportunities", params(("id" = i64, Path), PageQuery),
-    responses((status = 200, body = Paged<OpportunityComment>), (status = 404, body = Problem)))]
-pub async fn comments(call: OppRead, query: web::Query<PageQuery>) -> Reply {
-    call.page(&query, queries::comments_page).await
+attached_list! {
+    /// Comments, oldest first.
+    comments,
+    "/api/v1/opportunities/{id}/comments",
+    OpportunityComment,
+    queries::comments_page
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

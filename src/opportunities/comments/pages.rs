@@ -6,7 +6,7 @@ use crate::web::routes::Routes;
 use crate::web::Reply;
 
 pub async fn comment(post: OppPost<CommentInput>) -> Reply {
-    post.save("comments", "Your comment has been added", service::comment)
+    post.save_section("comments", "Your comment has been added", service::comment)
         .await
 }
 

@@ -7,17 +7,18 @@ use utoipa::ToSchema;
 
 use super::service::{self, *};
 use crate::error::Problem;
-use crate::opportunities::call::{OppRead, OppWrite};
+use crate::opportunities::call::{attached_list, OppRead, OppWrite};
 use crate::opportunities::model::*;
 use crate::opportunities::queries;
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
 
-/// Organisations that want in.
-#[utoipa::path(get, path = "/api/v1/opportunities/{id}/endorsements", tag = "opportunities", params(("id" = i64, Path), PageQuery),
-    responses((status = 200, body = Paged<Endorsement>), (status = 404, body = Problem)))]
-pub async fn endorsements(call: OppRead, query: web::Query<PageQuery>) -> Reply {
-    call.page(&query, queries::endorsements_page).await
+attached_list! {
+    /// Organisations that want in.
+    endorsements,
+    "/api/v1/opportunities/{id}/endorsements",
+    Endorsement,
+    queries::endorsements_page
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

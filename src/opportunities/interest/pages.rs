@@ -6,7 +6,7 @@ use crate::web::routes::Routes;
 use crate::web::{NoFields, Reply};
 
 pub async fn register_interest(post: OppPost<InterestInput>) -> Reply {
-    post.save(
+    post.save_section(
         "interest",
         "Your organisation's interest has been recorded",
         service::register_interest,
@@ -15,7 +15,7 @@ pub async fn register_interest(post: OppPost<InterestInput>) -> Reply {
 }
 
 pub async fn withdraw_interest(post: OppPost<NoFields>) -> Reply {
-    post.save(
+    post.save_section(
         "interest",
         "Your organisation's interest has been withdrawn",
         |conn, actor, id, _: &NoFields| service::withdraw_interest(conn, actor, id),

@@ -6,10 +6,9 @@ use serde_json::json;
 
 use crate::auth::Actor;
 use crate::authz;
-use crate::db::{now, write_tx, DbConn};
+use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::opportunities::queries;
-use crate::opportunities::service::record;
+use crate::opportunities::service::{change_opportunity, record};
 use crate::schema::endorsements;
 use crate::validate::Check;
 
@@ -26,9 +25,7 @@ pub fn register_interest(
     id: i64,
     input: &InterestInput,
 ) -> AppResult<()> {
-    write_tx(conn, |conn| {
-        let o = queries::load(conn, id, Some(actor.caller))?;
-        authz::register_interest(actor.caller, &o)?;
+    change_opportunity(conn, actor, id, authz::register_interest, |conn, o| {
         let mut check = Check::default();
         let note = check.text("note", &input.note, 1000, "");
         check.done()?;
@@ -65,9 +62,7 @@ pub fn register_interest(
 }
 
 pub fn withdraw_interest(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<()> {
-    write_tx(conn, |conn| {
-        let o = queries::load(conn, id, Some(actor.caller))?;
-        authz::register_interest(actor.caller, &o)?;
+    change_opportunity(conn, actor, id, authz::register_interest, |conn, o| {
         let removed = diesel::delete(
             endorsements::table
                 .filter(endorsements::opportunity_id.eq(id))

@@ -6,17 +6,18 @@ use utoipa::ToSchema;
 
 use super::service::{self, *};
 use crate::error::Problem;
-use crate::opportunities::call::{OppRead, OppWrite};
+use crate::opportunities::call::{attached_list, OppRead, OppWrite};
 use crate::opportunities::model::*;
 use crate::opportunities::queries;
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
 
-/// Savings lines.
-#[utoipa::path(get, path = "/api/v1/opportunities/{id}/savings", tag = "opportunities", params(("id" = i64, Path), PageQuery),
-    responses((status = 200, body = Paged<Saving>), (status = 404, body = Problem)))]
-pub async fn savings(call: OppRead, query: web::Query<PageQuery>) -> Reply {
-    call.page(&query, queries::savings_page).await
+attached_list! {
+    /// Savings lines.
+    savings,
+    "/api/v1/opportunities/{id}/savings",
+    Saving,
+    queries::savings_page
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

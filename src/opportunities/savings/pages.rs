@@ -6,7 +6,7 @@ use crate::web::routes::Routes;
 use crate::web::Reply;
 
 pub async fn add_saving(post: OppPost<SavingInput>) -> Reply {
-    post.save("savings", "The saving has been added", service::add_saving)
+    post.save_section("savings", "The saving has been added", service::add_saving)
         .await
 }
 

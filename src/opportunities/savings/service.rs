@@ -5,12 +5,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::auth::Actor;
-use crate::authz;
-use crate::db::{now, write_tx, DbConn};
+use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::opportunities::model::*;
-use crate::opportunities::queries;
-use crate::opportunities::service::record;
+use crate::opportunities::service::{managing, record};
 use crate::schema::{opportunities, organisations, savings};
 use crate::validate::Check;
 
@@ -133,9 +131,7 @@ pub fn add_saving(
     id: i64,
     input: &SavingInput,
 ) -> AppResult<i64> {
-    write_tx(conn, |conn| {
-        let o = queries::load(conn, id, Some(actor.caller))?;
-        authz::manage_opportunity(actor.caller, &o)?;
+    managing(conn, actor, id, |conn, o| {
         let new = checked_saving(conn, input)?;
         insert_saving(conn, actor, &o, &new)
     })
@@ -150,9 +146,7 @@ pub fn replace_saving(
     id: i64,
     input: &SavingInput,
 ) -> AppResult<(i64, bool)> {
-    write_tx(conn, |conn| {
-        let o = queries::load(conn, id, Some(actor.caller))?;
-        authz::manage_opportunity(actor.caller, &o)?;
+    managing(conn, actor, id, |conn, o| {
         let new = checked_saving(conn, input)?;
         let same_year = savings::table
             .filter(savings::opportunity_id.eq(id))

@@ -7,17 +7,18 @@ use utoipa::ToSchema;
 
 use super::service::{self, *};
 use crate::error::Problem;
-use crate::opportunities::call::{OppRead, OppWrite};
+use crate::opportunities::call::{attached_list, OppRead, OppWrite};
 use crate::opportunities::model::*;
 use crate::opportunities::queries;
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
 
-/// The pipeline so far, oldest move first.
-#[utoipa::path(get, path = "/api/v1/opportunities/{id}/transitions", tag = "opportunities", params(("id" = i64, Path), PageQuery),
-    responses((status = 200, body = Paged<Transition>), (status = 404, body = Problem)))]
-pub async fn transitions(call: OppRead, query: web::Query<PageQuery>) -> Reply {
-    call.page(&query, queries::transitions_page).await
+attached_list! {
+    /// The pipeline so far, oldest move first.
+    transitions,
+    "/api/v1/opportunities/{id}/transitions",
+    Transition,
+    queries::transitions_page
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -9,9 +9,10 @@ use crate::web::Reply;
 pub async fn move_stage(post: OppPost<TransitionInput>) -> Reply {
     let message = format!(
         "Moved to {}",
-        label(Stage::parse(&post.input().to), Stage::label)
+        label(Stage::parse(&post.input.to), Stage::label)
     );
-    post.save("pipeline", &message, service::transition).await
+    post.save_section("pipeline", &message, service::transition)
+        .await
 }
 
 pub fn routes(r: &mut Routes) {

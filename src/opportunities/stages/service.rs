@@ -5,12 +5,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::auth::Actor;
-use crate::authz;
-use crate::db::{now, write_tx, DbConn};
+use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::opportunities::model::*;
-use crate::opportunities::queries;
-use crate::opportunities::service::{record, reload};
+use crate::opportunities::service::{managing, record, reload};
 use crate::schema::{opportunities, opportunity_transitions};
 use crate::validate::Check;
 
@@ -28,9 +26,7 @@ pub fn transition(
     id: i64,
     input: &TransitionInput,
 ) -> AppResult<Opportunity> {
-    write_tx(conn, |conn| {
-        let current = queries::load(conn, id, Some(actor.caller))?;
-        authz::manage_opportunity(actor.caller, &current)?;
+    managing(conn, actor, id, |conn, current| {
         let mut check = Check::default();
         let to = check.choice("to", Stage::parse(&input.to));
         let note = check.text("note", &input.note, 2000, "");
@@ -66,9 +62,7 @@ pub fn start_at(
     stage: Stage,
     note: &str,
 ) -> AppResult<Opportunity> {
-    write_tx(conn, |conn| {
-        let current = queries::load(conn, id, Some(actor.caller))?;
-        authz::manage_opportunity(actor.caller, &current)?;
+    managing(conn, actor, id, |conn, current| {
         if current.stage != Stage::Idea {
             return Err(AppError::field(
                 "stage",

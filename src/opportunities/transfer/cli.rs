@@ -110,3 +110,33 @@ fn shorten(text: &str) -> String {
         None => text,
     }
 }
+
+/// Whom an import from the command line runs as: the named person, or the organisation's
+/// first active administrator, leader or staff member.
+pub fn importer(
+    conn: &mut crate::db::DbConn,
+    org: &str,
+    as_user: Option<&str>,
+) -> anyhow::Result<String> {
+    use crate::schema::{organisations, users};
+    use diesel::prelude::*;
+    let org_id: i64 = organisations::table
+        .filter(organisations::slug.eq(org))
+        .select(organisations::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| anyhow::anyhow!("--org: no organisation has the short name {org}"))?;
+    let mut people = users::table
+        .filter(users::organisation_id.eq(org_id))
+        .filter(users::status.eq("active"))
+        .filter(users::role.eq_any(["org_admin", "leader", "staff"]))
+        .order((users::role.asc(), users::id.asc()))
+        .select(users::email)
+        .into_boxed();
+    if let Some(email) = as_user {
+        people = people.filter(users::email.eq(email.to_lowercase()));
+    }
+    people.first(conn).optional()?.ok_or_else(|| {
+        anyhow::anyhow!("no active staff, leader or administrator of {org} to import as")
+    })
+}

@@ -30,14 +30,14 @@ enum Written {
 
 /// Reads the rows through the mapping and writes them all in one transaction (rolled back
 /// for a `dry_run`), or nothing when a problem is found. `progress` hears how many rows are
-/// done.
+/// done, of how many.
 pub fn import(
     conn: &mut DbConn,
     actor: &Actor,
     rows: Vec<Row>,
     asked: Option<&Mapping>,
     dry_run: bool,
-    progress: &dyn Fn(usize),
+    progress: &dyn Fn(usize, usize),
 ) -> AppResult<Report> {
     crate::authz::log_opportunity(actor.caller)?;
     let organisation = actor.caller.organisation_id;
@@ -53,9 +53,9 @@ pub fn import(
     };
     let Plan { rows, skipped } = match plan(conn, actor, &table, &columns, &mapping)? {
         Ok(plan) => plan,
-        Err(problems) => {
+        Err((problems, skipped)) => {
             report.problems = problems;
-            report.skip(Vec::new());
+            report.skip(skipped);
             return Ok(report);
         }
     };

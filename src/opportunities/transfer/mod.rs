@@ -7,7 +7,6 @@ pub mod fields;
 pub mod import;
 pub mod plan;
 pub mod preview;
-mod preview_view;
 pub mod reading;
 pub mod sheet;
 pub mod upload;
@@ -18,10 +17,13 @@ pub fn routes(r: &mut Routes) {
     r.api(export::__path_api_export, export::api_export)
         .api(upload::__path_api_import, upload::api_import)
         .get("/opportunities/export.{format}", export::page_export)
-        .get("/opportunities/import", upload::import_form)
-        .post("/opportunities/import", upload::page_upload)
+        .get("/opportunities/import", preview::import_form)
+        .post("/opportunities/import", preview::page_upload)
         .post("/opportunities/import/preview", preview::preview_again)
         .post("/opportunities/import/confirm", preview::confirm)
-        .get("/opportunities/import/template.csv", upload::template_csv)
-        .get("/opportunities/import/template.xlsx", upload::template_xlsx);
+        .get("/opportunities/import/template.csv", preview::template_csv)
+        .get(
+            "/opportunities/import/template.xlsx",
+            preview::template_xlsx,
+        );
 }

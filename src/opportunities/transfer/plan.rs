@@ -108,15 +108,19 @@ pub(super) struct Plan {
     pub skipped: Vec<Skipped>,
 }
 
-/// Checks every row; returns the plan, or every problem found. `matches` holds the person's
-/// choices for rows whose title resembles one of their opportunities: a reference, or "new".
+/// Every problem found, with the rows passed over.
+pub(super) type Refused = (Vec<RowProblem>, Vec<Skipped>);
+
+/// Checks every row; returns the plan, or every problem found (with the rows passed over).
+/// The mapping's matches hold the person's choices for rows whose title resembles one of
+/// their opportunities: a reference, or "new".
 pub(super) fn plan(
     conn: &mut DbConn,
     actor: &Actor,
     table: &Table,
     columns: &Columns,
     mapping: &Mapping,
-) -> AppResult<Result<Plan, Vec<RowProblem>>> {
+) -> AppResult<Result<Plan, Refused>> {
     let lookups = lookups(conn, actor)?;
     let mut problems = Vec::new();
     let mut plan = Plan {
@@ -158,7 +162,7 @@ pub(super) fn plan(
     Ok(if problems.is_empty() {
         Ok(plan)
     } else {
-        Err(problems)
+        Err((problems, plan.skipped))
     })
 }
 

@@ -1,47 +1,27 @@
-//! Importing through the web: the API endpoint and the page's upload. Both read a multipart
-//! body (the file, capped in size, an optional `mapping` and a dry-run switch); the page
-//! also checks its CSRF token, keeps the file while it is previewed and shows the preview
-//! (`preview`).
+//! Importing through the API: a multipart body (the file, capped in size, an optional
+//! `mapping` and a dry-run switch) checked and written as the pages do (`preview`); and the
+//! templates.
 
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::import;
 use super::sheet;
-use crate::auth::{ApiCaller, Caller, CurrentUser};
+use crate::auth::ApiCaller;
 use crate::authz;
-use crate::error::{AppError, AppResult};
-use crate::opportunities::service::Actor;
+use crate::error::AppResult;
 use crate::state::AppState;
-use crate::tabular::{Mapping, Report, Row};
-use crate::web::upload::{read_rows, read_upload};
-use crate::web::Page;
+use crate::tabular::Report;
+use crate::web::import::{api_answer, api_batch, Batch};
 
-/// Imports `rows` as `caller` (a dry run unless `write`) through `mapping`.
-pub(super) async fn run(
-    state: &AppState,
-    req: &HttpRequest,
-    caller: Caller,
-    rows: Vec<Row>,
-    mapping: Option<Mapping>,
-    write: bool,
-) -> AppResult<Report> {
-    let ip = state.client_ip(req);
+/// Imports the batch's rows (a dry run unless it says to write).
+pub(super) async fn run(state: &AppState, batch: Batch) -> AppResult<Report> {
     state
         .db
         .run(move |conn| {
-            import::import(
-                conn,
-                &Actor {
-                    caller: &caller,
-                    ip: &ip,
-                },
-                rows,
-                mapping.as_ref(),
-                !write,
-                &|_| {},
-            )
+            batch.act(|actor, rows, mapping, dry_run| {
+                import::import(conn, actor, rows, mapping, dry_run, &|_, _| {})
+            })
         })
         .await
 }
@@ -61,79 +41,7 @@ pub async fn api_import(
     caller: ApiCaller,
     payload: Multipart,
 ) -> AppResult<HttpResponse> {
-    let caller = caller.0;
-    authz::log_opportunity(&caller)?;
-    let mut upload = read_upload(payload, sheet::MAX_BYTES).await?;
-    upload.dry_run |= crate::web::upload::dry_run_asked(&req);
-    let rows = read_rows(upload.bytes, upload.filename, sheet::LIMITS).await?;
-    let report = run(&state, &req, caller, rows, upload.mapping, !upload.dry_run).await?;
-    Ok(HttpResponse::build(status_of(&report)).json(report))
-}
-
-pub(super) fn status_of(report: &Report) -> StatusCode {
-    if report.problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
-
-pub async fn import_form(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
-    authz::log_opportunity(&user.0)?;
-    super::preview::upload_page(&page, StatusCode::OK, None)
-}
-
-/// The page's upload: the file is kept for its person and previewed with the proposed (or
-/// remembered) mapping; nothing is written.
-pub async fn page_upload(
-    page: Page,
-    req: HttpRequest,
-    user: CurrentUser,
-    payload: Multipart,
-) -> AppResult<HttpResponse> {
-    let caller = user.0;
-    authz::log_opportunity(&caller)?;
-    let refused = |page: &Page, e: AppError| match e {
-        AppError::Validation { message, .. } => {
-            super::preview::upload_page(page, StatusCode::UNPROCESSABLE_ENTITY, Some(message))
-        }
-        e => Err(e),
-    };
-    let upload = match read_upload(payload, sheet::MAX_BYTES).await {
-        Ok(upload) => upload,
-        Err(e) => return refused(&page, e),
-    };
-    let state = page.state();
-    let cookie = req
-        .cookie(&state.cookie_name("csrf"))
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
-    if cookie.is_empty() || !state.keys.csrf_matches(&cookie, &upload.csrf) {
-        return Err(AppError::Csrf);
-    }
-    match super::preview::keep_and_preview(&page, &req, caller, upload).await {
-        Err(e) => refused(&page, e),
-        ok => ok,
-    }
-}
-
-pub async fn template_csv() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"opportunities-template.csv\"",
-        ))
-        .body(sheet::template_csv())
-}
-
-pub async fn template_xlsx() -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header(actix_web::http::header::ContentEncoding::Identity)
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"opportunities-template.xlsx\"",
-        ))
-        .body(sheet::template_xlsx().map_err(AppError::Internal)?))
+    authz::log_opportunity(&caller.0)?;
+    let batch = api_batch(&state, &req, caller.0, payload, sheet::LIMITS).await?;
+    Ok(api_answer(run(&state, batch).await?))
 }

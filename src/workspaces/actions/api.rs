@@ -10,7 +10,7 @@ use crate::error::{AppError, Problem};
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
 use crate::workspaces::api::text;
-use crate::workspaces::call::{WsRead, WsWrite};
+use crate::workspaces::call::{workspace_list, WsRead, WsWrite};
 use crate::workspaces::model::*;
 use crate::workspaces::queries;
 
@@ -172,16 +172,13 @@ pub async fn update_action(call: WsWrite, body: web::Json<ActionRequest>) -> Rep
     .await
 }
 
-/// Milestones of an action, by due date.
-#[utoipa::path(get, path = "/api/v1/workspaces/{slug}/actions/{id}/milestones", tag = "workspaces", params(("slug" = String, Path), ("id" = i64, Path), PageQuery),
-    responses((status = 200, body = Paged<Milestone>), (status = 404, body = Problem)))]
-pub async fn list_milestones(call: WsRead, query: web::Query<PageQuery>) -> Reply {
-    let id = call.id;
-    call.page(&query, 50, move |conn, a, p| {
-        queries::find_action(conn, a.ws.id, id)?;
-        queries::milestones_page(conn, id, p)
-    })
-    .await
+workspace_list! {
+    /// Milestones of an action, by due date.
+    list_milestones,
+    "/api/v1/workspaces/{slug}/actions/{id}/milestones",
+    Milestone,
+    queries::find_action,
+    queries::milestones_page
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -10,9 +10,10 @@ use crate::authz;
 use crate::db::enums::SelectOption;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
+use crate::web::arguments::SignedIn;
 use crate::web::markdown::to_safe_html;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, Choice, Form, Page, PageQuery, Reply};
+use crate::web::{Choice, Form, Page, PageQuery, Reply};
 use crate::workspaces::model::*;
 use crate::workspaces::pages::{read_ws, submit, WsPost};
 use crate::workspaces::queries::{self, Access, ActionView, MemberView};
@@ -358,21 +359,19 @@ pub async fn create_milestone(post: WsPost<MilestoneInput>) -> Reply {
 }
 
 pub async fn complete_milestone(
-    page: Page,
-    user: CurrentUser,
+    at: SignedIn,
     path: web::Path<(String, i64)>,
     form: Form<MilestoneDoneInput>,
 ) -> Reply {
     let (slug, id) = path.into_inner();
     let input = form.0;
-    let action_id = submit(&page, user.0, slug.clone(), move |conn, actor, access| {
+    let action_id = submit(&at, slug.clone(), move |conn, actor, access| {
         service::complete_milestone(conn, actor, access, id, &input)?;
         Ok(queries::find_milestone(conn, access.ws.id, id)?.0.action_id)
     })
     .await?
     .map_err(|e| AppError::validation(e.into_map()))?;
-    Ok(redirect_with_flash(
-        page.state(),
+    Ok(at.done(
         &format!("/workspaces/{slug}/actions/{action_id}#milestones"),
         "The milestone is done",
     ))

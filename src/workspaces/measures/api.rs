@@ -10,18 +10,16 @@ use crate::error::{AppError, Problem};
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
 use crate::workspaces::api::text;
-use crate::workspaces::call::{WsRead, WsWrite};
+use crate::workspaces::call::{workspace_list, WsRead, WsWrite};
 use crate::workspaces::model::*;
 use crate::workspaces::queries;
 
-/// Measures of every outcome.
-#[utoipa::path(get, path = "/api/v1/workspaces/{slug}/measures", tag = "workspaces", params(("slug" = String, Path), PageQuery),
-    responses((status = 200, body = Paged<Measure>), (status = 404, body = Problem)))]
-pub async fn list_measures(call: WsRead, query: web::Query<PageQuery>) -> Reply {
-    call.page(&query, 50, |conn, a, p| {
-        queries::measures_page(conn, a.ws.id, p)
-    })
-    .await
+workspace_list! {
+    /// Measures of every outcome.
+    list_measures,
+    "/api/v1/workspaces/{slug}/measures",
+    Measure,
+    queries::measures_page
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -88,16 +86,13 @@ pub async fn show_measure(call: WsRead) -> Reply {
     .await
 }
 
-/// Readings of a measure, oldest quarter first.
-#[utoipa::path(get, path = "/api/v1/workspaces/{slug}/measures/{id}/readings", tag = "workspaces", params(("slug" = String, Path), ("id" = i64, Path), PageQuery),
-    responses((status = 200, body = Paged<Reading>), (status = 404, body = Problem)))]
-pub async fn list_readings(call: WsRead, query: web::Query<PageQuery>) -> Reply {
-    let id = call.id;
-    call.page(&query, 50, move |conn, a, p| {
-        queries::find_measure(conn, a.ws.id, id)?;
-        queries::readings_page(conn, id, p)
-    })
-    .await
+workspace_list! {
+    /// Readings of a measure, oldest quarter first.
+    list_readings,
+    "/api/v1/workspaces/{slug}/measures/{id}/readings",
+    Reading,
+    queries::find_measure,
+    queries::readings_page
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

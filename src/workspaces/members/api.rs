@@ -9,17 +9,15 @@ use super::service::{self, *};
 use crate::error::Problem;
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
-use crate::workspaces::call::{WsRead, WsWrite};
+use crate::workspaces::call::{workspace_list, WsRead, WsWrite};
 use crate::workspaces::queries::{self, MemberView};
 
-/// Member organisations.
-#[utoipa::path(get, path = "/api/v1/workspaces/{slug}/members", tag = "workspaces", params(("slug" = String, Path), PageQuery),
-    responses((status = 200, body = Paged<MemberView>), (status = 404, body = Problem)))]
-pub async fn list_members(call: WsRead, query: web::Query<PageQuery>) -> Reply {
-    call.page(&query, 50, |conn, a, p| {
-        queries::members_page(conn, a.ws.id, p)
-    })
-    .await
+workspace_list! {
+    /// Member organisations.
+    list_members,
+    "/api/v1/workspaces/{slug}/members",
+    MemberView,
+    queries::members_page
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -4,11 +4,11 @@ use actix_web::web;
 use serde::Serialize;
 
 use super::service::{self, *};
-use crate::auth::CurrentUser;
 use crate::db::enums::SelectOption;
 use crate::error::AppError;
+use crate::web::arguments::SignedIn;
 use crate::web::routes::Routes;
-use crate::web::{redirect_with_flash, Choice, Form, NoFields, Page, Reply};
+use crate::web::{Choice, Form, NoFields, Page, Reply};
 use crate::workspaces::model::*;
 use crate::workspaces::pages::{read_ws, submit, WsPost};
 use crate::workspaces::queries;
@@ -70,19 +70,17 @@ pub async fn set_member(post: WsPost<MemberInput>) -> Reply {
 }
 
 pub async fn remove_member(
-    page: Page,
-    user: CurrentUser,
+    at: SignedIn,
     path: web::Path<(String, i64)>,
     _form: Form<NoFields>,
 ) -> Reply {
     let (slug, organisation_id) = path.into_inner();
-    submit(&page, user.0, slug.clone(), move |conn, actor, access| {
+    submit(&at, slug.clone(), move |conn, actor, access| {
         service::remove_member(conn, actor, access, organisation_id)
     })
     .await?
     .map_err(|_| AppError::NotFound)?;
-    Ok(redirect_with_flash(
-        page.state(),
+    Ok(at.done(
         &format!("/workspaces/{slug}/members"),
         "The organisation is no longer a member",
     ))

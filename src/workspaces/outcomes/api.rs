@@ -10,18 +10,16 @@ use crate::error::Problem;
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
 use crate::workspaces::api::text;
-use crate::workspaces::call::{WsRead, WsWrite};
+use crate::workspaces::call::{workspace_list, WsRead, WsWrite};
 use crate::workspaces::model::*;
 use crate::workspaces::queries;
 
-/// Outcomes.
-#[utoipa::path(get, path = "/api/v1/workspaces/{slug}/outcomes", tag = "workspaces", params(("slug" = String, Path), PageQuery),
-    responses((status = 200, body = Paged<Outcome>), (status = 404, body = Problem)))]
-pub async fn list_outcomes(call: WsRead, query: web::Query<PageQuery>) -> Reply {
-    call.page(&query, 50, |conn, a, p| {
-        queries::outcomes_page(conn, a.ws.id, p)
-    })
-    .await
+workspace_list! {
+    /// Outcomes.
+    list_outcomes,
+    "/api/v1/workspaces/{slug}/outcomes",
+    Outcome,
+    queries::outcomes_page
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

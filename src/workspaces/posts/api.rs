@@ -10,7 +10,7 @@ use crate::error::{AppError, Problem};
 use crate::web::routes::Routes;
 use crate::web::{PageQuery, Paged, Reply};
 use crate::workspaces::api::text;
-use crate::workspaces::call::{WsRead, WsWrite};
+use crate::workspaces::call::{workspace_list, WsRead, WsWrite};
 use crate::workspaces::model::*;
 use crate::workspaces::queries;
 
@@ -93,16 +93,13 @@ pub async fn update_post(call: WsWrite, body: web::Json<PostRequest>) -> Reply {
     .await
 }
 
-/// Comments on an update, oldest first.
-#[utoipa::path(get, path = "/api/v1/workspaces/{slug}/posts/{id}/comments", tag = "workspaces", params(("slug" = String, Path), ("id" = i64, Path), PageQuery),
-    responses((status = 200, body = Paged<Comment>), (status = 404, body = Problem)))]
-pub async fn list_comments(call: WsRead, query: web::Query<PageQuery>) -> Reply {
-    let id = call.id;
-    call.page(&query, 50, move |conn, a, p| {
-        queries::find_post(conn, a.ws.id, id)?;
-        queries::comments_page(conn, id, p)
-    })
-    .await
+workspace_list! {
+    /// Comments on an update, oldest first.
+    list_comments,
+    "/api/v1/workspaces/{slug}/posts/{id}/comments",
+    Comment,
+    queries::find_post,
+    queries::comments_page
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

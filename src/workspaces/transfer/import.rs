@@ -38,7 +38,7 @@ impl Kind {
         }
     }
 
-    fn fields(self) -> &'static [tabular::Field] {
+    pub fn fields(self) -> &'static [tabular::Field] {
         match self {
             Kind::Actions => ACTION_FIELDS,
             Kind::Readings => READING_FIELDS,
@@ -72,13 +72,17 @@ pub fn import(
     let access = queries::load(conn, slug, Some(actor.caller))?;
     crate::authz::contribute(actor.caller, &access.ws, access.membership)?;
     let organisation = actor.caller.organisation_id;
+    let (rows, asked) = match kind {
+        Kind::Readings => super::wide::long_from_wide(rows, asked),
+        Kind::Actions => (rows, asked.cloned()),
+    };
     let begun = tabular::begin(
         conn,
         organisation,
         kind.key(),
         kind.fields(),
         rows,
-        asked,
+        asked.as_ref(),
         MAX_ROWS,
     )?;
     let Begun {
@@ -90,25 +94,8 @@ pub fn import(
         Ok(b) => b,
         Err(report) => return Ok(report),
     };
-    let mut problems = Vec::new();
-    let mut planned = Vec::new();
     let look = Lookups::of(conn, &access, actor.caller)?;
-    for row in &table.rows {
-        let mut r = RowReader {
-            table: &table,
-            columns: &columns,
-            mapping: &mapping,
-            row,
-            problems: &mut problems,
-        };
-        let p = match kind {
-            Kind::Actions => plan_action(&look, &mut r),
-            Kind::Readings => plan_reading(&look, &mut r),
-        };
-        if let Some(p) = p {
-            planned.push((row.number, p));
-        }
-    }
+    let (planned, problems) = plan_rows(&look, kind, &table, &columns, &mapping);
     report.skip(Vec::new());
     if !problems.is_empty() {
         report.problems = problems;
@@ -119,7 +106,7 @@ pub fn import(
         &planned,
         dry_run,
         &mut report,
-        &|_| {},
+        &|_, _| {},
         |conn, row, p| write(conn, actor, &access, row, p),
     )?;
     if written {
@@ -137,6 +124,35 @@ pub fn import(
         }
     }
     Ok(report)
+}
+
+/// Each row's plan, and the problems of the rows that cannot be planned.
+fn plan_rows(
+    look: &Lookups,
+    kind: Kind,
+    table: &tabular::Table,
+    columns: &tabular::Columns,
+    mapping: &Mapping,
+) -> (Vec<(usize, Planned)>, Vec<tabular::RowProblem>) {
+    let mut problems = Vec::new();
+    let mut planned = Vec::new();
+    for row in &table.rows {
+        let mut r = RowReader {
+            table,
+            columns,
+            mapping,
+            row,
+            problems: &mut problems,
+        };
+        let p = match kind {
+            Kind::Actions => plan_action(look, &mut r),
+            Kind::Readings => plan_reading(look, &mut r),
+        };
+        if let Some(p) = p {
+            planned.push((row.number, p));
+        }
+    }
+    (planned, problems)
 }
 
 /// What rows name: the workspace's member organisations, actions and measures.

@@ -1,25 +1,40 @@
 //! A programme lead's spreadsheets into a workspace: its actions and its measures' readings
-//! by quarter, found, mapped and previewed like the register's import (`import`), on the API.
+//! by quarter, found, mapped and previewed like the register's import (`import`), on the API
+//! and on pages (`pages`).
 
 pub mod fields;
 pub mod import;
+mod pages;
+pub mod wide;
 
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::auth::{Actor, ApiCaller};
+use crate::auth::ApiCaller;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::tabular::{FileLimits, Report};
+use crate::web::import::{api_answer, api_batch, Batch};
 use crate::web::routes::Routes;
-use crate::web::upload::{read_rows, read_upload};
 use import::Kind;
 
 const LIMITS: FileLimits = FileLimits {
     max_bytes: 5 * 1024 * 1024,
     max_rows: import::MAX_ROWS,
 };
+
+/// Imports the batch's rows of `kind` into the workspace `slug` (a dry run unless it says
+/// to write).
+async fn write(state: &AppState, slug: String, kind: Kind, batch: Batch) -> AppResult<Report> {
+    state
+        .db
+        .run(move |conn| {
+            batch.act(|actor, rows, mapping, dry_run| {
+                import::import(conn, actor, &slug, kind, rows, mapping, dry_run)
+            })
+        })
+        .await
+}
 
 async fn run(
     state: web::Data<AppState>,
@@ -29,27 +44,8 @@ async fn run(
     kind: Kind,
     payload: Multipart,
 ) -> AppResult<HttpResponse> {
-    let mut upload = read_upload(payload, LIMITS.max_bytes).await?;
-    upload.dry_run |= crate::web::upload::dry_run_asked(&req);
-    let rows = read_rows(upload.bytes, upload.filename, LIMITS).await?;
-    let ip = state.client_ip(&req);
-    let (mapping, dry_run) = (upload.mapping, upload.dry_run);
-    let report: Report = state
-        .db
-        .run(move |conn| {
-            let actor = Actor {
-                caller: &caller.0,
-                ip: &ip,
-            };
-            import::import(conn, &actor, &slug, kind, rows, mapping.as_ref(), dry_run)
-        })
-        .await?;
-    let status = if report.problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(HttpResponse::build(status).json(report))
+    let batch = api_batch(&state, &req, caller.0, payload, LIMITS).await?;
+    Ok(api_answer(write(&state, slug, kind, batch).await?))
 }
 
 /// Import a workspace's actions from a CSV or XLSX file (multipart `file`, optional
@@ -106,4 +102,13 @@ pub async fn import_readings(
 pub fn routes(r: &mut Routes) {
     r.api(__path_import_actions, import_actions)
         .api(__path_import_readings, import_readings);
+    // Before the actions' own pages, so "import" is not taken for an action's id.
+    for list in ["actions", "readings"] {
+        let base = format!("/workspaces/{{slug}}/{list}/import");
+        r.get(&base, pages::upload_form)
+            .post(&base, pages::upload)
+            .post(&format!("{base}/preview"), pages::check_again)
+            .post(&format!("{base}/confirm"), pages::confirm)
+            .get(&format!("{base}/template.{{format}}"), pages::template);
+    }
 }

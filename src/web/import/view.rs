@@ -1,14 +1,40 @@
-//! What the import's preview page shows, built from the report: each column with the
-//! field it fills as a form row, the values and rows that need a choice, the problems
-//! grouped by column, the changes row by row, the skipped rows by reason.
+//! What the import's pages show, built from the fields and the report: the upload page's
+//! column guide; on the preview, each column with the field it fills as a form row, the
+//! values and rows that need a choice, the problems grouped by column, the changes row by
+//! row, the skipped rows by reason. And the mapping the preview form sends back.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::fields::FIELDS;
-use crate::tabular::{Action, Change, FieldChange, Report, RowProblem, Skipped, Unit};
+use super::Words;
+use crate::error::{AppError, AppResult};
+use crate::tabular::{
+    Action, Change, Field, FieldChange, Mapping, Report, RowProblem, Skipped, Unit,
+};
+use crate::web::upload::mapping_of;
 use crate::web::{Choice, Crumb, FieldErrors};
+
+/// A field as the upload page describes it.
+#[derive(Serialize)]
+pub(super) struct Guide {
+    name: &'static str,
+    label: &'static str,
+    required: bool,
+    about: &'static str,
+}
+
+pub(super) fn guide(fields: &[Field]) -> Vec<Guide> {
+    fields
+        .iter()
+        .map(|f| Guide {
+            name: f.name,
+            label: f.label,
+            required: f.required,
+            about: f.about,
+        })
+        .collect()
+}
 
 /// How many rows of changes, and of one column's problems, the page shows at once.
 const SHOWN: usize = 100;
@@ -34,7 +60,7 @@ struct Meaning {
     options: Vec<Choice>,
 }
 
-/// A row whose title is like one of the importer's opportunities.
+/// A row whose title is like one of the importer's own records.
 #[derive(Serialize)]
 struct Alike {
     name: String,
@@ -77,6 +103,11 @@ struct ChangeRow {
 #[derive(Serialize)]
 pub(super) struct PreviewView {
     title: &'static str,
+    base: String,
+    noun: &'static str,
+    /// The noun as the changes table heads its column.
+    noun_heading: String,
+    done_link: Crumb,
     breadcrumbs: Vec<Crumb>,
     upload: String,
     filename: String,
@@ -95,10 +126,10 @@ pub(super) struct PreviewView {
     done: bool,
 }
 
-fn field_choices(selected: Option<&str>) -> Vec<Choice> {
+fn field_choices(fields: &[Field], selected: Option<&str>) -> Vec<Choice> {
     std::iter::once(Choice::new("", "Not imported", selected.is_none()))
         .chain(
-            FIELDS
+            fields
                 .iter()
                 .map(|f| Choice::new(f.name, f.label, selected == Some(f.name))),
         )
@@ -118,8 +149,8 @@ fn unit_choices(selected: Unit) -> Vec<Choice> {
         .collect()
 }
 
-fn label_of(field: &str) -> String {
-    FIELDS
+fn label_of(fields: &[Field], field: &str) -> String {
+    fields
         .iter()
         .find(|f| f.name == field)
         .map(|f| f.label.to_string())
@@ -147,26 +178,26 @@ fn row_list(rows: &[usize]) -> String {
     out.join(", ")
 }
 
-fn columns_view(report: &Report) -> Vec<ColumnRow> {
+fn columns_view(fields: &[Field], report: &Report) -> Vec<ColumnRow> {
     report
         .columns
         .iter()
         .map(|c| ColumnRow {
             heading: c.heading.clone(),
             examples: c.examples.join(" · "),
-            fields: field_choices(c.field.as_deref()),
+            fields: field_choices(fields, c.field.as_deref()),
             money: c
                 .field
                 .as_deref()
-                .is_some_and(|f| FIELDS.iter().any(|x| x.name == f && x.money)),
+                .is_some_and(|f| fields.iter().any(|x| x.name == f && x.money)),
             units: unit_choices(c.unit.unwrap_or_default()),
         })
         .collect()
 }
 
 /// The problems that offer choices: values with a short list of meanings, once each; and
-/// rows like existing opportunities, each.
-fn choices_view(report: &Report) -> (Vec<Meaning>, Vec<Alike>) {
+/// rows like the importer's own records, each.
+fn choices_view(fields: &[Field], noun: &str, report: &Report) -> (Vec<Meaning>, Vec<Alike>) {
     let mut meanings: BTreeMap<(String, String), Meaning> = BTreeMap::new();
     let mut alike = Vec::new();
     for p in report.problems.iter().filter(|p| !p.choices.is_empty()) {
@@ -176,7 +207,7 @@ fn choices_view(report: &Report) -> (Vec<Meaning>, Vec<Alike>) {
                 .iter()
                 .map(|c| {
                     let label = if c == "new" {
-                        "Create a new opportunity".to_string()
+                        format!("Create a new {noun}")
                     } else {
                         format!("Update {c}")
                     };
@@ -196,7 +227,7 @@ fn choices_view(report: &Report) -> (Vec<Meaning>, Vec<Alike>) {
             .entry((p.field.clone(), p.value.clone()))
             .or_insert_with(|| Meaning {
                 name: format!("means:{}:{}", p.field, p.value),
-                label: label_of(&p.field),
+                label: label_of(fields, &p.field),
                 value: p.value.clone(),
                 rows: 0,
                 options: std::iter::once(Choice::new("", "Choose", true))
@@ -298,13 +329,15 @@ fn changes_view(report: &Report) -> (Vec<ChangeRow>, usize) {
     (rows, more)
 }
 
-pub(super) fn preview_view(
+pub(super) fn preview(
+    fields: &[Field],
+    words: &Words,
     upload: String,
     filename: String,
     report: Report,
     done: bool,
 ) -> PreviewView {
-    let (meanings, alike) = choices_view(&report);
+    let (meanings, alike) = choices_view(fields, words.noun, &report);
     let problem_groups = problem_groups(&report);
     let errors = (!problem_groups.is_empty()).then(|| {
         let mut e = FieldErrors::default();
@@ -317,15 +350,21 @@ pub(super) fn preview_view(
     let (changes, more_changes) = changes_view(&report);
     PreviewView {
         title: if done { "Imported" } else { "Check the import" },
-        breadcrumbs: vec![
-            Crumb::new("/opportunities", "Opportunities"),
-            Crumb::new("/opportunities/import", "Import"),
-        ],
+        base: words.base.clone(),
+        noun: words.noun,
+        noun_heading: capitalised(words.noun),
+        done_link: words.done.clone(),
+        breadcrumbs: words
+            .crumbs
+            .iter()
+            .cloned()
+            .chain([Crumb::new(&words.base, "Import")])
+            .collect(),
         upload,
         filename,
         mapping_json: serde_json::to_string(&report.mapping).unwrap_or_default(),
         problem_count: report.problems.len(),
-        columns: columns_view(&report),
+        columns: columns_view(fields, &report),
         meanings,
         alike,
         problem_groups,
@@ -336,6 +375,76 @@ pub(super) fn preview_view(
         done,
         report,
     }
+}
+
+/// The mapping the preview form sends: the one it showed (`base`), with the heading row,
+/// each column's field and unit as now chosen, and the meanings and matches chosen.
+pub(super) fn mapping_from(fields: &[Field], pairs: &[(String, String)]) -> AppResult<Mapping> {
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let mut mapping = mapping_of(get("base"))?;
+    let header_row: usize = get("header_row")
+        .trim()
+        .parse()
+        .map_err(|_| AppError::field("header_row", "Enter the number of the heading row"))?;
+    if header_row != mapping.header_row {
+        // Other headings: propose again for them.
+        return Ok(Mapping {
+            header_row,
+            ..Mapping::default()
+        });
+    }
+    for (k, v) in pairs {
+        if let Some(heading) = k.strip_prefix("column:") {
+            let field = (!v.is_empty()).then(|| v.clone());
+            mapping.columns.insert(heading.to_string(), field);
+        } else if let Some(heading) = k.strip_prefix("unit:") {
+            if let Ok(unit) = serde_json::from_value::<Unit>(serde_json::Value::String(v.clone())) {
+                mapping.units.insert(heading.to_string(), unit);
+            }
+        } else if let Some(rest) = k.strip_prefix("means:") {
+            if let (Some((field, value)), false) = (rest.split_once(':'), v.is_empty()) {
+                mapping
+                    .values
+                    .entry(field.to_string())
+                    .or_default()
+                    .insert(value.to_string(), v.clone());
+            }
+        } else if let Some(row) = k.strip_prefix("match:") {
+            if let (Ok(row), false) = (row.parse::<usize>(), v.is_empty()) {
+                mapping.matches.insert(row, v.clone());
+            }
+        }
+    }
+    // A money column's unit stays only while it is a money column.
+    let money: Vec<String> = mapping
+        .columns
+        .iter()
+        .filter(|(_, f)| {
+            f.as_deref()
+                .is_some_and(|f| fields.iter().any(|x| x.name == f && x.money))
+        })
+        .map(|(h, _)| h.clone())
+        .collect();
+    mapping.units.retain(|h, _| money.contains(h));
+    for h in money {
+        let unit = Unit::of_heading(&h);
+        mapping.units.entry(h).or_insert(unit);
+    }
+    Ok(mapping)
+}
+
+pub(super) fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
