@@ -491,17 +491,7 @@ fn import(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mapping = match &run.mapping {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            Some(
-                serde_json::from_str(&text)
-                    .with_context(|| format!("{} is not a mapping", path.display()))?,
-            )
-        }
-        None => None,
-    };
+    let mapping = mapping_file(run.mapping.as_deref())?;
     let rows = sheet::read(&bytes, &name).map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
     let db = connect(settings)?;
     db.migrate()?;
@@ -559,6 +549,20 @@ fn import(
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// The mapping in the file `--mapping` names, if it names one.
+fn mapping_file(
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<Option<metro_portal::tabular::Mapping>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .with_context(|| format!("{} is not a mapping", path.display()))
 }
 
 /// A progress bar counting rows.

@@ -342,7 +342,7 @@ fn element(
 }
 
 /// A count as people write it: 640,128.
-fn grouped(n: u64) -> String {
+pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -94,6 +94,10 @@ pub struct Report {
     /// The rows below the headings: the rows of data and the rows passed over (blank,
     /// totals, the example). Without problems, the counts add up to it.
     pub rows: usize,
+    /// The headings read as quarters, in a file of readings kept a column a quarter: each
+    /// filled cell under them is one reading, and `rows`, the counts and the columns are of
+    /// those readings (under the headings "Quarter" and "Value"). Empty for any other file.
+    pub read_across: Vec<String>,
     pub counts: Counts,
     /// Row by row: created, updated (with the fields that change) or unchanged.
     pub changes: Vec<Change>,
@@ -118,7 +122,7 @@ pub struct FieldChange {
 #[serde(untagged)]
 #[allow(dead_code)]
 pub enum ImportRefusal {
-    Rows(Report),
+    Rows(Box<Report>),
     File(crate::error::Problem),
 }
 

@@ -295,6 +295,29 @@ try {
       await axe(officer, `errors_${name.replace(/ /g, "_")}`);
     });
   }
+  await check("a programme lead imports a quarter's readings kept a column a quarter, with the keyboard alone; axe on each step", async () => {
+    await page_axe(officer, `${ws}/actions/import`, "ws_import_actions");
+    await page_axe(officer, `${ws}/readings/import`, "ws_import_readings");
+    const file = path.join(DATA_DIR, "tracker.csv");
+    fs.writeFileSync(file, "Transport tracker,,\n,,\nKPI,2030/31 Q1,2030/31 Q2\nCommuters between the cities travelling by public transport,20.5,21\n");
+    await officer.setInputFiles("#file", file);
+    await tabTo(officer, "#header_row");
+    await officer.keyboard.type("3");
+    await tabTo(officer, "main form button[type=submit]");
+    await Promise.all([officer.waitForNavigation(), officer.keyboard.press("Enter")]);
+    await officer.waitForSelector("#confirm");
+    const main = await officer.textContent("main");
+    assert(main.includes("headings on row 3"), "the heading row given was not used");
+    assert(main.includes("Ready: 2 would be created"), `no preview of two readings: ${main.slice(0, 400)}`);
+    await axe(officer, "ws_import_readings_preview");
+    await tabTo(officer, "#confirm");
+    await Promise.all([officer.waitForNavigation(), officer.keyboard.press("Enter")]);
+    await officer.waitForSelector(".notification-banner");
+    assert((await officer.textContent(".notification-banner")).includes("2 created"), "the readings were not imported");
+    await axe(officer, "ws_import_readings_done");
+    const shown = await (await officer.request.get(BASE + `${ws}/outcomes`)).text();
+    assert(shown.includes("2030/31 Q2"), "the imported quarter is not on the outcomes page");
+  });
   await check("an update is posted with the keyboard alone", async () => {
     await officer.goto(BASE + `${ws}/updates`);
     await tabTo(officer, "summary");

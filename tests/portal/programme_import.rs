@@ -293,6 +293,7 @@ async fn readings_kept_a_column_a_quarter_come_in_one_reading_a_cell() {
         .await;
     assert_eq!(status, 422, "{report}");
     assert_eq!(report["header_row"], 3, "{report}");
+    assert_eq!(report["read_across"], json!(["2026/27 Q1", "2026/27 Q2"]));
     // The unknown measure is named on its own spreadsheet row, once for each of its quarters.
     assert_eq!(
         problems_of(&report),
@@ -314,6 +315,26 @@ async fn readings_kept_a_column_a_quarter_come_in_one_reading_a_cell() {
         ]
     );
     assert_eq!(app.count("readings"), before + 2);
+
+    // The page says which columns were read as quarters, and counts readings, not rows.
+    let browser = app.signed_in(t.own(Role::Staff)).await;
+    let next = file.replace("20.5,21", "22,23");
+    let base = "/workspaces/pub-ws/readings/import";
+    let (status, html) = upload_on_page(&browser, base, "", &next).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("2 readings."), "{html}");
+    assert!(
+        html.contains("Your columns 2026/27 Q1 and 2026/27 Q2 are quarters"),
+        "{html}"
+    );
+    assert!(html.contains("0 would be created, 2 updated"), "{html}");
+    // A file a reading a row says nothing of it.
+    let long = "Measure,Quarter,Value\nPublic transport share,2026/27 Q3,20\n";
+    let (status, report) = app
+        .import_at(path, &token, "long.csv", long.into(), true, None)
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["read_across"], json!([]), "{report}");
 }
 
 /// The titles of a report's changes, in row order.

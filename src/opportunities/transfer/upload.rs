@@ -33,7 +33,7 @@ pub(super) async fn run(state: &AppState, batch: Batch) -> AppResult<Report> {
 /// and writes nothing. Without it, all rows are written, or none (422 with the problems).
 #[utoipa::path(post, path = "/api/v1/opportunities/import", tag = "opportunities", security(("bearer" = [])),
     params(("dry_run" = Option<bool>, Query, description = "Preview only; write nothing")),
-    request_body(content_type = "multipart/form-data", description = "field `file`: the CSV or XLSX; field `mapping` (optional): the mapping as JSON"),
+    request_body(content_type = "multipart/form-data", description = "field `file`: the CSV or XLSX; field `mapping` (optional): the mapping as JSON; field `header_row` (optional): the number of the row that holds the headings, as the spreadsheet numbers it"),
     responses((status = 200, body = Report), (status = 403, body = crate::error::Problem), (status = 422, description = "Problems by row and column, with the mapping, or with the file itself; nothing written", body = crate::tabular::ImportRefusal)))]
 pub async fn api_import(
     state: web::Data<AppState>,

@@ -132,7 +132,8 @@ struct UploadView<'a> {
     about: &'a str,
     breadcrumbs: &'a [Crumb],
     columns: Vec<Guide>,
-    max_rows: usize,
+    /// "2,000".
+    max_rows: String,
     max_mb: usize,
     errors: Option<FieldErrors>,
 }
@@ -160,7 +161,7 @@ pub fn upload_page(
             about: &words.about,
             breadcrumbs: &words.crumbs,
             columns: view::guide(imp.fields()),
-            max_rows: limits.max_rows,
+            max_rows: crate::spreadsheet::grouped(limits.max_rows as u64),
             max_mb: limits.max_bytes / 1024 / 1024,
             errors,
         },

@@ -111,6 +111,10 @@ pub(super) struct PreviewView {
     breadcrumbs: Vec<Crumb>,
     upload: String,
     filename: String,
+    /// What `report.rows` counts: "rows", or "readings" for a file read across.
+    rows_word: &'static str,
+    /// The headings read as quarters, as a list to read ("2030/31 Q1 and 2030/31 Q2").
+    read_across: String,
     report: Report,
     /// The mapping previewed, as the confirm button sends it back.
     mapping_json: String,
@@ -124,6 +128,15 @@ pub(super) struct PreviewView {
     skipped: Vec<SkipGroup>,
     errors: Option<FieldErrors>,
     done: bool,
+}
+
+/// Headings as a list to read: "A", "A and B", "A, B and C".
+fn in_words(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 fn field_choices(fields: &[Field], selected: Option<&str>) -> Vec<Choice> {
@@ -358,10 +371,16 @@ pub(super) fn preview(
             .crumbs
             .iter()
             .cloned()
-            .chain([Crumb::new(&words.base, "Import")])
+            .chain([Crumb::new(&words.base, &words.title)])
             .collect(),
         upload,
         filename,
+        rows_word: if report.read_across.is_empty() {
+            "rows"
+        } else {
+            "readings"
+        },
+        read_across: in_words(&report.read_across),
         mapping_json: serde_json::to_string(&report.mapping).unwrap_or_default(),
         problem_count: report.problems.len(),
         columns: columns_view(fields, &report),
@@ -455,5 +474,14 @@ mod tests {
     fn row_numbers_read_as_ranges() {
         assert_eq!(row_list(&[4, 6, 7, 8, 12]), "4, 6–8, 12");
         assert_eq!(row_list(&[]), "");
+    }
+
+    #[test]
+    fn headings_read_as_a_list() {
+        let words = |v: &[&str]| in_words(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(words(&[]), "");
+        assert_eq!(words(&["Q1"]), "Q1");
+        assert_eq!(words(&["Q1", "Q2"]), "Q1 and Q2");
+        assert_eq!(words(&["Q1", "Q2", "Q3"]), "Q1, Q2 and Q3");
     }
 }

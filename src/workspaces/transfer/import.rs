@@ -72,17 +72,21 @@ pub fn import(
     let access = queries::load(conn, slug, Some(actor.caller))?;
     crate::authz::contribute(actor.caller, &access.ws, access.membership)?;
     let organisation = actor.caller.organisation_id;
-    let (rows, asked) = match kind {
+    let long = match kind {
         Kind::Readings => super::wide::long_from_wide(rows, asked),
-        Kind::Actions => (rows, asked.cloned()),
+        Kind::Actions => super::wide::Long {
+            rows,
+            mapping: asked.cloned(),
+            quarters: Vec::new(),
+        },
     };
     let begun = tabular::begin(
         conn,
         organisation,
         kind.key(),
         kind.fields(),
-        rows,
-        asked.as_ref(),
+        long.rows,
+        long.mapping.as_ref(),
         MAX_ROWS,
     )?;
     let Begun {
@@ -92,8 +96,14 @@ pub fn import(
         mut report,
     } = match begun {
         Ok(b) => b,
-        Err(report) => return Ok(report),
+        Err(report) => {
+            return Ok(Report {
+                read_across: long.quarters,
+                ..report
+            })
+        }
     };
+    report.read_across = long.quarters;
     let look = Lookups::of(conn, &access, actor.caller)?;
     let (planned, problems) = plan_rows(&look, kind, &table, &columns, &mapping);
     report.skip(Vec::new());

@@ -54,7 +54,7 @@ async fn run(
 /// it every row is written, or none (422 with the problems).
 #[utoipa::path(post, path = "/api/v1/workspaces/{slug}/actions/import", tag = "workspaces", security(("bearer" = [])),
     params(("slug" = String, Path), ("dry_run" = Option<bool>, Query, description = "Preview only; write nothing")),
-    request_body(content_type = "multipart/form-data", description = "field `file`: the CSV or XLSX; field `mapping` (optional): the mapping as JSON"),
+    request_body(content_type = "multipart/form-data", description = "field `file`: the CSV or XLSX; field `mapping` (optional): the mapping as JSON; field `header_row` (optional): the number of the row that holds the headings, as the spreadsheet numbers it"),
     responses((status = 200, body = Report), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, description = "Problems by row and column, with the mapping, or with the file itself; nothing written", body = crate::tabular::ImportRefusal)))]
 pub async fn import_actions(
     state: web::Data<AppState>,
@@ -79,7 +79,7 @@ pub async fn import_actions(
 /// `dry_run=true` previews, writing nothing.
 #[utoipa::path(post, path = "/api/v1/workspaces/{slug}/readings/import", tag = "workspaces", security(("bearer" = [])),
     params(("slug" = String, Path), ("dry_run" = Option<bool>, Query, description = "Preview only; write nothing")),
-    request_body(content_type = "multipart/form-data", description = "field `file`: the CSV or XLSX; field `mapping` (optional): the mapping as JSON"),
+    request_body(content_type = "multipart/form-data", description = "field `file`: the CSV or XLSX; field `mapping` (optional): the mapping as JSON; field `header_row` (optional): the number of the row that holds the headings, as the spreadsheet numbers it"),
     responses((status = 200, body = Report), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, description = "Problems by row and column, with the mapping, or with the file itself; nothing written", body = crate::tabular::ImportRefusal)))]
 pub async fn import_readings(
     state: web::Data<AppState>,

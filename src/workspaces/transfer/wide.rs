@@ -7,12 +7,26 @@
 use super::fields::{quarter, READING_FIELDS};
 use crate::tabular::{self, Cell, Mapping, Row};
 
+/// A file of readings, one reading a row.
+pub struct Long {
+    pub rows: Vec<Row>,
+    /// The heading row to read them from (found in the wide file), and the mapping asked.
+    pub mapping: Option<Mapping>,
+    /// The wide file's headings that were quarters; empty when it was not wide.
+    pub quarters: Vec<String>,
+}
+
 /// The rows one reading each, and the heading row to read them from; or the rows as they
 /// are when the file is not wide.
-pub fn long_from_wide(rows: Vec<Row>, asked: Option<&Mapping>) -> (Vec<Row>, Option<Mapping>) {
+pub fn long_from_wide(rows: Vec<Row>, asked: Option<&Mapping>) -> Long {
+    let as_it_is = |rows| Long {
+        rows,
+        mapping: asked.cloned(),
+        quarters: Vec::new(),
+    };
     let header_row = asked.map(|m| m.header_row).filter(|n| *n > 0);
     let Ok(table) = tabular::table(rows.clone(), READING_FIELDS, header_row) else {
-        return (rows, asked.cloned());
+        return as_it_is(rows);
     };
     let quarters: Vec<usize> = table
         .headings
@@ -22,7 +36,7 @@ pub fn long_from_wide(rows: Vec<Row>, asked: Option<&Mapping>) -> (Vec<Row>, Opt
         .map(|(c, _)| c)
         .collect();
     if quarters.is_empty() {
-        return (rows, asked.cloned());
+        return as_it_is(rows);
     }
     let others: Vec<usize> = (0..table.headings.len())
         .filter(|c| !quarters.contains(c))
@@ -60,7 +74,19 @@ pub fn long_from_wide(rows: Vec<Row>, asked: Option<&Mapping>) -> (Vec<Row>, Opt
         }
     }
     long.sort_by_key(|r| r.number);
-    // The heading row stays where it was found, whatever the new headings would score.
+    Long {
+        rows: long,
+        mapping: Some(long_mapping(asked, table.header_row)),
+        quarters: quarters
+            .iter()
+            .map(|q| table.headings[*q].clone())
+            .collect(),
+    }
+}
+
+/// The mapping to read the long rows with: the one asked, unless it was made for the wide
+/// headings; and the heading row stays where it was found, whatever the new headings score.
+fn long_mapping(asked: Option<&Mapping>, header_row: usize) -> Mapping {
     let mapping = match asked {
         // A mapping for the wide headings cannot fit the long ones: they are proposed.
         Some(m)
@@ -73,11 +99,10 @@ pub fn long_from_wide(rows: Vec<Row>, asked: Option<&Mapping>) -> (Vec<Row>, Opt
         Some(m) => m.clone(),
         None => Mapping::default(),
     };
-    let mapping = Mapping {
-        header_row: table.header_row,
+    Mapping {
+        header_row,
         ..mapping
-    };
-    (long, Some(mapping))
+    }
 }
 
 #[cfg(test)]
@@ -109,8 +134,13 @@ mod tests {
             row(4, &["Bus share", "20", "21", "Derby"]),
             row(5, &["Rail share", "", "8", "Nottingham"]),
         ];
-        let (long, mapping) = long_from_wide(rows, None);
+        let Long {
+            rows: long,
+            mapping,
+            quarters,
+        } = long_from_wide(rows, None);
         assert_eq!(mapping.unwrap().header_row, 3);
+        assert_eq!(quarters, ["2026/27 Q1", "2026/27 Q2"]);
         let cells: Vec<(usize, Vec<String>)> = long
             .iter()
             .map(|r| (r.number, r.cells.iter().map(Cell::text).collect()))
@@ -134,8 +164,9 @@ mod tests {
             row(1, &["Measure", "Quarter", "Value"]),
             row(2, &["Bus share", "2026/27 Q1", "20"]),
         ];
-        let (long, mapping) = long_from_wide(rows.clone(), None);
-        assert_eq!(long, rows);
-        assert!(mapping.is_none());
+        let long = long_from_wide(rows.clone(), None);
+        assert_eq!(long.rows, rows);
+        assert!(long.mapping.is_none());
+        assert!(long.quarters.is_empty());
     }
 }
