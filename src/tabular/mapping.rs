@@ -122,6 +122,36 @@ impl Unit {
             Unit::Pounds
         }
     }
+
+    /// The unit of a money column: the one its heading names; else, where some of its
+    /// amounts are written with a unit ("£12.5k", "1.2m") and none of its plain numbers
+    /// reads as pounds (1,000 or more), the unit most of those are in, as the plain numbers
+    /// beside them ("45") are in it too; else pounds.
+    pub fn of_column(heading: &str, values: &[String]) -> Unit {
+        let named = Unit::of_heading(heading);
+        if named != Unit::Pounds {
+            return named;
+        }
+        let (mut thousands, mut millions) = (0, 0);
+        for v in values {
+            let v = v
+                .to_ascii_lowercase()
+                .replace([',', ' ', '£', '\u{a0}'], "");
+            let number = |d: &str| d.parse::<f64>().ok().filter(|n| n.is_finite());
+            if v.strip_suffix('k').and_then(number).is_some() {
+                thousands += 1;
+            } else if v.strip_suffix('m').and_then(number).is_some() {
+                millions += 1;
+            } else if number(&v).is_some_and(|n| n.abs() >= 1000.0) {
+                return Unit::Pounds;
+            }
+        }
+        match (thousands, millions) {
+            (0, 0) => Unit::Pounds,
+            (k, m) if k >= m => Unit::Thousands,
+            _ => Unit::Millions,
+        }
+    }
 }
 
 /// Which column holds which field: the heading row, each heading with the field it fills
@@ -257,7 +287,7 @@ pub fn propose(table: &Table, fields: &[Field]) -> Mapping {
         if field.is_some_and(|f| fields.iter().any(|x| x.name == f && x.money)) {
             mapping
                 .units
-                .insert(heading.clone(), Unit::of_heading(heading));
+                .insert(heading.clone(), Unit::of_column(heading, &values(c)));
         }
     }
     mapping
@@ -312,6 +342,30 @@ mod tests {
         assert_eq!(Unit::of_heading("Savings (£'000)"), Unit::Thousands);
         assert_eq!(Unit::of_heading("Value £m"), Unit::Millions);
         assert_eq!(Unit::of_heading("Estimated saving"), Unit::Pounds);
+    }
+
+    #[test]
+    fn a_column_whose_heading_names_no_unit_takes_the_one_its_amounts_are_written_in() {
+        let values = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let of = |h: &str, v: &[&str]| Unit::of_column(h, &values(v));
+        assert_eq!(
+            of("Saving", &["45", "£12.5k", "18.75", "£120K"]),
+            Unit::Thousands
+        );
+        assert_eq!(
+            of("Saving", &["1.2m", "0.4", "£2M", "£45k"]),
+            Unit::Millions
+        );
+        assert_eq!(of("Saving", &["12,500", "£120,000", "18.75"]), Unit::Pounds);
+        // Plain numbers in pounds beside amounts with a unit: the column is in pounds.
+        assert_eq!(
+            of("Saving", &["£1,234.56", "12,500", "£12.5k", "£1.2m"]),
+            Unit::Pounds
+        );
+        // The heading wins over the values.
+        assert_eq!(of("Saving £m", &["45k", "12k"]), Unit::Millions);
+        // Words ending in k or m are not amounts.
+        assert_eq!(of("Saving", &["tbc", "Unknown", "pm"]), Unit::Pounds);
     }
 
     #[test]

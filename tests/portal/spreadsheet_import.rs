@@ -500,6 +500,24 @@ Joint fleet,One garage,Highways,Sort of,12.345,Atlantis\n";
         .unwrap()
         .contains(&json!("Under assessment")));
     assert_eq!(app.count("opportunities"), 0);
+
+    // A money column whose heading names no unit takes the unit its amounts are written in,
+    // unless one of its plain numbers reads as pounds.
+    let csv = "Idea,Description,Service,Estimated saving\n\
+Shared pest control,One team,Waste,£12.5k\n\
+Joint fleet,One garage,Highways,45\n";
+    let (status, report) = app
+        .import_file(&c.token, "k.csv", csv.into(), true, None)
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["mapping"]["units"]["Estimated saving"], "thousands");
+    let csv = csv.replace(",45\n", ",\"12,500\"\n");
+    let (status, report) = app
+        .import_file(&c.token, "p.csv", csv.into(), true, None)
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["mapping"]["units"]["Estimated saving"], "pounds");
+    assert_eq!(app.count("opportunities"), 0);
 }
 
 #[tokio::test]

@@ -20,11 +20,20 @@ pub fn report_text(report: &Report) -> String {
             .unwrap_or_default();
         let _ = writeln!(out, "  {:<28} -> {field}{unit}", c.heading);
     }
+    let mut counted = "rows";
+    if !report.read_across.is_empty() {
+        counted = "readings";
+        let _ = writeln!(
+            out,
+            "Read as quarters, a reading a filled cell: {}",
+            report.read_across.join(", ")
+        );
+    }
     let verb = if report.dry_run { "would be" } else { "were" };
     let n = &report.counts;
     let _ = writeln!(
         out,
-        "{} rows: {} {verb} created, {} updated, {} left as they are; {} skipped",
+        "{} {counted}: {} {verb} created, {} updated, {} left as they are; {} skipped",
         report.rows, n.create, n.update, n.unchanged, n.skip
     );
     let changed: Vec<_> = report
