@@ -2,6 +2,7 @@
 //! the words they use for stages, service areas, types and who may see an opportunity.
 
 use crate::opportunities::model::*;
+use crate::opportunities::service::OpportunityInput;
 use crate::tabular::Field;
 
 const fn field(
@@ -164,6 +165,52 @@ pub const FIELDS: &[Field] = &[
         "yes",
     ),
 ];
+
+/// A field the import takes as the text written, and where an opportunity's input holds it.
+pub struct Text {
+    pub name: &'static str,
+    /// The longest a value may be, in characters.
+    pub max: usize,
+    /// What a row without a value is told, or empty when the field may be blank.
+    pub missing: &'static str,
+    pub get: fn(&OpportunityInput) -> &str,
+    pub set: fn(&mut OpportunityInput, String),
+}
+
+/// The text fields (each also one of `FIELDS`). One line here is all the import needs of a
+/// text field: it is read, checked, kept on an update whose file has no column for it, and
+/// compared old → new in the preview.
+pub const TEXTS: &[Text] = &[
+    Text {
+        name: "title",
+        max: 200,
+        missing: "Enter a title",
+        get: |i| &i.title,
+        set: |i, v| i.title = v,
+    },
+    Text {
+        name: "summary",
+        max: 5000,
+        missing: "Enter a summary",
+        get: |i| &i.summary,
+        set: |i, v| i.summary = v,
+    },
+    Text {
+        name: "your_reference",
+        max: 60,
+        missing: "",
+        get: |i| &i.your_reference,
+        set: |i, v| i.your_reference = v,
+    },
+];
+
+/// The label people read for the field `name`.
+pub fn label_of(name: &str) -> &'static str {
+    FIELDS
+        .iter()
+        .find(|f| f.name == name)
+        .map_or("", |f| f.label)
+}
 
 /// A stage as councils write it: "Assessing", "Complete", "Not progressing".
 pub fn stage(text: &str) -> Option<Stage> {

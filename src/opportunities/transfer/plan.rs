@@ -235,9 +235,7 @@ fn plan_row(
         labels(OpportunityKind::ALL, OpportunityKind::label),
     );
     let code = |v: Option<&'static str>| v.unwrap_or_default().to_string();
-    let input = OpportunityInput {
-        title: r.get("title"),
-        summary: r.get("summary"),
+    let mut input = OpportunityInput {
         service_area: code(service_area.map(ServiceArea::as_str)),
         kind: match (kind, r.get("type").is_empty()) {
             (Some(k), _) => k.as_str().to_string(),
@@ -260,11 +258,12 @@ fn plan_row(
             .map(|v| v.to_string())
             .unwrap_or_default(),
         partners,
-        your_reference: match (&existing, r.has("your_reference")) {
-            (Some(o), false) => o.your_reference.clone(),
-            _ => r.get("your_reference"),
-        },
+        ..OpportunityInput::default()
     };
+    let stored = existing
+        .as_ref()
+        .map(|o| OpportunityInput::of(o, &old_partners));
+    read_texts(r, stored.as_ref(), &mut input);
     let changes = match &existing {
         Some(o) => changes(conn, lookups, o, &old_partners, &input, stage, &savings)?,
         None => Vec::new(),
@@ -373,13 +372,27 @@ fn numbers(title: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Title and summary present; they and the council's own reference not too long.
+/// The row's text fields into `input`; an update (`stored`) whose file has no column for one
+/// keeps what it holds.
+fn read_texts(r: &RowReader, stored: Option<&OpportunityInput>, input: &mut OpportunityInput) {
+    for t in fields::TEXTS {
+        let value = match (stored, r.has(t.name)) {
+            (Some(o), false) => (t.get)(o).to_string(),
+            _ => r.get(t.name),
+        };
+        (t.set)(input, value);
+    }
+}
+
+/// The text fields a row must give present, and none too long.
 fn check_text(r: &mut RowReader) {
-    for (field, max, missing) in [
-        ("title", 200, "Enter a title"),
-        ("summary", 5000, "Enter a summary"),
-        ("your_reference", 60, ""),
-    ] {
+    for &fields::Text {
+        name: field,
+        max,
+        missing,
+        ..
+    } in fields::TEXTS
+    {
         let value = r.get(field);
         if value.is_empty() {
             if !missing.is_empty() {

@@ -241,14 +241,15 @@ fn detail_changes(
     input: &OpportunityInput,
     out: &mut Vec<FieldChange>,
 ) {
-    differs(out, "Title", &o.title, &input.title);
-    differs(out, "Summary", &o.summary, &input.summary);
-    differs(
-        out,
-        "Your reference",
-        &o.your_reference,
-        &input.your_reference,
-    );
+    let stored = OpportunityInput::of(o, old_partners);
+    for t in fields::TEXTS {
+        differs(
+            out,
+            fields::label_of(t.name),
+            (t.get)(&stored),
+            (t.get)(input),
+        );
+    }
     differs(
         out,
         "Service area",
