@@ -177,31 +177,26 @@ pub struct Text {
     pub set: fn(&mut OpportunityInput, String),
 }
 
+/// A `Text` for the input's field `$f`.
+macro_rules! text {
+    ($f:ident, $max:expr, $missing:expr) => {
+        Text {
+            name: stringify!($f),
+            max: $max,
+            missing: $missing,
+            get: |i| &i.$f,
+            set: |i, v| i.$f = v,
+        }
+    };
+}
+
 /// The text fields (each also one of `FIELDS`). One line here is all the import needs of a
 /// text field: it is read, checked, kept on an update whose file has no column for it, and
 /// compared old → new in the preview.
 pub const TEXTS: &[Text] = &[
-    Text {
-        name: "title",
-        max: 200,
-        missing: "Enter a title",
-        get: |i| &i.title,
-        set: |i, v| i.title = v,
-    },
-    Text {
-        name: "summary",
-        max: 5000,
-        missing: "Enter a summary",
-        get: |i| &i.summary,
-        set: |i, v| i.summary = v,
-    },
-    Text {
-        name: "your_reference",
-        max: 60,
-        missing: "",
-        get: |i| &i.your_reference,
-        set: |i, v| i.your_reference = v,
-    },
+    text!(title, 200, "Enter a title"),
+    text!(summary, 5000, "Enter a summary"),
+    text!(your_reference, 60, ""),
 ];
 
 /// The label people read for the field `name`.
