@@ -328,6 +328,7 @@ async fn readings_kept_a_column_a_quarter_come_in_one_reading_a_cell() {
         "{html}"
     );
     assert!(html.contains("0 would be created, 2 updated"), "{html}");
+    assert!(html.contains("Import these readings</button>"), "{html}");
     // A file a reading a row says nothing of it.
     let long = "Measure,Quarter,Value\nPublic transport share,2026/27 Q3,20\n";
     let (status, report) = app
