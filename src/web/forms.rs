@@ -37,18 +37,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
                 .find(|(k, _)| k == "_csrf")
                 .map(|(_, v)| v.as_str())
                 .unwrap_or("");
-            let cookie = req
-                .cookie(&state.cookie_name("csrf"))
-                .map(|c| c.value().to_string())
-                .unwrap_or_default();
-            if cookie.is_empty() || !state.keys.csrf_matches(&cookie, token) {
-                return Err(AppError::Csrf);
-            }
+            check_csrf(&req, &state, token)?;
             serde_html_form::from_bytes(&body)
                 .map(Form)
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))
         })
     }
+}
+
+/// Refuses a post whose `token` does not match the request's CSRF cookie.
+pub fn check_csrf(req: &HttpRequest, state: &AppState, token: &str) -> Result<(), AppError> {
+    let cookie = req
+        .cookie(&state.cookie_name("csrf"))
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    if cookie.is_empty() || !state.keys.csrf_matches(&cookie, token) {
+        return Err(AppError::Csrf);
+    }
+    Ok(())
 }
 
 /// A form post on a page, read from the request once: the page, who is signed in (or the

@@ -3,19 +3,19 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 
 use super::fields::FIELDS;
 use super::import::KIND;
 use super::sheet::LIMITS;
 use super::upload::run;
-use crate::auth::CurrentUser;
 use crate::authz;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::tabular::{Field, FileLimits, Report};
+use crate::web::arguments::SignedIn;
 use crate::web::import::{self, Batch, ConfirmInput, Importer, Words};
-use crate::web::{Crumb, Form, Page};
+use crate::web::{Crumb, Form};
 
 /// The register's import, as its pages walk it.
 struct Register(Words);
@@ -53,42 +53,30 @@ impl Importer for Register {
     }
 }
 
-pub async fn import_form(page: Page, user: CurrentUser) -> AppResult<HttpResponse> {
-    authz::log_opportunity(&user.0)?;
-    import::upload_page(&page, &register(), StatusCode::OK, None)
+pub async fn import_form(at: SignedIn) -> AppResult<HttpResponse> {
+    authz::log_opportunity(&at.caller)?;
+    import::upload_page(&at.page, &register(), StatusCode::OK, None)
 }
 
 /// The page's upload: kept and checked; nothing is written.
-pub async fn page_upload(
-    page: Page,
-    req: HttpRequest,
-    user: CurrentUser,
-    payload: Multipart,
-) -> AppResult<HttpResponse> {
-    authz::log_opportunity(&user.0)?;
-    import::upload(&page, &req, user.0, payload, &register()).await
+pub async fn page_upload(at: SignedIn, payload: Multipart) -> AppResult<HttpResponse> {
+    authz::log_opportunity(&at.caller)?;
+    import::upload(&at.page, at.caller, payload, &register()).await
 }
 
 /// Checks the kept file again with the mapping as changed on the page.
 pub async fn preview_again(
-    page: Page,
-    req: HttpRequest,
-    user: CurrentUser,
+    at: SignedIn,
     form: Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    authz::log_opportunity(&user.0)?;
-    import::check_again(&page, &req, user.0, form.0, &register()).await
+    authz::log_opportunity(&at.caller)?;
+    import::check_again(&at.page, at.caller, form.0, &register()).await
 }
 
 /// Imports the kept file as checked, all rows or none.
-pub async fn confirm(
-    page: Page,
-    req: HttpRequest,
-    user: CurrentUser,
-    form: Form<ConfirmInput>,
-) -> AppResult<HttpResponse> {
-    authz::log_opportunity(&user.0)?;
-    import::confirm(&page, &req, user.0, form.0, &register()).await
+pub async fn confirm(at: SignedIn, form: Form<ConfirmInput>) -> AppResult<HttpResponse> {
+    authz::log_opportunity(&at.caller)?;
+    import::confirm(&at.page, at.caller, form.0, &register()).await
 }
 
 /// The register's templates: CSV, and XLSX with a column guide.

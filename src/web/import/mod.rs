@@ -210,7 +210,6 @@ fn show(
 /// written.
 pub async fn upload(
     page: &Page,
-    req: &HttpRequest,
     caller: Caller,
     payload: Multipart,
     imp: &impl Importer,
@@ -219,15 +218,8 @@ pub async fn upload(
         Ok(upload) => upload,
         Err(e) => return refused(page, imp, e),
     };
-    let state = page.state();
-    let cookie = req
-        .cookie(&state.cookie_name("csrf"))
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
-    if cookie.is_empty() || !state.keys.csrf_matches(&cookie, &upload.csrf) {
-        return Err(AppError::Csrf);
-    }
-    match keep_and_check(page, req, caller, upload, imp).await {
+    super::forms::check_csrf(page.request(), page.state(), &upload.csrf)?;
+    match keep_and_check(page, caller, upload, imp).await {
         Err(e) => refused(page, imp, e),
         ok => ok,
     }
@@ -235,7 +227,6 @@ pub async fn upload(
 
 async fn keep_and_check(
     page: &Page,
-    req: &HttpRequest,
     caller: Caller,
     upload: Upload,
     imp: &impl Importer,
@@ -255,7 +246,7 @@ async fn keep_and_check(
         .await?;
     let batch = Batch {
         mapping,
-        ..Batch::of(req, state, caller, rows)
+        ..Batch::of(page.request(), state, caller, rows)
     };
     let report = imp.run(state, batch).await?;
     show(page, imp, key, filename, report, false)
@@ -295,7 +286,6 @@ fn gone(page: &Page, imp: &impl Importer) -> AppResult<HttpResponse> {
 /// Checks the kept file again with the mapping as changed on the page.
 pub async fn check_again(
     page: &Page,
-    req: &HttpRequest,
     caller: Caller,
     pairs: Vec<(String, String)>,
     imp: &impl Importer,
@@ -314,7 +304,7 @@ pub async fn check_again(
             let state = page.state();
             let batch = Batch {
                 mapping: Some(mapping),
-                ..Batch::of(req, state, caller, rows)
+                ..Batch::of(page.request(), state, caller, rows)
             };
             imp.run(state, batch).await
         }
@@ -341,7 +331,6 @@ pub struct ConfirmInput {
 /// nothing was written.
 pub async fn confirm(
     page: &Page,
-    req: &HttpRequest,
     caller: Caller,
     input: ConfirmInput,
     imp: &impl Importer,
@@ -363,7 +352,7 @@ pub async fn confirm(
             let batch = Batch {
                 mapping: Some(mapping),
                 write: true,
-                ..Batch::of(req, state, caller, rows)
+                ..Batch::of(page.request(), state, caller, rows)
             };
             imp.run(state, batch).await
         }

@@ -9,12 +9,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::import::Kind;
 use super::LIMITS;
-use crate::auth::{Caller, CurrentUser};
+use crate::auth::Caller;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::tabular::{Field, FileLimits, Report};
+use crate::web::arguments::SignedIn;
 use crate::web::import::{self as journey, Batch, ConfirmInput, Importer, Words};
-use crate::web::{Crumb, Form, Page};
+use crate::web::{Crumb, Form};
 use crate::workspaces::queries;
 
 /// One workspace's import of one kind.
@@ -104,58 +105,43 @@ fn kind_of(req: &HttpRequest) -> Kind {
     }
 }
 
-async fn importer(page: &Page, req: &HttpRequest, caller: &Caller) -> AppResult<WsImport> {
+/// The import the page's path names, once the signed-in person may contribute to its
+/// workspace.
+async fn importer(at: &SignedIn) -> AppResult<WsImport> {
+    let req = at.page.request();
     let slug = req.match_info().get("slug").unwrap_or_default();
-    WsImport::of(page.state(), caller, slug, kind_of(req)).await
+    WsImport::of(at.page.state(), &at.caller, slug, kind_of(req)).await
 }
 
-pub async fn upload_form(
-    page: Page,
-    req: HttpRequest,
-    user: CurrentUser,
-) -> AppResult<HttpResponse> {
-    let imp = importer(&page, &req, &user.0).await?;
-    journey::upload_page(&page, &imp, StatusCode::OK, None)
+pub async fn upload_form(at: SignedIn) -> AppResult<HttpResponse> {
+    let imp = importer(&at).await?;
+    journey::upload_page(&at.page, &imp, StatusCode::OK, None)
 }
 
-pub async fn upload(
-    page: Page,
-    req: HttpRequest,
-    user: CurrentUser,
-    payload: Multipart,
-) -> AppResult<HttpResponse> {
-    let imp = importer(&page, &req, &user.0).await?;
-    journey::upload(&page, &req, user.0, payload, &imp).await
+pub async fn upload(at: SignedIn, payload: Multipart) -> AppResult<HttpResponse> {
+    let imp = importer(&at).await?;
+    journey::upload(&at.page, at.caller, payload, &imp).await
 }
 
 pub async fn check_again(
-    page: Page,
-    req: HttpRequest,
-    user: CurrentUser,
+    at: SignedIn,
     form: Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let imp = importer(&page, &req, &user.0).await?;
-    journey::check_again(&page, &req, user.0, form.0, &imp).await
+    let imp = importer(&at).await?;
+    journey::check_again(&at.page, at.caller, form.0, &imp).await
 }
 
-pub async fn confirm(
-    page: Page,
-    req: HttpRequest,
-    user: CurrentUser,
-    form: Form<ConfirmInput>,
-) -> AppResult<HttpResponse> {
-    let imp = importer(&page, &req, &user.0).await?;
-    journey::confirm(&page, &req, user.0, form.0, &imp).await
+pub async fn confirm(at: SignedIn, form: Form<ConfirmInput>) -> AppResult<HttpResponse> {
+    let imp = importer(&at).await?;
+    journey::confirm(&at.page, at.caller, form.0, &imp).await
 }
 
 /// The templates, CSV or XLSX with a column guide, for a workspace one may import into.
 pub async fn template(
-    page: Page,
-    req: HttpRequest,
-    user: CurrentUser,
+    at: SignedIn,
     format: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
-    let imp = importer(&page, &req, &user.0).await?;
+    let imp = importer(&at).await?;
     match format.1.as_str() {
         "csv" => journey::template(&imp, false),
         "xlsx" => journey::template(&imp, true),
